@@ -1,0 +1,300 @@
+package model
+
+import "jobctl/scenario"
+
+// The actors outside the thread groups: signal senders, the freezer, the
+// tracer, waiters and the RT lock holder. Each op of a script is a small
+// sequence of atomic steps; Actor.Step says which one is next.
+
+// actorStep runs one step of outside actor a; false when it cannot step.
+func (c *Ctx) actorStep(a int) bool {
+	A := &c.S.Actor[a]
+	script := c.P.Actors[a].Script
+	if int(A.PC) >= len(script) {
+		return false
+	}
+	op := &script[A.PC]
+	switch op.Kind {
+	case scenario.OpKill, scenario.OpTkill:
+		T := &c.S.Task[op.T]
+		if T.ExitState == EXIT_DEAD {
+			c.Label = "kill: no such process"
+			return c.done(a, ResErrno|ESRCH)
+		}
+		if op.Kind == scenario.OpKill {
+			c.Label = "kill: group_send_sig_info -> send_signal_locked"
+		} else {
+			c.Label = "tgkill: send_signal_locked(PIDTYPE_PID)"
+		}
+		c.sendSignal(op.Sig, op.T, op.Kind == scenario.OpKill)
+		return c.done(a, ResOK)
+	case scenario.OpFreeze:
+		return c.freezeStep(a, op)
+	case scenario.OpThaw:
+		return c.thawStep(a, op)
+	case scenario.OpAttach, scenario.OpSeize:
+		return c.attachStep(a, op)
+	case scenario.OpInterrupt, scenario.OpPtraceKill, scenario.OpCont, scenario.OpDetach,
+		scenario.OpListen, scenario.OpGetregs:
+		return c.requestStep(a, op)
+	case scenario.OpWait:
+		return c.waitStep(a, op)
+	case scenario.OpExit:
+		if c.S.TasklistHolder != 0 && int(c.S.TasklistHolder) != a+1 {
+			return false
+		}
+		// exit_ptrace() under tasklist_lock (write): every tracee is
+		// detached.
+		c.Label = "do_exit: exit_ptrace: __ptrace_unlink"
+		for t := range c.P.Tasks {
+			if int(c.S.Task[t].Tracer) == a+1 {
+				c.ptraceUnlink(t)
+			}
+		}
+		return c.done(a, ResOK)
+	case scenario.OpLock:
+		if c.S.TasklistHolder != 0 {
+			return false
+		}
+		c.Label = "write_lock(tasklist_lock)"
+		c.S.TasklistHolder = uint8(a + 1)
+		return c.done(a, ResOK)
+	case scenario.OpUnlock:
+		c.Label = "write_unlock(tasklist_lock): rtlock wakeups"
+		c.S.TasklistHolder = 0
+		// The rtlock unlock wakes the top waiter with
+		// wake_up_state(TASK_RTLOCK_WAIT); it matches __state only.
+		for t := range c.P.Tasks {
+			T := &c.S.Task[t]
+			if T.Loc == LocRTWait && !T.OnRq && T.State == TASK_RTLOCK_WAIT {
+				T.State = TASK_RUNNING
+				T.OnRq = true
+				c.Woke[t] |= TASK_RTLOCK_WAIT
+			}
+		}
+		return c.done(a, ResOK)
+	case scenario.OpObserve:
+		c.Label = "read /proc/PID/stat"
+		return c.done(a, ResLetter|Result(c.Letter(op.T)))
+	}
+	return false
+}
+
+// done finishes the current op of actor a with result r.
+func (c *Ctx) done(a int, r Result) bool {
+	A := &c.S.Actor[a]
+	A.Res[A.PC] = r
+	A.PC++
+	A.Step = 0
+	A.Tmp = 0
+	A.Hold = 0
+	return true
+}
+
+// freezeStep: cgroup v1 "echo FROZEN > freezer.state", retried until the
+// state reads FROZEN (as runc does). Step 0 sets the cgroup freezing;
+// step 1 is freeze_cgroup(): freeze_task() on each task, one task a step
+// (freezer_lock is dropped between tasks, Appendix D.2); step 2 checks
+// that every task is frozen and otherwise runs freeze_task() on the
+// stragglers again.
+func (c *Ctx) freezeStep(a int, op *Op) bool {
+	A := &c.S.Actor[a]
+	s := &c.S.Proc[op.Proc]
+	threads := c.P.Procs[op.Proc].Threads
+	switch A.Step {
+	case 0:
+		c.Label = "freezer_write(FROZEN): freezer_apply_state: CGROUP_FREEZING"
+		s.Freezing = true
+		A.Step = 1
+		A.Tmp = 0
+	case 1:
+		t := threads[A.Tmp]
+		c.Label = "freeze_cgroup: freeze_task(" + c.P.Tasks[t].Name + ")"
+		c.freezeTask(t)
+		A.Tmp++
+		if int(A.Tmp) == len(threads) {
+			A.Step = 2
+			A.Tmp = 0
+		}
+	default:
+		all := true
+		for _, t := range threads {
+			if !c.freezeDone(t) {
+				all = false
+			}
+		}
+		if all {
+			c.Label = "update_if_frozen: FROZEN"
+			s.Frozen = true
+			return c.done(a, ResOK)
+		}
+		c.Label = "update_if_frozen: FREEZING; freeze_task() again"
+		for _, t := range threads {
+			if !c.freezeDone(t) {
+				c.freezeTask(t)
+			}
+		}
+	}
+	return true
+}
+
+// thawStep: "echo THAWED > freezer.state": clear freezing, then
+// __thaw_task() on each task, one task a step.
+func (c *Ctx) thawStep(a int, op *Op) bool {
+	A := &c.S.Actor[a]
+	s := &c.S.Proc[op.Proc]
+	threads := c.P.Procs[op.Proc].Threads
+	if A.Step == 0 {
+		c.Label = "freezer_write(THAWED): clear CGROUP_FREEZING"
+		s.Freezing = false
+		s.Frozen = false
+		A.Step = 1
+		A.Tmp = 0
+		return true
+	}
+	t := threads[A.Tmp]
+	c.Label = "unfreeze_cgroup: __thaw_task(" + c.P.Tasks[t].Name + ")"
+	c.K.ThawTask(c, t)
+	c.Thawed[t] = true
+	A.Tmp++
+	if int(A.Tmp) == len(threads) {
+		return c.done(a, ResOK)
+	}
+	return true
+}
+
+// attachStep is PTRACE_ATTACH / PTRACE_SEIZE: ptrace_attach() under
+// tasklist_lock, then wait_on_bit(JOBCTL_TRAPPING) until a stopped tracee
+// has re-trapped into TRACED.
+func (c *Ctx) attachStep(a int, op *Op) bool {
+	A := &c.S.Actor[a]
+	if A.Step == 0 {
+		if c.S.TasklistHolder != 0 {
+			return false
+		}
+		c.Label = "ptrace_attach: link; ptrace_set_stopped"
+		if e := c.ptraceAttach(a, op.T, op.Kind == scenario.OpSeize); e != 0 {
+			return c.done(a, ResErrno|Result(e))
+		}
+		A.Step = 1
+		return true
+	}
+	if c.S.Task[op.T].Jobctl&JOBCTL_TRAPPING != 0 {
+		return false
+	}
+	c.Label = "ptrace_attach: wait_on_bit(JOBCTL_TRAPPING) done"
+	return c.done(a, ResOK)
+}
+
+// requestStep is sys_ptrace() for a request on an attached tracee:
+// ptrace_check_attach() (S1 under tasklist_lock read, with
+// ptrace_freeze_traced(); S2 wait_task_inactive()), the request, and
+// ptrace_unfreeze_traced() unless a DETACH succeeded.
+func (c *Ctx) requestStep(a int, op *Op) bool {
+	A := &c.S.Actor[a]
+	t := op.T
+	T := &c.S.Task[t]
+	ignoreState := op.Kind == scenario.OpInterrupt || op.Kind == scenario.OpPtraceKill
+	switch A.Step {
+	case 0:
+		if c.S.TasklistHolder != 0 {
+			return false
+		}
+		c.Label = "ptrace_check_attach: ptrace_freeze_traced"
+		ok := T.Ptrace != 0 && int(T.Tracer) == a+1
+		if ok && !ignoreState {
+			ok = c.K.PtraceFreezeTraced(c, t)
+		}
+		if !ok {
+			return c.done(a, ResErrno|ESRCH)
+		}
+		if ignoreState {
+			A.Step = 2
+		} else {
+			A.Step = 1
+		}
+		return true
+	case 1:
+		ok, wait := c.waitTaskInactive(t, c.K.CheckAttachMask)
+		if wait {
+			return false
+		}
+		if !ok {
+			// WARN_ON_ONCE(!wait_task_inactive()): -ESRCH, and
+			// sys_ptrace() skips ptrace_unfreeze_traced().
+			c.Label = "ptrace_check_attach: wait_task_inactive failed: WARN, -ESRCH"
+			return c.done(a, ResErrno|ESRCH)
+		}
+		c.Label = "ptrace_check_attach: wait_task_inactive ok"
+		A.Hold = uint8(t + 1)
+		A.Step = 2
+		return true
+	case 2:
+		return c.request(a, op)
+	default:
+		c.Label = "ptrace_unfreeze_traced"
+		c.K.PtraceUnfreezeTraced(c, t)
+		if A.Tmp != 0 {
+			return c.done(a, ResErrno|Result(A.Tmp))
+		}
+		return c.done(a, ResOK)
+	}
+}
+
+// request runs the request itself (arch_ptrace -> ptrace_request), one step.
+func (c *Ctx) request(a int, op *Op) bool {
+	A := &c.S.Actor[a]
+	t := op.T
+	T := &c.S.Task[t]
+	var errno int
+	switch op.Kind {
+	case scenario.OpCont:
+		c.Label = "ptrace_resume: exit_code = data; clear JOBCTL_TRACED; wake_up_state(__TASK_TRACED)"
+		c.ptraceResume(t, op.Sig)
+		A.Hold = 0
+	case scenario.OpGetregs:
+		c.Label = "ptrace_getregs"
+	case scenario.OpListen:
+		c.Label = "ptrace_request(PTRACE_LISTEN)"
+		if T.Ptrace&PT_SEIZED == 0 || T.LastSiginfo != SiEventStop {
+			errno = EIO
+			break
+		}
+		T.Jobctl |= JOBCTL_LISTENING
+		A.Hold = 0 // the request no longer touches the tracee (SPEC R15)
+		if T.Jobctl&JOBCTL_TRAP_NOTIFY != 0 {
+			c.K.PtraceSignalWakeUp(c, t, true)
+		}
+	case scenario.OpInterrupt:
+		c.Label = "ptrace_request(PTRACE_INTERRUPT)"
+		if T.Ptrace&PT_SEIZED == 0 {
+			errno = EIO
+			break
+		}
+		if c.taskSetJobctlPending(t, JOBCTL_TRAP_STOP) {
+			c.K.PtraceSignalWakeUp(c, t, T.Jobctl&JOBCTL_LISTENING != 0)
+		}
+	case scenario.OpPtraceKill:
+		if c.K.PtraceKillSends {
+			c.Label = "ptrace_request(PTRACE_KILL): send_sig_info(SIGKILL)"
+			c.sendSignal(SIGKILL, t, false)
+		} else {
+			// ≤ v5.18: resume a traced tracee with exit_code = SIGKILL.
+			c.Label = "arch_ptrace(PTRACE_KILL): ptrace_resume(SIGKILL)"
+			if T.ExitState == 0 {
+				c.ptraceResume(t, SIGKILL)
+			}
+		}
+	case scenario.OpDetach:
+		if c.S.TasklistHolder != 0 {
+			return false
+		}
+		c.Label = "ptrace_detach: __ptrace_detach -> __ptrace_unlink"
+		T.ExitCode = uint16(op.Sig)
+		c.ptraceUnlink(t)
+		return c.done(a, ResOK)
+	}
+	A.Tmp = uint8(errno)
+	A.Step = 3
+	return true
+}

@@ -1,0 +1,131 @@
+package model
+
+// task->__state bits (include/linux/sched.h, v6.1+ values; the model uses
+// them for every variant, the differences are in the composites below and
+// in Kernel).
+//
+// A task's sleep state is the whole story of this project: TASK_STOPPED and
+// TASK_TRACED are "special" states (set with set_special_state() under
+// pi_lock, never re-entered after a spurious wakeup), and two mechanisms
+// temporarily take __state over: the freezer (TASK_FROZEN, v6.1+) and the
+// PREEMPT_RT rtlock slow path (TASK_RTLOCK_WAIT, the old state parked in
+// saved_state).
+const (
+	TASK_RUNNING         uint16 = 0x0000
+	TASK_INTERRUPTIBLE   uint16 = 0x0001
+	TASK_UNINTERRUPTIBLE uint16 = 0x0002
+	__TASK_STOPPED       uint16 = 0x0004
+	__TASK_TRACED        uint16 = 0x0008
+	TASK_PARKED          uint16 = 0x0040
+	TASK_DEAD            uint16 = 0x0080
+	TASK_WAKEKILL        uint16 = 0x0100
+	TASK_WAKING          uint16 = 0x0200
+	TASK_RTLOCK_WAIT     uint16 = 0x1000 // v5.15+
+	TASK_FREEZABLE       uint16 = 0x2000 // v6.1+
+	TASK_FROZEN          uint16 = 0x8000 // v6.1+
+
+	TASK_NORMAL  = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE
+	TASK_STOPPED = TASK_WAKEKILL | __TASK_STOPPED // 0x104 in every version
+	TASK_REPORT  = 0x7f
+
+	// TASK_TRACED is __TASK_TRACED (0x008) since v5.19 ("ptrace: Don't
+	// change __state", 2500ad1c7fa4) and TASK_WAKEKILL|__TASK_TRACED (0x108)
+	// before; Kernel.TaskTraced holds the variant's value.
+	taskTracedOld = TASK_WAKEKILL | __TASK_TRACED
+	taskTracedNew = __TASK_TRACED
+)
+
+// exit_state values.
+const (
+	EXIT_ZOMBIE uint8 = 1
+	EXIT_DEAD   uint8 = 2
+)
+
+// task->jobctl bits (include/linux/sched/jobctl.h, v5.19+ numbering; all
+// read-modify-writes under siglock). The low 16 bits are
+// JOBCTL_STOP_SIGMASK: the signal number of the last group stop.
+const (
+	JOBCTL_STOP_SIGMASK   uint32 = 0xffff
+	JOBCTL_STOP_DEQUEUED  uint32 = 1 << 16 // a stop signal was dequeued
+	JOBCTL_STOP_PENDING   uint32 = 1 << 17 // must take part in a group stop
+	JOBCTL_STOP_CONSUME   uint32 = 1 << 18 // taking part decrements group_stop_count
+	JOBCTL_TRAP_STOP      uint32 = 1 << 19 // ptrace: trap for STOP
+	JOBCTL_TRAP_NOTIFY    uint32 = 1 << 20 // ptrace (SEIZE): re-trap to notify the tracer
+	JOBCTL_TRAPPING       uint32 = 1 << 21 // STOPPED -> TRACED after attach; the tracer waits on it
+	JOBCTL_LISTENING      uint32 = 1 << 22 // PTRACE_LISTEN
+	JOBCTL_TRAP_FREEZE    uint32 = 1 << 23 // cgroup v2 freezer trap (not modelled)
+	JOBCTL_PTRACE_FROZEN  uint32 = 1 << 24 // v5.19+: a ptrace request is in progress
+	JOBCTL_DELAY_WAKEKILL uint32 = 1 << 25 // Eric's proposal (c): the same role as PTRACE_FROZEN
+	JOBCTL_STOPPED        uint32 = 1 << 26 // canonical: in (or committed to) a job-control stop
+	JOBCTL_TRACED         uint32 = 1 << 27 // canonical: in (or committed to) a ptrace stop
+
+	JOBCTL_TRAP_MASK    = JOBCTL_TRAP_STOP | JOBCTL_TRAP_NOTIFY
+	JOBCTL_PENDING_MASK = JOBCTL_STOP_PENDING | JOBCTL_TRAP_MASK
+)
+
+// task->ptrace (include/linux/ptrace.h).
+const (
+	PT_PTRACED uint32 = 0x1
+	PT_SEIZED  uint32 = 0x10000
+)
+
+// signal->flags (include/linux/sched/signal.h).
+const (
+	SIGNAL_STOP_STOPPED   uint8 = 0x01 // group stop completed, not continued
+	SIGNAL_STOP_CONTINUED uint8 = 0x02 // SIGCONT not yet reaped by WCONTINUED
+	SIGNAL_GROUP_EXIT     uint8 = 0x04
+	SIGNAL_CLD_STOPPED    uint8 = 0x10 // parent notification still to be sent
+	SIGNAL_CLD_CONTINUED  uint8 = 0x20
+	SIGNAL_CLD_MASK             = SIGNAL_CLD_STOPPED | SIGNAL_CLD_CONTINUED
+	SIGNAL_STOP_MASK            = SIGNAL_CLD_MASK | SIGNAL_STOP_STOPPED | SIGNAL_STOP_CONTINUED
+)
+
+// task->flags bits the model needs (a subset, renumbered to fit a byte).
+const (
+	PF_EXITING      uint8 = 0x1
+	PF_FROZEN       uint8 = 0x2 // old freezer (≤6.0): in the refrigerator
+	PF_FREEZER_SKIP uint8 = 0x4 // old freezer: sleeping in freezable_schedule()
+)
+
+// si_code values for SIGCHLD / waitid.
+const (
+	CLD_EXITED    = 1
+	CLD_KILLED    = 2
+	CLD_TRAPPED   = 4
+	CLD_STOPPED   = 5
+	CLD_CONTINUED = 6
+)
+
+// PTRACE_EVENT_STOP, as the high byte of a ptrace stop code.
+const PTRACE_EVENT_STOP = 128
+
+// Signals the model gives meaning to (x86-64 numbering).
+const (
+	SIGTRAP  = 5
+	SIGKILL  = 9
+	SIGCHLD  = 17
+	SIGCONT  = 18
+	SIGSTOP  = 19
+	SIGTSTP  = 20
+	SIGTTIN  = 21
+	SIGTTOU  = 22
+	SIGURG   = 23
+	SIGWINCH = 28
+)
+
+func sigmask(sig int) uint32 { return 1 << uint(sig) }
+
+var (
+	sigKernelStop   = sigmask(SIGSTOP) | sigmask(SIGTSTP) | sigmask(SIGTTIN) | sigmask(SIGTTOU)
+	sigKernelIgnore = sigmask(SIGCONT) | sigmask(SIGCHLD) | sigmask(SIGURG) | sigmask(SIGWINCH)
+	sigKernelOnly   = sigmask(SIGKILL) | sigmask(SIGSTOP)
+	// Default action "core": terminate with a core dump. complete_signal's
+	// group-kill shortcut skips these (sig_kernel_coredump).
+	sigKernelCoredump = sigmask(3) | sigmask(4) | sigmask(5) | sigmask(6) | sigmask(7) | sigmask(8) | sigmask(11) | sigmask(24) | sigmask(25) | sigmask(31)
+)
+
+func sigKernelStopP(sig int) bool   { return sigKernelStop&sigmask(sig) != 0 }
+func sigKernelIgnoreP(sig int) bool { return sigKernelIgnore&sigmask(sig) != 0 }
+
+// sigFatal: the default action terminates (the tracees install no handlers).
+func sigFatal(sig int) bool { return !sigKernelIgnoreP(sig) && !sigKernelStopP(sig) }

@@ -1,0 +1,138 @@
+package model
+
+// Kernel is one kernel design: the constants and functions in which the
+// designs of SPEC §4 differ. Mainline() returns the reference design (d3,
+// v6.7+); package variants derives every other design from it by replacing
+// only what differs, in a file per design.
+//
+// Config fields hold values that differ; function fields hold the kernel
+// functions that differ, each a Go function named after the kernel one.
+type Kernel struct {
+	Name string
+
+	// TaskTraced is TASK_TRACED: 0x008 since v5.19, 0x108 before (with
+	// TASK_WAKEKILL, so a fatal signal could end a ptrace stop).
+	TaskTraced uint16
+	// JobctlCanonical: task_is_stopped()/task_is_traced() read
+	// JOBCTL_STOPPED/JOBCTL_TRACED (v5.19+, and the b and c proposals)
+	// rather than __state.
+	JobctlCanonical bool
+	// SavedStateAlways: saved_state exists on every config and ttwu and
+	// the freezer use it (v6.7+, "sched/core: Remove ifdeffery for
+	// saved_state"). Otherwise only PREEMPT_RT kernels have it.
+	SavedStateAlways bool
+	// RT: CONFIG_PREEMPT_RT. siglock and tasklist_lock are sleeping
+	// rtlocks; a contended acquisition parks __state in saved_state.
+	RT bool
+	// WTIMatch is how wait_task_inactive() matches the tracee's state.
+	WTIMatch WTIMatch
+	// CheckAttachMask is the state ptrace_check_attach() waits for.
+	CheckAttachMask uint16
+	// FrozenLetter is /proc's letter for TASK_FROZEN: 'R' from v6.1 up to
+	// f718faf3940e, 'D' since (v6.13, stable backports).
+	FrozenLetter byte
+	// DropAfterGroupExit: prepare_signal() drops every signal to a group
+	// with SIGNAL_GROUP_EXIT (9a95f78eab70, v6.1). Before, it fell through.
+	DropAfterGroupExit bool
+	// PtraceKillSends: PTRACE_KILL sends SIGKILL (v5.19, "ptrace:
+	// Reimplement PTRACE_KILL by always sending SIGKILL"); before, it
+	// resumed a traced tracee with exit_code = SIGKILL.
+	PtraceKillSends bool
+	// OldFreezer: PF_FROZEN/PF_FREEZER_SKIP and freezable_schedule() in
+	// do_signal_stop()/ptrace_stop() (≤ v6.0). Otherwise TASK_FROZEN.
+	OldFreezer bool
+	// PtraceStopEarlyReturn: ptrace_stop() does not stop when the tracer
+	// is gone or a fatal signal is pending (57b6de08b5f6, 2500ad1c7fa4,
+	// v5.19). Without it, a pending SIGKILL makes schedule() return at
+	// once (TASK_TRACED had WAKEKILL) and JOBCTL_TRACED leaks (R5).
+	PtraceStopEarlyReturn bool
+	// PtraceStopClear: the jobctl bits ptrace_stop() clears after it was
+	// woken (v5.19+: LISTENING|PTRACE_FROZEN; before: LISTENING).
+	PtraceStopClear uint32
+	// PtraceFrozenBit is the jobctl bit that defers fatal wakeups during a
+	// ptrace request: JOBCTL_PTRACE_FROZEN (d), JOBCTL_DELAY_WAKEKILL (c),
+	// or 0 when the tracer rewrites __state instead (a, b).
+	PtraceFrozenBit uint32
+
+	// SignalWakeUpState is signal_wake_up_state() (kernel/signal.c).
+	SignalWakeUpState func(c *Ctx, t int, state uint16)
+	// SignalWakeUp is signal_wake_up() (include/linux/sched/signal.h).
+	SignalWakeUp func(c *Ctx, t int, fatal bool)
+	// PtraceSignalWakeUp is ptrace_signal_wake_up().
+	PtraceSignalWakeUp func(c *Ctx, t int, resume bool)
+	// SetStopped is the siglock section of do_signal_stop() that commits
+	// the task to its stop (JOBCTL_STOPPED and TASK_STOPPED).
+	SetStopped func(c *Ctx, t int)
+	// SetTraced is the part of ptrace_stop() S1 that commits the task to
+	// its ptrace stop (TASK_TRACED and JOBCTL_TRACED).
+	SetTraced func(c *Ctx, t int)
+	// PtraceFreezeTraced is ptrace_freeze_traced() (kernel/ptrace.c).
+	PtraceFreezeTraced func(c *Ctx, t int) bool
+	// PtraceUnfreezeTraced is ptrace_unfreeze_traced().
+	PtraceUnfreezeTraced func(c *Ctx, t int)
+	// SetTaskFrozen is __set_task_frozen() (kernel/freezer.c), run under
+	// task_call_func(): it may freeze a blocked task in place.
+	SetTaskFrozen func(c *Ctx, t int) bool
+	// ThawTask is __thaw_task().
+	ThawTask func(c *Ctx, t int)
+}
+
+// WTIMatch says how wait_task_inactive() compares the tracee's state.
+type WTIMatch uint8
+
+const (
+	WTIExact     WTIMatch = iota // __state == match_state (≤ v6.0)
+	WTIMask                      // __state & match_state (9204a97f7ae8, v6.1)
+	WTIMaskSaved                 // also saved_state, which counts as "queued" (2bc8ed6efa50, v6.6)
+)
+
+// Mainline returns the reference design: today's mainline (d3, v6.7+,
+// checked against v6.18), the kernel the oracle runs on.
+func Mainline() *Kernel {
+	return &Kernel{
+		Name:                  "mainline",
+		TaskTraced:            taskTracedNew,
+		JobctlCanonical:       true,
+		SavedStateAlways:      true,
+		WTIMatch:              WTIMaskSaved,
+		CheckAttachMask:       __TASK_TRACED | TASK_FROZEN,
+		FrozenLetter:          'D',
+		DropAfterGroupExit:    true,
+		PtraceKillSends:       true,
+		PtraceStopEarlyReturn: true,
+		PtraceStopClear:       JOBCTL_LISTENING | JOBCTL_PTRACE_FROZEN,
+		PtraceFrozenBit:       JOBCTL_PTRACE_FROZEN,
+		SignalWakeUpState:     SignalWakeUpState,
+		SignalWakeUp:          SignalWakeUp,
+		PtraceSignalWakeUp:    PtraceSignalWakeUp,
+		SetStopped:            SetStoppedJobctl,
+		SetTraced:             SetTracedJobctl,
+		PtraceFreezeTraced:    PtraceFreezeTraced,
+		PtraceUnfreezeTraced:  PtraceUnfreezeTraced,
+		SetTaskFrozen:         SetTaskFrozenSaved,
+		ThawTask:              ThawTaskRestoreSaved,
+	}
+}
+
+// Clone returns a copy that a variant may modify.
+func (k *Kernel) Clone() *Kernel { c := *k; return &c }
+
+// HasSavedState: ttwu consults saved_state (3.0.3's HAS_SAVED).
+func (k *Kernel) HasSavedState() bool { return k.SavedStateAlways || k.RT }
+
+// Ctx is the context of one atomic step: the kernel design, the compiled
+// scenario, the state being changed, and what the step did that the
+// transition properties need (the wakeups it issued). It lives on the
+// stack of the explorer; nothing in it is allocated per step.
+type Ctx struct {
+	K *Kernel
+	P *Program
+	S *State
+	// Woke[t] is the union of the masks of every try_to_wake_up() issued
+	// at task t during this step.
+	Woke [MaxTasks]uint16
+	// Thawed[t]: __thaw_task(t) ran in this step.
+	Thawed [MaxTasks]bool
+	// Label is what the step did, for traces: "function: step".
+	Label string
+}

@@ -1,0 +1,129 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+
+	"jobctl/scenario"
+)
+
+// Letter is the /proc/PID/stat state letter of task t, computed as
+// task_state_index() does (include/linux/sched.h, fs/proc/array.c): the
+// highest TASK_REPORT bit of __state|exit_state, with the special cases
+// for TASK_RTLOCK_WAIT ('D') and TASK_FROZEN ('D' since f718faf3940e,
+// v6.13; 'R' before: FROZEN is outside TASK_REPORT).
+func (c *Ctx) Letter(t int) byte {
+	T := &c.S.Task[t]
+	switch T.ExitState {
+	case EXIT_ZOMBIE:
+		return 'Z'
+	case EXIT_DEAD:
+		return 'X'
+	}
+	st := T.State
+	if st&TASK_RTLOCK_WAIT != 0 {
+		return 'D'
+	}
+	if st&TASK_FROZEN != 0 {
+		return c.K.FrozenLetter
+	}
+	st &= TASK_REPORT
+	idx := 0
+	for st != 0 {
+		idx++
+		st >>= 1
+	}
+	return "RSDTtXZPI"[idx]
+}
+
+// Obs is one observation: a key such as "T.state" and its value.
+type Obs struct{ Key, Value string }
+
+// Observe returns what user space can see in state s, as the oracle sees
+// it on the real kernel, in a fixed order: per tracee thread its state
+// letter ("gone" once reaped), exit status and whether it runs user code;
+// per outside actor whether it finished and each op's result.
+func (m *Machine) Observe(s *State) []Obs {
+	c := m.ctx(s)
+	var out []Obs
+	for t, td := range m.P.Tasks {
+		T := &s.Task[t]
+		st := string(c.Letter(t))
+		if T.ExitState == EXIT_DEAD {
+			st = "gone"
+		}
+		exit := "none"
+		switch T.ExitKind {
+		case ExitExited:
+			if T.ExitState != 0 {
+				exit = fmt.Sprintf("exited(%d)", T.ExitVal)
+			}
+		case ExitKilled:
+			if T.ExitState != 0 {
+				exit = "killed(" + scenario.SigName(int(T.ExitVal)) + ")"
+			}
+		}
+		ran := "no"
+		if T.Loc == LocUser && T.OnRq && T.ExitState == 0 {
+			ran = "yes"
+		}
+		out = append(out, Obs{td.Name + ".state", st}, Obs{td.Name + ".exit", exit}, Obs{td.Name + ".ran", ran})
+	}
+	for a := 0; a < m.P.NOutside; a++ {
+		ad := &m.P.Actors[a]
+		A := &s.Actor[a]
+		done := "no"
+		if int(A.PC) >= len(ad.Script) {
+			done = "yes"
+		}
+		out = append(out, Obs{ad.Name + ".done", done})
+		for i := range ad.Script {
+			out = append(out, Obs{fmt.Sprintf("%s#%d", ad.Name, i+1), A.Res[i].String()})
+		}
+	}
+	return out
+}
+
+// Outcome is Observe as one line: "KEY=VALUE KEY=VALUE ...".
+func (m *Machine) Outcome(s *State) string {
+	obs := m.Observe(s)
+	parts := make([]string, len(obs))
+	for i, o := range obs {
+		parts[i] = o.Key + "=" + o.Value
+	}
+	return strings.Join(parts, " ")
+}
+
+var errnoNames = map[int]string{EPERM: "EPERM", ESRCH: "ESRCH", EIO: "EIO", ECHILD: "ECHILD"}
+
+// String renders a result the way the oracle reports it.
+func (r Result) String() string {
+	v := int(r & 0xfff)
+	switch r & resKindMask {
+	case ResPending:
+		return "pending"
+	case ResOK:
+		return "0"
+	case ResErrno:
+		if n, ok := errnoNames[v]; ok {
+			return n
+		}
+		return fmt.Sprintf("errno(%d)", v)
+	case ResStopped:
+		if v&ResEventStop != 0 {
+			return "stopped(" + scenario.SigName(v&0xff) + ",EVENT_STOP)"
+		}
+		return "stopped(" + scenario.SigName(v&0xff) + ")"
+	case ResContinued:
+		return "continued"
+	case ResExited:
+		return fmt.Sprintf("exited(%d)", v)
+	case ResKilled:
+		return "killed(" + scenario.SigName(v) + ")"
+	case ResNone:
+		return "none"
+	case ResLetter:
+		return string(rune(v))
+	}
+	return "?"
+}

@@ -1,0 +1,162 @@
+package model
+
+import (
+	"fmt"
+
+	"jobctl/scenario"
+)
+
+// Program is a scenario compiled against the model: names resolved to
+// task, group and actor indices.
+type Program struct {
+	Sc     *scenario.Scenario
+	Tasks  []TaskDef
+	Procs  []ProcDef
+	Actors []ActorDef // every actor, outside actors first, then one per tracee thread
+	// NOutside is the number of outside actors (indices 0..NOutside-1 of
+	// Actors, and of State.Actor).
+	NOutside int
+	Prelude  []Op
+}
+
+// TaskDef is one tracee thread.
+type TaskDef struct {
+	Name   string
+	Proc   int
+	Leader bool
+	Script []Op // user-mode ops
+}
+
+// ProcDef is one simulated thread group.
+type ProcDef struct {
+	Name    string
+	Threads []int // task indices, leader first
+	Parent  int   // actor index of the real parent, or -1
+}
+
+// ActorDef is one actor: outside (Task < 0) or a tracee thread.
+type ActorDef struct {
+	Name   string
+	Task   int // tracee thread index, or -1
+	Script []Op
+}
+
+// Op is a resolved scenario op.
+type Op struct {
+	Kind  scenario.OpKind
+	Actor int // actor index
+	T     int // target task (the group leader for process targets), or -1
+	Proc  int // target group, or -1
+	Sig   int
+	Flags int
+	Src   scenario.Op
+}
+
+// Compile resolves the names of sc.
+func Compile(sc *scenario.Scenario) (*Program, error) {
+	p := &Program{Sc: sc}
+	taskIdx := map[string]int{}
+	procIdx := map[string]int{}
+	actorIdx := map[string]int{}
+	for _, pr := range sc.Processes {
+		if len(p.Procs) == MaxProcs {
+			return nil, fmt.Errorf("%s: at most %d processes", pr.Pos, MaxProcs)
+		}
+		pd := ProcDef{Name: pr.Name, Parent: -1}
+		procIdx[pr.Name] = len(p.Procs)
+		for i, th := range pr.Threads {
+			if len(p.Tasks) == MaxTasks {
+				return nil, fmt.Errorf("%s: at most %d threads in all", pr.Pos, MaxTasks)
+			}
+			taskIdx[th] = len(p.Tasks)
+			pd.Threads = append(pd.Threads, len(p.Tasks))
+			p.Tasks = append(p.Tasks, TaskDef{Name: th, Proc: len(p.Procs), Leader: i == 0})
+		}
+		p.Procs = append(p.Procs, pd)
+	}
+	for _, a := range sc.Actors {
+		if a.Thread {
+			continue
+		}
+		if p.NOutside == MaxActors {
+			return nil, fmt.Errorf("%s: at most %d actors besides the tracee threads", a.Pos, MaxActors)
+		}
+		if len(a.Script) > MaxOps {
+			return nil, fmt.Errorf("%s: actor %s has %d ops, at most %d", a.Pos, a.Name, len(a.Script), MaxOps)
+		}
+		actorIdx[a.Name] = len(p.Actors)
+		p.Actors = append(p.Actors, ActorDef{Name: a.Name, Task: -1})
+		p.NOutside++
+	}
+	for i, td := range p.Tasks {
+		actorIdx[td.Name] = len(p.Actors)
+		p.Actors = append(p.Actors, ActorDef{Name: td.Name, Task: i})
+	}
+	for i, pr := range sc.Processes {
+		if pr.Parent != "" {
+			ai, ok := actorIdx[pr.Parent]
+			if !ok || p.Actors[ai].Task >= 0 {
+				return nil, fmt.Errorf("%s: parent %q is not an actor", pr.Pos, pr.Parent)
+			}
+			p.Procs[i].Parent = ai
+		}
+	}
+	resolve := func(o scenario.Op) (Op, error) {
+		ai, ok := actorIdx[o.Actor]
+		if !ok {
+			return Op{}, fmt.Errorf("%s: unknown actor %q", o.Pos, o.Actor)
+		}
+		r := Op{Kind: o.Kind, Actor: ai, T: -1, Proc: -1, Sig: o.Sig, Flags: o.Flags, Src: o}
+		isThread := p.Actors[ai].Task >= 0
+		threadOp := o.Kind == scenario.OpRaise || o.Kind == scenario.OpPause || o.Kind == scenario.OpExitGroup
+		if isThread != threadOp {
+			if isThread {
+				return Op{}, fmt.Errorf("%s: %s is a tracee thread; it can only raise, pause or exit_group", o.Pos, o.Actor)
+			}
+			return Op{}, fmt.Errorf("%s: %s is not a tracee thread; only tracee threads can %s", o.Pos, o.Actor, o.Kind)
+		}
+		switch o.Kind {
+		case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpExitGroup:
+			return r, nil
+		case scenario.OpLock, scenario.OpUnlock:
+			if o.Target != "tasklist" {
+				return Op{}, fmt.Errorf("%s: %s takes \"tasklist\", got %q", o.Pos, o.Kind, o.Target)
+			}
+			return r, nil
+		}
+		if ti, ok := taskIdx[o.Target]; ok {
+			r.T = ti
+			r.Proc = p.Tasks[ti].Proc
+		} else if pi, ok := procIdx[o.Target]; ok {
+			r.Proc = pi
+			r.T = p.Procs[pi].Threads[0]
+		} else {
+			return Op{}, fmt.Errorf("%s: unknown process or thread %q", o.Pos, o.Target)
+		}
+		return r, nil
+	}
+	for _, a := range sc.Actors {
+		ai := actorIdx[a.Name]
+		for _, o := range a.Script {
+			r, err := resolve(o)
+			if err != nil {
+				return nil, err
+			}
+			if t := p.Actors[ai].Task; t >= 0 {
+				p.Tasks[t].Script = append(p.Tasks[t].Script, r)
+			}
+			p.Actors[ai].Script = append(p.Actors[ai].Script, r)
+		}
+	}
+	for _, o := range sc.Prelude {
+		r, err := resolve(o)
+		if err != nil {
+			return nil, err
+		}
+		p.Prelude = append(p.Prelude, r)
+	}
+	return p, nil
+}
+
+// ActorOf returns the actor index of task t.
+func (p *Program) ActorOf(t int) int { return p.NOutside + t }

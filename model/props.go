@@ -1,0 +1,348 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Prop identifies one built-in property (SPEC §5). The checker gets them
+// as a bit set, so that checking a state allocates nothing.
+type Prop uint8
+
+const (
+	I1    Prop = iota // the canonical stop state is jobctl (sound and complete)
+	I2                // a jobctl stop bit is cleared exactly with a wakeup aimed at that state
+	I3                // a resumed task is never left sleeping
+	I4                // a killed task is never left sleeping
+	I5                // no task stays frozen after the last thaw
+	I6                // TASK_FROZEN is left only through a thaw; no user code runs in a FROZEN cgroup
+	I7                // the tracer sees a stable, off-CPU tracee during a request
+	I8                // PREEMPT_RT: an rtlock wait never loses its wakeup
+	I9                // no stale JOBCTL_STOPPED/TRACED/PTRACE_FROZEN/LISTENING in user mode or at exit
+	I10               // group-stop accounting
+	Stuck             // an actor (or a thread in the kernel) blocked forever with work left
+	NumProps
+)
+
+var propNames = [...]string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "stuck"}
+
+// PropDocs are the one-line statements of the properties, in the words of SPEC §5.
+var PropDocs = [...]string{
+	I1:    "the canonical stop state is jobctl: JOBCTL_STOPPED/TRACED set iff the task is in (or committed to) that stop",
+	I2:    "pairing: JOBCTL_STOPPED/TRACED is cleared exactly when, in the same siglock section, a wakeup aimed at that state is issued",
+	I3:    "a resumed task is never left sleeping (SIGCONT, ptrace resume, detach, tracer exit, LISTEN notification)",
+	I4:    "fatal-signal liveness: a killed task is not left asleep in TASK_STOPPED/TASK_TRACED",
+	I5:    "thaw restores exactly the state jobctl says: no task stays frozen after the last thaw",
+	I6:    "frozen means not running: TASK_FROZEN is left only through __thaw_task, and no user code runs in a FROZEN cgroup",
+	I7:    "the tracer sees a stable, off-CPU tracee between ptrace_check_attach and the unfreeze or resume",
+	I8:    "PREEMPT_RT: saved_state never loses a wakeup; an rtlock wait ends when the lock is free",
+	I9:    "no stale JOBCTL_STOPPED, TRACED, PTRACE_FROZEN or LISTENING on return to user mode or at exit",
+	I10:   "group-stop accounting: group_stop_count counts the threads with STOP_PENDING|STOP_CONSUME; STOP_STOPPED only at 0",
+	Stuck: "no actor is blocked with its script unfinished, and no thread spins in the kernel forever",
+}
+
+func (p Prop) String() string {
+	if int(p) < len(propNames) {
+		return propNames[p]
+	}
+	return "?"
+}
+
+// ParseProp accepts a property name ("I3", "stuck").
+func ParseProp(s string) (Prop, bool) {
+	for i, n := range propNames {
+		if strings.EqualFold(n, s) {
+			return Prop(i), true
+		}
+	}
+	return 0, false
+}
+
+// PropSet is a set of properties.
+type PropSet uint32
+
+func (ps PropSet) Has(p Prop) bool { return ps&(1<<p) != 0 }
+
+// All is every property.
+const All PropSet = 1<<NumProps - 1
+
+func (ps PropSet) String() string {
+	var parts []string
+	for p := Prop(0); p < NumProps; p++ {
+		if ps.Has(p) {
+			parts = append(parts, p.String())
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// inStopWindow: the task is in do_signal_stop()/ptrace_stop() between the
+// commit (S1) and the wakeup, possibly parked on an rtlock on the way.
+func inDSS(l Loc) bool { return l == LocDSSNotify || l == LocDSSSchedule || l == LocDSSSleep }
+func inPS(l Loc) bool  { return l == LocPSNotify || l == LocPSSchedule || l == LocPSSleep }
+
+// CheckState returns the safety properties (of want) that state s violates.
+func (m *Machine) CheckState(s *State, want PropSet) PropSet {
+	var bad PropSet
+	c := m.ctx(s)
+	for t := range m.P.Tasks {
+		T := &s.Task[t]
+		if !T.alive() {
+			if want.Has(I9) && T.Jobctl&(JOBCTL_STOPPED|JOBCTL_TRACED|JOBCTL_LISTENING|c.K.PtraceFrozenBit) != 0 {
+				bad |= 1 << I9
+			}
+			continue
+		}
+		loc := T.Loc
+		if loc == LocRTWait {
+			loc = T.RTRet
+		}
+		if want.Has(I1) && m.K.JobctlCanonical && !m.i1(T, loc) {
+			bad |= 1 << I1
+		}
+		if want.Has(I9) && (T.Loc == LocUser || T.Loc == LocExit) &&
+			T.Jobctl&(JOBCTL_STOPPED|JOBCTL_TRACED|JOBCTL_LISTENING|c.K.PtraceFrozenBit) != 0 {
+			bad |= 1 << I9
+		}
+		if want.Has(I6) && T.Loc == LocUser && T.OnRq && c.sig(t).Frozen {
+			bad |= 1 << I6
+		}
+	}
+	if want.Has(I7) {
+		for a := 0; a < m.P.NOutside; a++ {
+			if h := s.Actor[a].Hold; h != 0 && s.Task[h-1].OnRq {
+				bad |= 1 << I7
+			}
+		}
+	}
+	if want.Has(I10) {
+		for pi, pd := range m.P.Procs {
+			n := 0
+			for _, t := range pd.Threads {
+				if j := s.Task[t].Jobctl; j&JOBCTL_STOP_PENDING != 0 && j&JOBCTL_STOP_CONSUME != 0 {
+					n++
+				}
+			}
+			sg := &s.Proc[pi]
+			if int(sg.GroupStopCount) != n || (sg.Flags&SIGNAL_STOP_STOPPED != 0 && sg.GroupStopCount != 0) {
+				bad |= 1 << I10
+			}
+		}
+	}
+	return bad
+}
+
+// i1 is I1-sound and I1-complete for one live task.
+func (m *Machine) i1(T *Task, loc Loc) bool {
+	parked := T.State&TASK_FROZEN != 0 || T.State == TASK_RTLOCK_WAIT
+	if T.Jobctl&JOBCTL_TRACED != 0 {
+		if !inPS(loc) {
+			return false
+		}
+		if T.State&__TASK_TRACED == 0 && !parked {
+			return false
+		}
+	}
+	if T.Jobctl&JOBCTL_STOPPED != 0 {
+		if !inDSS(loc) {
+			return false
+		}
+		if T.State&__TASK_STOPPED == 0 && !parked {
+			return false
+		}
+	}
+	st := T.State
+	if parked {
+		st = T.Saved
+	}
+	if st&__TASK_STOPPED != 0 && T.Jobctl&JOBCTL_STOPPED == 0 {
+		return false
+	}
+	if st&__TASK_TRACED != 0 && T.Jobctl&JOBCTL_TRACED == 0 {
+		return false
+	}
+	return true
+}
+
+// CheckTransition returns the transition properties that the step from
+// before to after (described by c) violates.
+func (m *Machine) CheckTransition(before, after *State, c *Ctx, want PropSet) PropSet {
+	var bad PropSet
+	for t := range m.P.Tasks {
+		B, A := &before.Task[t], &after.Task[t]
+		if want.Has(I2) && m.K.JobctlCanonical && A.alive() {
+			stoppedMask := __TASK_STOPPED | TASK_WAKEKILL
+			tracedMask := __TASK_TRACED
+			if m.K.TaskTraced&TASK_WAKEKILL != 0 {
+				tracedMask |= TASK_WAKEKILL
+			}
+			if B.Jobctl&JOBCTL_STOPPED != 0 && A.Jobctl&JOBCTL_STOPPED == 0 && c.Woke[t]&stoppedMask == 0 {
+				bad |= 1 << I2
+			}
+			if B.Jobctl&JOBCTL_TRACED != 0 && A.Jobctl&JOBCTL_TRACED == 0 && c.Woke[t]&tracedMask == 0 {
+				bad |= 1 << I2
+			}
+			if c.Woke[t]&stoppedMask != 0 && A.Jobctl&JOBCTL_STOPPED != 0 {
+				bad |= 1 << I2
+			}
+			if c.Woke[t]&tracedMask != 0 && A.Jobctl&JOBCTL_TRACED != 0 {
+				bad |= 1 << I2
+			}
+		}
+		if want.Has(I6) && B.State&TASK_FROZEN != 0 && A.State&TASK_FROZEN == 0 && !c.Thawed[t] && A.alive() {
+			bad |= 1 << I6
+		}
+	}
+	return bad
+}
+
+// CheckTerminal returns the liveness properties violated in a terminal
+// state (no actor can make a step that changes the state).
+func (m *Machine) CheckTerminal(s *State, want PropSet) PropSet {
+	var bad PropSet
+	c := m.ctx(s)
+	for t := range m.P.Tasks {
+		if p, ok := m.stuckTask(&c, t); ok && want.Has(p) {
+			bad |= 1 << p
+		}
+	}
+	if want.Has(Stuck) {
+		for a := 0; a < m.P.NOutside; a++ {
+			if int(s.Actor[a].PC) < len(m.P.Actors[a].Script) {
+				bad |= 1 << Stuck
+			}
+		}
+	}
+	return bad
+}
+
+// stuckTask says whether task t is left in a state nobody will end, and
+// which property that breaks.
+func (m *Machine) stuckTask(c *Ctx, t int) (Prop, bool) {
+	s := c.S
+	T := &s.Task[t]
+	if !T.alive() {
+		return 0, false
+	}
+	frz := c.freezing(t)
+	sg := c.sig(t)
+	if !frz && (c.frozen(t) || T.Loc == LocRefrigerator && !T.OnRq) {
+		return I5, true
+	}
+	if T.Loc == LocRTWait && !T.OnRq {
+		if s.TasklistHolder == 0 {
+			return I8, true
+		}
+		return 0, false
+	}
+	blocked := !T.OnRq
+	if !blocked {
+		if T.Loc != LocUser {
+			return Stuck, true // spinning on a lock nobody releases
+		}
+		return 0, false
+	}
+	if frz {
+		return 0, false // frozen while freezing: allowed until the thaw
+	}
+	if sg.Flags&SIGNAL_GROUP_EXIT != 0 && T.Jobctl&m.K.PtraceFrozenBit == 0 {
+		return I4, true
+	}
+	switch T.Loc {
+	case LocDSSSleep:
+		if m.K.JobctlCanonical && T.Jobctl&JOBCTL_STOPPED == 0 {
+			return I3, true
+		}
+		if sg.Flags&SIGNAL_STOP_STOPPED == 0 && sg.GroupStopCount == 0 {
+			return I3, true
+		}
+	case LocPSSleep:
+		if m.K.JobctlCanonical && T.Jobctl&JOBCTL_TRACED == 0 {
+			return I3, true
+		}
+		if T.Ptrace == 0 {
+			return I3, true
+		}
+		if T.Jobctl&JOBCTL_LISTENING != 0 && T.Jobctl&JOBCTL_TRAP_NOTIFY != 0 {
+			return I3, true
+		}
+	}
+	return 0, false
+}
+
+// Explain says in words why state s (or the step into it) violates p.
+func (m *Machine) Explain(s *State, p Prop) string {
+	c := m.ctx(s)
+	var parts []string
+	for t, td := range m.P.Tasks {
+		T := &s.Task[t]
+		if q, ok := m.stuckTask(&c, t); ok && q == p {
+			parts = append(parts, fmt.Sprintf("%s asleep in %s (%s) forever", td.Name, T.Loc, StateString(T.State)))
+		}
+	}
+	for a := 0; a < m.P.NOutside; a++ {
+		ad := &m.P.Actors[a]
+		if p == Stuck && int(s.Actor[a].PC) < len(ad.Script) {
+			parts = append(parts, fmt.Sprintf("%s blocked in %q", ad.Name, ad.Script[s.Actor[a].PC].Src.String()))
+		}
+	}
+	msg := PropDocs[p]
+	if len(parts) > 0 {
+		msg = strings.Join(parts, "; ") + " — " + msg
+	}
+	return msg
+}
+
+// StateString renders a __state value with the kernel's names.
+func StateString(st uint16) string {
+	switch st {
+	case TASK_RUNNING:
+		return "TASK_RUNNING"
+	case TASK_STOPPED:
+		return "TASK_STOPPED"
+	case taskTracedOld:
+		return "TASK_TRACED"
+	case __TASK_TRACED:
+		return "TASK_TRACED"
+	case TASK_FROZEN:
+		return "TASK_FROZEN"
+	case TASK_RTLOCK_WAIT:
+		return "TASK_RTLOCK_WAIT"
+	case TASK_DEAD:
+		return "TASK_DEAD"
+	case TASK_INTERRUPTIBLE | TASK_FREEZABLE:
+		return "TASK_INTERRUPTIBLE|TASK_FREEZABLE"
+	}
+	var parts []string
+	for _, b := range []struct {
+		bit  uint16
+		name string
+	}{{TASK_INTERRUPTIBLE, "TASK_INTERRUPTIBLE"}, {TASK_UNINTERRUPTIBLE, "TASK_UNINTERRUPTIBLE"},
+		{__TASK_STOPPED, "__TASK_STOPPED"}, {__TASK_TRACED, "__TASK_TRACED"}, {TASK_WAKEKILL, "TASK_WAKEKILL"},
+		{TASK_RTLOCK_WAIT, "TASK_RTLOCK_WAIT"}, {TASK_FREEZABLE, "TASK_FREEZABLE"}, {TASK_FROZEN, "TASK_FROZEN"}} {
+		if st&b.bit != 0 {
+			parts = append(parts, b.name)
+		}
+	}
+	return strings.Join(parts, "|")
+}
+
+// JobctlString renders the jobctl bits that matter, with the kernel's names.
+func JobctlString(j uint32) string {
+	var parts []string
+	for _, b := range []struct {
+		bit  uint32
+		name string
+	}{{JOBCTL_STOPPED, "STOPPED"}, {JOBCTL_TRACED, "TRACED"}, {JOBCTL_PTRACE_FROZEN, "PTRACE_FROZEN"},
+		{JOBCTL_DELAY_WAKEKILL, "DELAY_WAKEKILL"}, {JOBCTL_LISTENING, "LISTENING"}, {JOBCTL_STOP_PENDING, "STOP_PENDING"},
+		{JOBCTL_STOP_CONSUME, "STOP_CONSUME"}, {JOBCTL_STOP_DEQUEUED, "STOP_DEQUEUED"}, {JOBCTL_TRAP_STOP, "TRAP_STOP"},
+		{JOBCTL_TRAP_NOTIFY, "TRAP_NOTIFY"}, {JOBCTL_TRAPPING, "TRAPPING"}} {
+		if j&b.bit != 0 {
+			parts = append(parts, b.name)
+		}
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, "|")
+}

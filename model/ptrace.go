@@ -1,0 +1,97 @@
+package model
+
+// ptrace (SPEC §3.9), after kernel/ptrace.c (v6.18).
+
+// PtraceFreezeTraced is ptrace_freeze_traced() (v5.19+): hold a traced
+// tracee for a request by setting JOBCTL_PTRACE_FROZEN, which makes
+// signal_wake_up() defer fatal wakeups. It refuses a LISTENING tracee
+// (lock-free test; only the tracer sets LISTENING) and one with a fatal
+// signal pending.
+func PtraceFreezeTraced(c *Ctx, t int) bool {
+	T := &c.S.Task[t]
+	if T.Jobctl&JOBCTL_LISTENING != 0 {
+		return false
+	}
+	if c.taskIsTraced(t) && !T.fatalSignalPending() {
+		T.Jobctl |= JOBCTL_PTRACE_FROZEN
+		return true
+	}
+	return false
+}
+
+// PtraceUnfreezeTraced is ptrace_unfreeze_traced() (v5.19+, with Sven
+// Schnelle's fix "ptrace: fix clearing of JOBCTL_TRACED in
+// ptrace_unfreeze_traced()"): release the hold; a fatal signal that came
+// during the request now ends the stop.
+func PtraceUnfreezeTraced(c *Ctx, t int) {
+	T := &c.S.Task[t]
+	if !T.alive() {
+		return // lock_task_sighand() failed
+	}
+	T.Jobctl &^= JOBCTL_PTRACE_FROZEN
+	if T.fatalSignalPending() {
+		T.Jobctl &^= JOBCTL_TRACED
+		c.ttwu(t, __TASK_TRACED)
+	}
+}
+
+// ptraceAttach is the linking half of ptrace_attach() under tasklist_lock
+// (write) and the tracee's siglock: it reports the errno, or 0.
+func (c *Ctx) ptraceAttach(a int, t int, seize bool) int {
+	T := &c.S.Task[t]
+	if T.ExitState != 0 {
+		return EPERM
+	}
+	if T.Ptrace != 0 {
+		return EPERM
+	}
+	T.Ptrace = PT_PTRACED
+	if seize {
+		T.Ptrace |= PT_SEIZED
+	}
+	T.Tracer = uint8(a + 1)
+	if !seize {
+		c.sendSignal(SIGSTOP, t, false) // send_signal_locked(SIGSTOP, SEND_SIG_PRIV, task, PIDTYPE_PID)
+	}
+	// ptrace_set_stopped(): "If the task is already STOPPED, set
+	// JOBCTL_TRAP_STOP and TRAPPING, and kick it so that it transits to
+	// TRACED."
+	if c.taskIsStopped(t) && c.taskSetJobctlPending(t, JOBCTL_TRAP_STOP|JOBCTL_TRAPPING) {
+		T.Jobctl &^= JOBCTL_STOPPED
+		c.K.SignalWakeUpState(c, t, __TASK_STOPPED)
+	}
+	return 0
+}
+
+// ptraceUnlink is __ptrace_unlink() (tasklist_lock write, then the
+// tracee's siglock): the tracee goes back to its real parent; a pending
+// or completed group stop is re-armed, and a ptrace stop is ended.
+func (c *Ctx) ptraceUnlink(t int) {
+	T := &c.S.Task[t]
+	T.Tracer = 0
+	T.Ptrace = 0
+	if !T.alive() && T.ExitState == EXIT_ZOMBIE {
+		if !c.P.Tasks[t].Leader {
+			T.ExitState = EXIT_DEAD // __ptrace_detach(): release a detached zombie thread
+		}
+		return
+	}
+	c.taskClearJobctlPending(t, JOBCTL_TRAP_MASK)
+	c.taskClearJobctlTrapping(t)
+	s := c.sig(t)
+	if T.Flags&PF_EXITING == 0 && (s.Flags&SIGNAL_STOP_STOPPED != 0 || s.GroupStopCount != 0) {
+		T.Jobctl |= JOBCTL_STOP_PENDING
+	}
+	if T.Jobctl&JOBCTL_STOP_PENDING != 0 || c.taskIsTraced(t) {
+		c.K.PtraceSignalWakeUp(c, t, true)
+	}
+}
+
+// ptraceResume is ptrace_resume() under siglock (always, since v5.19,
+// 5b4197cb287d): the resume signal, JOBCTL_TRACED cleared, the wakeup.
+func (c *Ctx) ptraceResume(t int, data int) {
+	T := &c.S.Task[t]
+	T.ExitCode = uint16(data)
+	T.Jobctl &^= JOBCTL_TRACED
+	c.ttwu(t, __TASK_TRACED)
+}

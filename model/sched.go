@@ -1,0 +1,143 @@
+package model
+
+// The scheduler primitives of SPEC §3.0, as the kernel defines them in
+// kernel/sched/core.c and include/linux/sched.h.
+
+// match is __task_state_match() (kernel/sched/core.c, v6.6+; inlined in
+// ttwu_state_match() before): 1 if __state matches, -1 if only
+// saved_state does (a PREEMPT_RT rtlock wait, or since v6.7 a task frozen
+// in place), 0 otherwise.
+func (c *Ctx) match(t int, mask uint16) int {
+	T := &c.S.Task[t]
+	if T.State&mask != 0 {
+		return 1
+	}
+	if c.K.HasSavedState() && T.Saved&mask != 0 {
+		return -1
+	}
+	return 0
+}
+
+// ttwu is try_to_wake_up() / wake_up_state() (kernel/sched/core.c),
+// treated as one atomic step under pi_lock (SPEC §3.0.4). It reports
+// "success" when __state or saved_state matched. A saved_state match only
+// records the wakeup (saved_state = TASK_RUNNING): the task is blocked on
+// an rtlock (or frozen, v6.7+) and runs when that ends, so no wakeup is
+// lost.
+func (c *Ctx) ttwu(t int, mask uint16) bool {
+	c.Woke[t] |= mask
+	T := &c.S.Task[t]
+	if T.ExitState != 0 {
+		return false
+	}
+	switch c.match(t, mask) {
+	case 0:
+		return false
+	case -1:
+		T.Saved = TASK_RUNNING
+		return true
+	}
+	// ttwu_runnable() when still on_rq (it has not finished schedule()
+	// yet, or was preempted), else a full wakeup; both end RUNNING.
+	T.State = TASK_RUNNING
+	T.OnRq = true
+	return true
+}
+
+// fatalSignalPending is __fatal_signal_pending(): SIGKILL in the private
+// queue (where complete_signal() and zap_other_threads() put it).
+func (T *Task) fatalSignalPending() bool { return T.Pending&sigmask(SIGKILL) != 0 }
+
+// signalPendingState is signal_pending_state() (include/linux/sched/signal.h):
+// the rule by which schedule() refuses to block. TASK_STOPPED (0x104)
+// never sleeps with a fatal signal pending; TASK_TRACED sleeps regardless
+// since v5.19 (0x008) but not before (0x108).
+func signalPendingState(state uint16, T *Task) bool {
+	if state&(TASK_INTERRUPTIBLE|TASK_WAKEKILL) == 0 {
+		return false
+	}
+	if !T.SigPending {
+		return false
+	}
+	return state&TASK_INTERRUPTIBLE != 0 || T.fatalSignalPending()
+}
+
+// schedule is a voluntary __schedule() by task t (SPEC §3.0.5). It
+// reports whether the task blocked (was dequeued).
+func (c *Ctx) schedule(t int) bool {
+	T := &c.S.Task[t]
+	if T.State == TASK_RUNNING {
+		return false
+	}
+	if signalPendingState(T.State, T) {
+		T.State = TASK_RUNNING
+		return false
+	}
+	T.OnRq = false
+	return true
+}
+
+// waitTaskInactive is wait_task_inactive(p, match_state) as the tracer
+// runs it in ptrace_check_attach() (kernel/sched/core.c). It returns
+// (ok, wait): wait means "p is still queued or running; sleep a tick and
+// retry", which the model expresses as the step not being enabled yet.
+func (c *Ctx) waitTaskInactive(t int, mask uint16) (ok, wait bool) {
+	T := &c.S.Task[t]
+	var m int
+	switch {
+	case mask == 0: // any state (Eric's 7/9: wait_task_inactive(child, 0))
+		m = 1
+	case c.K.WTIMatch == WTIExact: // ≤ v6.0: __state == match_state
+		if T.State == mask {
+			m = 1
+		}
+	case c.K.WTIMatch == WTIMask: // v6.1: a mask test on __state only
+		if T.State&mask != 0 {
+			m = 1
+		}
+	default: // v6.6+: __task_state_match(); a saved_state match counts as queued
+		m = c.match(t, mask)
+	}
+	switch {
+	case m == 0:
+		return false, false
+	case m < 0 || T.OnRq:
+		return false, true
+	}
+	return true, false
+}
+
+// taskIsTraced is task_is_traced(): jobctl since v5.19, __state before.
+func (c *Ctx) taskIsTraced(t int) bool {
+	T := &c.S.Task[t]
+	if c.K.JobctlCanonical {
+		return T.Jobctl&JOBCTL_TRACED != 0
+	}
+	return T.State&__TASK_TRACED != 0
+}
+
+// taskIsStopped is task_is_stopped().
+func (c *Ctx) taskIsStopped(t int) bool {
+	T := &c.S.Task[t]
+	if c.K.JobctlCanonical {
+		return T.Jobctl&JOBCTL_STOPPED != 0
+	}
+	return T.State&__TASK_STOPPED != 0
+}
+
+func (c *Ctx) taskIsStoppedOrTraced(t int) bool { return c.taskIsStopped(t) || c.taskIsTraced(t) }
+
+// rtlockBlock is the entry of rtlock_slowlock_locked() on a contended
+// lock (kernel/locking/rtmutex.c, PREEMPT_RT):
+// current_save_and_set_rtlock_wait_state() parks __state in saved_state,
+// then schedule_rtlock() blocks until the unlocker's
+// wake_up_state(TASK_RTLOCK_WAIT). resume is the step to redo with the
+// lock held.
+func (c *Ctx) rtlockBlock(t int, resume Loc) {
+	T := &c.S.Task[t]
+	T.Saved = T.State
+	T.State = TASK_RTLOCK_WAIT
+	T.OnRq = false
+	T.RTRet = resume
+	T.Loc = LocRTWait
+}

@@ -1,0 +1,290 @@
+package model
+
+// Signal generation and delivery, job-control group stop (SPEC §3.1–3.6),
+// after kernel/signal.c and include/linux/sched/signal.h (v6.18).
+
+// SignalWakeUpState is signal_wake_up_state() (kernel/signal.c, v5.19+):
+// set TIF_SIGPENDING and wake the task if it sleeps in state|INTERRUPTIBLE,
+// else kick_process() (no state change). It never touches jobctl.
+func SignalWakeUpState(c *Ctx, t int, state uint16) {
+	c.S.Task[t].SigPending = true
+	c.ttwu(t, state|TASK_INTERRUPTIBLE)
+}
+
+// SignalWakeUp is signal_wake_up() (include/linux/sched/signal.h, v5.19+,
+// 31cae1eaae4f). A fatal wakeup ends a stop: JOBCTL_STOPPED and
+// JOBCTL_TRACED are cleared here, whatever the wakeup's outcome, unless a
+// ptrace request holds the task (JOBCTL_PTRACE_FROZEN). This is Eric
+// Biederman's point in the seed: if __state is TASK_FROZEN (or parked in
+// saved_state) the wakeup fails, and only jobctl remembers the decision.
+func SignalWakeUp(c *Ctx, t int, fatal bool) {
+	T := &c.S.Task[t]
+	var state uint16
+	if fatal && T.Jobctl&c.K.PtraceFrozenBit == 0 {
+		T.Jobctl &^= JOBCTL_STOPPED | JOBCTL_TRACED
+		state = TASK_WAKEKILL | __TASK_TRACED
+	}
+	c.K.SignalWakeUpState(c, t, state)
+}
+
+// PtraceSignalWakeUp is ptrace_signal_wake_up() (v5.19+): resuming a
+// ptrace stop clears JOBCTL_TRACED with the wakeup.
+func PtraceSignalWakeUp(c *Ctx, t int, resume bool) {
+	var state uint16
+	if resume {
+		c.S.Task[t].Jobctl &^= JOBCTL_TRACED
+		state = __TASK_TRACED
+	}
+	c.K.SignalWakeUpState(c, t, state)
+}
+
+// taskSetJobctlPending is task_set_jobctl_pending() (kernel/signal.c).
+func (c *Ctx) taskSetJobctlPending(t int, mask uint32) bool {
+	T := &c.S.Task[t]
+	if (T.SigPending && T.fatalSignalPending()) || T.Flags&PF_EXITING != 0 {
+		return false
+	}
+	if mask&JOBCTL_STOP_SIGMASK != 0 {
+		T.Jobctl &^= JOBCTL_STOP_SIGMASK
+	}
+	T.Jobctl |= mask
+	return true
+}
+
+// taskClearJobctlTrapping is task_clear_jobctl_trapping(): releases a
+// tracer waiting in ptrace_attach() (wake_up_bit on JOBCTL_TRAPPING).
+func (c *Ctx) taskClearJobctlTrapping(t int) {
+	c.S.Task[t].Jobctl &^= JOBCTL_TRAPPING
+}
+
+// taskClearJobctlPending is task_clear_jobctl_pending().
+func (c *Ctx) taskClearJobctlPending(t int, mask uint32) {
+	T := &c.S.Task[t]
+	if mask&JOBCTL_STOP_PENDING != 0 {
+		mask |= JOBCTL_STOP_CONSUME | JOBCTL_STOP_DEQUEUED
+	}
+	T.Jobctl &^= mask
+	if T.Jobctl&JOBCTL_PENDING_MASK == 0 {
+		c.taskClearJobctlTrapping(t)
+	}
+}
+
+// taskParticipateGroupStop is task_participate_group_stop(): it reports
+// whether this task completed the group stop (notify the parent).
+func (c *Ctx) taskParticipateGroupStop(t int) bool {
+	T := &c.S.Task[t]
+	sig := c.sig(t)
+	consume := T.Jobctl&JOBCTL_STOP_CONSUME != 0
+	if T.Jobctl&JOBCTL_STOP_PENDING == 0 {
+		return false
+	}
+	c.taskClearJobctlPending(t, JOBCTL_STOP_PENDING)
+	if !consume {
+		return false
+	}
+	if sig.GroupStopCount > 0 {
+		sig.GroupStopCount--
+	}
+	if sig.GroupStopCount == 0 && sig.Flags&SIGNAL_STOP_STOPPED == 0 {
+		signalSetStopFlags(sig, SIGNAL_STOP_STOPPED)
+		return true
+	}
+	return false
+}
+
+// signalSetStopFlags is signal_set_stop_flags().
+func signalSetStopFlags(sig *Signal, flags uint8) {
+	sig.Flags = sig.Flags&^SIGNAL_STOP_MASK | flags
+}
+
+// sig returns the signal_struct of task t.
+func (c *Ctx) sig(t int) *Signal { return &c.S.Proc[c.P.Tasks[t].Proc] }
+
+// threads returns the task indices of t's thread group.
+func (c *Ctx) threads(t int) []int { return c.P.Procs[c.P.Tasks[t].Proc].Threads }
+
+// alive: not yet released by the exit path (the thread is in the group's list).
+func (T *Task) alive() bool { return T.ExitState == 0 }
+
+// ptraceTrapNotify is ptrace_trap_notify() (kernel/signal.c): a SEIZEd
+// tracee re-traps to tell its tracer about a group stop or continue.
+func (c *Ctx) ptraceTrapNotify(t int) {
+	T := &c.S.Task[t]
+	c.taskSetJobctlPending(t, JOBCTL_TRAP_NOTIFY)
+	c.K.PtraceSignalWakeUp(c, t, T.Jobctl&JOBCTL_LISTENING != 0)
+}
+
+// sendSignal is send_signal_locked() under the target's siglock (one
+// atomic step): prepare_signal(), queueing, complete_signal(). group
+// selects the shared queue (kill) over the private one (tgkill).
+func (c *Ctx) sendSignal(sig int, t int, group bool) {
+	if !c.prepareSignal(sig, t) {
+		return
+	}
+	T := &c.S.Task[t]
+	pend := &T.Pending
+	if group {
+		pend = &c.sig(t).Shared
+	}
+	if *pend&sigmask(sig) != 0 { // legacy_queue(): not queued twice
+		return
+	}
+	*pend |= sigmask(sig)
+	c.completeSignal(sig, t, group)
+}
+
+// prepareSignal is prepare_signal(): the send-time effects of stop and
+// continue signals, and whether the signal is queued at all.
+func (c *Ctx) prepareSignal(sig int, p int) bool {
+	s := c.sig(p)
+	if s.Flags&SIGNAL_GROUP_EXIT != 0 {
+		// 9a95f78eab70 (v6.1): a dying group takes no more signals.
+		// Before, the code fell through to !sig_ignored().
+		if c.K.DropAfterGroupExit {
+			return false
+		}
+	} else if sigKernelStopP(sig) {
+		// A stop signal flushes every pending SIGCONT.
+		s.Shared &^= sigmask(SIGCONT)
+		for _, t := range c.threads(p) {
+			c.S.Task[t].Pending &^= sigmask(SIGCONT)
+		}
+	} else if sig == SIGCONT {
+		// SIGCONT flushes stop signals, cancels the group stop and
+		// wakes every stopped thread, at send time.
+		s.Shared &^= sigKernelStop
+		for _, t := range c.threads(p) {
+			T := &c.S.Task[t]
+			if !T.alive() {
+				continue
+			}
+			T.Pending &^= sigKernelStop
+			c.taskClearJobctlPending(t, JOBCTL_STOP_PENDING)
+			if T.Ptrace&PT_SEIZED == 0 {
+				T.Jobctl &^= JOBCTL_STOPPED
+				c.ttwu(t, __TASK_STOPPED)
+			} else {
+				c.ptraceTrapNotify(t)
+			}
+		}
+		var why uint8
+		if s.Flags&SIGNAL_STOP_STOPPED != 0 {
+			why = SIGNAL_CLD_CONTINUED
+		} else if s.GroupStopCount != 0 {
+			why = SIGNAL_CLD_STOPPED
+		}
+		if why != 0 {
+			// "The first thread which returns from do_signal_stop()
+			// will take ->siglock, notice SIGNAL_CLD_MASK, and report
+			// to the parent."
+			signalSetStopFlags(s, why|SIGNAL_STOP_CONTINUED)
+			s.GroupStopCount = 0
+			s.GroupExitCode = 0
+		}
+	}
+	return !c.sigIgnored(p, sig)
+}
+
+// sigIgnored is sig_ignored(): the tracees install no handlers and block
+// nothing, so a signal is ignored when its default action is "ignore" and
+// no tracer wants to see it. (Appendix D.1: an untraced SIGCONT does its
+// work in prepare_signal and is then dropped.)
+func (c *Ctx) sigIgnored(p int, sig int) bool {
+	if c.S.Task[p].Ptrace != 0 && sig != SIGKILL {
+		return false
+	}
+	return sigKernelIgnoreP(sig)
+}
+
+// wantsSignal is wants_signal(). task_curr() has no counterpart in a model
+// without CPUs; on_rq stands for it (Appendix D.5).
+func (c *Ctx) wantsSignal(sig int, t int) bool {
+	T := &c.S.Task[t]
+	if T.Flags&PF_EXITING != 0 || !T.alive() {
+		return false
+	}
+	if sig == SIGKILL {
+		return true
+	}
+	if c.taskIsStoppedOrTraced(t) {
+		return false
+	}
+	return T.OnRq || !T.SigPending
+}
+
+// completeSignal is complete_signal(): pick a thread to wake and, for a
+// fatal signal, turn it into a group kill at once.
+func (c *Ctx) completeSignal(sig int, p int, group bool) {
+	s := c.sig(p)
+	t := -1
+	if c.wantsSignal(sig, p) {
+		t = p
+	} else if !group || len(c.threads(p)) == 1 {
+		return
+	} else {
+		// The kernel starts at signal->curr_target; the model starts at
+		// the leader, so the choice is deterministic (Appendix D.5).
+		for _, u := range c.threads(p) {
+			if c.wantsSignal(sig, u) {
+				t = u
+				break
+			}
+		}
+		if t < 0 {
+			return
+		}
+	}
+	P := &c.S.Task[p]
+	if sigFatal(sig) && s.Flags&SIGNAL_GROUP_EXIT == 0 &&
+		(sig == SIGKILL || P.Ptrace == 0) && sigKernelCoredump&sigmask(sig) == 0 {
+		s.Flags = SIGNAL_GROUP_EXIT
+		s.GroupExitCode = uint8(sig)
+		s.GroupStopCount = 0
+		for _, u := range c.threads(p) {
+			if !c.S.Task[u].alive() {
+				continue
+			}
+			c.taskClearJobctlPending(u, JOBCTL_PENDING_MASK)
+			c.S.Task[u].Pending |= sigmask(SIGKILL)
+			c.K.SignalWakeUp(c, u, true)
+		}
+		return
+	}
+	c.K.SignalWakeUp(c, t, sig == SIGKILL)
+}
+
+// recalcSigpending is recalc_sigpending() by the current task: TIF_SIGPENDING
+// stays set while there is work, and is never cleared while freezing(current).
+func (c *Ctx) recalcSigpending(t int) {
+	T := &c.S.Task[t]
+	if T.Jobctl&JOBCTL_PENDING_MASK != 0 || T.Pending != 0 || c.sig(t).Shared != 0 {
+		T.SigPending = true
+		return
+	}
+	if !c.freezing(t) {
+		T.SigPending = false
+	}
+}
+
+// dequeueSignal is dequeue_signal(): the lowest-numbered pending signal,
+// private queue first. Dequeuing a stop signal sets JOBCTL_STOP_DEQUEUED.
+func (c *Ctx) dequeueSignal(t int) int {
+	T := &c.S.Task[t]
+	for _, q := range [2]*uint32{&T.Pending, &c.sig(t).Shared} {
+		if *q == 0 {
+			continue
+		}
+		for sig := 1; sig < 32; sig++ {
+			if *q&sigmask(sig) != 0 {
+				*q &^= sigmask(sig)
+				if sigKernelStopP(sig) {
+					T.Jobctl |= JOBCTL_STOP_DEQUEUED
+				}
+				c.recalcSigpending(t)
+				return sig
+			}
+		}
+	}
+	c.recalcSigpending(t)
+	return 0
+}

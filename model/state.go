@@ -1,0 +1,160 @@
+package model
+
+// Bounds of one scenario. They make State a fixed-size comparable value:
+// copying it is a snapshot, hashing its bytes is a fingerprint.
+const (
+	MaxTasks  = 4 // tracee threads, over all simulated thread groups
+	MaxProcs  = 2 // simulated thread groups
+	MaxActors = 5 // actors outside the thread groups (tracer, sender, freezer, waiter, lock holder)
+	MaxOps    = 8 // ops in one outside actor's script
+)
+
+// State is the whole kernel state of a scenario at one instant, plus where
+// every actor is in its script. It holds no pointers, slices or maps.
+//
+// The field order is chosen so that the struct has no padding (a test
+// asserts it): the checker hashes the raw bytes.
+type State struct {
+	Task  [MaxTasks]Task
+	Proc  [MaxProcs]Signal
+	Actor [MaxActors]Actor
+	// TasklistHolder is 1+the actor that holds tasklist_lock for write
+	// across steps ("lock tasklist"), or 0. Locks taken and released
+	// within one atomic step are not represented: nobody can observe them.
+	TasklistHolder uint8
+	_              [3]uint8
+}
+
+// Task mirrors the fields of struct task_struct the model needs.
+type Task struct {
+	Jobctl  uint32 // task->jobctl (siglock)
+	Pending uint32 // task->pending.signal: private pending set, bit n = signal n (siglock)
+	Ptrace  uint32 // task->ptrace: PT_PTRACED, PT_SEIZED (tasklist_lock write; siglock for the clear)
+
+	State    uint16 // task->__state (pi_lock for special states, the freezer and RT)
+	Saved    uint16 // task->saved_state (pi_lock): RT rtlock waits; v6.7+ also the pre-freeze state
+	ExitCode uint16 // task->exit_code: ptrace stop code (sig | event<<8) or resume signal (siglock)
+
+	Loc         Loc   // where the task is in the kernel (its program counter)
+	Ret         Loc   // where ptrace_stop returns to, and where an rtlock wait resumes
+	Sig         uint8 // the signal get_signal is handling across an interleaving point
+	Why         uint8 // ptrace_stop/do_signal_stop local: CLD_* to notify, 0 for none
+	GstopDone   uint8 // ptrace_stop/do_signal_stop local: this task completed the group stop
+	Flags       uint8 // PF_EXITING, PF_FROZEN, PF_FREEZER_SKIP
+	ExitState   uint8 // task->exit_state: EXIT_ZOMBIE, EXIT_DEAD
+	ExitKind    uint8 // how it exited, for the observation: ExitNone, ExitExited, ExitKilled
+	ExitVal     uint8 // exit code or signal
+	ScriptPC    uint8 // next user-mode op of this thread's script
+	Tracer      uint8 // task->parent when traced: 1+actor index, or 0
+	LastSiginfo uint8 // task->last_siginfo: SiNone, SiSignal, SiEventStop
+	OnRq        bool  // task->on_rq: runnable (running, or preempted before blocking)
+	SigPending  bool  // TIF_SIGPENDING
+	FrzRet      Loc   // where the task goes when it leaves the refrigerator
+	RTRet       Loc   // the step an rtlock wait resumes
+}
+
+// Signal mirrors struct signal_struct (one per thread group), plus the
+// group's cgroup freezer state.
+type Signal struct {
+	Shared         uint32 // signal->shared_pending.signal
+	Flags          uint8  // SIGNAL_STOP_STOPPED, ...
+	GroupStopCount uint8  // signal->group_stop_count
+	GroupExitCode  uint8  // signal->group_exit_code
+	Freezing       bool   // freezing(p) for the group's tasks: the cgroup is FREEZING or FROZEN
+	Frozen         bool   // the freezer reported FROZEN (every task frozen) and no thaw began since
+	CldStopped     uint8  // CLD_STOPPED notifications sent to the real parent (saturates at 3)
+	CldContinued   uint8  // CLD_CONTINUED notifications sent to the real parent (saturates at 3)
+	GroupExitVal   uint8  // exit_group(N): N (the kernel keeps N<<8 in group_exit_code)
+}
+
+// Actor is the progress of one actor outside the thread groups.
+type Actor struct {
+	PC   uint8 // index of the current op in the script
+	Step uint8 // atomic step within the current op
+	Hold uint8 // 1+task index the actor holds frozen for a ptrace request (after wait_task_inactive)
+	Tmp  uint8
+	Res  [MaxOps]Result // the result of each op, once done
+}
+
+// Task.LastSiginfo values.
+const (
+	SiNone      uint8 = iota
+	SiSignal          // a signal-delivery-stop or ptrace_notify stop
+	SiEventStop       // PTRACE_EVENT_STOP (SEIZE group stop, INTERRUPT, notify)
+)
+
+// Task.ExitKind values.
+const (
+	ExitNone uint8 = iota
+	ExitExited
+	ExitKilled
+)
+
+// Loc is a tracee thread's program counter: the kernel code it will run next.
+type Loc uint8
+
+const (
+	LocUser         Loc = iota // in user mode (runs its script; enters get_signal on TIF_SIGPENDING)
+	LocPause                   // blocked in pause(2)
+	LocRefrigerator            // blocked in __refrigerator()
+	LocRelock                  // get_signal(): about to take siglock at "relock"
+	LocNotifyCld               // get_signal(): notify the parent of CLD_STOPPED/CONTINUED
+	LocDSSNotify               // do_signal_stop() S2: do_notify_parent_cldstop under tasklist_lock
+	LocDSSSchedule             // do_signal_stop() S4: schedule()
+	LocDSSSleep                // do_signal_stop(): blocked (or just woken) in schedule()
+	LocPSNotify                // ptrace_stop() S2: notify the tracer under tasklist_lock
+	LocPSSchedule              // ptrace_stop() S4: schedule()
+	LocPSSleep                 // ptrace_stop(): blocked (or just woken) in schedule()
+	LocPSWake                  // ptrace_stop() S6: back under siglock after the wakeup
+	LocRTWait                  // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
+	LocExit                    // do_group_exit() -> do_exit()
+	LocDead                    // exited: zombie or dead
+	numLocs
+)
+
+var locNames = [...]string{
+	LocUser: "user", LocPause: "pause", LocRefrigerator: "__refrigerator", LocRelock: "get_signal",
+	LocNotifyCld: "get_signal", LocDSSNotify: "do_signal_stop", LocDSSSchedule: "do_signal_stop",
+	LocDSSSleep: "do_signal_stop", LocPSNotify: "ptrace_stop", LocPSSchedule: "ptrace_stop",
+	LocPSSleep: "ptrace_stop", LocPSWake: "ptrace_stop",
+	LocRTWait: "rtlock_slowlock", LocExit: "do_exit", LocDead: "exited",
+}
+
+func (l Loc) String() string {
+	if int(l) < len(locNames) {
+		return locNames[l]
+	}
+	return "?"
+}
+
+// Ptrace-stop continuations (Task.Ret when Loc is in ptrace_stop).
+const (
+	RetRelock       Loc = LocRelock // do_jobctl_trap(): back to get_signal's relock
+	RetPtraceSignal Loc = numLocs   // ptrace_signal(): deliver what the tracer left in exit_code
+)
+
+// Result is the outcome of one op: a kind in the top 4 bits and a value.
+type Result uint16
+
+const (
+	ResPending   Result = 0 << 12
+	ResOK        Result = 1 << 12 // "0"
+	ResErrno     Result = 2 << 12 // value: errno
+	ResStopped   Result = 3 << 12 // value: signal | ResEventStop
+	ResContinued Result = 4 << 12
+	ResExited    Result = 5 << 12 // value: exit code
+	ResKilled    Result = 6 << 12 // value: signal
+	ResNone      Result = 7 << 12 // WNOHANG, nothing to report
+	ResLetter    Result = 8 << 12 // value: a /proc state letter
+
+	ResEventStop = 0x100
+	resKindMask  = 0xf000
+)
+
+// errno values.
+const (
+	EPERM  = 1
+	ESRCH  = 3
+	EIO    = 5
+	ECHILD = 10
+)

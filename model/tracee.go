@@ -1,0 +1,553 @@
+package model
+
+import "jobctl/scenario"
+
+// The tracee threads: each is an actor whose program counter (Task.Loc) is
+// a place in the kernel. One call of threadStep is one atomic step: the code
+// between two interleaving points (a lock dropped, schedule()).
+
+// threadStep runs one step of tracee thread t; it reports false when the
+// thread cannot step (blocked, spinning on a lock, or running user code
+// with nothing left to do).
+func (c *Ctx) threadStep(t int) bool {
+	T := &c.S.Task[t]
+	switch T.Loc {
+	case LocUser:
+		if T.SigPending {
+			c.Label = "get_signal: try_to_freeze(); relock"
+			c.getSignalEntry(t)
+			return true
+		}
+		return c.userOp(t)
+	case LocPause:
+		if !T.OnRq {
+			return false
+		}
+		c.Label = "hrtimer_nanosleep: woken; back to user mode"
+		T.Loc = LocUser
+		return true
+	case LocRefrigerator:
+		if !T.OnRq {
+			return false
+		}
+		c.Label = "__refrigerator: woken; recheck freezing()"
+		c.refrigerator(t)
+		return true
+	case LocRelock:
+		c.Label = "get_signal: relock"
+		c.getSignalLoop(t, 0)
+		return true
+	case LocNotifyCld:
+		if !c.tasklistRead(t) {
+			return c.tasklistContended(t)
+		}
+		c.Label = "get_signal: do_notify_parent_cldstop(CLD_CONTINUED/STOPPED)"
+		c.notifyParentCldstop(t, T.Why)
+		T.Why = 0
+		T.Loc = LocRelock
+		return true
+	case LocDSSNotify:
+		if !c.tasklistRead(t) {
+			return c.tasklistContended(t)
+		}
+		c.Label = "do_signal_stop: do_notify_parent_cldstop(CLD_STOPPED)"
+		c.notifyParentCldstop(t, CLD_STOPPED)
+		T.Loc = LocDSSSchedule
+		return true
+	case LocDSSSchedule:
+		c.Label = "do_signal_stop: schedule()"
+		if c.K.OldFreezer {
+			c.Label = "do_signal_stop: freezable_schedule()"
+			T.Flags |= PF_FREEZER_SKIP
+		}
+		if c.schedule(t) {
+			T.Loc = LocDSSSleep
+			return true
+		}
+		c.Label += " (does not block)"
+		c.afterStopSchedule(t, LocRelock)
+		return true
+	case LocDSSSleep:
+		if !T.OnRq {
+			return false
+		}
+		c.Label = "do_signal_stop: woken; get_signal: relock"
+		if c.afterStopSchedule(t, LocRelock) {
+			c.getSignalLoop(t, 0)
+		}
+		return true
+	case LocPSNotify:
+		if !c.tasklistRead(t) {
+			return c.tasklistContended(t)
+		}
+		c.ptraceStopNotify(t)
+		return true
+	case LocPSSchedule:
+		c.Label = "ptrace_stop: schedule()"
+		if c.K.OldFreezer {
+			c.Label = "ptrace_stop: freezable_schedule()"
+			T.Flags |= PF_FREEZER_SKIP
+		}
+		if c.schedule(t) {
+			T.Loc = LocPSSleep
+			return true
+		}
+		c.Label += " (does not block)"
+		c.afterStopSchedule(t, LocPSWake)
+		return true
+	case LocPSSleep:
+		if !T.OnRq {
+			return false
+		}
+		c.Label = "ptrace_stop: woken"
+		if c.afterStopSchedule(t, LocPSWake) {
+			c.ptraceStopWake(t)
+		}
+		return true
+	case LocPSWake:
+		c.Label = "ptrace_stop: relock siglock"
+		c.ptraceStopWake(t)
+		return true
+	case LocRTWait:
+		if !T.OnRq {
+			return false
+		}
+		if c.S.TasklistHolder != 0 {
+			c.Label = "rtlock_slowlock: lock still taken; schedule_rtlock()"
+			T.State = TASK_RTLOCK_WAIT
+			T.OnRq = false
+			return true
+		}
+		// current_restore_rtlock_saved_state(), then the step that
+		// wanted the lock, with the lock held.
+		T.State = T.Saved
+		T.Saved = TASK_RUNNING
+		T.Loc = T.RTRet
+		T.RTRet = 0
+		ok := c.threadStep(t)
+		c.Label = "rtlock: got tasklist_lock, restored saved_state; " + c.Label
+		return ok
+	case LocExit:
+		c.Label = "do_group_exit -> do_exit"
+		c.doExit(t)
+		return true
+	}
+	return false
+}
+
+// tasklistRead: tasklist_lock can be taken for read (no actor holds it
+// for write across steps).
+func (c *Ctx) tasklistRead(t int) bool { return c.S.TasklistHolder == 0 }
+
+// tasklistContended: the step wants tasklist_lock and an actor holds it.
+// Without PREEMPT_RT the task spins (no step); with it, the rtlock slow
+// path parks __state in saved_state and blocks (SPEC §3.0.8).
+func (c *Ctx) tasklistContended(t int) bool {
+	if !c.K.RT {
+		return false
+	}
+	c.Label = "rtlock_slowlock(tasklist_lock): saved_state = __state; __state = TASK_RTLOCK_WAIT; schedule_rtlock()"
+	c.rtlockBlock(t, c.S.Task[t].Loc)
+	return true
+}
+
+// afterStopSchedule runs what follows schedule() in do_signal_stop() and
+// ptrace_stop(). With the old freezer that was freezable_schedule():
+// clear PF_FREEZER_SKIP and try_to_freeze(), which may enter the
+// refrigerator (and reports false: the caller must not go on).
+func (c *Ctx) afterStopSchedule(t int, next Loc) bool {
+	T := &c.S.Task[t]
+	if c.K.OldFreezer {
+		T.Flags &^= PF_FREEZER_SKIP
+		if c.freezing(t) {
+			T.FrzRet = next
+			c.Label += "; try_to_freeze()"
+			c.refrigerator(t)
+			return false
+		}
+	}
+	T.Loc = next
+	return true
+}
+
+// userOp runs the thread's next user-mode op.
+func (c *Ctx) userOp(t int) bool {
+	T := &c.S.Task[t]
+	def := &c.P.Tasks[t]
+	if int(T.ScriptPC) >= len(def.Script) {
+		return false
+	}
+	op := def.Script[T.ScriptPC]
+	switch op.Kind {
+	case scenario.OpRaise:
+		c.Label = "tgkill(self): send_signal_locked"
+		T.ScriptPC++
+		c.sendSignal(op.Sig, t, false)
+	case scenario.OpPause:
+		// hrtimer_nanosleep() -> do_nanosleep():
+		// set_current_state(TASK_INTERRUPTIBLE|TASK_FREEZABLE); schedule().
+		// Interrupted by a signal, it returns to get_signal and, the
+		// signal being ignored or stopping, restarts: the op never ends.
+		c.Label = "do_nanosleep: schedule()"
+		T.State = TASK_INTERRUPTIBLE
+		if !c.K.OldFreezer {
+			T.State |= TASK_FREEZABLE
+		}
+		if c.schedule(t) {
+			T.Loc = LocPause
+		}
+	case scenario.OpExitGroup:
+		c.Label = "exit_group"
+		T.ScriptPC++
+		T.Sig = 0
+		T.ExitVal = uint8(op.Sig)
+		T.ExitKind = ExitExited
+		T.Loc = LocExit
+	default:
+		return false
+	}
+	return true
+}
+
+// getSignalEntry is the way into get_signal() from exit_to_user_mode_loop():
+// try_to_freeze() first (a lock-free freezing() test), then the siglock
+// section at "relock" — one step when the task does not freeze (Appendix D.4).
+func (c *Ctx) getSignalEntry(t int) {
+	if c.freezing(t) {
+		c.S.Task[t].FrzRet = LocRelock
+		c.refrigerator(t)
+		return
+	}
+	c.getSignalLoop(t, 0)
+}
+
+// getSignalLoop is get_signal() from "relock" on, one siglock section
+// (SPEC §3.6). deliver, when non-zero, is a signal ptrace_signal() has just
+// let through: it is handled before anything is dequeued.
+func (c *Ctx) getSignalLoop(t int, deliver int) {
+	T := &c.S.Task[t]
+	s := c.sig(t)
+	if deliver == 0 && s.Flags&SIGNAL_CLD_MASK != 0 {
+		// "Every stopped thread goes here after wakeup": report the
+		// continue (or the stop that the continue interrupted).
+		if s.Flags&SIGNAL_CLD_CONTINUED != 0 {
+			T.Why = CLD_CONTINUED
+		} else {
+			T.Why = CLD_STOPPED
+		}
+		s.Flags &^= SIGNAL_CLD_MASK
+		T.Loc = LocNotifyCld
+		return
+	}
+	for {
+		signr := deliver
+		deliver = 0
+		if signr == 0 {
+			if s.Flags&SIGNAL_GROUP_EXIT != 0 {
+				T.Pending &^= sigmask(SIGKILL)
+				c.recalcSigpending(t)
+				T.Sig = SIGKILL
+				T.Loc = LocExit
+				return
+			}
+			if T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.doSignalStop(t, 0) {
+				return
+			}
+			if T.Jobctl&JOBCTL_TRAP_MASK != 0 {
+				if c.doJobctlTrap(t) {
+					return
+				}
+				// ptrace_stop() returned at once; "goto relock".
+				continue
+			}
+			signr = c.dequeueSignal(t)
+			if signr == 0 {
+				T.Loc = LocUser
+				return
+			}
+			if T.Ptrace != 0 && signr != SIGKILL {
+				// ptrace_signal(): a signal-delivery-stop.
+				T.Jobctl |= JOBCTL_STOP_DEQUEUED
+				if c.ptraceStop(t, uint16(signr), CLD_TRAPPED, SiSignal, RetPtraceSignal) {
+					return
+				}
+				signr = c.ptraceSignalResult(t, signr)
+				if signr == 0 {
+					continue
+				}
+			}
+		}
+		if sigKernelIgnoreP(signr) {
+			continue
+		}
+		if sigKernelStopP(signr) {
+			// Not SIGSTOP: the kernel drops siglock to test for an
+			// orphaned process group. The tracees are never orphaned;
+			// the model keeps the section whole.
+			if c.doSignalStop(t, signr) {
+				return
+			}
+			continue
+		}
+		// Death signal: do_group_exit(signr).
+		T.Sig = uint8(signr)
+		T.Loc = LocExit
+		return
+	}
+}
+
+// ptraceSignalResult is the tail of ptrace_signal() after the stop: the
+// tracer may have cancelled (0) or changed the signal; a signal that
+// cannot be delivered now (a fatal signal is pending) is requeued.
+func (c *Ctx) ptraceSignalResult(t int, signr int) int {
+	T := &c.S.Task[t]
+	if signr == 0 {
+		return 0
+	}
+	if T.SigPending && T.fatalSignalPending() {
+		c.sendSignal(signr, t, false)
+		return 0
+	}
+	return signr
+}
+
+// doSignalStop is do_signal_stop() S1, inside get_signal's siglock
+// section (SPEC §3.4). It reports true when the task committed to a stop
+// (the caller leaves the section; the next steps are S2–S4).
+func (c *Ctx) doSignalStop(t int, signr int) bool {
+	T := &c.S.Task[t]
+	s := c.sig(t)
+	const gstop = JOBCTL_STOP_PENDING | JOBCTL_STOP_CONSUME
+	if T.Jobctl&JOBCTL_STOP_PENDING == 0 {
+		// Initiate a group stop.
+		if T.Jobctl&JOBCTL_STOP_DEQUEUED == 0 || s.Flags&SIGNAL_GROUP_EXIT != 0 {
+			return false
+		}
+		if s.Flags&SIGNAL_STOP_STOPPED == 0 {
+			s.GroupExitCode = uint8(signr)
+		}
+		s.GroupStopCount = 0
+		if c.taskSetJobctlPending(t, uint32(signr)|gstop) {
+			s.GroupStopCount++
+		}
+		for _, u := range c.threads(t) {
+			U := &c.S.Task[u]
+			if u == t || !U.alive() {
+				continue
+			}
+			if !c.taskIsStopped(u) && c.taskSetJobctlPending(u, uint32(signr)|gstop) {
+				s.GroupStopCount++
+				if U.Ptrace&PT_SEIZED == 0 {
+					c.K.SignalWakeUp(c, u, false)
+				} else {
+					c.ptraceTrapNotify(u)
+				}
+			}
+		}
+	}
+	if T.Ptrace == 0 {
+		T.Why = 0
+		if c.taskParticipateGroupStop(t) {
+			T.Why = CLD_STOPPED
+		}
+		c.K.SetStopped(c, t)
+		c.Label = "get_signal: do_signal_stop: jobctl |= JOBCTL_STOPPED; set_special_state(TASK_STOPPED)"
+		if T.Why != 0 {
+			T.Loc = LocDSSNotify
+		} else {
+			// No notification: straight to schedule() (Appendix D.4).
+			T.Loc = LocDSSSchedule
+		}
+		return true
+	}
+	// Traced: the stop becomes a ptrace trap (do_jobctl_trap).
+	c.taskSetJobctlPending(t, JOBCTL_TRAP_STOP)
+	return false
+}
+
+// SetStoppedJobctl: JOBCTL_STOPPED first, then the state, in one siglock
+// section (do_signal_stop(), v5.19+).
+func SetStoppedJobctl(c *Ctx, t int) {
+	T := &c.S.Task[t]
+	T.Jobctl |= JOBCTL_STOPPED
+	T.State = TASK_STOPPED // set_special_state()
+}
+
+// SetTracedJobctl: set_special_state(TASK_TRACED), then JOBCTL_TRACED
+// (ptrace_stop(), v5.19+).
+func SetTracedJobctl(c *Ctx, t int) {
+	T := &c.S.Task[t]
+	T.State = c.K.TaskTraced
+	T.Jobctl |= JOBCTL_TRACED
+}
+
+// doJobctlTrap is do_jobctl_trap(): a group-stop or PTRACE_EVENT_STOP trap.
+// It reports whether the task entered the ptrace stop.
+func (c *Ctx) doJobctlTrap(t int) bool {
+	T := &c.S.Task[t]
+	s := c.sig(t)
+	signr := uint16(T.Jobctl & JOBCTL_STOP_SIGMASK)
+	if T.Ptrace&PT_SEIZED != 0 {
+		if s.GroupStopCount == 0 && s.Flags&SIGNAL_STOP_STOPPED == 0 {
+			signr = SIGTRAP
+		}
+		return c.ptraceStop(t, signr|PTRACE_EVENT_STOP<<8, CLD_STOPPED, SiEventStop, RetRelock)
+	}
+	return c.ptraceStop(t, signr, CLD_STOPPED, SiNone, RetRelock)
+}
+
+// ptraceStop is ptrace_stop() S1 (SPEC §3.5), inside the caller's siglock
+// section. It reports whether the task committed to the stop.
+func (c *Ctx) ptraceStop(t int, exitCode uint16, why uint8, si uint8, ret Loc) bool {
+	T := &c.S.Task[t]
+	if c.K.PtraceStopEarlyReturn && (T.Ptrace == 0 || T.fatalSignalPending()) {
+		// v5.19+: "the tracer is gone or a fatal signal is pending:
+		// do not stop" — this is what keeps JOBCTL_TRACED from leaking (R5).
+		return false
+	}
+	c.K.SetTraced(c, t)
+	T.ExitCode = exitCode
+	T.LastSiginfo = si
+	T.GstopDone = 0
+	if why == CLD_STOPPED && T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.taskParticipateGroupStop(t) {
+		T.GstopDone = 1
+	}
+	c.taskClearJobctlPending(t, JOBCTL_TRAP_STOP)
+	if si == SiEventStop {
+		c.taskClearJobctlPending(t, JOBCTL_TRAP_NOTIFY)
+	}
+	c.taskClearJobctlTrapping(t)
+	T.Why = why
+	T.Ret = ret
+	T.Loc = LocPSNotify
+	c.Label = "ptrace_stop: set_special_state(TASK_TRACED); jobctl |= JOBCTL_TRACED"
+	return true
+}
+
+// ptraceStopNotify is ptrace_stop() S2, under tasklist_lock: tell the
+// tracer (and the real parent, if this completed a group stop it would
+// otherwise not hear of).
+func (c *Ctx) ptraceStopNotify(t int) {
+	T := &c.S.Task[t]
+	c.Label = "ptrace_stop: do_notify_parent_cldstop(tracer)"
+	if T.Ptrace != 0 {
+		if T.GstopDone != 0 && c.ptraceReparented(t) {
+			c.notifyParentCldstop(t, T.Why)
+		}
+		T.Loc = LocPSSchedule
+		return
+	}
+	if T.GstopDone != 0 {
+		c.notifyParentCldstop(t, T.Why)
+	}
+	if !c.K.PtraceStopEarlyReturn {
+		// ≤ v5.18: "the tracer went away while we dropped the lock":
+		// __set_current_state(TASK_RUNNING) under tasklist_lock, no sleep.
+		c.Label = "ptrace_stop: tracer gone: __state = TASK_RUNNING"
+		T.State = TASK_RUNNING
+		T.Loc = LocPSWake
+		return
+	}
+	T.Loc = LocPSSchedule
+}
+
+// ptraceStopWake is ptrace_stop() S6 after schedule() returned, with
+// siglock retaken, followed by the caller's code in the same section.
+func (c *Ctx) ptraceStopWake(t int) {
+	T := &c.S.Task[t]
+	code := T.ExitCode
+	T.LastSiginfo = SiNone
+	T.ExitCode = 0
+	T.Jobctl &^= c.K.PtraceStopClear
+	// recalc_sigpending_tsk(): may set TIF_SIGPENDING, never clears it.
+	if T.Jobctl&JOBCTL_PENDING_MASK != 0 || T.Pending != 0 || c.sig(t).Shared != 0 {
+		T.SigPending = true
+	}
+	ret := T.Ret
+	T.Ret = 0
+	T.Why = 0
+	T.GstopDone = 0
+	if ret == RetPtraceSignal {
+		if signr := c.ptraceSignalResult(t, int(code&0xff)); signr != 0 {
+			c.getSignalLoop(t, signr)
+			return
+		}
+		c.getSignalLoop(t, 0)
+		return
+	}
+	// do_jobctl_trap(): unlock; goto relock.
+	T.Loc = LocRelock
+}
+
+// ptraceReparented is ptrace_reparented(): traced by someone other than
+// the real parent.
+func (c *Ctx) ptraceReparented(t int) bool {
+	T := &c.S.Task[t]
+	return T.Tracer != 0 && int(T.Tracer)-1 != c.P.Procs[c.P.Tasks[t].Proc].Parent
+}
+
+// notifyParentCldstop is do_notify_parent_cldstop(tsk, false, why) to the
+// real parent: SIGCHLD and a wakeup of its wait queue. The model keeps
+// the count for invariant I10; a waiter's wait4 is an await on the state
+// it reads, so the wakeup itself needs no representation.
+func (c *Ctx) notifyParentCldstop(t int, why uint8) {
+	s := c.sig(t)
+	switch why {
+	case CLD_STOPPED:
+		if s.CldStopped < 3 {
+			s.CldStopped++
+		}
+	case CLD_CONTINUED:
+		if s.CldContinued < 3 {
+			s.CldContinued++
+		}
+	}
+}
+
+// doExit is do_group_exit() followed by do_exit(), one step (Appendix
+// D.4): the group exit (zap_other_threads), exit_signals(), exit_notify().
+func (c *Ctx) doExit(t int) {
+	T := &c.S.Task[t]
+	s := c.sig(t)
+	if s.Flags&SIGNAL_GROUP_EXIT != 0 {
+		if s.GroupExitCode != 0 {
+			T.ExitKind, T.ExitVal = ExitKilled, s.GroupExitCode
+		} else {
+			T.ExitKind, T.ExitVal = ExitExited, s.GroupExitVal
+		}
+	} else {
+		if T.Sig != 0 {
+			s.GroupExitCode = T.Sig
+			T.ExitKind, T.ExitVal = ExitKilled, T.Sig
+		} else {
+			s.GroupExitCode = 0
+			s.GroupExitVal = T.ExitVal
+		}
+		s.Flags = SIGNAL_GROUP_EXIT
+		s.GroupStopCount = 0
+		// zap_other_threads()
+		for _, u := range c.threads(t) {
+			if u == t || !c.S.Task[u].alive() {
+				continue
+			}
+			c.taskClearJobctlPending(u, JOBCTL_PENDING_MASK)
+			c.S.Task[u].Pending |= sigmask(SIGKILL)
+			c.K.SignalWakeUp(c, u, true)
+		}
+	}
+	T.Flags |= PF_EXITING
+	T.Pending = 0
+	T.SigPending = false
+	T.State = TASK_DEAD
+	T.Saved = TASK_RUNNING
+	T.OnRq = false
+	T.Loc = LocDead
+	T.Sig = 0
+	// exit_notify(): a non-leader thread that is not traced is released
+	// at once; a leader stays a zombie for its parent (or tracer).
+	if !c.P.Tasks[t].Leader && T.Ptrace == 0 {
+		T.ExitState = EXIT_DEAD
+	} else {
+		T.ExitState = EXIT_ZOMBIE
+	}
+}

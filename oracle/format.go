@@ -1,0 +1,140 @@
+package oracle
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+
+	"jobctl/scenario"
+)
+
+// Result strings shared with the model (package model produces the same).
+const (
+	resOK      = "0"
+	resNone    = "none"    // WNOHANG and nothing to report
+	resPending = "pending" // the op had not returned when the scenario ended
+	resTimeout = "timeout" // a freeze that never completed
+	stateGone  = "gone"    // the task has been reaped
+)
+
+// ptraceEventStop is PTRACE_EVENT_STOP (include/uapi/linux/ptrace.h).
+const ptraceEventStop = 128
+
+// errnoName returns the kernel name of the errno inside err ("ESRCH"), or
+// err's text when it carries none. A nil error is "0".
+func errnoName(err error) string {
+	if err == nil {
+		return resOK
+	}
+	var e syscall.Errno
+	if errors.As(err, &e) {
+		if e == 0 {
+			return resOK
+		}
+		if n := errnoNames[e]; n != "" {
+			return n
+		}
+		return fmt.Sprintf("errno(%d)", int(e))
+	}
+	return err.Error()
+}
+
+// errnoNames covers what wait, ptrace, kill and cgroup writes return.
+var errnoNames = map[syscall.Errno]string{
+	syscall.EPERM: "EPERM", syscall.ENOENT: "ENOENT", syscall.ESRCH: "ESRCH",
+	syscall.EINTR: "EINTR", syscall.EIO: "EIO", syscall.E2BIG: "E2BIG",
+	syscall.EBADF: "EBADF", syscall.ECHILD: "ECHILD", syscall.EAGAIN: "EAGAIN",
+	syscall.ENOMEM: "ENOMEM", syscall.EACCES: "EACCES", syscall.EFAULT: "EFAULT",
+	syscall.EBUSY: "EBUSY", syscall.EEXIST: "EEXIST", syscall.EINVAL: "EINVAL",
+	syscall.ENOSYS: "ENOSYS", syscall.EOPNOTSUPP: "EOPNOTSUPP",
+	syscall.Errno(512): "ERESTARTSYS", syscall.Errno(514): "ERESTARTNOHAND",
+}
+
+// formatStopCode renders the stop code of a stopped child: the low byte is
+// the signal, bits 8..15 the PTRACE_EVENT (kernel/exit.c:wait_task_stopped()
+// reports (exit_code << 8) | 0x7f through wait4 and exit_code itself in
+// waitid's si_status).
+func formatStopCode(code int) string {
+	sig := code & 0xff
+	ev := (code >> 8) & 0xff
+	var s string
+	if sig == scenario.SIGTRAP|0x80 {
+		s = "SIGTRAP|0x80"
+	} else {
+		s = scenario.SigName(sig)
+	}
+	switch {
+	case ev == ptraceEventStop:
+		s += ",EVENT_STOP"
+	case ev != 0:
+		s += fmt.Sprintf(",EVENT_%d", ev)
+	}
+	return "stopped(" + s + ")"
+}
+
+// formatTermSig renders a death by signal: "killed(SIGKILL)", with ",core"
+// when a core was dumped.
+func formatTermSig(sig int, core bool) string {
+	s := "killed(" + scenario.SigName(sig)
+	if core {
+		s += ",core"
+	}
+	return s + ")"
+}
+
+// formatWaitStatus renders a wait4() status word the way the observation
+// keys spell it.
+func formatWaitStatus(ws uint32) string {
+	switch {
+	case ws == 0xffff:
+		return "continued"
+	case ws&0xff == 0x7f:
+		return formatStopCode(int(ws >> 8))
+	case ws&0x7f == 0:
+		return fmt.Sprintf("exited(%d)", (ws>>8)&0xff)
+	default:
+		return formatTermSig(int(ws&0x7f), ws&0x80 != 0)
+	}
+}
+
+// si_code values of SIGCHLD (include/uapi/asm-generic/siginfo.h).
+const (
+	cldExited    = 1
+	cldKilled    = 2
+	cldDumped    = 3
+	cldTrapped   = 4
+	cldStopped   = 5
+	cldContinued = 6
+)
+
+// formatSiginfo renders a waitid() result (si_pid, si_code, si_status).
+func formatSiginfo(pid, code, status int) string {
+	if pid == 0 {
+		return resNone
+	}
+	switch code {
+	case cldExited:
+		return fmt.Sprintf("exited(%d)", status&0xff)
+	case cldKilled:
+		return formatTermSig(status&0x7f, false)
+	case cldDumped:
+		return formatTermSig(status&0x7f, true)
+	case cldTrapped, cldStopped:
+		return formatStopCode(status)
+	case cldContinued:
+		return "continued"
+	}
+	return fmt.Sprintf("si_code(%d,status=%d)", code, status)
+}
+
+// formatExitCode renders task->exit_code of a zombie, as shown in field 52 of
+// /proc/PID/stat (fs/proc/array.c:do_task_stat()): the same encoding as a
+// wait status for an exit or a death by signal.
+func formatExitCode(code int) string {
+	return formatWaitStatus(uint32(code) & 0xffff)
+}
+
+// isExitResult reports whether a wait result says the child is dead.
+func isExitResult(s string) bool {
+	return len(s) > 7 && (s[:7] == "exited(" || s[:7] == "killed(")
+}

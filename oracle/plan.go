@@ -1,0 +1,227 @@
+package oracle
+
+import (
+	"fmt"
+
+	"jobctl/scenario"
+)
+
+// Limits of the shared-memory layout (see shm_linux.go).
+const (
+	maxProcs   = 32
+	maxThreads = 32
+)
+
+// initActor is the name of the init-like helper: the real parent of every
+// process without a Parent, and the subreaper of all helpers. A scenario
+// cannot declare it ('%' is not an identifier character).
+const initActor = "%init"
+
+// plan is a validated scenario, resolved into indexes.
+type plan struct {
+	sc      *scenario.Scenario
+	v2      bool
+	procs   []planProc
+	actors  []planActor     // declaration order, as sc.Actors
+	byProc  map[string]int  // process name -> index in procs
+	byThr   map[string]tref // thread name -> where it lives
+	byActor map[string]int  // actor name -> index in actors
+}
+
+type planProc struct {
+	name    string
+	threads []string
+	parent  string // an outside actor, or initActor
+}
+
+type planActor struct {
+	name   string
+	thread bool
+	at     tref // the thread, when thread is set
+	script []scenario.Op
+}
+
+// tref names one tracee thread: process index and thread index (0 = leader).
+type tref struct{ p, t int }
+
+// newPlan validates sc and resolves its names. It never panics on bad input;
+// every error names what is wrong and where.
+func newPlan(sc *scenario.Scenario) (*plan, error) {
+	if sc == nil {
+		return nil, fmt.Errorf("no scenario")
+	}
+	pl := &plan{sc: sc, byProc: map[string]int{}, byThr: map[string]tref{}, byActor: map[string]int{}}
+	switch sc.Oracle.Cgroup {
+	case "", "v1":
+	case "v2":
+		pl.v2 = true
+	default:
+		return nil, fmt.Errorf("oracle cgroup %q: want v1 or v2", sc.Oracle.Cgroup)
+	}
+	if len(sc.Processes) == 0 {
+		return nil, fmt.Errorf("scenario %s has no process", sc.Name)
+	}
+	if len(sc.Processes) > maxProcs {
+		return nil, fmt.Errorf("%d processes: the oracle runs at most %d", len(sc.Processes), maxProcs)
+	}
+	for i, p := range sc.Processes {
+		if p.Name == "" {
+			return nil, fmt.Errorf("%s: process without a name", p.Pos)
+		}
+		if _, dup := pl.byProc[p.Name]; dup {
+			return nil, fmt.Errorf("%s: process %s declared twice", p.Pos, p.Name)
+		}
+		if len(p.Threads) == 0 {
+			return nil, fmt.Errorf("%s: process %s has no thread", p.Pos, p.Name)
+		}
+		if len(p.Threads) > maxThreads {
+			return nil, fmt.Errorf("%s: process %s has %d threads: the oracle runs at most %d", p.Pos, p.Name, len(p.Threads), maxThreads)
+		}
+		pl.byProc[p.Name] = i
+		for j, t := range p.Threads {
+			if t == "" {
+				return nil, fmt.Errorf("%s: process %s: thread without a name", p.Pos, p.Name)
+			}
+			if _, dup := pl.byThr[t]; dup {
+				return nil, fmt.Errorf("%s: thread %s declared twice", p.Pos, t)
+			}
+			pl.byThr[t] = tref{i, j}
+		}
+		pl.procs = append(pl.procs, planProc{name: p.Name, threads: p.Threads, parent: p.Parent})
+	}
+	for i, a := range sc.Actors {
+		if a.Name == "" {
+			return nil, fmt.Errorf("%s: actor without a name", a.Pos)
+		}
+		if _, dup := pl.byActor[a.Name]; dup {
+			return nil, fmt.Errorf("%s: actor %s declared twice", a.Pos, a.Name)
+		}
+		pa := planActor{name: a.Name, thread: a.Thread, script: a.Script}
+		if a.Thread {
+			r, ok := pl.byThr[a.Name]
+			if !ok {
+				return nil, fmt.Errorf("%s: thread actor %s is no tracee thread", a.Pos, a.Name)
+			}
+			pa.at = r
+		} else if _, isThr := pl.byThr[a.Name]; isThr {
+			return nil, fmt.Errorf("%s: actor %s has the name of a tracee thread", a.Pos, a.Name)
+		}
+		pl.byActor[a.Name] = i
+		pl.actors = append(pl.actors, pa)
+	}
+	for i := range pl.procs {
+		p := &pl.procs[i]
+		if p.parent == "" {
+			p.parent = initActor
+			continue
+		}
+		ai, ok := pl.byActor[p.parent]
+		if !ok {
+			return nil, fmt.Errorf("%s: parent %s of process %s is not a declared actor", sc.Processes[i].Pos, p.parent, p.name)
+		}
+		if pl.actors[ai].thread {
+			return nil, fmt.Errorf("%s: parent %s of process %s is a tracee thread", sc.Processes[i].Pos, p.parent, p.name)
+		}
+	}
+	for _, op := range sc.Prelude {
+		if err := pl.checkOp(op.Actor, op); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range sc.Actors {
+		for _, op := range a.Script {
+			if err := pl.checkOp(a.Name, op); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return pl, nil
+}
+
+// threadOps are the ops a tracee thread performs from user mode.
+func isThreadOp(k scenario.OpKind) bool {
+	return k == scenario.OpRaise || k == scenario.OpPause || k == scenario.OpExitGroup
+}
+
+// checkOp validates one op done by actor who.
+func (pl *plan) checkOp(who string, op scenario.Op) error {
+	ai, ok := pl.byActor[who]
+	if !ok {
+		return fmt.Errorf("%s: %s: %s is not a declared actor", op.Pos, op, who)
+	}
+	a := pl.actors[ai]
+	switch {
+	case op.Kind == scenario.OpLock || op.Kind == scenario.OpUnlock:
+		return nil // Supported rejects these; Run never gets that far
+	case isThreadOp(op.Kind) && !a.thread:
+		return fmt.Errorf("%s: %s: only a tracee thread can %s", op.Pos, op, op.Kind)
+	case a.thread && !isThreadOp(op.Kind) && op.Kind != scenario.OpKill && op.Kind != scenario.OpTkill:
+		return fmt.Errorf("%s: %s: the oracle cannot make a tracee thread do %s", op.Pos, op, op.Kind)
+	}
+	switch op.Kind {
+	case scenario.OpKill, scenario.OpTkill, scenario.OpRaise, scenario.OpCont, scenario.OpDetach:
+		if op.Sig < 0 || op.Sig > 64 {
+			return fmt.Errorf("%s: %s: signal %d out of range", op.Pos, op, op.Sig)
+		}
+	case scenario.OpExitGroup:
+		if op.Sig < 0 || op.Sig > 255 {
+			return fmt.Errorf("%s: %s: exit code %d out of range 0..255", op.Pos, op, op.Sig)
+		}
+	}
+	switch op.Kind {
+	case scenario.OpKill, scenario.OpFreeze, scenario.OpThaw:
+		if _, err := pl.proc(op.Target); err != nil {
+			return fmt.Errorf("%s: %s: %v", op.Pos, op, err)
+		}
+	case scenario.OpTkill, scenario.OpAttach, scenario.OpSeize, scenario.OpInterrupt, scenario.OpListen,
+		scenario.OpCont, scenario.OpDetach, scenario.OpPtraceKill, scenario.OpGetregs, scenario.OpWait, scenario.OpObserve:
+		if _, err := pl.thread(op.Target); err != nil {
+			return fmt.Errorf("%s: %s: %v", op.Pos, op, err)
+		}
+	case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpExitGroup:
+	default:
+		return fmt.Errorf("%s: unknown op %s", op.Pos, op.Kind)
+	}
+	return nil
+}
+
+// proc resolves a process-directed target: a process name, or the name of
+// one of its threads (kill(2) of a thread's pid signals its whole group).
+func (pl *plan) proc(name string) (int, error) {
+	if i, ok := pl.byProc[name]; ok {
+		return i, nil
+	}
+	if r, ok := pl.byThr[name]; ok {
+		return r.p, nil
+	}
+	return 0, fmt.Errorf("no process or thread named %q", name)
+}
+
+// thread resolves a thread-directed target: a thread name, or a process name
+// standing for its leader.
+func (pl *plan) thread(name string) (tref, error) {
+	if r, ok := pl.byThr[name]; ok {
+		return r, nil
+	}
+	if i, ok := pl.byProc[name]; ok {
+		return tref{i, 0}, nil
+	}
+	return tref{}, fmt.Errorf("no thread or process named %q", name)
+}
+
+// allOps calls f for every op of the scenario, prelude first.
+func allOps(sc *scenario.Scenario, f func(op scenario.Op) string) string {
+	for _, op := range sc.Prelude {
+		if r := f(op); r != "" {
+			return r
+		}
+	}
+	for _, a := range sc.Actors {
+		for _, op := range a.Script {
+			if r := f(op); r != "" {
+				return r
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,183 @@
+package scenario
+
+import "fmt"
+
+// Pos is a position in a scenario file: file name, 1-based line and column.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+
+// Scenario is one parsed scenario file.
+//
+// A scenario names the processes whose threads the model simulates (the
+// tracees), the actors outside them (tracer, senders, freezer, waiter, an
+// RT lock holder), what each does in order, an optional prelude that
+// establishes the start state, and what must hold.
+type Scenario struct {
+	Name   string
+	Title  string
+	Source []string // where the story comes from: commit, LKML Message-ID, man page
+	Story  []string // the leading '#' comment block, verbatim without the '# '
+	File   string   // file name (or "builtin:NAME")
+	Text   string   // the whole source text
+
+	Processes []Process
+	Actors    []Actor // declared with "actor NAME"; the tracee threads are actors too, listed after
+	Prelude   []Op    // "init" lines, executed in order to completion before exploration
+	Checks    []Check // always / final / sometimes
+	Disabled  []string
+	Verdicts  []Verdict
+	Oracle    OracleSpec
+	Schedule  []string // "schedule" line: a fixed interleaving (actor names, one per atomic step)
+	SchedPos  Pos
+	RT        bool // "config PREEMPT_RT"
+	Bound     int  // "bound N": at most N steps per actor (0: none)
+}
+
+// Process is a thread group of the tracee side. Threads[0] is the group leader.
+type Process struct {
+	Name    string
+	Threads []string
+	Parent  string // actor that is the real parent ("" = an init-like parent that never waits)
+	Pos     Pos
+}
+
+// Actor is a task outside the simulated thread groups (or, with Thread set,
+// one of their threads) together with its script.
+type Actor struct {
+	Name   string
+	Thread bool // a tracee thread: its ops run from user mode
+	Script []Op
+	Pos    Pos
+}
+
+// OpKind names one thing an actor does. The names are the scenario language's.
+type OpKind uint8
+
+const (
+	OpNone OpKind = iota
+	// Outside actors.
+	OpKill      // kill PROC SIG          kill(2): a group-directed signal
+	OpTkill     // tkill THREAD SIG       tgkill(2): a thread-directed signal
+	OpFreeze    // freeze PROC            cgroup v1 freezer.state = FROZEN, retried until frozen
+	OpThaw      // thaw PROC              freezer.state = THAWED
+	OpAttach    // attach T               PTRACE_ATTACH
+	OpSeize     // seize T                PTRACE_SEIZE
+	OpInterrupt // interrupt T            PTRACE_INTERRUPT
+	OpListen    // listen T               PTRACE_LISTEN
+	OpCont      // cont T [SIG]           PTRACE_CONT
+	OpDetach    // detach T [SIG]         PTRACE_DETACH
+	OpPtraceKill
+	OpGetregs // getregs T             a register read (PTRACE_GETREGS): check_attach + unfreeze
+	OpWait    // wait T [FLAGS]        wait4/waitid on T's pid
+	OpExit    // exit                  the actor exits (a tracer: exit_ptrace)
+	OpLock    // lock tasklist         take tasklist_lock for write and hold it (RT lock holder)
+	OpUnlock  // unlock tasklist
+	OpObserve // observe T             record T's /proc state letter at this point
+	// Tracee threads (run from user mode).
+	OpRaise     // raise SIG            tgkill(self, SIG): a signal to this very thread
+	OpPause     // pause                pause(2): TASK_INTERRUPTIBLE|TASK_FREEZABLE until a signal
+	OpExitGroup // exit_group N         exit_group(2)
+	numOps
+)
+
+var opNames = [...]string{
+	OpNone: "none", OpKill: "kill", OpTkill: "tkill", OpFreeze: "freeze", OpThaw: "thaw",
+	OpAttach: "attach", OpSeize: "seize", OpInterrupt: "interrupt", OpListen: "listen",
+	OpCont: "cont", OpDetach: "detach", OpPtraceKill: "ptrace-kill", OpGetregs: "getregs",
+	OpWait: "wait", OpExit: "exit", OpLock: "lock", OpUnlock: "unlock", OpObserve: "observe",
+	OpRaise: "raise", OpPause: "pause", OpExitGroup: "exit_group",
+}
+
+func (k OpKind) String() string {
+	if int(k) < len(opNames) {
+		return opNames[k]
+	}
+	return fmt.Sprintf("op(%d)", k)
+}
+
+// Wait flags (the kernel's values).
+const (
+	WNOHANG    = 0x1
+	WUNTRACED  = 0x2 // == WSTOPPED
+	WEXITED    = 0x4
+	WCONTINUED = 0x8
+	WNOWAIT    = 0x1000000
+	WALL       = 0x40000000 // __WALL
+)
+
+// Op is one step of an actor's script.
+type Op struct {
+	Actor  string // who does it
+	Kind   OpKind
+	Target string // a process or thread name, or "tasklist" for lock/unlock
+	Sig    int    // signal number (kill, tkill, cont, detach), or exit code (exit_group)
+	Flags  int    // wait flags
+	Pos    Pos
+}
+
+func (o Op) String() string {
+	s := o.Kind.String()
+	if o.Target != "" {
+		s += " " + o.Target
+	}
+	switch o.Kind {
+	case OpKill, OpTkill, OpRaise:
+		s += " " + SigName(o.Sig)
+	case OpCont, OpDetach:
+		if o.Sig != 0 {
+			s += " " + SigName(o.Sig)
+		}
+	case OpExitGroup:
+		s += fmt.Sprint(" ", o.Sig)
+	case OpWait:
+		if f := WaitFlagsString(o.Flags); f != "" {
+			s += " " + f
+		}
+	}
+	return s
+}
+
+// CheckKind is the quantifier of a Check.
+type CheckKind uint8
+
+const (
+	Always    CheckKind = iota // in every reachable state
+	Final                      // in every terminal state
+	Sometimes                  // in at least one terminal state
+)
+
+func (k CheckKind) String() string { return [...]string{"always", "final", "sometimes"}[k] }
+
+// Check is a scenario's own property: a conjunction of atoms.
+type Check struct {
+	Kind  CheckKind
+	Atoms []Atom
+	Text  string // as written
+	Pos   Pos
+}
+
+// Atom is "KEY=VALUE" or "KEY!=VALUE" over the observation keys (see package
+// model, Observe). Examples: "T.state=t", "T.exit=killed(SIGKILL)", "P#3=ESRCH".
+type Atom struct {
+	Key, Value string
+	Neg        bool
+}
+
+// Verdict is what a scenario expects under one variant ("*" for every other one).
+type Verdict struct {
+	Variant    string
+	Violation  bool     // expected "violation" (else "pass")
+	Properties []string // when a violation: the properties expected to be violated (any of them)
+	Pos        Pos
+}
+
+// OracleSpec says whether and how the scenario runs on the real kernel.
+type OracleSpec struct {
+	Skip   string // non-empty: not run on the real kernel, with this reason
+	Cgroup string // "v1" (default) or "v2"
+}

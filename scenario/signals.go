@@ -1,0 +1,111 @@
+package scenario
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Signal numbers (x86-64 Linux). Only the signals the model gives meaning to
+// are named; any other number in 1..31 is accepted and treated as a signal
+// whose default action is to terminate.
+const (
+	SIGHUP  = 1
+	SIGINT  = 2
+	SIGQUIT = 3
+	SIGTRAP = 5
+	SIGABRT = 6
+	SIGKILL = 9
+	SIGUSR1 = 10
+	SIGSEGV = 11
+	SIGUSR2 = 12
+	SIGPIPE = 13
+	SIGALRM = 14
+	SIGTERM = 15
+	SIGCHLD = 17
+	SIGCONT = 18
+	SIGSTOP = 19
+	SIGTSTP = 20
+	SIGTTIN = 21
+	SIGTTOU = 22
+	SIGURG  = 23
+)
+
+var sigNames = map[int]string{
+	SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGTRAP: "SIGTRAP", SIGABRT: "SIGABRT",
+	SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1", SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2", SIGPIPE: "SIGPIPE",
+	SIGALRM: "SIGALRM", SIGTERM: "SIGTERM", SIGCHLD: "SIGCHLD", SIGCONT: "SIGCONT", SIGSTOP: "SIGSTOP",
+	SIGTSTP: "SIGTSTP", SIGTTIN: "SIGTTIN", SIGTTOU: "SIGTTOU", SIGURG: "SIGURG",
+}
+
+// SigName returns the kernel name of a signal number ("SIGKILL"), or its number.
+func SigName(sig int) string {
+	if n, ok := sigNames[sig]; ok {
+		return n
+	}
+	return strconv.Itoa(sig)
+}
+
+// ParseSig accepts "SIGKILL", "KILL", "kill" or "9".
+func ParseSig(s string) (int, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 || n > 31 {
+			return 0, fmt.Errorf("signal number %d out of range 1..31", n)
+		}
+		return n, nil
+	}
+	u := strings.ToUpper(s)
+	if !strings.HasPrefix(u, "SIG") {
+		u = "SIG" + u
+	}
+	for n, name := range sigNames {
+		if name == u {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown signal %q", s)
+}
+
+var waitFlagNames = []struct {
+	name string
+	bit  int
+}{
+	{"WNOHANG", WNOHANG}, {"WUNTRACED", WUNTRACED}, {"WEXITED", WEXITED},
+	{"WCONTINUED", WCONTINUED}, {"WNOWAIT", WNOWAIT}, {"__WALL", WALL},
+}
+
+// ParseWaitFlags parses "WUNTRACED|WCONTINUED" (WSTOPPED is an alias of WUNTRACED).
+func ParseWaitFlags(s string) (int, error) {
+	f := 0
+	for _, part := range strings.Split(s, "|") {
+		p := strings.ToUpper(part)
+		if p == "WSTOPPED" {
+			p = "WUNTRACED"
+		}
+		if p == "WALL" {
+			p = "__WALL"
+		}
+		found := false
+		for _, w := range waitFlagNames {
+			if w.name == p {
+				f |= w.bit
+				found = true
+			}
+		}
+		if !found {
+			return 0, fmt.Errorf("unknown wait flag %q (want WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT, __WALL)", part)
+		}
+	}
+	return f, nil
+}
+
+// WaitFlagsString is the inverse of ParseWaitFlags.
+func WaitFlagsString(f int) string {
+	var parts []string
+	for _, w := range waitFlagNames {
+		if f&w.bit != 0 {
+			parts = append(parts, w.name)
+		}
+	}
+	return strings.Join(parts, "|")
+}
