@@ -52,6 +52,7 @@ func (c *Ctx) threadStep(t int) bool {
 		}
 		c.Label = "do_signal_stop: do_notify_parent_cldstop(CLD_STOPPED)"
 		c.notifyParentCldstop(t, CLD_STOPPED)
+		T.Why = 0
 		T.Loc = LocDSSSchedule
 		return true
 	case LocDSSSchedule:

@@ -80,7 +80,7 @@ const (
 	OpObserve // observe T             record T's /proc state letter at this point
 	// Tracee threads (run from user mode).
 	OpRaise     // raise SIG            tgkill(self, SIG): a signal to this very thread
-	OpPause     // pause                pause(2): TASK_INTERRUPTIBLE|TASK_FREEZABLE until a signal
+	OpPause     // sleep                nanosleep(2): TASK_INTERRUPTIBLE|TASK_FREEZABLE until a signal
 	OpExitGroup // exit_group N         exit_group(2)
 	numOps
 )
@@ -90,7 +90,7 @@ var opNames = [...]string{
 	OpAttach: "attach", OpSeize: "seize", OpInterrupt: "interrupt", OpListen: "listen",
 	OpCont: "cont", OpDetach: "detach", OpPtraceKill: "ptrace-kill", OpGetregs: "getregs",
 	OpWait: "wait", OpExit: "exit", OpLock: "lock", OpUnlock: "unlock", OpObserve: "observe",
-	OpRaise: "raise", OpPause: "pause", OpExitGroup: "exit_group",
+	OpRaise: "raise", OpPause: "sleep", OpExitGroup: "exit_group",
 }
 
 func (k OpKind) String() string {

@@ -1,0 +1,596 @@
+package scenario
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Error is a scenario error: where, and what was expected.
+type Error struct {
+	Pos Pos
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// token is one word of a line, with its column.
+type token struct {
+	s   string
+	col int
+}
+
+// Parse parses a scenario. file names it in errors; the scenario's name
+// defaults to the file's base name without extension.
+//
+// The language is line oriented; '#' starts a comment. See doc.go for
+// the grammar.
+func Parse(file string, src []byte) (*Scenario, error) {
+	p := &parser{file: file, sc: &Scenario{File: file, Text: string(src)}}
+	base := filepath.Base(file)
+	p.sc.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	if err := p.parse(string(src)); err != nil {
+		return nil, err
+	}
+	return p.sc, nil
+}
+
+type parser struct {
+	file   string
+	sc     *Scenario
+	line   int
+	actors map[string]*Actor
+	names  map[string]string // every declared name -> what it is
+	story  bool              // still in the leading comment block
+}
+
+func (p *parser) errf(col int, format string, args ...any) error {
+	return &Error{Pos: Pos{p.file, p.line, col}, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (p *parser) pos(col int) Pos { return Pos{p.file, p.line, col} }
+
+func (p *parser) parse(src string) error {
+	p.actors = map[string]*Actor{}
+	p.names = map[string]string{}
+	p.story = true
+	lines := strings.Split(src, "\n")
+	var threadActors []*Actor
+	for i, raw := range lines {
+		p.line = i + 1
+		raw = strings.TrimRight(raw, "\r")
+		trimmed := strings.TrimSpace(raw)
+		if p.story && strings.HasPrefix(trimmed, "#") {
+			p.sc.Story = append(p.sc.Story, strings.TrimPrefix(strings.TrimPrefix(trimmed, "#"), " "))
+			continue
+		}
+		toks, err := p.tokenize(raw)
+		if err != nil {
+			return err
+		}
+		if len(toks) == 0 {
+			if p.story && len(p.sc.Story) > 0 {
+				p.story = false
+			}
+			continue
+		}
+		p.story = false
+		if err := p.directive(toks, &threadActors); err != nil {
+			return err
+		}
+	}
+	if len(p.sc.Processes) == 0 {
+		p.line = len(lines)
+		return p.errf(1, "no process declared (want a line \"process NAME [threads T1 T2 ...] [parent ACTOR]\")")
+	}
+	// Tracee threads are actors too, listed after the outside actors.
+	for _, pr := range p.sc.Processes {
+		for _, th := range pr.Threads {
+			if a, ok := p.actors[th]; ok {
+				p.sc.Actors = append(p.sc.Actors, *a)
+			} else {
+				p.sc.Actors = append(p.sc.Actors, Actor{Name: th, Thread: true, Pos: pr.Pos})
+			}
+		}
+	}
+	// Atoms must name things that exist.
+	for _, c := range p.sc.Checks {
+		for _, a := range c.Atoms {
+			if err := p.checkAtom(c.Pos, a); err != nil {
+				return err
+			}
+		}
+	}
+	if p.sc.Schedule != nil {
+		for _, n := range p.sc.Schedule {
+			if _, ok := p.actors[n]; !ok {
+				return &Error{p.sc.SchedPos, fmt.Sprintf("schedule names %q, which is not an actor or thread", n)}
+			}
+		}
+	}
+	return nil
+}
+
+func (p *parser) tokenize(line string) ([]token, error) {
+	var toks []token
+	i := 0
+	for i < len(line) {
+		c := line[i]
+		switch {
+		case c == ' ' || c == '\t':
+			i++
+		case c == '#':
+			return toks, nil
+		case c == '"':
+			j := strings.IndexByte(line[i+1:], '"')
+			if j < 0 {
+				return nil, p.errf(i+1, "unterminated string (want a closing '\"')")
+			}
+			toks = append(toks, token{line[i+1 : i+1+j], i + 1})
+			i += j + 2
+		default:
+			j := i
+			for j < len(line) && line[j] != ' ' && line[j] != '\t' && line[j] != '#' {
+				j++
+			}
+			toks = append(toks, token{line[i:j], i + 1})
+			i = j
+		}
+	}
+	return toks, nil
+}
+
+func rest(toks []token) string {
+	var parts []string
+	for _, t := range toks {
+		parts = append(parts, t.s)
+	}
+	return strings.Join(parts, " ")
+}
+
+func (p *parser) declare(t token, kind string) error {
+	if !validName(t.s) {
+		return p.errf(t.col, "%q is not a valid name (want letters, digits and '_', starting with a letter)", t.s)
+	}
+	if prev, ok := p.names[t.s]; ok {
+		return p.errf(t.col, "%q is already declared as %s", t.s, prev)
+	}
+	if t.s == "tasklist" {
+		return p.errf(t.col, "%q is reserved (the lock)", t.s)
+	}
+	p.names[t.s] = kind
+	return nil
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		isLetter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !(isLetter || r == '_' || (i > 0 && r >= '0' && r <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
+var directives = "scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule"
+
+func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
+	head := toks[0]
+	args := toks[1:]
+	if strings.HasSuffix(head.s, ":") {
+		name := strings.TrimSuffix(head.s, ":")
+		a, ok := p.actors[name]
+		if !ok {
+			if p.names[name] == "process" {
+				return p.errf(head.col, "%q is a process; its threads act (name a thread, or declare \"process %s threads ...\")", name, name)
+			}
+			return p.errf(head.col, "unknown actor %q (declare it with \"actor %s\", or as a thread with \"process\")", name, name)
+		}
+		op, err := p.op(name, a.Thread, args, head.col+len(head.s)+1)
+		if err != nil {
+			return err
+		}
+		a.Script = append(a.Script, op)
+		if !a.Thread {
+			for i := range p.sc.Actors {
+				if p.sc.Actors[i].Name == name {
+					p.sc.Actors[i].Script = a.Script
+				}
+			}
+		}
+		return nil
+	}
+	switch head.s {
+	case "scenario":
+		if len(args) != 1 {
+			return p.errf(head.col, "scenario takes one name")
+		}
+		p.sc.Name = args[0].s
+	case "title":
+		p.sc.Title = rest(args)
+	case "source":
+		if len(args) == 0 {
+			return p.errf(head.col, "source wants the commit, LKML message or man page the scenario comes from")
+		}
+		p.sc.Source = append(p.sc.Source, rest(args))
+	case "process":
+		return p.process(head, args, threadActors)
+	case "actor":
+		if len(args) == 0 {
+			return p.errf(head.col+len(head.s)+1, "actor wants one or more names")
+		}
+		for _, t := range args {
+			if err := p.declare(t, "an actor"); err != nil {
+				return err
+			}
+			p.sc.Actors = append(p.sc.Actors, Actor{Name: t.s, Pos: p.pos(t.col)})
+			p.actors[t.s] = &p.sc.Actors[len(p.sc.Actors)-1]
+		}
+		// Re-point the map: the slice may have moved.
+		for i := range p.sc.Actors {
+			p.actors[p.sc.Actors[i].Name] = &p.sc.Actors[i]
+		}
+		for _, ta := range *threadActors {
+			p.actors[ta.Name] = ta
+		}
+	case "config":
+		for _, t := range args {
+			switch t.s {
+			case "PREEMPT_RT":
+				p.sc.RT = true
+			default:
+				return p.errf(t.col, "unknown config %q (want PREEMPT_RT)", t.s)
+			}
+		}
+	case "init":
+		if len(args) < 2 || !strings.HasSuffix(args[0].s, ":") {
+			return p.errf(head.col, "init wants \"init ACTOR: OP ...\"")
+		}
+		name := strings.TrimSuffix(args[0].s, ":")
+		a, ok := p.actors[name]
+		if !ok {
+			return p.errf(args[0].col, "unknown actor %q", name)
+		}
+		op, err := p.op(name, a.Thread, args[1:], args[0].col+len(args[0].s)+1)
+		if err != nil {
+			return err
+		}
+		p.sc.Prelude = append(p.sc.Prelude, op)
+	case "always", "final", "sometimes":
+		kind := map[string]CheckKind{"always": Always, "final": Final, "sometimes": Sometimes}[head.s]
+		if len(args) == 0 {
+			return p.errf(head.col, "%s wants one or more KEY=VALUE atoms (e.g. T.state=T, T.exit=killed(SIGKILL), P#2=ESRCH)", head.s)
+		}
+		c := Check{Kind: kind, Text: rest(args), Pos: p.pos(head.col)}
+		for _, t := range args {
+			a, err := parseAtom(t.s)
+			if err != nil {
+				return p.errf(t.col, "%v", err)
+			}
+			c.Atoms = append(c.Atoms, a)
+		}
+		p.sc.Checks = append(p.sc.Checks, c)
+	case "disable":
+		if len(args) == 0 {
+			return p.errf(head.col, "disable wants property names (I1 ... I10, stuck)")
+		}
+		for _, t := range args {
+			if !knownProp(t.s) {
+				return p.errf(t.col, "unknown property %q (want I1 ... I10 or stuck)", t.s)
+			}
+			p.sc.Disabled = append(p.sc.Disabled, t.s)
+		}
+	case "verdict":
+		if len(args) < 2 {
+			return p.errf(head.col, "verdict wants \"verdict VARIANT|* pass|violation [PROPERTY ...]\"")
+		}
+		v := Verdict{Variant: args[0].s, Pos: p.pos(args[0].col)}
+		switch args[1].s {
+		case "pass":
+			if len(args) > 2 {
+				return p.errf(args[2].col, "a pass verdict takes no properties")
+			}
+		case "violation":
+			v.Violation = true
+			for _, t := range args[2:] {
+				if !knownProp(t.s) {
+					return p.errf(t.col, "unknown property %q (want I1 ... I10 or stuck)", t.s)
+				}
+				v.Properties = append(v.Properties, t.s)
+			}
+		default:
+			return p.errf(args[1].col, "unknown verdict %q (want pass or violation)", args[1].s)
+		}
+		for _, old := range p.sc.Verdicts {
+			if old.Variant == v.Variant {
+				return p.errf(args[0].col, "a second verdict for %s (the first is at line %d)", v.Variant, old.Pos.Line)
+			}
+		}
+		p.sc.Verdicts = append(p.sc.Verdicts, v)
+	case "oracle":
+		if len(args) == 0 {
+			return p.errf(head.col, "oracle wants \"skip REASON\" or \"cgroup v1|v2\"")
+		}
+		switch args[0].s {
+		case "skip":
+			if len(args) < 2 {
+				return p.errf(args[0].col, "oracle skip wants a reason")
+			}
+			p.sc.Oracle.Skip = rest(args[1:])
+		case "cgroup":
+			if len(args) != 2 || (args[1].s != "v1" && args[1].s != "v2") {
+				return p.errf(args[0].col, "oracle cgroup wants v1 or v2")
+			}
+			p.sc.Oracle.Cgroup = args[1].s
+		default:
+			return p.errf(args[0].col, "unknown oracle setting %q (want skip or cgroup)", args[0].s)
+		}
+	case "schedule":
+		p.sc.SchedPos = p.pos(head.col)
+		p.sc.Schedule = []string{}
+		for _, t := range args {
+			p.sc.Schedule = append(p.sc.Schedule, t.s)
+		}
+	default:
+		return p.errf(head.col, "unknown directive %q (want one of: %s)", head.s, directives)
+	}
+	return nil
+}
+
+func (p *parser) process(head token, args []token, threadActors *[]*Actor) error {
+	if len(args) == 0 {
+		return p.errf(head.col, "process wants a name")
+	}
+	name := args[0]
+	if err := p.declare(name, "a process"); err != nil {
+		return err
+	}
+	pr := Process{Name: name.s, Pos: p.pos(head.col)}
+	i := 1
+	for i < len(args) {
+		switch args[i].s {
+		case "threads":
+			i++
+			for i < len(args) && args[i].s != "parent" {
+				th := args[i]
+				if th.s != name.s {
+					if err := p.declare(th, "a thread"); err != nil {
+						return err
+					}
+				}
+				pr.Threads = append(pr.Threads, th.s)
+				i++
+			}
+			if len(pr.Threads) == 0 {
+				return p.errf(args[i-1].col, "threads wants one or more thread names")
+			}
+		case "parent":
+			if i+1 >= len(args) {
+				return p.errf(args[i].col, "parent wants an actor name")
+			}
+			pr.Parent = args[i+1].s
+			if a, ok := p.actors[pr.Parent]; !ok || a.Thread {
+				return p.errf(args[i+1].col, "parent %q is not a declared actor (declare it with \"actor\" first)", pr.Parent)
+			}
+			i += 2
+		default:
+			return p.errf(args[i].col, "unexpected %q (want \"threads T1 T2 ...\" or \"parent ACTOR\")", args[i].s)
+		}
+	}
+	if len(pr.Threads) == 0 {
+		pr.Threads = []string{name.s}
+	}
+	p.sc.Processes = append(p.sc.Processes, pr)
+	for _, th := range pr.Threads {
+		a := &Actor{Name: th, Thread: true, Pos: pr.Pos}
+		*threadActors = append(*threadActors, a)
+		p.actors[th] = a
+		if th != name.s {
+			continue
+		}
+	}
+	return nil
+}
+
+var opKinds = map[string]OpKind{}
+
+func init() {
+	for k := OpKind(1); k < numOps; k++ {
+		opKinds[k.String()] = k
+	}
+}
+
+func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error) {
+	if len(args) == 0 {
+		return Op{}, p.errf(col, "%s: wants an op", actor)
+	}
+	kind, ok := opKinds[args[0].s]
+	if !ok {
+		if thread {
+			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want raise SIG, sleep, exit_group N)", args[0].s)
+		}
+		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, getregs, wait, exit, lock, unlock, observe)", args[0].s)
+	}
+	op := Op{Actor: actor, Kind: kind, Pos: p.pos(args[0].col)}
+	a := args[1:]
+	need := func(min, max int, usage string) error {
+		if len(a) < min || len(a) > max {
+			return p.errf(args[0].col, "%s wants %q", args[0].s, usage)
+		}
+		return nil
+	}
+	target := func(what string) error {
+		kind := p.names[a[0].s]
+		if kind == "" {
+			return p.errf(a[0].col, "unknown %s %q", what, a[0].s)
+		}
+		if kind == "an actor" {
+			return p.errf(a[0].col, "%q is an actor, not a %s", a[0].s, what)
+		}
+		if what == "thread" && kind == "a process" && !p.isSingleThreadProc(a[0].s) {
+			return p.errf(a[0].col, "%q is a multi-threaded process; name one of its threads", a[0].s)
+		}
+		op.Target = a[0].s
+		return nil
+	}
+	sig := func(t token) error {
+		n, err := ParseSig(t.s)
+		if err != nil {
+			return p.errf(t.col, "%v (want a signal name such as SIGKILL, or a number)", err)
+		}
+		op.Sig = n
+		return nil
+	}
+	var err error
+	switch kind {
+	case OpKill:
+		if err = need(2, 2, "kill PROCESS SIGNAL"); err == nil {
+			if err = target("process or thread"); err == nil {
+				err = sig(a[1])
+			}
+		}
+	case OpTkill:
+		if err = need(2, 2, "tkill THREAD SIGNAL"); err == nil {
+			if err = target("thread"); err == nil {
+				err = sig(a[1])
+			}
+		}
+	case OpFreeze, OpThaw:
+		if err = need(1, 1, args[0].s+" PROCESS"); err == nil {
+			err = target("process")
+		}
+	case OpAttach, OpSeize, OpInterrupt, OpListen, OpPtraceKill, OpGetregs, OpObserve:
+		if err = need(1, 1, args[0].s+" THREAD"); err == nil {
+			err = target("thread")
+		}
+	case OpCont, OpDetach:
+		if err = need(1, 2, args[0].s+" THREAD [SIGNAL]"); err == nil {
+			if err = target("thread"); err == nil && len(a) == 2 {
+				err = sig(a[1])
+			}
+		}
+	case OpWait:
+		if err = need(1, 2, "wait THREAD [WUNTRACED|WCONTINUED|WNOHANG|WNOWAIT|__WALL]"); err == nil {
+			if err = target("thread"); err == nil && len(a) == 2 {
+				f, ferr := ParseWaitFlags(a[1].s)
+				if ferr != nil {
+					err = p.errf(a[1].col, "%v", ferr)
+				}
+				op.Flags = f
+			}
+		}
+	case OpExit:
+		err = need(0, 0, "exit")
+	case OpLock, OpUnlock:
+		if err = need(1, 1, args[0].s+" tasklist"); err == nil {
+			if a[0].s != "tasklist" {
+				err = p.errf(a[0].col, "unknown lock %q (want tasklist)", a[0].s)
+			}
+			op.Target = "tasklist"
+		}
+	case OpRaise:
+		if err = need(1, 1, "raise SIGNAL"); err == nil {
+			err = sig(a[0])
+		}
+	case OpPause:
+		err = need(0, 0, "sleep")
+	case OpExitGroup:
+		if err = need(1, 1, "exit_group CODE"); err == nil {
+			n, cerr := strconv.Atoi(a[0].s)
+			if cerr != nil || n < 0 || n > 255 {
+				err = p.errf(a[0].col, "exit_group wants an exit code 0..255, got %q", a[0].s)
+			}
+			op.Sig = n
+		}
+	}
+	if err != nil {
+		return Op{}, err
+	}
+	threadOp := kind == OpRaise || kind == OpPause || kind == OpExitGroup
+	if thread && !threadOp {
+		return Op{}, p.errf(args[0].col, "%s is a tracee thread: it can raise SIG, sleep or exit_group N, not %s", actor, kind)
+	}
+	if !thread && threadOp {
+		return Op{}, p.errf(args[0].col, "%s is not a tracee thread; only tracee threads %s", actor, kind)
+	}
+	return op, nil
+}
+
+func (p *parser) isSingleThreadProc(name string) bool {
+	for _, pr := range p.sc.Processes {
+		if pr.Name == name {
+			return len(pr.Threads) == 1
+		}
+	}
+	return false
+}
+
+func knownProp(s string) bool {
+	switch s {
+	case "I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "stuck":
+		return true
+	}
+	return false
+}
+
+func parseAtom(s string) (Atom, error) {
+	var a Atom
+	i := strings.Index(s, "=")
+	if i <= 0 || i == len(s)-1 {
+		return a, fmt.Errorf("%q is not an atom (want KEY=VALUE or KEY!=VALUE, e.g. T.state=T)", s)
+	}
+	a.Key, a.Value = s[:i], s[i+1:]
+	if strings.HasSuffix(a.Key, "!") {
+		a.Neg = true
+		a.Key = strings.TrimSuffix(a.Key, "!")
+	}
+	return a, nil
+}
+
+// checkAtom validates an atom's key against the declared names.
+func (p *parser) checkAtom(pos Pos, a Atom) error {
+	bad := func(format string, args ...any) error {
+		return &Error{pos, fmt.Sprintf(format, args...)}
+	}
+	if i := strings.Index(a.Key, "#"); i > 0 {
+		name := a.Key[:i]
+		act, ok := p.actors[name]
+		if !ok || act.Thread {
+			return bad("%q: %q is not an actor", a.Key, name)
+		}
+		n, err := strconv.Atoi(a.Key[i+1:])
+		if err != nil || n < 1 || n > len(act.Script) {
+			return bad("%q: %s has ops 1..%d", a.Key, name, len(act.Script))
+		}
+		return nil
+	}
+	i := strings.LastIndex(a.Key, ".")
+	if i <= 0 {
+		return bad("unknown key %q (want THREAD.state, THREAD.exit, THREAD.ran, ACTOR.done or ACTOR#N)", a.Key)
+	}
+	name, field := a.Key[:i], a.Key[i+1:]
+	act, ok := p.actors[name]
+	if !ok {
+		return bad("%q: unknown thread or actor %q", a.Key, name)
+	}
+	if act.Thread {
+		switch field {
+		case "state":
+			if !strings.Contains("R S D T t Z X gone", a.Value) || strings.Contains(a.Value, " ") {
+				return bad("%q: a state is one of R S D T t Z X gone", a.Key+"="+a.Value)
+			}
+		case "exit", "ran":
+		default:
+			return bad("%q: a thread has .state, .exit and .ran", a.Key)
+		}
+		return nil
+	}
+	if field != "done" {
+		return bad("%q: an actor has .done and #N", a.Key)
+	}
+	return nil
+}
