@@ -129,3 +129,11 @@ func sigKernelIgnoreP(sig int) bool { return sigKernelIgnore&sigmask(sig) != 0 }
 
 // sigFatal: the default action terminates (the tracees install no handlers).
 func sigFatal(sig int) bool { return !sigKernelIgnoreP(sig) && !sigKernelStopP(sig) }
+
+// Exported names for the double-underscore states (Go does not export an
+// identifier that starts with '_'), for the variants package.
+const (
+	TaskStoppedBit = __TASK_STOPPED // __TASK_STOPPED
+	TaskTracedBit  = __TASK_TRACED  // __TASK_TRACED
+	TaskTracedOld  = taskTracedOld  // TASK_TRACED before v5.19: TASK_WAKEKILL|__TASK_TRACED
+)

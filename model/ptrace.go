@@ -13,7 +13,7 @@ func PtraceFreezeTraced(c *Ctx, t int) bool {
 		return false
 	}
 	if c.taskIsTraced(t) && !T.fatalSignalPending() {
-		T.Jobctl |= JOBCTL_PTRACE_FROZEN
+		T.Jobctl |= c.K.PtraceFrozenBit
 		return true
 	}
 	return false
@@ -28,7 +28,7 @@ func PtraceUnfreezeTraced(c *Ctx, t int) {
 	if !T.alive() {
 		return // lock_task_sighand() failed
 	}
-	T.Jobctl &^= JOBCTL_PTRACE_FROZEN
+	T.Jobctl &^= c.K.PtraceFrozenBit
 	if T.fatalSignalPending() {
 		T.Jobctl &^= JOBCTL_TRACED
 		c.ttwu(t, __TASK_TRACED)

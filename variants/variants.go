@@ -1,0 +1,178 @@
+// Package variants holds the kernel designs of SPEC §4 side by side. Each
+// design is one file that derives from another and replaces only the
+// constants and kernel functions that differ (model.Kernel's fields).
+//
+//	mainline (d3, v6.7+)  the reference, model.Mainline()
+//	└─ v6.1 (d2)          TASK_FROZEN freezer, thaw restores from jobctl
+//	   └─ v5.19 (d1)      jobctl rework, old freezer
+//	      └─ v5.18 (a)    special state only in __state
+//	         └─ peterz-v2 (b0)       Peter's v2 1/5: clear on wakeup success
+//	            ├─ peterz-v1-thaw (b1) with v1 5/5's fatal-aware thaw
+//	            └─ ebiederm (c)      Eric's proposal in the seed
+//	               └─ ebiederm-fixed (c+) with ptrace_stop's early return
+//
+// PREEMPT_RT is a switch (model.Kernel.RT) that applies to every design.
+package variants
+
+import (
+	"fmt"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+
+	"jobctl/model"
+)
+
+// Variant is one kernel design.
+type Variant struct {
+	Name    string // the CLI name
+	ID      string // SPEC §0.1's id
+	Base    string // the design it derives from ("" for mainline)
+	Summary string // one line
+	Source  string // the patch, commit or LKML message
+	// Released: the design shipped in a kernel, so the oracle can run it.
+	Released bool
+	// Apply changes a copy of the base design into this one.
+	Apply func(k *model.Kernel)
+}
+
+var registry = map[string]*Variant{}
+var order []string
+
+func register(v *Variant) {
+	if _, dup := registry[v.Name]; dup {
+		panic("variants: " + v.Name + " registered twice")
+	}
+	registry[v.Name] = v
+	order = append(order, v.Name)
+}
+
+// historical is the order in which designs are listed: oldest first.
+var historical = []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "mainline"}
+
+// All returns every design, oldest first.
+func All() []*Variant {
+	var out []*Variant
+	seen := map[string]bool{}
+	for _, n := range historical {
+		if v, ok := registry[n]; ok {
+			out = append(out, v)
+			seen[n] = true
+		}
+	}
+	var rest []string
+	for _, n := range order {
+		if !seen[n] {
+			rest = append(rest, n)
+		}
+	}
+	sort.Strings(rest)
+	for _, n := range rest {
+		out = append(out, registry[n])
+	}
+	return out
+}
+
+// Names returns the names of All().
+func Names() []string {
+	var out []string
+	for _, v := range All() {
+		out = append(out, v.Name)
+	}
+	return out
+}
+
+// Get returns the named design; it also accepts SPEC ids ("b0", "d3").
+func Get(name string) (*Variant, error) {
+	if v, ok := registry[name]; ok {
+		return v, nil
+	}
+	for _, v := range registry {
+		if strings.EqualFold(v.ID, name) {
+			return v, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown variant %q (want one of: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Kernel builds the design: its base chain applied in order from mainline.
+func (v *Variant) Kernel(rt bool) *model.Kernel {
+	var k *model.Kernel
+	if v.Base == "" {
+		k = model.Mainline()
+	} else {
+		k = registry[v.Base].Kernel(false)
+	}
+	if v.Apply != nil {
+		v.Apply(k)
+	}
+	k.Name = v.Name
+	k.RT = rt
+	return k
+}
+
+// Diff lists the constants and kernel functions in which two designs
+// differ, one line each: "Field: a=... b=...".
+func Diff(a, b *Variant) []string {
+	ka, kb := reflect.ValueOf(*a.Kernel(false)), reflect.ValueOf(*b.Kernel(false))
+	t := ka.Type()
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Name == "Name" || f.Name == "RT" {
+			continue
+		}
+		va, vb := describe(ka.Field(i)), describe(kb.Field(i))
+		if va != vb {
+			out = append(out, fmt.Sprintf("%-22s %s: %s\n%-22s %s: %s", f.Name, a.Name, va, "", b.Name, vb))
+		}
+	}
+	return out
+}
+
+// describe renders a Kernel field: a function by its Go name (which names
+// the kernel function and the design), a value as the kernel would write it.
+func describe(v reflect.Value) string {
+	switch v.Kind() {
+	case reflect.Func:
+		if v.IsNil() {
+			return "nil"
+		}
+		n := runtime.FuncForPC(v.Pointer()).Name()
+		n = strings.TrimPrefix(n, "jobctl/")
+		return n
+	case reflect.Uint16:
+		return fmt.Sprintf("%#x (%s)", v.Uint(), model.StateString(uint16(v.Uint())))
+	case reflect.Uint32:
+		return fmt.Sprintf("%#x (%s)", v.Uint(), model.JobctlString(uint32(v.Uint())))
+	case reflect.Uint8:
+		if v.Type().Name() == "WTIMatch" {
+			return [...]string{"exact __state == match", "mask on __state", "mask, saved_state counts as queued"}[v.Uint()]
+		}
+		if v.Uint() >= 'A' && v.Uint() <= 'z' {
+			return fmt.Sprintf("'%c'", rune(v.Uint()))
+		}
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// ForKernelRelease picks the design that matches a running kernel's
+// release string (uname -r).
+func ForKernelRelease(release string) (*Variant, error) {
+	var major, minor int
+	if _, err := fmt.Sscanf(release, "%d.%d", &major, &minor); err != nil {
+		return nil, fmt.Errorf("cannot read a kernel version from %q", release)
+	}
+	ver := major*1000 + minor
+	switch {
+	case ver >= 6007:
+		return Get("mainline")
+	case ver >= 6001:
+		return Get("v6.1")
+	case ver >= 5019:
+		return Get("v5.19")
+	default:
+		return Get("v5.18")
+	}
+}
