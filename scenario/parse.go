@@ -121,6 +121,8 @@ func (p *parser) tokenize(line string) ([]token, error) {
 		case c == ' ' || c == '\t':
 			i++
 		case c == '#':
+			// A comment starts a line or follows white space; '#' inside
+			// a word is part of it (P#2=ESRCH).
 			return toks, nil
 		case c == '"':
 			j := strings.IndexByte(line[i+1:], '"')
@@ -131,7 +133,7 @@ func (p *parser) tokenize(line string) ([]token, error) {
 			i += j + 2
 		default:
 			j := i
-			for j < len(line) && line[j] != ' ' && line[j] != '\t' && line[j] != '#' {
+			for j < len(line) && line[j] != ' ' && line[j] != '\t' {
 				j++
 			}
 			toks = append(toks, token{line[i:j], i + 1})
@@ -431,7 +433,7 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 		if kind == "an actor" {
 			return p.errf(a[0].col, "%q is an actor, not a %s", a[0].s, what)
 		}
-		if what == "thread" && kind == "a process" && !p.isSingleThreadProc(a[0].s) {
+		if what == "thread" && kind == "a process" && !p.isSingleThreadProc(a[0].s) && !p.leaderNamedAfter(a[0].s) {
 			return p.errf(a[0].col, "%q is a multi-threaded process; name one of its threads", a[0].s)
 		}
 		op.Target = a[0].s
@@ -518,6 +520,17 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 		return Op{}, p.errf(args[0].col, "%s is not a tracee thread; only tracee threads %s", actor, kind)
 	}
 	return op, nil
+}
+
+// leaderNamedAfter: the process's leader thread has the process's name
+// ("process T threads T T2"), so the name also denotes that thread.
+func (p *parser) leaderNamedAfter(name string) bool {
+	for _, pr := range p.sc.Processes {
+		if pr.Name == name {
+			return pr.Threads[0] == name
+		}
+	}
+	return false
 }
 
 func (p *parser) isSingleThreadProc(name string) bool {
