@@ -35,7 +35,7 @@ func (c *Ctx) actorStep(a int) bool {
 	case scenario.OpAttach, scenario.OpSeize:
 		return c.attachStep(a, op)
 	case scenario.OpInterrupt, scenario.OpPtraceKill, scenario.OpCont, scenario.OpDetach,
-		scenario.OpListen, scenario.OpGetregs:
+		scenario.OpListen, scenario.OpGetregs, scenario.OpPtraceSyscall:
 		return c.requestStep(a, op)
 	case scenario.OpWait:
 		return c.waitStep(a, op)
@@ -248,8 +248,13 @@ func (c *Ctx) request(a int, op *Op) bool {
 	T := &c.S.Task[t]
 	var errno int
 	switch op.Kind {
-	case scenario.OpCont:
+	case scenario.OpCont, scenario.OpPtraceSyscall:
 		c.Label = "ptrace_resume: exit_code = data; clear JOBCTL_TRACED; wake_up_state(__TASK_TRACED)"
+		if op.Kind == scenario.OpPtraceSyscall {
+			T.Flags |= TIF_SYSCALL_TRACE
+		} else {
+			T.Flags &^= TIF_SYSCALL_TRACE
+		}
 		c.ptraceResume(t, op.Sig)
 		A.Hold = 0
 	case scenario.OpGetregs:

@@ -85,6 +85,9 @@ const (
 	PF_EXITING      uint8 = 0x1
 	PF_FROZEN       uint8 = 0x2 // old freezer (≤6.0): in the refrigerator
 	PF_FREEZER_SKIP uint8 = 0x4 // old freezer: sleeping in freezable_schedule()
+	// TIF_SYSCALL_TRACE is a thread-info flag, kept in the same byte:
+	// PTRACE_SYSCALL asked for syscall stops.
+	TIF_SYSCALL_TRACE uint8 = 0x8
 )
 
 // si_code values for SIGCHLD / waitid.

@@ -108,15 +108,15 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		}
 		r := Op{Kind: o.Kind, Actor: ai, T: -1, Proc: -1, Sig: o.Sig, Flags: o.Flags, Src: o}
 		isThread := p.Actors[ai].Task >= 0
-		threadOp := o.Kind == scenario.OpRaise || o.Kind == scenario.OpPause || o.Kind == scenario.OpExitGroup
+		threadOp := o.Kind.ThreadOp()
 		if isThread != threadOp {
 			if isThread {
-				return Op{}, fmt.Errorf("%s: %s is a tracee thread; it can only raise, pause or exit_group", o.Pos, o.Actor)
+				return Op{}, fmt.Errorf("%s: %s is a tracee thread; it can only raise, sleep, syscall or exit_group", o.Pos, o.Actor)
 			}
 			return Op{}, fmt.Errorf("%s: %s is not a tracee thread; only tracee threads can %s", o.Pos, o.Actor, o.Kind)
 		}
 		switch o.Kind {
-		case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpExitGroup:
+		case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpExitGroup, scenario.OpSyscall:
 			return r, nil
 		case scenario.OpLock, scenario.OpUnlock:
 			if o.Target != "tasklist" {

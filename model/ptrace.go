@@ -70,6 +70,7 @@ func (c *Ctx) ptraceUnlink(t int) {
 	T := &c.S.Task[t]
 	T.Tracer = 0
 	T.Ptrace = 0
+	T.Flags &^= TIF_SYSCALL_TRACE // "clear syscall-trace work"
 	if !T.alive() && T.ExitState == EXIT_ZOMBIE {
 		if !c.P.Tasks[t].Leader {
 			T.ExitState = EXIT_DEAD // __ptrace_detach(): release a detached zombie thread

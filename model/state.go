@@ -107,6 +107,7 @@ const (
 	LocPSSleep                 // ptrace_stop(): blocked (or just woken) in schedule()
 	LocPSWake                  // ptrace_stop() S6: back under siglock after the wakeup
 	LocRTWait                  // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
+	LocSyscall                 // in a system call, at syscall_trace_enter()
 	LocExit                    // do_group_exit() -> do_exit()
 	LocDead                    // exited: zombie or dead
 	numLocs
@@ -117,7 +118,7 @@ var locNames = [...]string{
 	LocNotifyCld: "get_signal", LocDSSNotify: "do_signal_stop", LocDSSSchedule: "do_signal_stop",
 	LocDSSSleep: "do_signal_stop", LocPSNotify: "ptrace_stop", LocPSSchedule: "ptrace_stop",
 	LocPSSleep: "ptrace_stop", LocPSWake: "ptrace_stop",
-	LocRTWait: "rtlock_slowlock", LocExit: "do_exit", LocDead: "exited",
+	LocRTWait: "rtlock_slowlock", LocSyscall: "syscall_trace_enter", LocExit: "do_exit", LocDead: "exited",
 }
 
 func (l Loc) String() string {
@@ -130,6 +131,7 @@ func (l Loc) String() string {
 // Ptrace-stop continuations (Task.Ret when Loc is in ptrace_stop).
 const (
 	RetRelock       Loc = LocRelock // do_jobctl_trap(): back to get_signal's relock
+	RetUser         Loc = LocUser   // ptrace_notify(): back to the system call and user mode
 	RetPtraceSignal Loc = numLocs   // ptrace_signal(): deliver what the tracer left in exit_code
 )
 

@@ -128,6 +128,22 @@ func (c *Ctx) threadStep(t int) bool {
 		ok := c.threadStep(t)
 		c.Label = "rtlock: got tasklist_lock, restored saved_state; " + c.Label
 		return ok
+	case LocSyscall:
+		// ptrace_report_syscall_entry() -> ptrace_notify(): a
+		// syscall-entry stop under PTRACE_SYSCALL. Nothing here checks
+		// for signals first: a SIGKILL that came after the syscall
+		// entered the kernel is pending when ptrace_stop() runs (R5).
+		T.Loc = LocUser
+		if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
+			c.Label = "syscall_trace_enter: ptrace_notify"
+			c.ptraceStop(t, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser)
+			if T.Loc == LocUser {
+				c.Label += ": ptrace_stop returns at once"
+			}
+			return true
+		}
+		c.Label = "syscall: done"
+		return true
 	case LocExit:
 		c.Label = "do_group_exit -> do_exit"
 		c.doExit(t)
@@ -197,6 +213,10 @@ func (c *Ctx) userOp(t int) bool {
 		if c.schedule(t) {
 			T.Loc = LocPause
 		}
+	case scenario.OpSyscall:
+		c.Label = "syscall: enter the kernel"
+		T.ScriptPC++
+		T.Loc = LocSyscall
 	case scenario.OpExitGroup:
 		c.Label = "exit_group"
 		T.ScriptPC++
@@ -476,8 +496,9 @@ func (c *Ctx) ptraceStopWake(t int) {
 		c.getSignalLoop(t, 0)
 		return
 	}
-	// do_jobctl_trap(): unlock; goto relock.
-	T.Loc = LocRelock
+	// do_jobctl_trap(): unlock; goto relock. ptrace_notify(): back to
+	// the system call.
+	T.Loc = ret
 }
 
 // ptraceReparented is ptrace_reparented(): traced by someone other than

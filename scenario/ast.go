@@ -82,6 +82,9 @@ const (
 	OpRaise     // raise SIG            tgkill(self, SIG): a signal to this very thread
 	OpPause     // sleep                nanosleep(2): TASK_INTERRUPTIBLE|TASK_FREEZABLE until a signal
 	OpExitGroup // exit_group N         exit_group(2)
+	// Added later; kept at the end so that the numbering above is stable.
+	OpSyscall       // syscall            (tracee) a system call; under PTRACE_SYSCALL, a syscall-entry stop
+	OpPtraceSyscall // ptrace-syscall T [SIG]  PTRACE_SYSCALL: resume, stopping at the next system call
 	numOps
 )
 
@@ -91,6 +94,12 @@ var opNames = [...]string{
 	OpCont: "cont", OpDetach: "detach", OpPtraceKill: "ptrace-kill", OpGetregs: "getregs",
 	OpWait: "wait", OpExit: "exit", OpLock: "lock", OpUnlock: "unlock", OpObserve: "observe",
 	OpRaise: "raise", OpPause: "sleep", OpExitGroup: "exit_group",
+	OpSyscall: "syscall", OpPtraceSyscall: "ptrace-syscall",
+}
+
+// ThreadOp: the op is done by a tracee thread from user mode.
+func (k OpKind) ThreadOp() bool {
+	return k == OpRaise || k == OpPause || k == OpExitGroup || k == OpSyscall
 }
 
 func (k OpKind) String() string {
@@ -128,7 +137,7 @@ func (o Op) String() string {
 	switch o.Kind {
 	case OpKill, OpTkill, OpRaise:
 		s += " " + SigName(o.Sig)
-	case OpCont, OpDetach:
+	case OpCont, OpDetach, OpPtraceSyscall:
 		if o.Sig != 0 {
 			s += " " + SigName(o.Sig)
 		}

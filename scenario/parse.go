@@ -413,9 +413,9 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 	kind, ok := opKinds[args[0].s]
 	if !ok {
 		if thread {
-			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want raise SIG, sleep, exit_group N)", args[0].s)
+			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want raise SIG, sleep, syscall, exit_group N)", args[0].s)
 		}
-		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, getregs, wait, exit, lock, unlock, observe)", args[0].s)
+		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, exit, lock, unlock, observe)", args[0].s)
 	}
 	op := Op{Actor: actor, Kind: kind, Pos: p.pos(args[0].col)}
 	a := args[1:]
@@ -469,7 +469,7 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 		if err = need(1, 1, args[0].s+" THREAD"); err == nil {
 			err = target("thread")
 		}
-	case OpCont, OpDetach:
+	case OpCont, OpDetach, OpPtraceSyscall:
 		if err = need(1, 2, args[0].s+" THREAD [SIGNAL]"); err == nil {
 			if err = target("thread"); err == nil && len(a) == 2 {
 				err = sig(a[1])
@@ -500,6 +500,8 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 		}
 	case OpPause:
 		err = need(0, 0, "sleep")
+	case OpSyscall:
+		err = need(0, 0, "syscall")
 	case OpExitGroup:
 		if err = need(1, 1, "exit_group CODE"); err == nil {
 			n, cerr := strconv.Atoi(a[0].s)
@@ -512,9 +514,9 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 	if err != nil {
 		return Op{}, err
 	}
-	threadOp := kind == OpRaise || kind == OpPause || kind == OpExitGroup
+	threadOp := kind.ThreadOp()
 	if thread && !threadOp {
-		return Op{}, p.errf(args[0].col, "%s is a tracee thread: it can raise SIG, sleep or exit_group N, not %s", actor, kind)
+		return Op{}, p.errf(args[0].col, "%s is a tracee thread: it can raise SIG, sleep, syscall or exit_group N, not %s", actor, kind)
 	}
 	if !thread && threadOp {
 		return Op{}, p.errf(args[0].col, "%s is not a tracee thread; only tracee threads %s", actor, kind)

@@ -1,0 +1,62 @@
+// Package model is an executable model of how Linux keeps a task's
+// "special" sleeping states — stopped by job control (TASK_STOPPED) and
+// stopped for a tracer (TASK_TRACED) — alive across the freezer
+// (TASK_FROZEN) and PREEMPT_RT's saved_state.
+//
+// # State
+//
+// A State is one comparable Go value: per task __state, saved_state,
+// on_rq, jobctl, pending signals, TIF_SIGPENDING, exit_code, ptrace and
+// the tracer; per thread group the signal_struct fields (flags,
+// group_stop_count, group_exit_code, shared pending) and the cgroup
+// freezer's state; per actor where it is in its script. Copying it is a
+// snapshot; its bytes are its fingerprint.
+//
+// # Steps
+//
+// Every kernel function is written as its atomic steps: the code between
+// two interleaving points (a lock dropped, schedule()). A tracee thread's
+// program counter (Task.Loc) is a place in the kernel:
+//
+//	          TIF_SIGPENDING
+//	LocUser ──────────────────► get_signal (relock, one siglock section)
+//	   ▲                          │          │            │
+//	   │ nothing to do            │ stop     │ trap       │ fatal
+//	   │                          ▼          ▼            ▼
+//	   │              do_signal_stop   ptrace_stop     do_exit ──► LocDead
+//	   │              S1 jobctl|=STOPPED  S1 TASK_TRACED        (zombie, reaped)
+//	   │                 TASK_STOPPED        jobctl|=TRACED
+//	   │              S2 notify parent  S2 notify tracer
+//	   │              S4 schedule()     S4 schedule()
+//	   │                 │ woken           │ woken
+//	   └──── relock ◄────┘                 └──► S6 (siglock) ──► relock
+//
+//	freezer: freeze_task() freezes a blocked task in place (__state =
+//	TASK_FROZEN, the old state kept in saved_state since v6.7) or sends it a
+//	fake signal so that get_signal's try_to_freeze() puts it in the
+//	refrigerator; __thaw_task() restores the special state (from jobctl in
+//	v6.1–v6.6, from saved_state since v6.7) or wakes it.
+//
+// Actors outside the thread groups (signal senders, the freezer, the
+// tracer, waiters, an RT lock holder) run scripts of ops, each op a short
+// sequence of atomic steps (see actor.go).
+//
+// # Designs
+//
+// Kernel holds the constants and functions in which the designs of SPEC §4
+// differ. Mainline() is today's kernel (d3, checked against v6.18);
+// package variants derives every other design from it.
+//
+// # Where the model abstracts
+//
+//   - Locks held within one atomic step are not represented; only
+//     tasklist_lock held across steps by an actor ("lock tasklist") is.
+//   - task_curr() is on_rq (Appendix D.5); complete_signal() starts its
+//     search at the leader.
+//   - A blocking wait4() is an await on the state it reads: do_wait()'s
+//     sleep and __wake_up_parent() cannot lose a wakeup.
+//   - The tracees install no signal handlers and block no signals; their
+//     process groups are never orphaned.
+//   - Not modelled: the cgroup v2 freezer (JOBCTL_TRAP_FREEZE), coredumps,
+//     PTRACE_EVENT_EXIT, exec, vfork, kthreads.
+package model
