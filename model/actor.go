@@ -40,7 +40,7 @@ func (c *Ctx) actorStep(a int) bool {
 	case scenario.OpWait:
 		return c.waitStep(a, op)
 	case scenario.OpExit:
-		if c.S.TasklistHolder != 0 && int(c.S.TasklistHolder) != a+1 {
+		if h := c.S.Holder[LockTasklist]; h != 0 && int(h) != a+1 {
 			return false
 		}
 		// exit_ptrace() under tasklist_lock (write): every tracee is
@@ -53,20 +53,22 @@ func (c *Ctx) actorStep(a int) bool {
 		}
 		return c.done(a, ResOK)
 	case scenario.OpLock:
-		if c.S.TasklistHolder != 0 {
+		l := lockIndex(op.Src.Target)
+		if c.S.Holder[l] != 0 {
 			return false
 		}
-		c.Label = "write_lock(tasklist_lock)"
-		c.S.TasklistHolder = uint8(a + 1)
+		c.Label = "lock(" + LockNames[l] + "_lock)"
+		c.S.Holder[l] = uint8(a + 1)
 		return c.done(a, ResOK)
 	case scenario.OpUnlock:
-		c.Label = "write_unlock(tasklist_lock): rtlock wakeups"
-		c.S.TasklistHolder = 0
-		// The rtlock unlock wakes the top waiter with
+		l := lockIndex(op.Src.Target)
+		c.Label = "unlock(" + LockNames[l] + "_lock): rtlock wakeup"
+		c.S.Holder[l] = 0
+		// The rtlock unlock wakes the waiters with
 		// wake_up_state(TASK_RTLOCK_WAIT); it matches __state only.
 		for t := range c.P.Tasks {
 			T := &c.S.Task[t]
-			if T.Loc == LocRTWait && !T.OnRq && T.State == TASK_RTLOCK_WAIT {
+			if T.Loc == LocRTWait && !T.OnRq && lockFor(T.RTRet) == l && T.State == TASK_RTLOCK_WAIT {
 				T.State = TASK_RUNNING
 				T.OnRq = true
 				c.Woke[t] |= TASK_RTLOCK_WAIT
@@ -169,7 +171,7 @@ func (c *Ctx) thawStep(a int, op *Op) bool {
 func (c *Ctx) attachStep(a int, op *Op) bool {
 	A := &c.S.Actor[a]
 	if A.Step == 0 {
-		if c.S.TasklistHolder != 0 {
+		if c.S.Holder[LockTasklist] != 0 {
 			return false
 		}
 		c.Label = "ptrace_attach: link; ptrace_set_stopped"
@@ -197,7 +199,7 @@ func (c *Ctx) requestStep(a int, op *Op) bool {
 	ignoreState := op.Kind == scenario.OpInterrupt || op.Kind == scenario.OpPtraceKill
 	switch A.Step {
 	case 0:
-		if c.S.TasklistHolder != 0 {
+		if c.S.Holder[LockTasklist] != 0 {
 			return false
 		}
 		c.Label = "ptrace_check_attach: ptrace_freeze_traced"
@@ -291,7 +293,7 @@ func (c *Ctx) request(a int, op *Op) bool {
 			}
 		}
 	case scenario.OpDetach:
-		if c.S.TasklistHolder != 0 {
+		if c.S.Holder[LockTasklist] != 0 {
 			return false
 		}
 		c.Label = "ptrace_detach: __ptrace_detach -> __ptrace_unlink"
@@ -302,4 +304,14 @@ func (c *Ctx) request(a int, op *Op) bool {
 	A.Tmp = uint8(errno)
 	A.Step = 3
 	return true
+}
+
+// lockIndex maps a scenario lock name to its index.
+func lockIndex(name string) int {
+	for i, n := range LockNames {
+		if n == name {
+			return i
+		}
+	}
+	return LockTasklist
 }

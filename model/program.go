@@ -17,6 +17,9 @@ type Program struct {
 	// Actors, and of State.Actor).
 	NOutside int
 	Prelude  []Op
+	// UsesCssSet: an actor takes css_set_lock, so the stops' S3 step
+	// (cgroup_enter_frozen()) is modelled.
+	UsesCssSet bool
 }
 
 // TaskDef is one tracee thread.
@@ -119,8 +122,11 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpExitGroup, scenario.OpSyscall:
 			return r, nil
 		case scenario.OpLock, scenario.OpUnlock:
-			if o.Target != "tasklist" {
-				return Op{}, fmt.Errorf("%s: %s takes \"tasklist\", got %q", o.Pos, o.Kind, o.Target)
+			if o.Target != "tasklist" && o.Target != "css_set" {
+				return Op{}, fmt.Errorf("%s: %s takes \"tasklist\" or \"css_set\", got %q", o.Pos, o.Kind, o.Target)
+			}
+			if o.Target == "css_set" {
+				p.UsesCssSet = true
 			}
 			return r, nil
 		}

@@ -78,8 +78,12 @@ func (ps PropSet) String() string {
 
 // inStopWindow: the task is in do_signal_stop()/ptrace_stop() between the
 // commit (S1) and the wakeup, possibly parked on an rtlock on the way.
-func inDSS(l Loc) bool { return l == LocDSSNotify || l == LocDSSSchedule || l == LocDSSSleep }
-func inPS(l Loc) bool  { return l == LocPSNotify || l == LocPSSchedule || l == LocPSSleep }
+func inDSS(l Loc) bool {
+	return l == LocDSSNotify || l == LocDSSEnterFrozen || l == LocDSSSchedule || l == LocDSSSleep
+}
+func inPS(l Loc) bool {
+	return l == LocPSNotify || l == LocPSEnterFrozen || l == LocPSSchedule || l == LocPSSleep
+}
 
 // CheckState returns the safety properties (of want) that state s violates.
 func (m *Machine) CheckState(s *State, want PropSet) PropSet {
@@ -134,7 +138,10 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 
 // i1 is I1-sound and I1-complete for one live task.
 func (m *Machine) i1(T *Task, loc Loc) bool {
-	parked := T.State&TASK_FROZEN != 0 || T.State == TASK_RTLOCK_WAIT
+	// Frozen in place, or in an rtlock wait (blocked, or woken by the
+	// unlock and about to restore saved_state): the logical state is in
+	// saved_state.
+	parked := T.State&TASK_FROZEN != 0 || T.State == TASK_RTLOCK_WAIT || T.Loc == LocRTWait
 	if T.Jobctl&JOBCTL_TRACED != 0 {
 		if !inPS(loc) {
 			return false
@@ -230,7 +237,7 @@ func (m *Machine) stuckTask(c *Ctx, t int) (Prop, bool) {
 		return I5, true
 	}
 	if T.Loc == LocRTWait && !T.OnRq {
-		if s.TasklistHolder == 0 {
+		if s.Holder[lockFor(T.RTRet)] == 0 {
 			return I8, true
 		}
 		return 0, false
@@ -245,7 +252,11 @@ func (m *Machine) stuckTask(c *Ctx, t int) (Prop, bool) {
 	if frz {
 		return 0, false // frozen while freezing: allowed until the thaw
 	}
-	if sg.Flags&SIGNAL_GROUP_EXIT != 0 && T.Jobctl&m.K.PtraceFrozenBit == 0 {
+	// A fatal signal may wait for a ptrace request in progress
+	// (PTRACE_FROZEN): that request's ptrace_unfreeze_traced() ends the
+	// stop. In a terminal state no request is in progress, so a
+	// PTRACE_FROZEN left behind is no excuse.
+	if sg.Flags&SIGNAL_GROUP_EXIT != 0 && (T.Jobctl&m.K.PtraceFrozenBit == 0 || !m.requestInProgress(s, t)) {
 		return I4, true
 	}
 	switch T.Loc {
@@ -345,4 +356,16 @@ func JobctlString(j uint32) string {
 		return "0"
 	}
 	return strings.Join(parts, "|")
+}
+
+// requestInProgress: some actor is inside a ptrace request on task t.
+func (m *Machine) requestInProgress(s *State, t int) bool {
+	for a := 0; a < m.P.NOutside; a++ {
+		A := &s.Actor[a]
+		sc := m.P.Actors[a].Script
+		if int(A.PC) < len(sc) && A.Step > 0 && sc[A.PC].T == t {
+			return true
+		}
+	}
+	return false
 }

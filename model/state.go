@@ -18,11 +18,11 @@ type State struct {
 	Task  [MaxTasks]Task
 	Proc  [MaxProcs]Signal
 	Actor [MaxActors]Actor
-	// TasklistHolder is 1+the actor that holds tasklist_lock for write
-	// across steps ("lock tasklist"), or 0. Locks taken and released
-	// within one atomic step are not represented: nobody can observe them.
-	TasklistHolder uint8
-	_              [3]uint8
+	// Holder[l] is 1+the actor that holds lock l across steps ("lock
+	// tasklist", "lock css_set"), or 0. Locks taken and released within
+	// one atomic step are not represented: nobody can observe them.
+	Holder [NumLocks]uint8
+	_      [2]uint8
 }
 
 // Task mirrors the fields of struct task_struct the model needs.
@@ -76,6 +76,16 @@ type Actor struct {
 	Res  [MaxOps]Result // the result of each op, once done
 }
 
+// The locks an actor can hold across steps.
+const (
+	LockTasklist = iota // tasklist_lock (taken for write by the holder)
+	LockCssSet          // css_set_lock (cgroup_enter_frozen() takes it before schedule())
+	NumLocks
+)
+
+// LockNames are the scenario language's names of the locks.
+var LockNames = [NumLocks]string{"tasklist", "css_set"}
+
 // Task.LastSiginfo values.
 const (
 	SiNone      uint8 = iota
@@ -94,28 +104,30 @@ const (
 type Loc uint8
 
 const (
-	LocUser         Loc = iota // in user mode (runs its script; enters get_signal on TIF_SIGPENDING)
-	LocPause                   // blocked in pause(2)
-	LocRefrigerator            // blocked in __refrigerator()
-	LocRelock                  // get_signal(): about to take siglock at "relock"
-	LocNotifyCld               // get_signal(): notify the parent of CLD_STOPPED/CONTINUED
-	LocDSSNotify               // do_signal_stop() S2: do_notify_parent_cldstop under tasklist_lock
-	LocDSSSchedule             // do_signal_stop() S4: schedule()
-	LocDSSSleep                // do_signal_stop(): blocked (or just woken) in schedule()
-	LocPSNotify                // ptrace_stop() S2: notify the tracer under tasklist_lock
-	LocPSSchedule              // ptrace_stop() S4: schedule()
-	LocPSSleep                 // ptrace_stop(): blocked (or just woken) in schedule()
-	LocPSWake                  // ptrace_stop() S6: back under siglock after the wakeup
-	LocRTWait                  // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
-	LocSyscall                 // in a system call, at syscall_trace_enter()
-	LocExit                    // do_group_exit() -> do_exit()
-	LocDead                    // exited: zombie or dead
+	LocUser           Loc = iota // in user mode (runs its script; enters get_signal on TIF_SIGPENDING)
+	LocPause                     // blocked in pause(2)
+	LocRefrigerator              // blocked in __refrigerator()
+	LocRelock                    // get_signal(): about to take siglock at "relock"
+	LocNotifyCld                 // get_signal(): notify the parent of CLD_STOPPED/CONTINUED
+	LocDSSNotify                 // do_signal_stop() S2: do_notify_parent_cldstop under tasklist_lock
+	LocDSSEnterFrozen            // do_signal_stop() S3: cgroup_enter_frozen() takes css_set_lock
+	LocDSSSchedule               // do_signal_stop() S4: schedule()
+	LocDSSSleep                  // do_signal_stop(): blocked (or just woken) in schedule()
+	LocPSNotify                  // ptrace_stop() S2: notify the tracer under tasklist_lock
+	LocPSEnterFrozen             // ptrace_stop() S3: cgroup_enter_frozen() takes css_set_lock
+	LocPSSchedule                // ptrace_stop() S4: schedule()
+	LocPSSleep                   // ptrace_stop(): blocked (or just woken) in schedule()
+	LocPSWake                    // ptrace_stop() S6: back under siglock after the wakeup
+	LocRTWait                    // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
+	LocSyscall                   // in a system call, at syscall_trace_enter()
+	LocExit                      // do_group_exit() -> do_exit()
+	LocDead                      // exited: zombie or dead
 	numLocs
 )
 
 var locNames = [...]string{
 	LocUser: "user", LocPause: "pause", LocRefrigerator: "__refrigerator", LocRelock: "get_signal",
-	LocNotifyCld: "get_signal", LocDSSNotify: "do_signal_stop", LocDSSSchedule: "do_signal_stop",
+	LocNotifyCld: "get_signal", LocDSSNotify: "do_signal_stop", LocDSSEnterFrozen: "do_signal_stop", LocPSEnterFrozen: "ptrace_stop", LocDSSSchedule: "do_signal_stop",
 	LocDSSSleep: "do_signal_stop", LocPSNotify: "ptrace_stop", LocPSSchedule: "ptrace_stop",
 	LocPSSleep: "ptrace_stop", LocPSWake: "ptrace_stop",
 	LocRTWait: "rtlock_slowlock", LocSyscall: "syscall_trace_enter", LocExit: "do_exit", LocDead: "exited",

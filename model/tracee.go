@@ -38,8 +38,8 @@ func (c *Ctx) threadStep(t int) bool {
 		c.getSignalLoop(t, 0)
 		return true
 	case LocNotifyCld:
-		if !c.tasklistRead(t) {
-			return c.tasklistContended(t)
+		if c.S.Holder[LockTasklist] != 0 {
+			return c.contended(t)
 		}
 		c.Label = "get_signal: do_notify_parent_cldstop(CLD_CONTINUED/STOPPED)"
 		c.notifyParentCldstop(t, T.Why)
@@ -47,13 +47,24 @@ func (c *Ctx) threadStep(t int) bool {
 		T.Loc = LocRelock
 		return true
 	case LocDSSNotify:
-		if !c.tasklistRead(t) {
-			return c.tasklistContended(t)
+		if c.S.Holder[LockTasklist] != 0 {
+			return c.contended(t)
 		}
 		c.Label = "do_signal_stop: do_notify_parent_cldstop(CLD_STOPPED)"
 		c.notifyParentCldstop(t, CLD_STOPPED)
 		T.Why = 0
-		T.Loc = LocDSSSchedule
+		T.Loc = c.afterNotify(LocDSSEnterFrozen, LocDSSSchedule)
+		return true
+	case LocDSSEnterFrozen, LocPSEnterFrozen:
+		if c.S.Holder[LockCssSet] != 0 {
+			return c.contended(t)
+		}
+		c.Label = T.Loc.String() + ": cgroup_enter_frozen(): css_set_lock"
+		if T.Loc == LocDSSEnterFrozen {
+			T.Loc = LocDSSSchedule
+		} else {
+			T.Loc = LocPSSchedule
+		}
 		return true
 	case LocDSSSchedule:
 		c.Label = "do_signal_stop: schedule()"
@@ -78,8 +89,8 @@ func (c *Ctx) threadStep(t int) bool {
 		}
 		return true
 	case LocPSNotify:
-		if !c.tasklistRead(t) {
-			return c.tasklistContended(t)
+		if c.S.Holder[LockTasklist] != 0 {
+			return c.contended(t)
 		}
 		c.ptraceStopNotify(t)
 		return true
@@ -113,7 +124,7 @@ func (c *Ctx) threadStep(t int) bool {
 		if !T.OnRq {
 			return false
 		}
-		if c.S.TasklistHolder != 0 {
+		if c.S.Holder[lockFor(T.RTRet)] != 0 {
 			c.Label = "rtlock_slowlock: lock still taken; schedule_rtlock()"
 			T.State = TASK_RTLOCK_WAIT
 			T.OnRq = false
@@ -126,7 +137,7 @@ func (c *Ctx) threadStep(t int) bool {
 		T.Loc = T.RTRet
 		T.RTRet = 0
 		ok := c.threadStep(t)
-		c.Label = "rtlock: got tasklist_lock, restored saved_state; " + c.Label
+		c.Label = "rtlock: got " + LockNames[lockFor(T.Loc)] + "_lock, restored saved_state; " + c.Label
 		return ok
 	case LocSyscall:
 		// ptrace_report_syscall_entry() -> ptrace_notify(): a
@@ -152,20 +163,37 @@ func (c *Ctx) threadStep(t int) bool {
 	return false
 }
 
-// tasklistRead: tasklist_lock can be taken for read (no actor holds it
-// for write across steps).
-func (c *Ctx) tasklistRead(t int) bool { return c.S.TasklistHolder == 0 }
+// lockFor is the lock the step at l needs: css_set_lock in
+// cgroup_enter_frozen(), tasklist_lock for the parent notifications.
+func lockFor(l Loc) int {
+	if l == LocDSSEnterFrozen || l == LocPSEnterFrozen {
+		return LockCssSet
+	}
+	return LockTasklist
+}
 
-// tasklistContended: the step wants tasklist_lock and an actor holds it.
-// Without PREEMPT_RT the task spins (no step); with it, the rtlock slow
-// path parks __state in saved_state and blocks (SPEC §3.0.8).
-func (c *Ctx) tasklistContended(t int) bool {
+// contended: the step wants a lock an actor holds. Without PREEMPT_RT the
+// task spins (no step); with it, spinlock_t and rwlock_t are rtlocks and
+// the slow path parks __state in saved_state and blocks (SPEC §3.0.8).
+func (c *Ctx) contended(t int) bool {
 	if !c.K.RT {
 		return false
 	}
-	c.Label = "rtlock_slowlock(tasklist_lock): saved_state = __state; __state = TASK_RTLOCK_WAIT; schedule_rtlock()"
-	c.rtlockBlock(t, c.S.Task[t].Loc)
+	l := c.S.Task[t].Loc
+	c.Label = "rtlock_slowlock(" + LockNames[lockFor(l)] + "_lock): saved_state = __state; __state = TASK_RTLOCK_WAIT; schedule_rtlock()"
+	c.rtlockBlock(t, l)
 	return true
+}
+
+// afterNotify is where a stop goes after its parent notification: to
+// cgroup_enter_frozen() (S3) when the scenario has a css_set_lock holder —
+// otherwise S3 has no observable effect and the model skips it — else
+// straight to schedule().
+func (c *Ctx) afterNotify(s3, s4 Loc) Loc {
+	if c.P.UsesCssSet {
+		return s3
+	}
+	return s4
 }
 
 // afterStopSchedule runs what follows schedule() in do_signal_stop() and
@@ -376,8 +404,8 @@ func (c *Ctx) doSignalStop(t int, signr int) bool {
 		if T.Why != 0 {
 			T.Loc = LocDSSNotify
 		} else {
-			// No notification: straight to schedule() (Appendix D.4).
-			T.Loc = LocDSSSchedule
+			// No notification: straight on (Appendix D.4).
+			T.Loc = c.afterNotify(LocDSSEnterFrozen, LocDSSSchedule)
 		}
 		return true
 	}
@@ -455,7 +483,7 @@ func (c *Ctx) ptraceStopNotify(t int) {
 		if T.GstopDone != 0 && c.ptraceReparented(t) {
 			c.notifyParentCldstop(t, T.Why)
 		}
-		T.Loc = LocPSSchedule
+		T.Loc = c.afterNotify(LocPSEnterFrozen, LocPSSchedule)
 		return
 	}
 	if T.GstopDone != 0 {
@@ -469,7 +497,7 @@ func (c *Ctx) ptraceStopNotify(t int) {
 		T.Loc = LocPSWake
 		return
 	}
-	T.Loc = LocPSSchedule
+	T.Loc = c.afterNotify(LocPSEnterFrozen, LocPSSchedule)
 }
 
 // ptraceStopWake is ptrace_stop() S6 after schedule() returned, with

@@ -75,8 +75,8 @@ const (
 	OpGetregs // getregs T             a register read (PTRACE_GETREGS): check_attach + unfreeze
 	OpWait    // wait T [FLAGS]        wait4/waitid on T's pid
 	OpExit    // exit                  the actor exits (a tracer: exit_ptrace)
-	OpLock    // lock tasklist         take tasklist_lock for write and hold it (RT lock holder)
-	OpUnlock  // unlock tasklist
+	OpLock    // lock tasklist|css_set take tasklist_lock for write, or css_set_lock, and hold it (RT lock holder)
+	OpUnlock  // unlock tasklist|css_set
 	OpObserve // observe T             record T's /proc state letter at this point
 	// Tracee threads (run from user mode).
 	OpRaise     // raise SIG            tgkill(self, SIG): a signal to this very thread

@@ -488,11 +488,11 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 	case OpExit:
 		err = need(0, 0, "exit")
 	case OpLock, OpUnlock:
-		if err = need(1, 1, args[0].s+" tasklist"); err == nil {
-			if a[0].s != "tasklist" {
-				err = p.errf(a[0].col, "unknown lock %q (want tasklist)", a[0].s)
+		if err = need(1, 1, args[0].s+" tasklist|css_set"); err == nil {
+			if a[0].s != "tasklist" && a[0].s != "css_set" {
+				err = p.errf(a[0].col, "unknown lock %q (want tasklist or css_set)", a[0].s)
 			}
-			op.Target = "tasklist"
+			op.Target = a[0].s
 		}
 	case OpRaise:
 		if err = need(1, 1, "raise SIGNAL"); err == nil {
