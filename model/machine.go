@@ -78,17 +78,20 @@ func (m *Machine) Initial() (State, error) {
 			s.Task[t].ScriptPC = 0
 		}
 		steps := 0
+		// step runs actor a on s if that changes the state (a retry
+		// that changes nothing, like the freezer's, is no progress).
+		step := func(a int) bool {
+			next := s
+			if _, ok := pm.Step(&next, a); ok && next != s {
+				s = next
+				return true
+			}
+			return false
+		}
 		for {
-			progressed := false
-			if _, ok := pm.Step(&s, op.Actor); ok {
-				progressed = true
-			} else {
-				for a := pp.NOutside; a < len(pp.Actors); a++ {
-					if _, ok := pm.Step(&s, a); ok {
-						progressed = true
-						break
-					}
-				}
+			progressed := step(op.Actor)
+			for a := pp.NOutside; !progressed && a < len(pp.Actors); a++ {
+				progressed = step(a)
 			}
 			steps++
 			if !progressed || steps > preludeLimit {
