@@ -176,15 +176,30 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 	lastProgress := start
 	stateBytes := int64(unsafe.Sizeof(model.State{}))
 	depth := 0
+	// One expansion buffer per worker, reused level after level, so that
+	// after the first levels expanding a state allocates nothing.
+	var exps []expansion
+	var spare []model.State // the previous frontier's buffer, reused for the next one
 
 	for len(frontier) > 0 {
 		// Expand the frontier in parallel chunks.
+		// Workers drop successors already seen at an earlier depth (a
+		// read-only lookup: the sets change only in the merge below).
+		seen := func(s *model.State, fp uint64) bool {
+			if opt.Exact {
+				_, ok := exact[*s]
+				return ok
+			}
+			return fps.contains(fp)
+		}
 		nw := opt.Workers
 		if nw > len(frontier) {
 			nw = len(frontier)
 		}
 		chunk := (len(frontier) + nw - 1) / nw
-		exps := make([]expansion, nw)
+		if len(exps) < nw {
+			exps = append(exps, make([]expansion, nw-len(exps))...)
+		}
 		var wg sync.WaitGroup
 		for w := 0; w < nw; w++ {
 			lo, hi := w*chunk, (w+1)*chunk
@@ -197,15 +212,15 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 			wg.Add(1)
 			go func(w, lo, hi int) {
 				defer wg.Done()
-				exps[w] = expand(m, frontier[lo:hi], frontierBase+uint32(lo), want)
+				expand(&exps[w], m, frontier[lo:hi], frontierBase+uint32(lo), want, seen)
 			}(w, lo, hi)
 		}
 		wg.Wait()
 		depth++
-		var next []model.State
+		next := spare[:0]
 		nextBase := uint32(len(nodes))
 		stop := ""
-		for w := range exps {
+		for w := 0; w < nw; w++ {
 			e := &exps[w]
 			res.Transitions += e.transitions
 			for i, ti := range e.terminal {
@@ -241,7 +256,6 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 					})
 				}
 			}
-			e.succs = nil
 		}
 		res.States = len(nodes)
 		mem := int64(len(nodes))*int64(unsafe.Sizeof(node{})) + int64(len(next))*stateBytes
@@ -267,6 +281,7 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 			res.Incomplete = stop
 			break
 		}
+		spare = frontier
 		frontier = next
 		frontierBase = nextBase
 		if len(next) > 0 {
@@ -322,11 +337,13 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 	return res, nil
 }
 
-// expand computes the successors of a frontier chunk. It allocates only
-// the output slices; copying a state is the unit of work.
-func expand(m *model.Machine, states []model.State, base uint32, want model.PropSet) expansion {
-	var e expansion
-	e.succs = make([]succ, 0, len(states)*2)
+// expand computes the successors of a frontier chunk into e, reusing its
+// slices; copying a state is the unit of work.
+func expand(e *expansion, m *model.Machine, states []model.State, base uint32, want model.PropSet, seen func(*model.State, uint64) bool) {
+	e.succs = e.succs[:0]
+	e.terminal = e.terminal[:0]
+	e.termBad = e.termBad[:0]
+	e.transitions = 0
 	n := m.NumActors()
 	for i := range states {
 		cur := &states[i]
@@ -341,14 +358,17 @@ func expand(m *model.Machine, states []model.State, base uint32, want model.Prop
 			moved = true
 			e.transitions++
 			bad := m.CheckState(&next, want) | m.CheckTransition(cur, &next, &c, want)
-			e.succs = append(e.succs, succ{s: next, fp: fingerprint(&next), parent: idx, actor: uint8(a), bad: bad})
+			fp := fingerprint(&next)
+			if bad == 0 && seen(&next, fp) {
+				continue
+			}
+			e.succs = append(e.succs, succ{s: next, fp: fp, parent: idx, actor: uint8(a), bad: bad})
 		}
 		if !moved {
 			e.terminal = append(e.terminal, idx)
 			e.termBad = append(e.termBad, m.CheckTerminal(cur, want))
 		}
 	}
-	return e
 }
 
 // traceTo returns the actor sequence from the initial state to node i.

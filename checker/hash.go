@@ -57,6 +57,23 @@ func (s *fpSet) insert(fp uint64) bool {
 	}
 }
 
+// contains reports whether fp is in the set. It only reads, so workers may
+// call it concurrently while nobody inserts.
+func (s *fpSet) contains(fp uint64) bool {
+	if fp == 0 {
+		fp = 1
+	}
+	mask := uint64(len(s.keys) - 1)
+	for i := fp & mask; ; i = (i + 1) & mask {
+		switch s.keys[i] {
+		case 0:
+			return false
+		case fp:
+			return true
+		}
+	}
+}
+
 func (s *fpSet) grow() {
 	old := s.keys
 	s.keys = make([]uint64, 2*len(old))
