@@ -132,12 +132,13 @@ func (c *Ctx) threadStep(t int) bool {
 		}
 		// current_restore_rtlock_saved_state(), then the step that
 		// wanted the lock, with the lock held.
+		lock := LockNames[lockFor(T.RTRet)]
 		T.State = T.Saved
 		T.Saved = TASK_RUNNING
 		T.Loc = T.RTRet
 		T.RTRet = 0
 		ok := c.threadStep(t)
-		c.Label = "rtlock: got " + LockNames[lockFor(T.Loc)] + "_lock, restored saved_state; " + c.Label
+		c.Label = "rtlock: got " + lock + "_lock, restored saved_state; " + c.Label
 		return ok
 	case LocSyscall:
 		// ptrace_report_syscall_entry() -> ptrace_notify(): a

@@ -28,7 +28,7 @@ type token struct {
 // the grammar.
 func Parse(file string, src []byte) (*Scenario, error) {
 	p := &parser{file: file, sc: &Scenario{File: file, Text: string(src)}}
-	base := filepath.Base(file)
+	base := filepath.Base(strings.TrimPrefix(file, "builtin:"))
 	p.sc.Name = strings.TrimSuffix(base, filepath.Ext(base))
 	if err := p.parse(string(src)); err != nil {
 		return nil, err

@@ -1,0 +1,675 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"jobctl/checker"
+	"jobctl/model"
+	"jobctl/render"
+	"jobctl/scenario"
+	"jobctl/variants"
+)
+
+var cmdCheck = &command{
+	name:    "check",
+	summary: "explore every interleaving of scenarios under kernel designs",
+	usage: `  jobctl check [flags]                   every built-in scenario x every variant
+  jobctl check SCENARIO [flags]          one scenario, with counterexamples drawn`,
+	help: `
+Explores every interleaving of the actors of a scenario (breadth-first, so
+each counterexample is a shortest one) under a kernel design ("variant"),
+checking the built-in properties I1..I10 and stuck (SPEC §5) and the
+scenario's own always/final/sometimes checks, and compares the result with
+the scenario's verdict lines (its verdict for the variant, else its "*"
+verdict, else pass). An expected violation that lists properties is met
+when any of them is violated; one without properties by any violation.
+
+Without a SCENARIO: a matrix, scenarios down and variants across. Each cell
+is "pass" or the properties violated ("I4", "I2,I4", "final"), with a
+trailing "!" when that is not what the scenario expects and "?" when a
+limit stopped the search before the expected violation was found.
+
+With a SCENARIO (a file or a built-in name): for each variant the verdict,
+the counts, the distinct final outcomes, and each violation's shortest
+counterexample drawn as a race diagram (one column per CPU/actor, time
+flowing down, each step the kernel function and the state it changed).
+
+Flags:
+  --variant V          check under variant V only (a name or SPEC id; see 'jobctl variants')
+  --rt                 force CONFIG_PREEMPT_RT (scenarios with "config PREEMPT_RT" have it anyway)
+  --json               one JSON object per line per (scenario, variant) instead of text:
+                       scenario, variant, rt, verdict (pass|violation|incomplete),
+                       expected (pass|violation), expected_properties, as_expected,
+                       violations [{property, message, trace [{actor, function, step}],
+                       counterexample}], states, transitions, depth, elapsed_ms,
+                       outcomes [{outcome, count}], incomplete (the reason, "" if complete)
+  --counterexample DIR write each counterexample as a scenario file in DIR, named
+                       SCENARIO.VARIANT.PROPERTY.jc, with a "schedule" line that
+                       'jobctl run FILE --variant VARIANT' replays exactly
+  --max-states N       stop a check (incomplete) after N distinct states (default 5000000)
+  --timeout D          stop a check (incomplete) after duration D, e.g. 30s (default none)
+  --max-memory MiB     stop a check (incomplete) when its tables exceed MiB (default 4096)
+  --exact              deduplicate whole states instead of 64-bit fingerprints
+  --workers N          expansion goroutines (default GOMAXPROCS); the output is the same for any N
+
+The limits apply to each (scenario, variant) check. Progress lines go to
+stderr when it is a terminal.
+`,
+	run: runCheck,
+}
+
+type checkFlags struct {
+	variant   string
+	json      bool
+	maxStates int
+	timeout   time.Duration
+	maxMemory int64
+	exact     bool
+	workers   int
+	rt        bool
+	cexDir    string
+}
+
+// status is how a result compares with its scenario's expectation.
+type status int
+
+const (
+	asExpected status = iota
+	differs           // definitely not what was expected
+	unknown           // a limit was hit before the expected answer could be known
+	failed            // the check could not run (bad scenario)
+	crashed           // the check panicked: a bug in jobctl
+)
+
+// cellResult is one (scenario, variant) check.
+type cellResult struct {
+	sc     *scenario.Scenario
+	v      *variants.Variant
+	rt     bool
+	m      *model.Machine
+	res    *checker.Result
+	err    error
+	exp    scenario.Verdict
+	status status
+	cex    map[string]string // property -> counterexample file written
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
+	var f checkFlags
+	var maxMiB int64
+	fs := newFlags("check")
+	fs.StringVar(&f.variant, "variant", "", "")
+	fs.BoolVar(&f.json, "json", false, "")
+	fs.IntVar(&f.maxStates, "max-states", 0, "")
+	fs.DurationVar(&f.timeout, "timeout", 0, "")
+	fs.Int64Var(&maxMiB, "max-memory", 0, "")
+	fs.BoolVar(&f.exact, "exact", false, "")
+	fs.IntVar(&f.workers, "workers", 0, "")
+	fs.BoolVar(&f.rt, "rt", false, "")
+	fs.StringVar(&f.cexDir, "counterexample", "", "")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(pos) > 1 {
+		return exitUsage, usagef("want at most one SCENARIO, got %d arguments", len(pos))
+	}
+	if f.maxStates < 0 || f.timeout < 0 || maxMiB < 0 || f.workers < 0 {
+		return exitUsage, usagef("--max-states, --timeout, --max-memory and --workers must not be negative")
+	}
+	f.maxMemory = maxMiB << 20
+
+	var vs []*variants.Variant
+	if f.variant != "" {
+		v, err := getVariant(f.variant)
+		if err != nil {
+			return exitUsage, err
+		}
+		vs = []*variants.Variant{v}
+	} else {
+		vs = variants.All()
+	}
+	var scs []*scenario.Scenario
+	if len(pos) == 1 {
+		sc, err := loadScenario(pos[0])
+		if err != nil {
+			return exitUsage, err
+		}
+		scs = []*scenario.Scenario{sc}
+	} else {
+		all, err := builtin()
+		if err != nil {
+			return exitUsage, err
+		}
+		scs = all
+	}
+	if f.cexDir != "" {
+		if err := os.MkdirAll(f.cexDir, 0o755); err != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl: --counterexample: %v", err)}
+		}
+	}
+	for _, sc := range scs {
+		warnVerdicts(sc, stderr)
+	}
+
+	progress := isTerminal(stderr)
+	code := exitOK
+	worse := func(c int) {
+		// 2 (bad input) > 1 (differs) > 3 (incomplete) > 0.
+		rank := map[int]int{exitOK: 0, exitIncomplete: 1, exitDiffers: 2, exitUsage: 3, exitInternal: 4}
+		if rank[c] > rank[code] {
+			code = c
+		}
+	}
+	var rows [][]*cellResult
+	for _, sc := range scs {
+		p, err := compile(sc)
+		var row []*cellResult
+		for _, v := range vs {
+			cr := &cellResult{sc: sc, v: v, rt: sc.RT || f.rt, exp: expectation(sc, v.Name)}
+			if err != nil {
+				cr.err = err
+			} else {
+				checkOne(cr, p, &f, progress, stderr)
+			}
+			switch cr.status {
+			case differs:
+				worse(exitDiffers)
+			case unknown:
+				worse(exitIncomplete)
+			case failed:
+				worse(exitUsage)
+			case crashed:
+				worse(exitInternal)
+			}
+			if f.json {
+				if err := writeJSON(stdout, cr); err != nil {
+					return exitInternal, err
+				}
+				if cr.err != nil {
+					fmt.Fprintln(stderr, oneLine(cr.err.Error()))
+				}
+			} else if len(pos) == 1 {
+				writeDetail(stdout, cr, len(row) == 0)
+			}
+			row = append(row, cr)
+		}
+		rows = append(rows, row)
+	}
+	if !f.json {
+		if len(pos) == 1 {
+			writeDetailSummary(stdout, rows)
+		} else {
+			writeMatrix(stdout, vs, rows)
+		}
+	}
+	return code, nil
+}
+
+// warnVerdicts notes verdict lines that name no known variant (a typo
+// would silently fall back to "*").
+func warnVerdicts(sc *scenario.Scenario, stderr io.Writer) {
+	for _, v := range sc.Verdicts {
+		if v.Variant == "*" {
+			continue
+		}
+		if _, err := variants.Get(v.Variant); err != nil {
+			fmt.Fprintf(stderr, "%s: warning: verdict for unknown variant %q\n", v.Pos, v.Variant)
+		}
+	}
+}
+
+// checkOne runs one check and judges it. A panic in the model or the
+// checker fails this check only (exit 4 at the end), so that the others
+// are still reported.
+func checkOne(cr *cellResult, p *model.Program, f *checkFlags, progress bool, stderr io.Writer) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "jobctl: internal error checking %s under %s: %v\n%s", scenarioName(cr.sc), cr.v.Name, r, debug.Stack())
+			cr.res = nil
+			cr.err = fmt.Errorf("jobctl: internal error: %v", r)
+			cr.status = crashed
+		}
+	}()
+	cr.m = model.NewMachine(cr.v.Kernel(cr.rt), p)
+	opt := checker.Options{
+		MaxStates: f.maxStates,
+		Timeout:   f.timeout,
+		MaxMemory: f.maxMemory,
+		Exact:     f.exact,
+		Workers:   f.workers,
+		Props:     props(cr.sc),
+	}
+	if progress {
+		opt.Progress = stderr
+	}
+	res, err := checker.Check(cr.m, opt)
+	if err != nil {
+		cr.err = &inputError{err}
+		cr.status = failed
+		return
+	}
+	cr.res = res
+	cr.status = judge(cr.exp, res)
+	if f.cexDir != "" {
+		cr.cex = map[string]string{}
+		for _, fd := range res.Violations {
+			if fd.Trace == nil {
+				continue // a check over the whole space: no one interleaving shows it
+			}
+			path, err := writeCounterexample(f.cexDir, cr, fd)
+			if err != nil {
+				fmt.Fprintf(stderr, "jobctl: --counterexample: %v\n", err)
+				cr.status = failed
+				continue
+			}
+			cr.cex[fd.Property] = path
+		}
+	}
+}
+
+// judge compares a result with what the scenario expects.
+func judge(exp scenario.Verdict, r *checker.Result) status {
+	switch r.Verdict {
+	case checker.Violation:
+		if !exp.Violation {
+			return differs
+		}
+		if len(exp.Properties) == 0 {
+			return asExpected
+		}
+		for _, fd := range r.Violations {
+			for _, p := range exp.Properties {
+				if fd.Property == p {
+					return asExpected
+				}
+			}
+		}
+		if r.Incomplete != "" {
+			return unknown
+		}
+		return differs
+	case checker.Pass:
+		if exp.Violation {
+			return differs
+		}
+		return asExpected
+	}
+	return unknown
+}
+
+func violated(r *checker.Result) string {
+	var ps []string
+	for _, fd := range r.Violations {
+		ps = append(ps, fd.Property)
+	}
+	return strings.Join(ps, ",")
+}
+
+// cellText is a matrix cell: "pass", "I2,I4", "incomplete", with "!" when
+// not as expected and "?" when not known.
+func cellText(cr *cellResult) string {
+	if cr.status == crashed {
+		return "panic!"
+	}
+	if cr.res == nil {
+		return "error!"
+	}
+	var s string
+	switch cr.res.Verdict {
+	case checker.Pass:
+		s = "pass"
+	case checker.Violation:
+		s = violated(cr.res)
+	default:
+		s = "incomplete"
+	}
+	switch cr.status {
+	case differs:
+		s += "!"
+	case unknown:
+		if cr.res.Verdict == checker.Violation {
+			s += "?"
+		}
+	}
+	return s
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dus", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	return d.Round(time.Second).String()
+}
+
+func writeMatrix(w io.Writer, vs []*variants.Variant, rows [][]*cellResult) {
+	nameW := len("scenario")
+	for _, row := range rows {
+		if len(row) > 0 {
+			nameW = max(nameW, len(scenarioName(row[0].sc)))
+		}
+	}
+	colW := make([]int, len(vs))
+	for j, v := range vs {
+		colW[j] = len(v.Name)
+		for _, row := range rows {
+			colW[j] = max(colW[j], len(cellText(row[j])))
+		}
+	}
+	var b strings.Builder
+	line := func(s string) { b.WriteString(strings.TrimRight(s, " ") + "\n") }
+	hdr := fmt.Sprintf("%-*s", nameW, "scenario")
+	for j, v := range vs {
+		hdr += fmt.Sprintf("  %-*s", colW[j], v.Name)
+	}
+	line(hdr + fmt.Sprintf("  %10s  %7s", "states", "time"))
+	var n, ok, bad, unk, errs, total int
+	var elapsed time.Duration
+	for _, row := range rows {
+		s := fmt.Sprintf("%-*s", nameW, scenarioName(row[0].sc))
+		states := 0
+		var el time.Duration
+		for j, cr := range row {
+			s += fmt.Sprintf("  %-*s", colW[j], cellText(cr))
+			n++
+			switch cr.status {
+			case asExpected:
+				ok++
+			case differs:
+				bad++
+			case unknown:
+				unk++
+			case failed, crashed:
+				errs++
+			}
+			if cr.res != nil {
+				states += cr.res.States
+				el += cr.res.Elapsed
+			}
+		}
+		total += states
+		elapsed += el
+		line(s + fmt.Sprintf("  %10d  %7s", states, fmtDuration(el)))
+	}
+	for _, row := range rows {
+		for _, cr := range row {
+			if cr.err != nil {
+				line(fmt.Sprintf("error: %s under %s: %s", scenarioName(cr.sc), cr.v.Name, oneLine(cr.err.Error())))
+			}
+		}
+	}
+	b.WriteString("\n")
+	summary := fmt.Sprintf("%s x %s = %s: %d as expected, %d differ", plural(len(rows), "scenario"), plural(len(vs), "variant"), plural(n, "check"), ok, bad)
+	if unk > 0 {
+		summary += fmt.Sprintf(", %d incomplete", unk)
+	}
+	if errs > 0 {
+		summary += fmt.Sprintf(", %d failed", errs)
+	}
+	line(summary + fmt.Sprintf("; %d states in %s", total, fmtDuration(elapsed)))
+	b.WriteString(`
+legend: pass           no property violated
+        I1..I10        built-in properties violated (SPEC §5); stuck: an actor blocked for ever
+        final          the scenario's own final check failed (also: always, sometimes)
+        X!             not what the scenario's verdict expects for this variant
+        X?             a limit stopped the search before the expected violation was found
+        incomplete     a limit (--max-states, --timeout, --max-memory) stopped the search
+        error!         the scenario cannot be checked (see the error lines)
+        panic!         jobctl itself failed (a bug: exit 4)
+        states, time   the sum over the row
+`)
+	io.WriteString(w, b.String())
+}
+
+// writeDetail writes the result of one check of one scenario in full.
+func writeDetail(w io.Writer, cr *cellResult, first bool) {
+	var b strings.Builder
+	if first {
+		fmt.Fprintf(&b, "%s: %s\n", scenarioName(cr.sc), cr.sc.Title)
+		if cr.sc.File != "" && !strings.HasPrefix(cr.sc.File, "builtin:") {
+			fmt.Fprintf(&b, "  (%s)\n", cr.sc.File)
+		}
+	}
+	b.WriteString("\n")
+	name := cr.v.Name
+	if cr.rt {
+		name += " (PREEMPT_RT)"
+	}
+	if cr.res == nil {
+		fmt.Fprintf(&b, "== %s: error: %s\n", name, oneLine(cr.err.Error()))
+		io.WriteString(w, b.String())
+		return
+	}
+	r := cr.res
+	got := r.Verdict
+	if r.Verdict == checker.Violation {
+		got += " " + violated(r)
+	}
+	judgement := map[status]string{asExpected: "as expected", differs: "DIFFERS", unknown: "not known (a limit was hit)"}[cr.status]
+	fmt.Fprintf(&b, "== %s: %s (expected %s: %s)\n", name, got, expectText(cr.exp), judgement)
+	fmt.Fprintf(&b, "   %d states, %d transitions, depth %d, %d terminal states\n", r.States, r.Transitions, r.Depth, r.Terminal)
+	if r.Incomplete != "" {
+		fmt.Fprintf(&b, "   incomplete: %s\n", r.Incomplete)
+	}
+	fmt.Fprintf(&b, "   final outcomes:\n")
+	if len(r.Outcomes) == 0 {
+		fmt.Fprintf(&b, "     (none: no terminal state reached)\n")
+	}
+	for _, o := range r.Outcomes {
+		fmt.Fprintf(&b, "     %4dx %s\n", o.Count, o.Text)
+	}
+	drawn := map[string]string{} // schedule -> the property drawn with it
+	for _, fd := range r.Violations {
+		b.WriteString("\n")
+		if fd.Trace == nil {
+			fmt.Fprintf(&b, "   => %s violated: %s\n", fd.Property, fd.Message)
+			fmt.Fprintf(&b, "      (a check over all final outcomes: no single interleaving shows it)\n")
+			continue
+		}
+		sched := scheduleOf(cr.m, fd.Trace)
+		fmt.Fprintf(&b, "   --- %s: counterexample of %s: schedule %s\n", fd.Property, plural(len(fd.Trace), "step"), sched)
+		if prev, ok := drawn[sched]; ok {
+			fmt.Fprintf(&b, "   (the interleaving drawn for %s)\n", prev)
+		} else if race, err := raceOf(cr.m, fd.Trace, props(cr.sc)); err != nil {
+			fmt.Fprintf(&b, "   (cannot replay: %v)\n", err)
+		} else {
+			race.Write(&b, "  ")
+			drawn[sched] = fd.Property
+		}
+		fmt.Fprintf(&b, "   => %s violated: %s\n", fd.Property, fd.Message)
+		if p, ok := cr.cex[fd.Property]; ok {
+			fmt.Fprintf(&b, "   counterexample written to %s (replay: jobctl run %s --variant %s)\n", p, p, cr.v.Name)
+		}
+	}
+	io.WriteString(w, b.String())
+}
+
+func writeDetailSummary(w io.Writer, rows [][]*cellResult) {
+	var n, ok, bad, unk, errs int
+	for _, row := range rows {
+		for _, cr := range row {
+			n++
+			switch cr.status {
+			case asExpected:
+				ok++
+			case differs:
+				bad++
+			case unknown:
+				unk++
+			case failed, crashed:
+				errs++
+			}
+		}
+	}
+	s := fmt.Sprintf("\n%s: %d as expected, %d differ", plural(n, "check"), ok, bad)
+	if unk > 0 {
+		s += fmt.Sprintf(", %d incomplete", unk)
+	}
+	if errs > 0 {
+		s += fmt.Sprintf(", %d failed", errs)
+	}
+	fmt.Fprintln(w, s)
+}
+
+// raceOf replays a trace and builds its diagram.
+func raceOf(m *model.Machine, trace []int, want model.PropSet) (*render.Race, error) {
+	states, ctxs, err := checker.Replay(m, trace)
+	if err != nil {
+		return nil, err
+	}
+	return render.New(m, trace, states, ctxs, want)
+}
+
+func scheduleOf(m *model.Machine, trace []int) string {
+	names := make([]string, len(trace))
+	for i, a := range trace {
+		names[i] = m.P.Actors[a].Name
+	}
+	return strings.Join(names, " ")
+}
+
+// JSON output: one object per (scenario, variant).
+type jsonResult struct {
+	Scenario           string          `json:"scenario"`
+	Variant            string          `json:"variant"`
+	RT                 bool            `json:"rt"`
+	Verdict            string          `json:"verdict"`
+	Expected           string          `json:"expected"`
+	ExpectedProperties []string        `json:"expected_properties"`
+	AsExpected         bool            `json:"as_expected"`
+	Violations         []jsonViolation `json:"violations"`
+	States             int             `json:"states"`
+	Transitions        int             `json:"transitions"`
+	Depth              int             `json:"depth"`
+	ElapsedMS          int64           `json:"elapsed_ms"`
+	Outcomes           []jsonOutcome   `json:"outcomes"`
+	Incomplete         string          `json:"incomplete"`
+}
+
+type jsonViolation struct {
+	Property       string     `json:"property"`
+	Message        string     `json:"message"`
+	Trace          []jsonStep `json:"trace"`
+	Counterexample string     `json:"counterexample,omitempty"`
+}
+
+type jsonStep struct {
+	Actor    string `json:"actor"`
+	Function string `json:"function"`
+	Step     string `json:"step"`
+}
+
+type jsonOutcome struct {
+	Outcome string `json:"outcome"`
+	Count   int    `json:"count"`
+}
+
+func writeJSON(w io.Writer, cr *cellResult) error {
+	if cr.res == nil {
+		return nil // reported on stderr
+	}
+	r := cr.res
+	exp := "pass"
+	if cr.exp.Violation {
+		exp = "violation"
+	}
+	j := jsonResult{
+		Scenario:           scenarioName(cr.sc),
+		Variant:            cr.v.Name,
+		RT:                 cr.rt,
+		Verdict:            r.Verdict,
+		Expected:           exp,
+		ExpectedProperties: append([]string{}, cr.exp.Properties...),
+		AsExpected:         cr.status == asExpected,
+		Violations:         []jsonViolation{},
+		States:             r.States,
+		Transitions:        r.Transitions,
+		Depth:              r.Depth,
+		ElapsedMS:          r.Elapsed.Milliseconds(),
+		Outcomes:           []jsonOutcome{},
+		Incomplete:         r.Incomplete,
+	}
+	for _, fd := range r.Violations {
+		jv := jsonViolation{Property: fd.Property, Message: fd.Message, Trace: []jsonStep{}, Counterexample: cr.cex[fd.Property]}
+		if len(fd.Trace) > 0 {
+			_, ctxs, err := checker.Replay(cr.m, fd.Trace)
+			if err != nil {
+				return fmt.Errorf("jobctl: replaying the %s counterexample of %s under %s: %v", fd.Property, scenarioName(cr.sc), cr.v.Name, err)
+			}
+			for i, a := range fd.Trace {
+				fn, st := render.SplitLabel(ctxs[i].Label)
+				jv.Trace = append(jv.Trace, jsonStep{Actor: cr.m.P.Actors[a].Name, Function: fn, Step: st})
+			}
+		}
+		j.Violations = append(j.Violations, jv)
+	}
+	for _, o := range r.Outcomes {
+		j.Outcomes = append(j.Outcomes, jsonOutcome{o.Text, o.Count})
+	}
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(j); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, buf.String())
+	return err
+}
+
+// writeCounterexample writes the scenario with a fixed schedule line that
+// replays the violation's trace, and returns the file's path.
+func writeCounterexample(dir string, cr *cellResult, fd checker.Found) (string, error) {
+	name := scenarioName(cr.sc)
+	file := fmt.Sprintf("%s.%s.%s", name, cr.v.Name, fd.Property)
+	if cr.rt && !cr.sc.RT {
+		file += ".rt"
+	}
+	path := filepath.Join(dir, file+".jc")
+	text := counterexampleText(cr, fd, path)
+	if _, err := scenario.Parse(path, []byte(text)); err != nil {
+		return "", fmt.Errorf("the counterexample of %s does not parse: %v", name, err)
+	}
+	return path, writeFileAtomic(path, []byte(text))
+}
+
+func counterexampleText(cr *cellResult, fd checker.Found, path string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(cr.sc.Text, "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == "schedule" {
+			continue
+		}
+		b.WriteString(l)
+	}
+	if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
+		b.WriteString("\n")
+	}
+	if cr.rt && !cr.sc.RT {
+		b.WriteString("\n# PREEMPT_RT was forced with --rt.\nconfig PREEMPT_RT\n")
+	}
+	fmt.Fprintf(&b, "\n# Counterexample: %s violated under %s%s (jobctl check).\n", fd.Property, cr.v.Name, map[bool]string{true: " with PREEMPT_RT"}[cr.rt])
+	for _, l := range render.WrapText(fd.Message, 72) {
+		fmt.Fprintf(&b, "#   %s\n", l)
+	}
+	fmt.Fprintf(&b, "# Replay: jobctl run %s --variant %s\n", path, cr.v.Name)
+	fmt.Fprintf(&b, "schedule %s\n", scheduleOf(cr.m, fd.Trace))
+	return b.String()
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"jobctl/model"
+	"jobctl/scenario"
+	"jobctl/variants"
+)
+
+// newFlags returns a flag set that reports errors to the caller only.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseFlags parses args with flags and positional arguments in any
+// order ("check R1 --variant v6.1" as well as "check --variant v6.1 R1");
+// after "--" everything is positional. It returns the positional ones.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, usagef("%v", err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// scenarioName is a scenario's name as the user types it (without the
+// "builtin:" of the embedded corpus's file names).
+func scenarioName(sc *scenario.Scenario) string {
+	return strings.TrimPrefix(sc.Name, "builtin:")
+}
+
+// builtin returns the built-in scenarios in natural order (R2 before R10).
+func builtin() ([]*scenario.Scenario, error) {
+	all, err := scenario.Builtin()
+	if err != nil {
+		return nil, &inputError{err}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return naturalLess(scenarioName(all[i]), scenarioName(all[j])) })
+	return all, nil
+}
+
+// naturalLess orders strings with their digit runs compared as numbers.
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := digits(a), digits(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func digits(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// loadScenario loads a scenario file or a built-in scenario by name or
+// unique prefix ("R1"). A malformed scenario is an inputError whose text
+// is the one line FILE:LINE:COL: MESSAGE.
+func loadScenario(arg string) (*scenario.Scenario, error) {
+	sc, err := scenario.Load(arg)
+	if err == nil {
+		return sc, nil
+	}
+	var se *scenario.Error
+	if errors.As(err, &se) {
+		return nil, &inputError{err}
+	}
+	if _, serr := os.Stat(arg); serr == nil {
+		return nil, &inputError{err}
+	}
+	// Match the built-in names as shown by "jobctl scenarios".
+	all, berr := builtin()
+	if berr != nil {
+		return nil, berr
+	}
+	var matches []*scenario.Scenario
+	for _, b := range all {
+		n := scenarioName(b)
+		if n == arg {
+			return b, nil
+		}
+		if strings.HasPrefix(n, arg+"-") {
+			matches = append(matches, b)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return nil, &inputError{err}
+	}
+	var names []string
+	for _, m := range matches {
+		names = append(names, scenarioName(m))
+	}
+	return nil, &inputError{fmt.Errorf("%s: ambiguous scenario name (matches %s)", arg, strings.Join(names, ", "))}
+}
+
+// getVariant resolves a variant name (or SPEC id) as an inputError.
+func getVariant(name string) (*variants.Variant, error) {
+	v, err := variants.Get(name)
+	if err != nil {
+		return nil, &inputError{fmt.Errorf("jobctl: %v", err)}
+	}
+	return v, nil
+}
+
+// compile resolves a scenario's names against the model; its errors carry
+// the scenario position.
+func compile(sc *scenario.Scenario) (*model.Program, error) {
+	p, err := model.Compile(sc)
+	if err != nil {
+		return nil, &inputError{err}
+	}
+	return p, nil
+}
+
+// props is the set of built-in properties a scenario checks: all but
+// those it disables.
+func props(sc *scenario.Scenario) model.PropSet {
+	want := model.All
+	for _, d := range sc.Disabled {
+		if p, ok := model.ParseProp(d); ok {
+			want &^= 1 << p
+		}
+	}
+	return want
+}
+
+// expectation is what sc expects under the named variant: its verdict for
+// that exact name, else its "*" verdict, else pass.
+func expectation(sc *scenario.Scenario, variant string) scenario.Verdict {
+	var star *scenario.Verdict
+	for i := range sc.Verdicts {
+		v := &sc.Verdicts[i]
+		if v.Variant == variant {
+			return *v
+		}
+		if v.Variant == "*" {
+			star = v
+		}
+	}
+	if star != nil {
+		return *star
+	}
+	return scenario.Verdict{Variant: "*"}
+}
+
+// expectText renders an expectation: "pass", "violation", "violation I4".
+func expectText(v scenario.Verdict) string {
+	if !v.Violation {
+		return "pass"
+	}
+	if len(v.Properties) == 0 {
+		return "violation"
+	}
+	return "violation " + strings.Join(v.Properties, ",")
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory and a rename: a reader never sees a half-written file.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}

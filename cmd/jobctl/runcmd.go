@@ -1,0 +1,316 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+
+	"jobctl/checker"
+	"jobctl/model"
+	"jobctl/render"
+	"jobctl/scenario"
+)
+
+var cmdRun = &command{
+	name:    "run",
+	summary: "execute one interleaving of a scenario and draw it",
+	usage:   `  jobctl run SCENARIO [--variant V] [--schedule "A B A ..." | --random --seed N] [--rt]`,
+	help: `
+Executes ONE interleaving of a scenario deterministically and draws it as a
+race diagram: one column per CPU (an actor that steps), time flowing down,
+each step the kernel function and step it ran and, under it, the state it
+changed (__state, saved_state, jobctl bits, wakeups that missed, exits).
+Then the final state of each task, the final observations (what user space
+sees, one KEY=VALUE per line), and every property violated on the way or at
+the end.
+
+Which interleaving:
+  --schedule "A B ..."  the actors by name, one per atomic step; it is an error
+                        (exit 2) when a named actor cannot step at that point
+  --random --seed N     pick uniformly among the actors that can step
+                        (math/rand/v2, seeded by N) until none can (at most 10000 steps)
+  neither               the scenario's own "schedule" line if it has one, else
+                        always the lowest-numbered actor that can step, until none can
+A schedule runs exactly the steps it names; when actors could still step
+after it, liveness properties and final checks are not evaluated.
+
+Flags:
+  --variant V   the kernel design (default mainline; see 'jobctl variants')
+  --rt          force CONFIG_PREEMPT_RT
+  --schedule S, --random, --seed N: see above
+
+Exit code 1 means a property was violated; 3 that the random walk hit the step cap.
+`,
+	run: runRun,
+}
+
+// maxRunSteps caps a random or lowest-actor walk.
+const maxRunSteps = 10000
+
+func runRun(args []string, stdout, stderr io.Writer) (int, error) {
+	var variant, sched string
+	var random, rt bool
+	var seed uint64
+	fs := newFlags("run")
+	fs.StringVar(&variant, "variant", "mainline", "")
+	fs.StringVar(&sched, "schedule", "", "")
+	fs.BoolVar(&random, "random", false, "")
+	fs.Uint64Var(&seed, "seed", 0, "")
+	fs.BoolVar(&rt, "rt", false, "")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	schedSet, seedSet := false, false
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "schedule":
+			schedSet = true
+		case "seed":
+			seedSet = true
+		}
+	})
+	switch {
+	case len(pos) != 1:
+		return exitUsage, usagef("want one SCENARIO, got %d arguments", len(pos))
+	case schedSet && random:
+		return exitUsage, usagef("--schedule and --random exclude each other")
+	case seedSet && !random:
+		return exitUsage, usagef("--seed goes with --random")
+	}
+	sc, err := loadScenario(pos[0])
+	if err != nil {
+		return exitUsage, err
+	}
+	v, err := getVariant(variant)
+	if err != nil {
+		return exitUsage, err
+	}
+	p, err := compile(sc)
+	if err != nil {
+		return exitUsage, err
+	}
+	rt = rt || sc.RT
+	m := model.NewMachine(v.Kernel(rt), p)
+	s, err := m.Initial()
+	if err != nil {
+		return exitUsage, &inputError{err}
+	}
+
+	// Choose the interleaving.
+	var trace []int
+	var how string
+	capped := false
+	step := func(a int) {
+		next := s
+		m.Step(&next, a)
+		s = next
+		trace = append(trace, a)
+	}
+	switch {
+	case schedSet || (!random && sc.Schedule != nil):
+		names := strings.Fields(sched)
+		where := "jobctl run: --schedule"
+		how = "--schedule"
+		if !schedSet {
+			names = sc.Schedule
+			where = sc.SchedPos.String() + ": schedule"
+			how = "the scenario's schedule line"
+		}
+		for i, name := range names {
+			a := actorIndex(p, name)
+			if a < 0 {
+				return exitUsage, &inputError{fmt.Errorf("%s: step %d: no actor named %q (actors: %s)", where, i+1, name, actorList(p, nil))}
+			}
+			en := checker.Enabled(m, &s)
+			if !contains(en, a) {
+				can := "no actor can step"
+				if len(en) > 0 {
+					can = "can step: " + actorList(p, en)
+				}
+				return exitUsage, &inputError{fmt.Errorf("%s: step %d: %s cannot step (%s)", where, i+1, name, can)}
+			}
+			step(a)
+		}
+	case random:
+		how = fmt.Sprintf("--random --seed %d", seed)
+		rng := rand.New(rand.NewPCG(seed, 0x6a6f6263746c)) // "jobctl"
+		for {
+			en := checker.Enabled(m, &s)
+			if len(en) == 0 {
+				break
+			}
+			if len(trace) == maxRunSteps {
+				capped = true
+				break
+			}
+			step(en[rng.IntN(len(en))])
+		}
+	default:
+		how = "the lowest-numbered actor that can step"
+		for {
+			en := checker.Enabled(m, &s)
+			if len(en) == 0 {
+				break
+			}
+			if len(trace) == maxRunSteps {
+				capped = true
+				break
+			}
+			step(en[0])
+		}
+	}
+
+	states, ctxs, err := checker.Replay(m, trace)
+	if err != nil {
+		return exitInternal, fmt.Errorf("jobctl: internal error: the run does not replay: %v", err)
+	}
+	want := props(sc)
+	race, err := render.New(m, trace, states, ctxs, want)
+	if err != nil {
+		return exitInternal, err
+	}
+	final := &states[len(states)-1]
+	still := checker.Enabled(m, final)
+
+	var b strings.Builder
+	name := v.Name
+	if rt {
+		name += " with PREEMPT_RT"
+	}
+	fmt.Fprintf(&b, "%s under %s: %s\n", scenarioName(sc), name, sc.Title)
+	fmt.Fprintf(&b, "schedule (%s): %s\n\n", how, race.Schedule())
+	race.Write(&b, "")
+	switch {
+	case capped:
+		fmt.Fprintf(&b, "\n stopped after %d steps (the cap); %s could still step\n", maxRunSteps, actorList(p, still))
+	case len(still) > 0:
+		fmt.Fprintf(&b, "\n the schedule ends here; %s could still step: liveness properties and final checks not evaluated\n", actorList(p, still))
+	}
+	b.WriteString("\n outcome:\n")
+	for _, o := range m.Observe(final) {
+		fmt.Fprintf(&b, "   %s=%s\n", o.Key, o.Value)
+	}
+
+	viol := runViolations(m, sc, want, trace, states, ctxs, len(still) == 0 && !capped)
+	if len(viol) == 0 {
+		b.WriteString("\n no property violated\n")
+	} else {
+		b.WriteString("\n violated:\n")
+		for _, l := range viol {
+			fmt.Fprintf(&b, "   %s\n", l)
+		}
+	}
+	io.WriteString(stdout, b.String())
+	switch {
+	case len(viol) > 0:
+		return exitDiffers, nil
+	case capped:
+		return exitIncomplete, nil
+	}
+	return exitOK, nil
+}
+
+// runViolations lists the properties the run violates, each once, in the
+// order they happen: state and transition properties at the step that
+// first breaks them, the scenario's always checks, and, when the run ended
+// in a terminal state, the liveness properties and final checks.
+func runViolations(m *model.Machine, sc *scenario.Scenario, want model.PropSet, trace []int, states []model.State, ctxs []model.Ctx, terminal bool) []string {
+	var out []string
+	var seen model.PropSet
+	alwaysSeen := map[int]bool{}
+	check := func(i int, bad model.PropSet) {
+		for p := model.Prop(0); p < model.NumProps; p++ {
+			if bad.Has(p) && !seen.Has(p) {
+				at := "in the initial state"
+				if i > 0 {
+					at = fmt.Sprintf("at step %d (%s)", i, m.P.Actors[trace[i-1]].Name)
+				}
+				out = append(out, fmt.Sprintf("%s %s: %s", p, at, m.Explain(&states[i], p)))
+			}
+		}
+		seen |= bad
+		obs := m.Observe(&states[i])
+		for k, c := range sc.Checks {
+			if c.Kind == scenario.Always && !alwaysSeen[k] && !holds(c.Atoms, obs) {
+				alwaysSeen[k] = true
+				out = append(out, fmt.Sprintf("always (step %d): %s: always %s is false", i, c.Pos, c.Text))
+			}
+		}
+	}
+	check(0, m.CheckState(&states[0], want))
+	for i := range trace {
+		c := ctxs[i]
+		c.S = &states[i+1]
+		check(i+1, m.CheckState(&states[i+1], want)|m.CheckTransition(&states[i], &states[i+1], &c, want))
+	}
+	if terminal {
+		last := &states[len(states)-1]
+		bad := m.CheckTerminal(last, want)
+		for p := model.Prop(0); p < model.NumProps; p++ {
+			if bad.Has(p) && !seen.Has(p) {
+				out = append(out, fmt.Sprintf("%s at the end: %s", p, m.Explain(last, p)))
+			}
+		}
+		obs := m.Observe(last)
+		for _, c := range sc.Checks {
+			if c.Kind == scenario.Final && !holds(c.Atoms, obs) {
+				out = append(out, fmt.Sprintf("final: %s: final %s is false", c.Pos, c.Text))
+			}
+		}
+	}
+	return out
+}
+
+// holds evaluates a check's atoms (a conjunction) over observations, as the
+// checker does: KEY=VALUE holds when the key is observed with that value.
+func holds(atoms []scenario.Atom, obs []model.Obs) bool {
+	for _, a := range atoms {
+		eq := false
+		for _, o := range obs {
+			if o.Key == a.Key {
+				eq = o.Value == a.Value
+				break
+			}
+		}
+		if eq == a.Neg {
+			return false
+		}
+	}
+	return true
+}
+
+func actorIndex(p *model.Program, name string) int {
+	for i, a := range p.Actors {
+		if a.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// actorList names the actors in as ("F, S"); nil means every actor.
+func actorList(p *model.Program, as []int) string {
+	var names []string
+	if as == nil {
+		for _, a := range p.Actors {
+			names = append(names, a.Name)
+		}
+	} else {
+		for _, a := range as {
+			names = append(names, p.Actors[a].Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
