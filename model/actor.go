@@ -225,6 +225,7 @@ func (c *Ctx) requestStep(a int, op *Op) bool {
 			// WARN_ON_ONCE(!wait_task_inactive()): -ESRCH, and
 			// sys_ptrace() skips ptrace_unfreeze_traced().
 			c.Label = "ptrace_check_attach: wait_task_inactive failed: WARN, -ESRCH"
+			c.WTIFailed = true
 			return c.done(a, ResErrno|ESRCH)
 		}
 		c.Label = "ptrace_check_attach: wait_task_inactive ok"

@@ -133,6 +133,9 @@ type Ctx struct {
 	Woke [MaxTasks]uint16
 	// Thawed[t]: __thaw_task(t) ran in this step.
 	Thawed [MaxTasks]bool
+	// WTIFailed: ptrace_check_attach()'s WARN_ON_ONCE(!wait_task_inactive())
+	// fired in this step: the tracer was refused a stopped tracee.
+	WTIFailed bool
 	// Label is what the step did, for traces: "function: step".
 	Label string
 }

@@ -123,6 +123,9 @@ func (r Result) String() string {
 	case ResNone:
 		return "none"
 	case ResLetter:
+		if v == 'X' {
+			return "gone" // reaped: /proc has no entry any more
+		}
 		return string(rune(v))
 	}
 	return "?"

@@ -104,6 +104,12 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 		if want.Has(I1) && m.K.JobctlCanonical && !m.i1(T, loc) {
 			bad |= 1 << I1
 		}
+		// ≤ v5.18 on PREEMPT_RT: task_is_traced() reads __state, so a
+		// TASK_TRACED parked in saved_state by an rtlock wait is not
+		// traced for anyone who asks (SPEC I1, R7).
+		if want.Has(I1) && !m.K.JobctlCanonical && T.Loc == LocRTWait && inPS(T.RTRet) && T.State&__TASK_TRACED == 0 {
+			bad |= 1 << I1
+		}
 		if want.Has(I9) && (T.Loc == LocUser || T.Loc == LocExit) &&
 			T.Jobctl&(JOBCTL_STOPPED|JOBCTL_TRACED|JOBCTL_LISTENING|c.K.PtraceFrozenBit) != 0 {
 			bad |= 1 << I9
@@ -196,6 +202,12 @@ func (m *Machine) CheckTransition(before, after *State, c *Ctx, want PropSet) Pr
 				bad |= 1 << I2
 			}
 		}
+		if want.Has(I7) && c.WTIFailed {
+			// "The tracer's wait_task_inactive must succeed whenever
+			// I1-sound holds and T is blocked" (SPEC I7): the kernel
+			// WARNs here, believing it cannot happen.
+			bad |= 1 << I7
+		}
 		if want.Has(I6) && B.State&TASK_FROZEN != 0 && A.State&TASK_FROZEN == 0 && !c.Thawed[t] && A.alive() {
 			bad |= 1 << I6
 		}
@@ -274,7 +286,9 @@ func (m *Machine) stuckTask(c *Ctx, t int) (Prop, bool) {
 		if T.Ptrace == 0 {
 			return I3, true
 		}
-		if T.Jobctl&JOBCTL_LISTENING != 0 && T.Jobctl&JOBCTL_TRAP_NOTIFY != 0 {
+		// A LISTENING tracee with a trap to take (a notification, or
+		// PTRACE_INTERRUPT) must have been woken to take it.
+		if T.Jobctl&JOBCTL_LISTENING != 0 && T.Jobctl&JOBCTL_TRAP_MASK != 0 {
 			return I3, true
 		}
 	}
