@@ -31,8 +31,11 @@ type Outcome struct {
 	//	<thread>.exit   "none", "exited(N)" or "killed(SIG)"
 	//	<actor>.done    "yes" once the actor's whole script returned, else "no"
 	//	<actor>#<n>     the result of the n-th (1-based) op of the actor's script,
-	//	                "pending" if it had not returned at the end; no key for
-	//	                an op never started
+	//	                "pending" if it had not returned at the end (or never
+	//	                started, being behind one that had not)
+	//
+	// As in package model, .done and #n exist for outside actors only; the
+	// ops of tracee threads are in the Log.
 	Obs map[string]string
 	// Log is a human-readable account of what happened, in order.
 	Log []string
@@ -53,6 +56,11 @@ var ErrTimeout = errors.New("scenario timed out")
 // "pending"), or at the timeout. Whatever happens, including a cancelled ctx,
 // every process started is killed and reaped and every cgroup made is thawed
 // and removed before Run returns.
+//
+// Run needs root and Linux (see Supported). The init-like helper dies with
+// the OS thread that started it (PR_SET_PDEATHSIG), so do not call Run from
+// a goroutine that is locked to its thread (runtime.LockOSThread) and may
+// exit while Run runs. Runs may go on concurrently, in one process or many.
 func Run(ctx context.Context, sc *scenario.Scenario, opt Options) (Outcome, error) {
 	return run(ctx, sc, opt)
 }

@@ -138,11 +138,6 @@ func newPlan(sc *scenario.Scenario) (*plan, error) {
 	return pl, nil
 }
 
-// threadOps are the ops a tracee thread performs from user mode.
-func isThreadOp(k scenario.OpKind) bool {
-	return k == scenario.OpRaise || k == scenario.OpPause || k == scenario.OpExitGroup
-}
-
 // checkOp validates one op done by actor who.
 func (pl *plan) checkOp(who string, op scenario.Op) error {
 	ai, ok := pl.byActor[who]
@@ -153,13 +148,13 @@ func (pl *plan) checkOp(who string, op scenario.Op) error {
 	switch {
 	case op.Kind == scenario.OpLock || op.Kind == scenario.OpUnlock:
 		return nil // Supported rejects these; Run never gets that far
-	case isThreadOp(op.Kind) && !a.thread:
+	case op.Kind.ThreadOp() && !a.thread:
 		return fmt.Errorf("%s: %s: only a tracee thread can %s", op.Pos, op, op.Kind)
-	case a.thread && !isThreadOp(op.Kind) && op.Kind != scenario.OpKill && op.Kind != scenario.OpTkill:
-		return fmt.Errorf("%s: %s: the oracle cannot make a tracee thread do %s", op.Pos, op, op.Kind)
+	case a.thread && !op.Kind.ThreadOp():
+		return fmt.Errorf("%s: %s: a tracee thread cannot %s", op.Pos, op, op.Kind)
 	}
 	switch op.Kind {
-	case scenario.OpKill, scenario.OpTkill, scenario.OpRaise, scenario.OpCont, scenario.OpDetach:
+	case scenario.OpKill, scenario.OpTkill, scenario.OpRaise, scenario.OpCont, scenario.OpDetach, scenario.OpPtraceSyscall:
 		if op.Sig < 0 || op.Sig > 64 {
 			return fmt.Errorf("%s: %s: signal %d out of range", op.Pos, op, op.Sig)
 		}
@@ -174,11 +169,12 @@ func (pl *plan) checkOp(who string, op scenario.Op) error {
 			return fmt.Errorf("%s: %s: %v", op.Pos, op, err)
 		}
 	case scenario.OpTkill, scenario.OpAttach, scenario.OpSeize, scenario.OpInterrupt, scenario.OpListen,
-		scenario.OpCont, scenario.OpDetach, scenario.OpPtraceKill, scenario.OpGetregs, scenario.OpWait, scenario.OpObserve:
+		scenario.OpCont, scenario.OpDetach, scenario.OpPtraceKill, scenario.OpGetregs, scenario.OpWait, scenario.OpObserve,
+		scenario.OpPtraceSyscall:
 		if _, err := pl.thread(op.Target); err != nil {
 			return fmt.Errorf("%s: %s: %v", op.Pos, op, err)
 		}
-	case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpExitGroup:
+	case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpSyscall, scenario.OpExitGroup:
 	default:
 		return fmt.Errorf("%s: unknown op %s", op.Pos, op.Kind)
 	}

@@ -192,22 +192,3 @@ its usage and flags.
 		return exitUsage, usagef("help takes at most one command")
 	},
 }
-
-var cmdOracle = &command{
-	name:    "oracle",
-	summary: "run scenarios on the real kernel and compare (not yet wired)",
-	usage:   "  jobctl oracle ...",
-	help: `
-Runs scenarios on the running kernel and compares what user space observes
-with the model's outcomes. Not yet wired into the CLI.
-`,
-	run: func(args []string, stdout, stderr io.Writer) (int, error) {
-		for _, a := range args {
-			if a == "-h" || a == "-help" || a == "--help" {
-				return exitOK, errHelp
-			}
-		}
-		fmt.Fprintln(stderr, "jobctl oracle: not yet wired")
-		return exitUsage, nil
-	},
-}

@@ -70,7 +70,11 @@ func TestExitCodes(t *testing.T) {
 		{"help check", []string{"help", "check"}, exitOK, nil},
 		{"check --help", []string{"check", "--help"}, exitOK, nil},
 		{"help unknown", []string{"help", "frobnicate"}, exitUsage, nil},
-		{"oracle stub", []string{"oracle"}, exitUsage, regexp.MustCompile(`not yet wired`)},
+		{"oracle, bad --repeat", []string{"oracle", "--repeat", "0"}, exitUsage, regexp.MustCompile(`--repeat wants a positive count`)},
+		{"oracle, unknown variant", []string{"oracle", "--variant", "v9.99"}, exitUsage, regexp.MustCompile(`unknown variant "v9.99"`)},
+		{"oracle, missing file", []string{"oracle", "testdata/nosuch.jc"}, exitUsage, regexp.MustCompile(`testdata/nosuch\.jc: no such file`)},
+		{"oracle, malformed scenario", []string{"oracle", "testdata/malformed.jc"}, exitUsage, regexp.MustCompile(`^testdata/malformed\.jc:\d+:\d+: `)},
+		{"oracle, design that never shipped", []string{"oracle", "testdata/pass.jc", "--variant", "peterz-v2"}, exitOK, nil},
 		{"variants --diff unknown", []string{"variants", "--diff", "mainline", "v9.99"}, exitUsage, nil},
 		{"variants --diff one", []string{"variants", "--diff", "mainline"}, exitUsage, nil},
 	}

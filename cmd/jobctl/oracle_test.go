@@ -1,0 +1,69 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"jobctl/oracle"
+)
+
+// TestMain lets the oracle re-execute this test binary as its tracee and
+// actor helpers, as it does the jobctl binary.
+func TestMain(m *testing.M) {
+	if oracle.HelperMain() {
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestOracleR1 runs R1 on the real kernel through the CLI and checks the
+// JSON report: every outcome the kernel produced is one the model allows.
+func TestOracleR1(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: the oracle needs root (ptrace of helpers, cgroup freezer)")
+	}
+	if _, err := os.Stat("/sys/fs/cgroup/freezer"); err != nil {
+		t.Skip("skipped: no cgroup v1 freezer at /sys/fs/cgroup/freezer")
+	}
+	stdout, stderr, code := jobctl(t, "oracle", "R1", "--repeat", "3", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
+	}
+	var r struct {
+		Scenario, Variant, Verdict string
+		Runs                       int
+		Outcomes                   []struct {
+			Outcome string
+			Count   int
+			InModel bool `json:"in_model"`
+		}
+		ModelOutcomes []string `json:"model_outcomes"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &r); err != nil {
+		t.Fatalf("bad JSON %q: %v", stdout, err)
+	}
+	if r.Scenario != "R1-kill-frozen-stopped" || r.Variant != "mainline" || r.Verdict != "match" || r.Runs != 3 {
+		t.Fatalf("report %+v", r)
+	}
+	n := 0
+	for _, o := range r.Outcomes {
+		n += o.Count
+		if !o.InModel || !strings.Contains(o.Outcome, "T.exit=killed(SIGKILL)") {
+			t.Errorf("outcome %+v", o)
+		}
+	}
+	if n != 3 || len(r.ModelOutcomes) == 0 {
+		t.Errorf("%d runs counted, %d model outcomes", n, len(r.ModelOutcomes))
+	}
+}
+
+// TestOracleSkipsModelOnly: a scenario with an RT lock holder is skipped
+// with its reason, and that is not a failure.
+func TestOracleSkipsModelOnly(t *testing.T) {
+	stdout, _, code := jobctl(t, "oracle", "R9")
+	if code != exitOK || !strings.HasPrefix(stdout, "skipped") {
+		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+}

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"jobctl/checker"
+	"jobctl/model"
+	"jobctl/oracle"
+	"jobctl/scenario"
+	"jobctl/variants"
+)
+
+var cmdOracle = &command{
+	name:    "oracle",
+	summary: "run scenarios on the running kernel and compare with the model",
+	usage:   "  jobctl oracle [SCENARIO ...] [--repeat N] [--seed N] [--timeout D] [--variant V] [--json] [-v]",
+	help: `
+Runs each scenario with real processes on the running kernel — tracee
+processes in a fresh cgroup, a tracer, signal senders, a waiter and the
+cgroup freezer as helper processes of this binary — and compares what user
+space observed (/proc state letters, wait and ptrace results, exit status,
+whether each thread runs) with the set of final outcomes the model allows
+for the design that matches the running kernel (from uname -r: 6.7+ is
+mainline, 6.1–6.6 v6.1, 5.19–6.0 v5.19, older v5.18).
+
+Without SCENARIO, every built-in scenario; those the machine cannot run are
+skipped with the reason (not root, no freezer, an RT lock holder, a
+PREEMPT_RT scenario on a non-RT kernel, ...). One line per scenario:
+  match      every outcome the kernel produced is one the model allows
+  mismatch   the kernel produced an outcome outside the model's set; the
+             differing observations are shown beside the closest model outcome
+  skipped    the reason
+  wedged     a run did not finish within --timeout; it was cleaned up and
+             the rest goes on
+Nothing is left behind: every process started is killed and reaped, every
+cgroup made is thawed and removed — also after Ctrl-C, and a run killed
+with SIGKILL is cleaned up by the next one.
+
+Flags:
+  --repeat N     run each scenario N times with different delays, to sample
+                 more of the kernel's interleavings (default 1); -v lists
+                 each outcome with its count
+  --seed N       seed of the first run's delays (run i uses N+i; default 1)
+  --timeout D    wall-clock limit of one run (default 10s)
+  --variant V    compare with design V instead of the detected one
+  --json         one JSON object per line per scenario: scenario, variant,
+                 verdict (match, mismatch, skipped, wedged, incomplete),
+                 reason, runs, outcomes [{outcome, count, in_model, closest,
+                 diff}], model_outcomes, elapsed_ms
+  -v             list the kernel's outcomes and the model's
+`,
+	run: runOracle,
+}
+
+type oracleReport struct {
+	Scenario      string            `json:"scenario"`
+	Variant       string            `json:"variant"`
+	Verdict       string            `json:"verdict"`
+	Reason        string            `json:"reason,omitempty"`
+	Runs          int               `json:"runs"`
+	Outcomes      []oracleOutcome   `json:"outcomes"`
+	ModelOutcomes []string          `json:"model_outcomes"`
+	ElapsedMS     int64             `json:"elapsed_ms"`
+	observed      []oracle.Observed `json:"-"`
+}
+
+type oracleOutcome struct {
+	Outcome string   `json:"outcome"`
+	Count   int      `json:"count"`
+	InModel bool     `json:"in_model"`
+	Closest string   `json:"closest,omitempty"`
+	Diff    []string `json:"diff,omitempty"`
+}
+
+func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("oracle")
+	repeat := fs.Int("repeat", 1, "")
+	seed := fs.Int64("seed", 1, "")
+	timeout := fs.Duration("timeout", 10*time.Second, "")
+	variant := fs.String("variant", "", "")
+	asJSON := fs.Bool("json", false, "")
+	verbose := fs.Bool("v", false, "")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if *repeat < 1 {
+		return exitUsage, usagef("--repeat wants a positive count, got %d", *repeat)
+	}
+	if *timeout <= 0 {
+		return exitUsage, usagef("--timeout wants a positive duration, got %s", *timeout)
+	}
+	var v *variants.Variant
+	if *variant != "" {
+		if v, err = getVariant(*variant); err != nil {
+			return exitUsage, err
+		}
+	} else {
+		rel, rerr := os.ReadFile("/proc/sys/kernel/osrelease")
+		if rerr != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl oracle: cannot tell the running kernel's version (%v); name a design with --variant", rerr)}
+		}
+		if v, err = variants.ForKernelRelease(strings.TrimSpace(string(rel))); err != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl oracle: %v; name a design with --variant", err)}
+		}
+	}
+	var scs []*scenario.Scenario
+	if len(pos) == 0 {
+		if scs, err = builtin(); err != nil {
+			return exitUsage, err
+		}
+	}
+	for _, a := range pos {
+		sc, err := loadScenario(a)
+		if err != nil {
+			return exitUsage, err
+		}
+		scs = append(scs, sc)
+	}
+
+	// Ctrl-C (or SIGTERM) cancels the run in progress; oracle.Run cleans
+	// up before it returns.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	code := exitOK
+	counts := map[string]int{}
+	for _, sc := range scs {
+		if ctx.Err() != nil {
+			break
+		}
+		r := oracleOne(ctx, sc, v, *repeat, *seed, *timeout)
+		counts[r.Verdict]++
+		switch r.Verdict {
+		case "mismatch":
+			code = maxCode(code, exitDiffers)
+		case "wedged", "incomplete":
+			code = maxCode(code, exitIncomplete)
+		case "error":
+			code = maxCode(code, exitUsage)
+		}
+		if *asJSON {
+			if r.Outcomes == nil {
+				r.Outcomes = []oracleOutcome{}
+			}
+			if r.ModelOutcomes == nil {
+				r.ModelOutcomes = []string{}
+			}
+			b, _ := json.Marshal(r)
+			fmt.Fprintln(stdout, string(b))
+			continue
+		}
+		printOracle(stdout, r, *verbose)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "jobctl oracle: interrupted; everything it started was cleaned up")
+		return exitIncomplete, nil
+	}
+	if !*asJSON && len(scs) > 1 {
+		fmt.Fprintf(stdout, "\n%d scenarios on %s (compared with %s): %d match, %d mismatch, %d skipped, %d wedged, %d incomplete, %d error\n",
+			len(scs), kernelRelease(), v.Name, counts["match"], counts["mismatch"], counts["skipped"], counts["wedged"], counts["incomplete"], counts["error"])
+	}
+	return code, nil
+}
+
+func maxCode(a, b int) int {
+	// 1 (a mismatch) wins over 3 (incomplete); 2 (an error) over both.
+	rank := map[int]int{exitOK: 0, exitIncomplete: 1, exitDiffers: 2, exitUsage: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+func kernelRelease() string {
+	rel, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return "this kernel"
+	}
+	return "Linux " + strings.TrimSpace(string(rel))
+}
+
+// oracleOne runs one scenario repeat times and compares with the model.
+func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, repeat int, seed int64, timeout time.Duration) oracleReport {
+	start := time.Now()
+	r := oracleReport{Scenario: scenarioName(sc), Variant: v.Name}
+	defer func() { r.ElapsedMS = time.Since(start).Milliseconds() }()
+	if !v.Released {
+		r.Verdict, r.Reason = "skipped", v.Name+" never shipped in a kernel"
+		return r
+	}
+	if why := oracle.Supported(sc); why != "" {
+		r.Verdict, r.Reason = "skipped", why
+		return r
+	}
+	p, err := model.Compile(sc)
+	if err != nil {
+		r.Verdict, r.Reason = "error", err.Error()
+		return r
+	}
+	res, err := checker.Check(model.NewMachine(v.Kernel(sc.RT), p), checker.Options{Timeout: time.Minute})
+	if err != nil {
+		r.Verdict, r.Reason = "error", err.Error()
+		return r
+	}
+	if res.Incomplete != "" {
+		r.Verdict, r.Reason = "incomplete", "the model's exploration stopped: "+res.Incomplete
+		return r
+	}
+	for _, o := range res.Outcomes {
+		r.ModelOutcomes = append(r.ModelOutcomes, o.Text)
+	}
+	if len(r.ModelOutcomes) == 0 {
+		r.Verdict, r.Reason = "error", "the model has no final outcome (every interleaving runs forever)"
+		return r
+	}
+	keys := oracle.Keys(r.ModelOutcomes[0])
+	var runs []string
+	for i := 0; i < repeat; i++ {
+		out, err := oracle.Run(ctx, sc, oracle.Options{Timeout: timeout, Seed: seed + int64(i)})
+		switch {
+		case ctx.Err() != nil:
+			r.Verdict, r.Reason = "incomplete", "interrupted"
+			return r
+		case errors.Is(err, oracle.ErrTimeout):
+			r.Runs = i + 1
+			r.Verdict, r.Reason = "wedged", fmt.Sprintf("run %d (seed %d) did not finish within %s; cleaned up", i+1, seed+int64(i), timeout)
+			return r
+		case err != nil:
+			r.Runs = i
+			r.Verdict, r.Reason = "error", err.Error()
+			return r
+		}
+		runs = append(runs, oracle.Canonical(keys, out.Obs))
+	}
+	r.Runs = repeat
+	r.observed = oracle.Tally(runs, r.ModelOutcomes)
+	r.Verdict = "match"
+	for _, o := range r.observed {
+		r.Outcomes = append(r.Outcomes, oracleOutcome{Outcome: o.Text, Count: o.Count, InModel: o.InModel, Closest: o.Closest, Diff: o.Diff})
+		if !o.InModel {
+			r.Verdict = "mismatch"
+		}
+	}
+	return r
+}
+
+func printOracle(w io.Writer, r oracleReport, verbose bool) {
+	switch r.Verdict {
+	case "match":
+		fmt.Fprintf(w, "%-10s %-40s %d run(s), %d kernel outcome(s), %d allowed by %s\n", r.Verdict, r.Scenario, r.Runs, len(r.Outcomes), len(r.ModelOutcomes), r.Variant)
+	case "mismatch":
+		bad := 0
+		for _, o := range r.Outcomes {
+			if !o.InModel {
+				bad += o.Count
+			}
+		}
+		fmt.Fprintf(w, "%-10s %-40s %d of %d run(s) outside the %s model's outcomes\n", r.Verdict, r.Scenario, bad, r.Runs, r.Variant)
+		for _, o := range r.Outcomes {
+			if o.InModel {
+				continue
+			}
+			fmt.Fprintf(w, "    kernel (%dx): %s\n    model:       %s\n", o.Count, o.Outcome, o.Closest)
+			for _, d := range o.Diff {
+				fmt.Fprintf(w, "      differs: %s\n", d)
+			}
+		}
+	default:
+		fmt.Fprintf(w, "%-10s %-40s %s\n", r.Verdict, r.Scenario, r.Reason)
+	}
+	if verbose && (r.Verdict == "match" || r.Verdict == "mismatch") {
+		for _, o := range r.Outcomes {
+			mark := "model allows"
+			if !o.InModel {
+				mark = "NOT in model"
+			}
+			fmt.Fprintf(w, "    kernel %3dx  %s  %s\n", o.Count, mark, o.Outcome)
+		}
+		seen := map[string]bool{}
+		for _, o := range r.Outcomes {
+			seen[o.Outcome] = true
+		}
+		for _, m := range r.ModelOutcomes {
+			if !seen[m] {
+				fmt.Fprintf(w, "    model only    %s\n", m)
+			}
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package oracle
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"jobctl/scenario"
+)
+
+// wantKeys is the key set package model's Observe produces for sc: per
+// tracee thread .state .exit .ran; per outside actor .done and #1..#n.
+func wantKeys(sc *scenario.Scenario) []string {
+	var keys []string
+	for _, p := range sc.Processes {
+		for _, t := range p.Threads {
+			keys = append(keys, t+".state", t+".exit", t+".ran")
+		}
+	}
+	for _, a := range sc.Actors {
+		if a.Thread {
+			continue
+		}
+		keys = append(keys, a.Name+".done")
+		for i := range a.Script {
+			keys = append(keys, fmt.Sprintf("%s#%d", a.Name, i+1))
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// corpusBudget bounds TestCorpus, so that the package's tests stay short
+// however large the corpus grows; JOBCTL_ORACLE_CORPUS=all lifts it.
+const corpusBudget = 20 * time.Second
+
+// Every built-in scenario the oracle supports runs without error and
+// yields exactly the model's key set (one run each, seeded by its index).
+func TestCorpus(t *testing.T) {
+	all, err := scenario.Builtin()
+	if err != nil {
+		t.Fatalf("scenario.Builtin: %v", err)
+	}
+	start := time.Now()
+	for i, sc := range all {
+		t.Run(sc.Name, func(t *testing.T) {
+			needKernel(t, sc)
+			if time.Since(start) > corpusBudget && os.Getenv("JOBCTL_ORACLE_CORPUS") != "all" {
+				t.Skipf("over the %v budget of TestCorpus (JOBCTL_ORACLE_CORPUS=all runs every scenario)", corpusBudget)
+			}
+			for seed := int64(i + 1); seed <= int64(i+1); seed++ {
+				obs := runOK(t, sc, Options{Seed: seed})
+				var got []string
+				for k := range obs {
+					got = append(got, k)
+				}
+				sort.Strings(got)
+				if g, w := strings.Join(got, " "), strings.Join(wantKeys(sc), " "); g != w {
+					t.Errorf("seed %d: keys\n  %s\nwant\n  %s", seed, g, w)
+				}
+				t.Logf("seed %d: %s", seed, strings.ReplaceAll(renderObs(obs), "\n", ""))
+			}
+		})
+	}
+}

@@ -1,0 +1,52 @@
+// Package oracle runs a scenario on the real kernel and reports what user
+// space observes, with the observation keys of package model, so that the
+// model's outcomes can be compared with the kernel's (SPEC §7).
+//
+// # Processes
+//
+// Every tracee process of a scenario is the jobctl binary re-executed in
+// tracee mode (HelperMain), with one OS thread per named thread: Threads[0]
+// is the main thread, hence the thread-group leader. Each spins in user mode
+// incrementing its counter in a memfd shared with the runner, and polls a
+// command word there, so "did thread X run" is a counter read and commanding
+// a thread (raise, sleep, syscall, exit_group) costs it no system call. Every
+// signal is SIG_DFL in a tracee, and the Go runtime's own threads keep every
+// signal blocked that the runtime lets them (see execMasked), so that signals
+// go to the named threads as in a process made of those alone. The runtime
+// threads still take part in group stops and freezes, and can still take a
+// group-directed SIGSTOP or one of the signals the runtime keeps unblocked
+// (SIGHUP SIGINT SIGQUIT SIGABRT SIGTERM ...) when no named thread can.
+//
+// Every outside actor is a helper process in actor mode, driven over a pipe;
+// its ops run on its main thread (ptrace requests must come from the thread
+// that attached). The processes of one run:
+//
+//	runner ──pipes──┐
+//	 └─ %init       │  subreaper; the parent of processes without "parent";
+//	     │          │  never waits until cleanup (its zombies stay 'Z')
+//	     ├─ actor P ┘  forks the processes that name it parent, so its
+//	     │   └─ T2     waits are the real parent's
+//	     ├─ actor S
+//	     └─ T          own process group, cgroup D/p<i>
+//
+// # A run
+//
+//	setup     cgroup D=<root>/jobctl-oracle.<pid>.<start>.<seq>, helpers, tracees
+//	prelude   each "init" op to completion (or until it blocks), then settle
+//	scripts   every actor concurrently, 0..2ms random delays (Options.Seed);
+//	          they end when all are done, or all unfinished ones are blocked
+//	          and nothing changed for 300ms ("pending"), or at the timeout
+//	observe   settle, then per thread: state letter, ran, exit
+//	teardown  thaw, SIGKILL, reap (by %init), rmdir — always
+//
+// Cleanup removes what a killed runner left: its cgroups are named after it,
+// and helpers carry JOBCTL_ORACLE_RUN=<id> in their environment.
+//
+// # Differences from the model that a comparison must allow for
+//
+//   - Only one interleaving is sampled per Run; "schedule" lines are not
+//     followed.
+//   - A prelude op that blocks does not fail the run (the model rejects the
+//     scenario): the oracle notes it and goes on.
+//   - The runtime threads, as said above.
+package oracle

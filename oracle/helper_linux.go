@@ -1,0 +1,462 @@
+package oracle
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"jobctl/scenario"
+)
+
+// Helper processes are re-execs of the jobctl binary (or of the test binary)
+// selected by the environment:
+//
+//	JOBCTL_ORACLE_HELPER=tracee  one scenario process; its threads spin
+//	JOBCTL_ORACLE_HELPER=actor   an outside actor (or the init-like parent),
+//	                             driven over a pipe by the runner
+//
+// The process tree of one run (all in the runner's session; every tracee in
+// its own process group, so that a SIGTSTP is not dropped as sent to an
+// orphaned group (kernel/signal.c:get_signal() => is_current_pgrp_orphaned())
+// and a Ctrl-C to the runner's group reaches no helper):
+//
+//	runner
+//	 └─ %init        PR_SET_CHILD_SUBREAPER, never waits until cleanup
+//	     ├─ actor P  (the real parent of the processes naming it Parent)
+//	     │   └─ tracee T2
+//	     ├─ actor S
+//	     └─ tracee T (no Parent)
+//
+// %init is a subreaper so that a tracee whose parent actor exits is
+// reparented to it (kernel/exit.c:find_new_reaper(), v6.18), stays a zombie
+// until cleanup, and its process group does not become orphaned (which would
+// bring SIGHUP+SIGCONT on a stopped group: kernel/exit.c:kill_orphaned_pgrp()).
+const (
+	envHelper    = "JOBCTL_ORACLE_HELPER"
+	envRun       = "JOBCTL_ORACLE_RUN"
+	envName      = "JOBCTL_ORACLE_NAME"
+	envCgroup    = "JOBCTL_ORACLE_CGROUP"
+	envSlot      = "JOBCTL_ORACLE_SLOT"
+	envThreads   = "JOBCTL_ORACLE_THREADS"
+	envExe       = "JOBCTL_ORACLE_EXE"
+	envSubreaper = "JOBCTL_ORACLE_SUBREAPER"
+	envMasked    = "JOBCTL_ORACLE_MASKED" // tracee: already re-executed with signals blocked
+)
+
+// File descriptors of a helper.
+const (
+	fdShm  = 3 // the memfd with the thread slots
+	fdCmd  = 4 // requests from the runner (actors)
+	fdResp = 5 // responses to the runner (actors)
+)
+
+func init() {
+	// Tracee: the main goroutine runs Threads[0], which must be the
+	// thread-group leader, i.e. the main thread. Actor: every ptrace
+	// request must come from the one thread that attached
+	// (kernel/ptrace.c:ptrace_check_attach() wants child->parent ==
+	// current), so all of an actor's ops run on the main thread.
+	switch os.Getenv(envHelper) {
+	case "tracee", "actor":
+		runtime.LockOSThread()
+	}
+}
+
+// HelperMain runs the helper modes of the jobctl binary (tracee and actor
+// processes). cmd/jobctl calls it first thing in main(), a test binary from
+// TestMain. It returns false when this process is not a helper; in a helper
+// it never returns (the helper exits when done or when its runner goes).
+func HelperMain() bool {
+	mode := os.Getenv(envHelper)
+	switch mode {
+	case "":
+		return false
+	case "tracee":
+		traceeMain()
+	case "actor":
+		actorMain()
+	}
+	fmt.Fprintf(os.Stderr, "jobctl oracle: unknown helper mode %q\n", mode)
+	os.Exit(2)
+	return true
+}
+
+func helperFatal(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s %s[%d]: %s\n", os.Getenv(envHelper), os.Getenv(envName), os.Getpid(), fmt.Sprintf(format, args...))
+	os.Exit(3)
+}
+
+// setCloexecFrom marks every inherited descriptor >= from close-on-exec, so
+// that the processes a helper starts inherit only what it passes on.
+func setCloexecFrom(from int) {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd >= from {
+			unix.CloseOnExec(fd)
+		}
+	}
+}
+
+// ---- tracee ----
+
+// traceeMain runs one scenario process: join its cgroup, reset every signal
+// to SIG_DFL (the Go runtime installs handlers for most; the model assumes
+// the default actions), start the threads and spin.
+func traceeMain() {
+	if os.Getenv(envMasked) == "" {
+		execMasked()
+	}
+	if err := joinCgroup(os.Getenv(envCgroup)); err != nil {
+		helperFatal("join cgroup: %v", err)
+	}
+	setCloexecFrom(fdShm)
+	// No core files: a SIGQUIT/SIGABRT/SIGSEGV death reports no ",core".
+	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	p, err1 := strconv.Atoi(os.Getenv(envSlot))
+	n, err2 := strconv.Atoi(os.Getenv(envThreads))
+	if err1 != nil || err2 != nil || p < 0 || p >= maxProcs || n < 1 || n > maxThreads {
+		helperFatal("bad %s/%s", envSlot, envThreads)
+	}
+	b, err := unix.Mmap(fdShm, 0, shmSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		helperFatal("mmap: %v", err)
+	}
+	m := &shm{b: b}
+	resetSignals()
+	for j := 1; j < n; j++ {
+		go func() {
+			runtime.LockOSThread() // never unlocked: one OS thread per named thread
+			spin(m.slot(p, j))
+		}()
+	}
+	spin(m.slot(p, 0))
+}
+
+// execMasked re-executes the tracee with every signal blocked. execve keeps
+// the signal mask, the Go runtime takes the mask a process starts with as
+// the mask of every thread it makes (runtime: initSigmask, m.sigmask,
+// minitSignalMask()), and unblocks only the signals it cannot do without:
+// SIGHUP SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGSEGV SIGTERM
+// SIGSTKFLT SIGCHLD SIGPROF SIGSYS (runtime.blockableSig). The named threads
+// unblock everything for themselves (spin). So a group-directed signal that
+// no named thread can take now (all stopped or traced) stays pending, as in
+// a process made of the named threads only, instead of being taken by a
+// runtime thread (kernel/signal.c:complete_signal() picks a thread for
+// which wants_signal(): the signal not blocked), for every signal but
+// SIGSTOP, SIGKILL and the ones listed.
+func execMasked() {
+	all := ^uint64(0)
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&all)), 0, 8, 0, 0); e != 0 {
+		helperFatal("block signals: %v", e)
+	}
+	err := unix.Exec("/proc/self/exe", os.Args, append(os.Environ(), envMasked+"=1"))
+	helperFatal("re-exec with signals blocked: %v", err)
+}
+
+// kernelSigaction is struct sigaction as rt_sigaction(2) takes it (x86-64
+// and arm64 layout: handler, flags, restorer, mask).
+type kernelSigaction struct {
+	handler  uintptr
+	flags    uint64
+	restorer uintptr
+	mask     uint64
+}
+
+// resetSignals sets every signal 1..31 but SIGKILL/SIGSTOP to SIG_DFL,
+// behind the Go runtime's back (it never reinstalls a handler unless
+// os/signal asks it to). Signal dispositions are per process.
+func resetSignals() {
+	for sig := 1; sig <= 31; sig++ {
+		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
+			continue
+		}
+		sa := kernelSigaction{} // SIG_DFL
+		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&sa)), 0, 8, 0, 0)
+	}
+}
+
+// spin is the body of one tracee thread: publish the tid, then count and
+// obey commands, forever.
+//
+// The loop must never give the Go scheduler a chance to park the
+// goroutine: sysmon marks every goroutine that runs for more than 10ms for
+// preemption (runtime: retake() => preemptone()), and with asynchronous
+// preemption off the mark takes effect at the next function prologue that
+// checks the stack. If it parked there (a thread about to raise, say), it
+// would wait for a P that the other named threads, which never yield, do
+// not give back. So the loop makes no call but to threadOp, which, like
+// everything it calls, is //go:nosplit (no stack check, no preemption).
+func spin(s *slot) {
+	var empty uint64
+	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&empty)), 0, 8, 0, 0)
+	pid := uintptr(unix.Getpid())
+	tid := uintptr(unix.Gettid())
+	s.tid.Store(int32(tid))
+	last := s.cmdSeq.Load()
+	for {
+		s.counter.Add(1)
+		if seq := s.cmdSeq.Load(); seq != last {
+			last = seq
+			op := s.cmdOp.Load()
+			a0 := uintptr(s.arg0.Load())
+			s.entered.Store(seq)
+			s.result.Store(int32(threadOp(op, a0, pid, tid)))
+			s.ack.Store(seq)
+		}
+	}
+}
+
+// nanosleepForever is the request of "sleep": ~35000 years.
+var nanosleepForever = unix.Timespec{Sec: 1 << 40}
+
+// threadOp performs one tracee-thread op with a raw system call and returns
+// the errno. It must stay //go:nosplit and call only //go:nosplit code
+// (syscall.RawSyscall is): see spin.
+//
+//go:nosplit
+func threadOp(op uint32, a0, pid, tid uintptr) syscall.Errno {
+	var e syscall.Errno
+	switch scenario.OpKind(op) {
+	case scenario.OpRaise: // tgkill(getpid(), gettid(), sig)
+		_, _, e = syscall.RawSyscall(unix.SYS_TGKILL, pid, tid, a0)
+	case scenario.OpPause: // "sleep"
+		// nanosleep(2): do_nanosleep() sleeps
+		// TASK_INTERRUPTIBLE|TASK_FREEZABLE (kernel/time/hrtimer.c,
+		// v6.18), so a freezer freezes it in place. With every signal
+		// at SIG_DFL it is restarted after a stop and never returns.
+		_, _, e = syscall.RawSyscall(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&nanosleepForever)), 0, 0)
+	case scenario.OpSyscall:
+		// Any system call: under PTRACE_SYSCALL it makes a
+		// syscall-entry stop (ptrace_report_syscall_entry()), and an
+		// exit stop after it.
+		_, _, e = syscall.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
+	case scenario.OpExitGroup:
+		_, _, e = syscall.RawSyscall(unix.SYS_EXIT_GROUP, a0, 0, 0)
+	default:
+		e = unix.ENOSYS
+	}
+	return e
+}
+
+// ---- actor ----
+
+// request is one command from the runner to an actor helper.
+type request struct {
+	Seq int    `json:"seq"`
+	Cmd string `json:"cmd"` // op, spawn, status, reap, quit
+
+	// op / status
+	Op    scenario.OpKind `json:"op,omitempty"`
+	Pid   int             `json:"pid,omitempty"`
+	Tid   int             `json:"tid,omitempty"`
+	Sig   int             `json:"sig,omitempty"`
+	Flags int             `json:"flags,omitempty"`
+	Dir   string          `json:"dir,omitempty"` // freeze/thaw: the cgroup
+	V2    bool            `json:"v2,omitempty"`
+	Bound time.Duration   `json:"bound,omitempty"` // freeze: how long to try
+
+	// spawn: start a helper with fds 3.. = Fds of this helper
+	Env        []string `json:"env,omitempty"`
+	Fds        []int    `json:"fds,omitempty"`
+	CloseAfter []int    `json:"close_after,omitempty"`
+	Setpgid    bool     `json:"setpgid,omitempty"`
+	Pdeathsig  bool     `json:"pdeathsig,omitempty"`
+}
+
+// response answers the request with the same Seq.
+type response struct {
+	Seq  int    `json:"seq"`
+	Res  string `json:"res,omitempty"`  // op result
+	Pid  int    `json:"pid,omitempty"`  // spawn: the child
+	Err  string `json:"err,omitempty"`  // the helper could not do it
+	Note string `json:"note,omitempty"` // extra detail for the log
+}
+
+func actorMain() {
+	if err := joinCgroup(os.Getenv(envCgroup)); err != nil {
+		helperFatal("join cgroup: %v", err)
+	}
+	if os.Getenv(envSubreaper) == "1" {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			helperFatal("PR_SET_CHILD_SUBREAPER: %v", err)
+		}
+	}
+	setCloexecFrom(fdShm)
+	devnull, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		helperFatal("open /dev/null: %v", err)
+	}
+	exe := os.Getenv(envExe)
+	dec := json.NewDecoder(os.NewFile(fdCmd, "cmd"))
+	enc := json.NewEncoder(os.NewFile(fdResp, "resp"))
+	for {
+		var req request
+		if err := dec.Decode(&req); err != nil {
+			os.Exit(0) // the runner is gone
+		}
+		resp := actorDo(req, exe, devnull)
+		resp.Seq = req.Seq
+		if err := enc.Encode(resp); err != nil {
+			os.Exit(0)
+		}
+		if req.Cmd == "quit" || (req.Cmd == "op" && req.Op == scenario.OpExit) {
+			// exit_group(): a tracer's tracees are detached by
+			// kernel/exit.c:exit_notify() => forget_original_parent()
+			// => exit_ptrace().
+			unix.Exit(0)
+		}
+	}
+}
+
+// actorDo performs one request on the calling (main, locked) thread.
+func actorDo(req request, exe string, devnull int) response {
+	switch req.Cmd {
+	case "op":
+		res, note := actorOp(req)
+		return response{Res: res, Note: note}
+	case "spawn":
+		files := []uintptr{uintptr(devnull), uintptr(devnull), 2}
+		for _, fd := range req.Fds {
+			files = append(files, uintptr(fd))
+		}
+		sys := &syscall.SysProcAttr{Setpgid: req.Setpgid}
+		if req.Pdeathsig {
+			sys.Pdeathsig = syscall.SIGKILL
+		}
+		pid, err := syscall.ForkExec(exe, []string{exe}, &syscall.ProcAttr{Dir: "/", Env: req.Env, Files: files, Sys: sys})
+		for _, fd := range req.CloseAfter {
+			unix.Close(fd)
+		}
+		if err != nil {
+			return response{Err: fmt.Sprintf("fork/exec %s: %v", exe, err)}
+		}
+		return response{Pid: pid}
+	case "status":
+		// What the parent would get, without reaping (waitid WNOWAIT).
+		return response{Res: doWait(req.Pid, scenario.WEXITED|scenario.WNOWAIT|scenario.WNOHANG|scenario.WALL)}
+	case "reap":
+		n := 0
+		for {
+			var ws unix.WaitStatus
+			_, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return response{Res: strconv.Itoa(n), Note: errnoName(err)}
+			}
+			n++
+		}
+	case "quit":
+		return response{Res: resOK}
+	}
+	return response{Err: fmt.Sprintf("unknown command %q", req.Cmd)}
+}
+
+// ptrace issues one ptrace request from the calling thread.
+func ptrace(req int, tid int, addr, data uintptr) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), addr, data, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// actorOp performs one scenario op and returns its result string.
+func actorOp(req request) (res, note string) {
+	switch req.Op {
+	case scenario.OpKill:
+		return errnoName(unix.Kill(req.Pid, syscall.Signal(req.Sig))), ""
+	case scenario.OpTkill:
+		return errnoName(unix.Tgkill(req.Pid, req.Tid, syscall.Signal(req.Sig))), ""
+	case scenario.OpFreeze:
+		return freezeCgroup(req.Dir, req.V2, req.Bound), ""
+	case scenario.OpThaw:
+		return thawCgroup(req.Dir, req.V2), ""
+	case scenario.OpAttach:
+		// Blocks in wait_on_bit(JOBCTL_TRAPPING) while a stopped tracee
+		// re-traps, i.e. until the thaw for a frozen one
+		// (kernel/ptrace.c:ptrace_attach(), v6.18; SPEC R13).
+		return errnoName(ptrace(unix.PTRACE_ATTACH, req.Tid, 0, 0)), ""
+	case scenario.OpSeize:
+		return errnoName(ptrace(unix.PTRACE_SEIZE, req.Tid, 0, 0)), ""
+	case scenario.OpInterrupt:
+		return errnoName(ptrace(unix.PTRACE_INTERRUPT, req.Tid, 0, 0)), ""
+	case scenario.OpListen:
+		return errnoName(ptrace(unix.PTRACE_LISTEN, req.Tid, 0, 0)), ""
+	case scenario.OpCont:
+		return errnoName(ptrace(unix.PTRACE_CONT, req.Tid, 0, uintptr(req.Sig))), ""
+	case scenario.OpDetach:
+		return errnoName(ptrace(unix.PTRACE_DETACH, req.Tid, 0, uintptr(req.Sig))), ""
+	case scenario.OpPtraceSyscall:
+		return errnoName(ptrace(unix.PTRACE_SYSCALL, req.Tid, 0, uintptr(req.Sig))), ""
+	case scenario.OpPtraceKill:
+		return errnoName(ptrace(unix.PTRACE_KILL, req.Tid, 0, 0)), ""
+	case scenario.OpGetregs:
+		return getRegs(req.Tid)
+	case scenario.OpWait:
+		return doWait(req.Tid, req.Flags), ""
+	case scenario.OpExit:
+		return resOK, ""
+	case scenario.OpObserve:
+		st, err := readTask(req.Pid, req.Tid)
+		if err != nil {
+			return stateGone, ""
+		}
+		return string(st.state), ""
+	}
+	return "ENOSYS", "op " + req.Op.String() + " is not run by actors"
+}
+
+// doWait waits for the task tid: wait4() unless the flags need waitid()
+// (WEXITED or WNOWAIT, which wait4 rejects with EINVAL:
+// kernel/exit.c:kernel_wait4()).
+func doWait(tid, flags int) string {
+	for {
+		var r string
+		var err error
+		if flags&(scenario.WEXITED|scenario.WNOWAIT) != 0 {
+			r, err = waitid(tid, flags)
+		} else {
+			var ws unix.WaitStatus
+			var pid int
+			pid, err = unix.Wait4(tid, &ws, flags, nil)
+			if err == nil {
+				if pid == 0 {
+					r = resNone
+				} else {
+					r = formatWaitStatus(uint32(ws))
+				}
+			}
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return errnoName(err)
+		}
+		return r
+	}
+}
+
+// waitid(P_PID, tid, &info, flags, NULL), decoded from the x86-64/arm64
+// siginfo layout: si_code at 8, si_pid at 16, si_status at 24.
+func waitid(tid, flags int) (string, error) {
+	var info [128]byte
+	_, _, e := unix.Syscall6(unix.SYS_WAITID, unix.P_PID, uintptr(tid), uintptr(unsafe.Pointer(&info[0])), uintptr(flags), 0, 0)
+	if e != 0 {
+		return "", e
+	}
+	i32 := func(off int) int { return int(*(*int32)(unsafe.Pointer(&info[off]))) }
+	return formatSiginfo(i32(16), i32(8), i32(24)), nil
+}

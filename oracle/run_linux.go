@@ -1,0 +1,992 @@
+package oracle
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"jobctl/scenario"
+)
+
+// Timing of a run. Variables so that tests can stretch them.
+var (
+	// quietPeriod: the scripts end early when every unfinished actor has
+	// been blocked in an op, and nothing observable has changed, this long.
+	quietPeriod = 300 * time.Millisecond
+	// blockedAfter: in the prelude, an op whose task has not been running
+	// for this long is taken as blocked, and the prelude goes on.
+	blockedAfter = 50 * time.Millisecond
+	// preludeBound bounds each prelude op.
+	preludeBound = 2 * time.Second
+	// freezeBound bounds a freeze op, which then results in "timeout".
+	freezeBound  = 2 * time.Second
+	settleWindow = 30 * time.Millisecond // prelude: states unchanged this long
+	finalSettle  = 50 * time.Millisecond // before the final observations
+	// "ran": the thread's counter moved within ranWindow (checked every
+	// few ms). A thread that has not moved but is runnable ('R') is
+	// watched up to ranPatience: on a busy machine it may wait for a CPU.
+	ranWindow   = 50 * time.Millisecond
+	ranPatience = time.Second
+	maxDelay    = 2 * time.Millisecond // random delay before each script op
+
+	// testHookPrelude, if set, runs after the prelude (tests use it to
+	// cancel or kill a run at a known point).
+	testHookPrelude func(r *runner)
+)
+
+// errBlocked: a prelude op did not return because it blocks.
+var errBlocked = errors.New("blocked")
+
+var runSeq atomic.Uint64
+
+// runner is one Run in progress.
+type runner struct {
+	pl       *plan
+	opt      Options
+	exe      string
+	id       string // <pid>.<start>.<seq>, the suffix of the cgroup name
+	t0       time.Time
+	deadline time.Time
+
+	logMu   sync.Mutex
+	log     []string
+	logDone bool
+
+	cg         *runCgroups
+	memfd      int
+	mem        *shm
+	stderrDone chan struct{}
+	initPid    int
+	initp      *helperConn
+	conns      []*helperConn // by plan actor index; nil for thread actors
+	procs      []procRT
+	runs       []*actorRun
+
+	mu    sync.Mutex
+	exits map[int]string // process index -> exit status reported by a wait
+	errs  []error        // helper failures during the scripts
+}
+
+// procRT is a running tracee process.
+type procRT struct {
+	pid    int
+	tids   []int    // by thread index; tids[0] == pid
+	starts []uint64 // start times, to tell a reused tid
+}
+
+// actorRun is the progress of one actor's script.
+type actorRun struct {
+	mu       sync.Mutex
+	cur      int // op in progress, -1 for none
+	curKind  scenario.OpKind
+	since    time.Time
+	finished bool     // the whole script returned
+	failed   bool     // an op failed (a helper died): the script stopped
+	results  []string // "" for an op that did not return
+}
+
+func (r *runner) logf(format string, args ...any) {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	if r.logDone {
+		return
+	}
+	r.log = append(r.log, fmt.Sprintf("%+8.3fs ", time.Since(r.t0).Seconds())+fmt.Sprintf(format, args...))
+}
+
+func (r *runner) closeLog() []string {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	r.logDone = true
+	return r.log
+}
+
+func run(ctx context.Context, sc *scenario.Scenario, opt Options) (out Outcome, err error) {
+	if why := Supported(sc); why != "" {
+		name := "<nil>"
+		if sc != nil {
+			name = sc.Name
+		}
+		return out, fmt.Errorf("scenario %s cannot run here: %s", name, why)
+	}
+	pl, err := newPlan(sc)
+	if err != nil {
+		return out, err
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 10 * time.Second
+	}
+	exe := opt.Exe
+	if exe == "" {
+		if exe, err = os.Executable(); err != nil {
+			return out, fmt.Errorf("find the helper binary: %w", err)
+		}
+	}
+	if fi, err := os.Stat(exe); err != nil {
+		return out, fmt.Errorf("helper binary: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return out, fmt.Errorf("helper binary %s is not a regular file", exe)
+	}
+	r := &runner{pl: pl, opt: opt, exe: exe, t0: time.Now(), memfd: -1, exits: map[int]string{}}
+	r.deadline = r.t0.Add(opt.Timeout)
+	r.logf("scenario %s, seed %d, timeout %v, cgroup %s", sc.Name, opt.Seed, opt.Timeout, map[bool]string{false: "v1", true: "v2"}[pl.v2])
+	if removed, cerr := cleanup(); len(removed) > 0 || cerr != nil {
+		r.logf("cleanup of earlier runs: removed %v, error %v", removed, cerr)
+	}
+	defer func() {
+		if terr := r.teardown(); terr != nil {
+			err = errors.Join(err, fmt.Errorf("scenario %s: teardown: %w", sc.Name, terr))
+		}
+		out.Log = r.closeLog()
+	}()
+
+	dctx, cancel := context.WithDeadline(ctx, r.deadline)
+	defer cancel()
+	if err := r.setup(dctx); err != nil {
+		return out, r.phaseErr(ctx, "setup", err)
+	}
+	if err := r.prelude(dctx); err != nil {
+		return out, r.phaseErr(ctx, "prelude", err)
+	}
+	if testHookPrelude != nil {
+		testHookPrelude(r)
+	}
+	timedOut := r.scripts(ctx)
+	if ctx.Err() != nil {
+		return out, fmt.Errorf("scenario %s: %w", sc.Name, ctx.Err())
+	}
+	out.Obs = r.observe()
+	r.mu.Lock()
+	errs := r.errs
+	r.mu.Unlock()
+	if len(errs) > 0 {
+		err = fmt.Errorf("scenario %s: %w", sc.Name, errors.Join(errs...))
+	}
+	if timedOut {
+		err = errors.Join(err, fmt.Errorf("scenario %s: %w after %v", sc.Name, ErrTimeout, opt.Timeout))
+	}
+	return out, err
+}
+
+// phaseErr names what failed, and why: the caller's cancellation, the
+// scenario's timeout, or err itself.
+func (r *runner) phaseErr(ctx context.Context, phase string, err error) error {
+	name := r.pl.sc.Name
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("scenario %s: %s: %w", name, phase, ctx.Err())
+	case !time.Now().Before(r.deadline):
+		return fmt.Errorf("scenario %s: %s: %w after %v (%v)", name, phase, ErrTimeout, r.opt.Timeout, err)
+	}
+	return fmt.Errorf("scenario %s: %s: %w", name, phase, err)
+}
+
+// env is the environment of a helper.
+func (r *runner) env(mode, name, cgroup string, maxprocs int, extra ...string) []string {
+	return append([]string{
+		envHelper + "=" + mode, envRun + "=" + r.id, envName + "=" + name,
+		envCgroup + "=" + cgroup, envExe + "=" + r.exe,
+		// No asynchronous preemption: its SIGURGs would make extra
+		// signal (and ptrace) stops.
+		"GODEBUG=asyncpreemptoff=1", "GOMAXPROCS=" + strconv.Itoa(maxprocs),
+	}, extra...)
+}
+
+// ---- setup ----
+
+func (r *runner) setup(ctx context.Context) error {
+	v1, v2 := cgroupRoots()
+	root := v1
+	if r.pl.v2 {
+		root = v2
+	}
+	r.id = fmt.Sprintf("%d.%d.%d", os.Getpid(), procStart(os.Getpid()), runSeq.Add(1))
+	cg, err := makeRunCgroups(root, r.pl.v2, r.id, len(r.pl.procs))
+	r.cg = cg
+	if err != nil {
+		return err
+	}
+	r.logf("cgroup %s", cg.dir)
+
+	r.memfd, err = unix.MemfdCreate("jobctl-oracle", unix.MFD_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("memfd_create: %w", err)
+	}
+	if err := unix.Ftruncate(r.memfd, shmSize); err != nil {
+		return fmt.Errorf("ftruncate memfd: %w", err)
+	}
+	b, err := unix.Mmap(r.memfd, 0, shmSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return fmt.Errorf("mmap memfd: %w", err)
+	}
+	r.mem = &shm{b: b}
+
+	// The child ends of every pipe, closed here once %init has them.
+	var childEnds []*os.File
+	defer func() {
+		for _, f := range childEnds {
+			f.Close()
+		}
+	}()
+	pipe := func() (r, w *os.File, err error) {
+		r, w, err = os.Pipe()
+		return r, w, err
+	}
+	errR, errW, err := pipe()
+	if err != nil {
+		return err
+	}
+	childEnds = append(childEnds, errW)
+	r.stderrDone = make(chan struct{})
+	go r.readStderr(errR)
+	devnull, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	childEnds = append(childEnds, devnull)
+
+	// %init gets fds 4/5 for itself and 6+2k/7+2k for actor k.
+	type ends struct{ cmdW, respR *os.File }
+	mine := make([]ends, len(r.pl.actors)+1)
+	files := []uintptr{devnull.Fd(), devnull.Fd(), errW.Fd(), uintptr(r.memfd)}
+	fdIn := make([]int, len(r.pl.actors))
+	for k := -1; k < len(r.pl.actors); k++ {
+		if k >= 0 && r.pl.actors[k].thread {
+			continue
+		}
+		cmdR, cmdW, err := pipe()
+		if err != nil {
+			return err
+		}
+		respR, respW, err := pipe()
+		if err != nil {
+			cmdR.Close()
+			cmdW.Close()
+			return err
+		}
+		childEnds = append(childEnds, cmdR, respW)
+		mine[k+1] = ends{cmdW, respR}
+		if k >= 0 {
+			fdIn[k] = len(files)
+		}
+		files = append(files, cmdR.Fd(), respW.Fd())
+	}
+	pid, err := syscall.ForkExec(r.exe, []string{r.exe}, &syscall.ProcAttr{
+		Dir:   "/",
+		Env:   r.env("actor", initActor, cg.helpers, 2, envSubreaper+"=1"),
+		Files: files,
+		Sys:   &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+	})
+	if err != nil {
+		for _, e := range mine {
+			if e.cmdW != nil {
+				e.cmdW.Close()
+				e.respR.Close()
+			}
+		}
+		return fmt.Errorf("start %s: fork/exec %s: %w", initActor, r.exe, err)
+	}
+	r.initPid = pid
+	for _, f := range childEnds {
+		f.Close()
+	}
+	childEnds = nil
+	r.initp = newHelperConn(initActor, pid, mine[0].cmdW, mine[0].respR)
+	r.logf("%s: pid %d", initActor, pid)
+
+	r.conns = make([]*helperConn, len(r.pl.actors))
+	for k, a := range r.pl.actors {
+		if a.thread {
+			continue
+		}
+		fds := []int{fdIn[k], fdIn[k] + 1}
+		resp, err := r.initp.call(ctx, request{Cmd: "spawn", Env: r.env("actor", a.name, cg.helpers, 2),
+			Fds: append([]int{fdShm}, fds...), CloseAfter: fds, Pdeathsig: true})
+		if err != nil {
+			mine[k+1].cmdW.Close()
+			mine[k+1].respR.Close()
+			return fmt.Errorf("start actor %s: %w", a.name, err)
+		}
+		r.conns[k] = newHelperConn(a.name, resp.Pid, mine[k+1].cmdW, mine[k+1].respR)
+		r.logf("actor %s: pid %d", a.name, resp.Pid)
+	}
+
+	r.procs = make([]procRT, len(r.pl.procs))
+	for i, p := range r.pl.procs {
+		parent := r.parentConn(p.parent)
+		n := len(p.threads)
+		resp, err := parent.call(ctx, request{Cmd: "spawn",
+			Env: r.env("tracee", p.name, cg.procs[i], n+1,
+				envSlot+"="+strconv.Itoa(i), envThreads+"="+strconv.Itoa(n), "GOGC=off"),
+			Fds: []int{fdShm}, Setpgid: true,
+			// A tracee must outlive an actor parent that exits; %init
+			// lives until cleanup.
+			Pdeathsig: parent == r.initp})
+		if err != nil {
+			return fmt.Errorf("start process %s: %w", p.name, err)
+		}
+		r.procs[i].pid = resp.Pid
+	}
+	for i, p := range r.pl.procs {
+		pr := &r.procs[i]
+		for j := range p.threads {
+			s := r.mem.slot(i, j)
+			for s.tid.Load() == 0 || s.counter.Load() == 0 {
+				if st, err := readTask(pr.pid, pr.pid); err != nil || st.state == 'Z' {
+					return fmt.Errorf("process %s (pid %d) died during start-up (see the helper stderr in the log)", p.name, pr.pid)
+				}
+				if err := sleepCtx(ctx, time.Millisecond); err != nil {
+					return fmt.Errorf("process %s: thread %s did not start: %w", p.name, p.threads[j], err)
+				}
+			}
+			tid := int(s.tid.Load())
+			st, err := readTask(pr.pid, tid)
+			if err != nil {
+				return fmt.Errorf("process %s: thread %s (tid %d): %w", p.name, p.threads[j], tid, err)
+			}
+			pr.tids = append(pr.tids, tid)
+			pr.starts = append(pr.starts, st.start)
+		}
+		if pr.tids[0] != pr.pid {
+			return fmt.Errorf("process %s: thread %s has tid %d, not the leader's %d", p.name, p.threads[0], pr.tids[0], pr.pid)
+		}
+		var ts []string
+		for j, t := range p.threads {
+			ts = append(ts, fmt.Sprintf("%s=%d", t, pr.tids[j]))
+		}
+		r.logf("process %s: pid %d, parent %s, threads %s (%d tasks with the Go runtime's)",
+			p.name, pr.pid, p.parent, strings.Join(ts, " "), len(listTasks(pr.pid)))
+	}
+	return nil
+}
+
+func (r *runner) parentConn(name string) *helperConn {
+	if name == initActor {
+		return r.initp
+	}
+	return r.conns[r.pl.byActor[name]]
+}
+
+// readStderr copies the helpers' stderr into the log.
+func (r *runner) readStderr(f *os.File) {
+	defer close(r.stderrDone)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		r.logf("helper stderr: %s", sc.Text())
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ---- ops ----
+
+func (r *runner) tid(t tref) (pid, tid int, start uint64) {
+	pr := &r.procs[t.p]
+	return pr.pid, pr.tids[t.t], pr.starts[t.t]
+}
+
+// opRequest translates an outside actor's op into a helper request.
+func (r *runner) opRequest(op scenario.Op) request {
+	req := request{Cmd: "op", Op: op.Kind, Sig: op.Sig, Flags: op.Flags}
+	switch op.Kind {
+	case scenario.OpKill:
+		p, _ := r.pl.proc(op.Target)
+		req.Pid = r.procs[p].pid
+	case scenario.OpFreeze, scenario.OpThaw:
+		p, _ := r.pl.proc(op.Target)
+		req.Dir, req.V2 = r.cg.procs[p], r.pl.v2
+		req.Bound = min(freezeBound, max(time.Until(r.deadline), 10*time.Millisecond))
+	case scenario.OpExit:
+	default:
+		t, _ := r.pl.thread(op.Target)
+		req.Pid, req.Tid, _ = r.tid(t)
+	}
+	return req
+}
+
+// exec performs op for actor ai and returns its result. errAbandoned: ctx
+// ended first; errBlocked: a prelude op that blocks.
+func (r *runner) exec(ctx context.Context, ai int, op scenario.Op, prelude bool) (string, error) {
+	a := &r.pl.actors[ai]
+	if a.thread {
+		return r.threadExec(ctx, a.at, op, prelude)
+	}
+	c := r.conns[ai]
+	ch, err := c.send(r.opRequest(op))
+	if err != nil {
+		return "", err
+	}
+	var resp response
+	if prelude && op.Kind != scenario.OpFreeze && op.Kind != scenario.OpThaw {
+		resp, err = r.waitOrBlocked(ctx, c, ch)
+	} else {
+		resp, err = c.wait(ctx, ch)
+	}
+	if err != nil {
+		return "", err
+	}
+	if resp.Note != "" {
+		r.logf("%s: %s: %s", a.name, op, resp.Note)
+	}
+	switch op.Kind {
+	case scenario.OpExit:
+		// Done once the actor is a zombie: exit_notify() has run, so
+		// exit_ptrace() has detached its tracees.
+		end := time.Now().Add(2 * time.Second)
+		for time.Now().Before(end) {
+			if st, err := readTask(c.pid, c.pid); err != nil || st.state == 'Z' || st.state == 'X' {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	case scenario.OpWait:
+		if isExitResult(resp.Res) {
+			t, _ := r.pl.thread(op.Target)
+			r.mu.Lock()
+			r.exits[t.p] = resp.Res
+			r.mu.Unlock()
+		}
+	}
+	return resp.Res, nil
+}
+
+// waitOrBlocked waits for a prelude op's response, or until the actor's
+// (main, op-issuing) thread has been asleep for blockedAfter.
+func (r *runner) waitOrBlocked(ctx context.Context, c *helperConn, ch <-chan response) (response, error) {
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	var asleep time.Time
+	for {
+		select {
+		case resp := <-ch:
+			if resp.Err != "" {
+				return resp, fmt.Errorf("helper %s: %s", c.name, resp.Err)
+			}
+			return resp, nil
+		case <-c.dead:
+			return c.wait(ctx, ch)
+		case <-ctx.Done():
+			return response{}, errAbandoned
+		case now := <-tick.C:
+			st, err := readTask(c.pid, c.pid)
+			if err != nil || st.state == 'R' {
+				asleep = time.Time{}
+			} else if asleep.IsZero() {
+				asleep = now
+			} else if now.Sub(asleep) >= blockedAfter {
+				return response{}, errBlocked
+			}
+		}
+	}
+}
+
+// threadExec makes tracee thread at perform op from user mode.
+func (r *runner) threadExec(ctx context.Context, at tref, op scenario.Op, prelude bool) (string, error) {
+	s := r.mem.slot(at.p, at.t)
+	tick := time.NewTicker(250 * time.Microsecond)
+	defer tick.Stop()
+	// The thread must have taken its previous command (read the
+	// arguments) before they are overwritten.
+	prev := s.cmdSeq.Load()
+	for s.entered.Load() != prev {
+		select {
+		case <-ctx.Done():
+			return "", errAbandoned
+		case <-tick.C:
+		}
+	}
+	seq := prev + 1
+	s.cmdOp.Store(uint32(op.Kind))
+	s.arg0.Store(int32(op.Sig))
+	s.cmdSeq.Store(seq)
+	pid, tid, start := r.tid(at)
+	var asleep time.Time
+	for {
+		if s.ack.Load() == seq {
+			return errnoName(syscall.Errno(s.result.Load())), nil
+		}
+		if s.entered.Load() == seq {
+			// exit_group() never returns: it is done once the group is dead.
+			if op.Kind == scenario.OpExitGroup && r.procExited(at.p) {
+				return resOK, nil
+			}
+			if prelude {
+				if taskLetter(pid, tid, start) == "R" {
+					asleep = time.Time{}
+				} else if asleep.IsZero() {
+					asleep = time.Now()
+				} else if time.Since(asleep) >= blockedAfter {
+					return "", errBlocked
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return "", errAbandoned
+		case <-tick.C:
+		}
+	}
+}
+
+// procExited reports whether the thread group of process p has exited (its
+// leader is a zombie or reaped).
+func (r *runner) procExited(p int) bool {
+	pr := &r.procs[p]
+	l := taskLetter(pr.pid, pr.pid, pr.starts[0])
+	return l == "Z" || l == "X" || l == stateGone
+}
+
+// ---- prelude ----
+
+func isStopSig(sig int) bool {
+	return sig == scenario.SIGSTOP || sig == scenario.SIGTSTP || sig == scenario.SIGTTIN || sig == scenario.SIGTTOU
+}
+
+func (r *runner) prelude(ctx context.Context) error {
+	for _, op := range r.pl.sc.Prelude {
+		ai := r.pl.byActor[op.Actor]
+		pctx, cancel := context.WithTimeout(ctx, preludeBound)
+		res, err := r.exec(pctx, ai, op, true)
+		cancel()
+		switch {
+		case errors.Is(err, errBlocked) || errors.Is(err, errAbandoned):
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r.logf("init %s: %s -> blocked; going on", op.Actor, op)
+		case err != nil:
+			return fmt.Errorf("init %s: %s: %w", op.Actor, op, err)
+		default:
+			r.logf("init %s: %s -> %s", op.Actor, op, res)
+		}
+		r.settle(ctx, ai, op)
+	}
+	if len(r.pl.sc.Prelude) > 0 {
+		r.logf("after the prelude: %s", r.states())
+	}
+	return nil
+}
+
+// settle waits until the effect of a prelude op has come about: after a
+// stop signal, every task of the process (the Go runtime's threads
+// included) stopped; then the named threads' states unchanged for
+// settleWindow. Both bounded.
+func (r *runner) settle(ctx context.Context, ai int, op scenario.Op) {
+	_ = sleepCtx(ctx, 5*time.Millisecond)
+	// Every task of process p (the Go runtime's threads included) in one
+	// of the states in want ('D': frozen, where a signal waits for the
+	// thaw); "" for no such wait.
+	p, want := -1, ""
+	switch op.Kind {
+	case scenario.OpKill, scenario.OpTkill, scenario.OpRaise:
+		if op.Kind == scenario.OpRaise {
+			p = r.pl.actors[ai].at.p
+		} else {
+			p, _ = r.pl.proc(op.Target)
+		}
+		switch {
+		case isStopSig(op.Sig):
+			want = "TtZXD"
+		case op.Sig == scenario.SIGKILL:
+			want = "ZXD"
+		}
+	}
+	if want != "" {
+		end := time.Now().Add(500 * time.Millisecond)
+		for time.Now().Before(end) && ctx.Err() == nil && !r.allIn(p, want) {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	end := time.Now().Add(time.Second)
+	last, since := r.states(), time.Now()
+	for time.Now().Before(end) && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+		if s := r.states(); s != last {
+			last, since = s, time.Now()
+		} else if time.Since(since) >= settleWindow {
+			return
+		}
+	}
+}
+
+// allIn: every task of process p is in one of the states in letters (or
+// gone).
+func (r *runner) allIn(p int, letters string) bool {
+	pid := r.procs[p].pid
+	for _, tid := range listTasks(pid) {
+		st, err := readTask(pid, tid)
+		if err == nil && !strings.ContainsRune(letters, rune(st.state)) {
+			return false
+		}
+	}
+	return true
+}
+
+// asleep reports whether the task that performs actor k's ops (an actor's
+// main thread, or the tracee thread) is not runnable. An op is taken as
+// blocked only then: a task that is merely slow on a busy machine is 'R'.
+func (r *runner) asleep(k int) bool {
+	a := &r.pl.actors[k]
+	var l string
+	if a.thread {
+		pid, tid, start := r.tid(a.at)
+		l = taskLetter(pid, tid, start)
+	} else {
+		c := r.conns[k]
+		l = taskLetter(c.pid, c.pid, 0)
+	}
+	return l != "R"
+}
+
+// states renders the state letters of every named thread.
+func (r *runner) states() string {
+	var b strings.Builder
+	for i, p := range r.pl.procs {
+		for j, t := range p.threads {
+			pr := &r.procs[i]
+			fmt.Fprintf(&b, "%s=%s ", t, taskLetter(pr.pid, pr.tids[j], pr.starts[j]))
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// ---- scripts ----
+
+// scripts runs every actor's script concurrently. It returns true if the
+// deadline ended them.
+func (r *runner) scripts(ctx context.Context) (timedOut bool) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	r.runs = make([]*actorRun, len(r.pl.actors))
+	for k, a := range r.pl.actors {
+		ar := &actorRun{cur: -1, results: make([]string, len(a.script))}
+		r.runs[k] = ar
+		if len(a.script) == 0 {
+			ar.finished = true
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.runScript(sctx, k, ar)
+		}()
+	}
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	var lastFP string
+	lastChange := time.Now()
+	for {
+		now := time.Now()
+		if ctx.Err() != nil {
+			break
+		}
+		if !now.Before(r.deadline) {
+			timedOut = true
+			r.logf("deadline (%v) reached", r.opt.Timeout)
+			break
+		}
+		all, stuck := true, true
+		var fp strings.Builder
+		for k, ar := range r.runs {
+			ar.mu.Lock()
+			if !ar.finished && !ar.failed {
+				all = false
+				if ar.cur < 0 || ar.curKind == scenario.OpFreeze || ar.curKind == scenario.OpThaw ||
+					now.Sub(ar.since) < quietPeriod || !r.asleep(k) {
+					stuck = false
+				}
+			}
+			fmt.Fprintf(&fp, "%d:%d:%v ", k, ar.cur, ar.finished)
+			ar.mu.Unlock()
+		}
+		if all {
+			break
+		}
+		fp.WriteString(r.states())
+		if s := fp.String(); s != lastFP {
+			lastFP, lastChange = s, now
+		} else if stuck && now.Sub(lastChange) >= quietPeriod {
+			r.logf("every unfinished actor blocked and nothing changed for %v: the scripts end", quietPeriod)
+			break
+		}
+		<-tick.C
+	}
+	cancel()
+	wg.Wait()
+	return timedOut
+}
+
+func (r *runner) runScript(ctx context.Context, k int, ar *actorRun) {
+	a := &r.pl.actors[k]
+	rng := rand.New(rand.NewPCG(uint64(r.opt.Seed), uint64(k)+1))
+	for i, op := range a.script {
+		if d := time.Duration(rng.Int64N(int64(maxDelay) + 1)); d > 0 {
+			if sleepCtx(ctx, d) != nil {
+				return
+			}
+		}
+		start := time.Now()
+		ar.mu.Lock()
+		ar.cur, ar.curKind, ar.since = i, op.Kind, start
+		ar.mu.Unlock()
+		res, err := r.exec(ctx, k, op, false)
+		ar.mu.Lock()
+		if errors.Is(err, errAbandoned) {
+			ar.results[i] = resPending
+			ar.mu.Unlock()
+			r.logf("%s#%d %s: pending (since %+.3fs)", a.name, i+1, op, start.Sub(r.t0).Seconds())
+			return
+		}
+		if err != nil {
+			res = "error"
+			ar.failed = true
+			r.mu.Lock()
+			r.errs = append(r.errs, fmt.Errorf("%s#%d %s: %w", a.name, i+1, op, err))
+			r.mu.Unlock()
+		}
+		ar.results[i], ar.cur = res, -1
+		ar.mu.Unlock()
+		r.logf("%s#%d %s -> %s (started %+.3fs)", a.name, i+1, op, res, start.Sub(r.t0).Seconds())
+		if err != nil {
+			return
+		}
+	}
+	ar.mu.Lock()
+	ar.finished = true
+	ar.mu.Unlock()
+}
+
+// ---- final observations ----
+
+func (r *runner) observe() map[string]string {
+	obs := map[string]string{}
+	time.Sleep(finalSettle)
+	count := func() []uint64 {
+		var c []uint64
+		for i, p := range r.pl.procs {
+			for j := range p.threads {
+				c = append(c, r.mem.slot(i, j).counter.Load())
+			}
+		}
+		return c
+	}
+	c0 := count()
+	ran := make([]bool, len(c0))
+	start := time.Now()
+	for {
+		time.Sleep(5 * time.Millisecond)
+		all, runnable := true, false
+		for i, c := range count() {
+			ran[i] = ran[i] || c != c0[i]
+			all = all && ran[i]
+		}
+		if all {
+			break
+		}
+		n := 0
+		for i, p := range r.pl.procs {
+			pr := &r.procs[i]
+			for j := range p.threads {
+				if !ran[n] && taskLetter(pr.pid, pr.tids[j], pr.starts[j]) == "R" {
+					runnable = true
+				}
+				n++
+			}
+		}
+		if el := time.Since(start); el >= ranPatience || (el >= ranWindow && !runnable) {
+			break
+		}
+	}
+	n := 0
+	for i, p := range r.pl.procs {
+		pr := &r.procs[i]
+		exit := r.procExit(i)
+		for j, t := range p.threads {
+			obs[t+".state"] = taskLetter(pr.pid, pr.tids[j], pr.starts[j])
+			obs[t+".exit"] = exit
+			obs[t+".ran"] = map[bool]string{false: "no", true: "yes"}[ran[n]]
+			n++
+		}
+	}
+	// Like package model (Machine.Observe): .done and #n for the outside
+	// actors only, #n for every op of the script, "pending" for one that
+	// did not return or never started. A tracee thread's ops are logged.
+	for k, a := range r.pl.actors {
+		if a.thread {
+			continue
+		}
+		ar := r.runs[k]
+		ar.mu.Lock()
+		obs[a.name+".done"] = map[bool]string{false: "no", true: "yes"}[ar.finished]
+		for i, res := range ar.results {
+			if res == "" {
+				res = resPending
+			}
+			obs[a.name+"#"+strconv.Itoa(i+1)] = res
+		}
+		ar.mu.Unlock()
+	}
+	keys := make([]string, 0, len(obs))
+	for k := range obs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%s", k, obs[k])
+	}
+	r.logf("final:%s", b.String())
+	return obs
+}
+
+// procExit is the exit status of process p: "none" while it has not exited;
+// else what a wait reported, or what its (zombie) leader holds.
+func (r *runner) procExit(p int) string {
+	r.mu.Lock()
+	s, ok := r.exits[p]
+	r.mu.Unlock()
+	if ok {
+		return s
+	}
+	pr := &r.procs[p]
+	st, err := readTask(pr.pid, pr.pid)
+	if err != nil || st.start != pr.starts[0] {
+		r.logf("process %s was reaped, but no actor's wait reported its exit", r.pl.procs[p].name)
+		return "unknown"
+	}
+	if st.state != 'Z' && st.state != 'X' {
+		return resNone
+	}
+	for _, tid := range listTasks(pr.pid) {
+		if t, err := readTask(pr.pid, tid); err == nil && t.state != 'Z' && t.state != 'X' {
+			return resNone // a zombie leader with live threads has not exited
+		}
+	}
+	fromStat := formatExitCode(st.exitCode)
+	if st.ppid == r.initPid && r.initp != nil {
+		// What the parent would see, without reaping.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		resp, err := r.initp.call(ctx, request{Cmd: "status", Pid: pr.pid})
+		cancel()
+		if err == nil && isExitResult(resp.Res) {
+			if resp.Res != fromStat {
+				r.logf("process %s: waitid(WNOWAIT) says %s, /proc stat exit_code says %s", r.pl.procs[p].name, resp.Res, fromStat)
+			}
+			return resp.Res
+		}
+		r.logf("process %s: waitid(WNOWAIT) by %s: %s %v; using /proc stat", r.pl.procs[p].name, initActor, resp.Res, err)
+	}
+	return fromStat
+}
+
+// ---- teardown ----
+
+// teardown thaws, kills and reaps everything the run started and removes
+// its cgroups, whatever state the run is in.
+func (r *runner) teardown() error {
+	var errs []error
+	if r.cg != nil {
+		for _, d := range r.cg.procs {
+			thawCgroup(d, r.cg.v2)
+		}
+		killTree(r.cg.dir, r.initPid)
+	}
+	reaped := false
+	if r.initp != nil {
+		// %init reaps its children: the actors, the tracees without a
+		// Parent, and those reparented to it when their parent died.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		resp, err := r.initp.call(ctx, request{Cmd: "reap"})
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: reap: %w", initActor, err))
+		} else {
+			reaped = true
+			r.logf("teardown: %s reaped %s processes", initActor, resp.Res)
+		}
+		_, _ = r.initp.send(request{Cmd: "quit"})
+	}
+	if r.initPid > 0 {
+		if !reapPid(r.initPid, time.Second) {
+			_ = unix.Kill(r.initPid, unix.SIGKILL)
+			if !reapPid(r.initPid, 5*time.Second) {
+				errs = append(errs, fmt.Errorf("%s (pid %d) not reaped", initActor, r.initPid))
+			}
+		}
+	}
+	if !reaped && r.id != "" {
+		// %init died early: its children went to our reaper; at least kill
+		// whatever of this run is left outside the cgroups.
+		if pids := killTagged(func(id string) bool { return id == r.id }); len(pids) > 0 {
+			r.logf("teardown: killed stray helpers %v", pids)
+		}
+	}
+	if r.cg != nil {
+		if err := removeTree(r.cg.dir, r.cg.v2, 5*time.Second); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if r.initp != nil {
+		r.initp.close()
+	}
+	for _, c := range r.conns {
+		if c != nil {
+			c.close()
+		}
+	}
+	if r.mem != nil {
+		_ = unix.Munmap(r.mem.b)
+		r.mem = nil
+	}
+	if r.memfd >= 0 {
+		unix.Close(r.memfd)
+		r.memfd = -1
+	}
+	if r.stderrDone != nil {
+		select {
+		case <-r.stderrDone:
+		case <-time.After(time.Second):
+			errs = append(errs, fmt.Errorf("a helper still holds the stderr pipe"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// reapPid reaps our child pid, waiting at most bound.
+func reapPid(pid int, bound time.Duration) bool {
+	end := time.Now().Add(bound)
+	for {
+		var ws unix.WaitStatus
+		got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		if got == pid || (err != nil && err != unix.EINTR) {
+			return true // reaped, or not (any longer) our child
+		}
+		if time.Now().After(end) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

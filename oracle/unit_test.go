@@ -1,0 +1,148 @@
+package oracle
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+
+	"jobctl/scenario"
+)
+
+func TestFormatWaitStatus(t *testing.T) {
+	for _, c := range []struct {
+		ws   uint32
+		want string
+	}{
+		{0x137f, "stopped(SIGSTOP)"},              // (SIGSTOP<<8)|0x7f
+		{0x80057f, "stopped(SIGTRAP,EVENT_STOP)"}, // SIGTRAP | PTRACE_EVENT_STOP<<8
+		{0x80137f, "stopped(SIGSTOP,EVENT_STOP)"},
+		{0x857f, "stopped(SIGTRAP|0x80)"},
+		{0x057f, "stopped(SIGTRAP)"},
+		{0xffff, "continued"},
+		{0x0300, "exited(3)"},
+		{0x0009, "killed(SIGKILL)"},
+		{0x0083, "killed(SIGQUIT,core)"},
+		{0x000a, "killed(SIGUSR1)"},
+	} {
+		if got := formatWaitStatus(c.ws); got != c.want {
+			t.Errorf("formatWaitStatus(%#x) = %s, want %s", c.ws, got, c.want)
+		}
+	}
+}
+
+func TestFormatSiginfo(t *testing.T) {
+	for _, c := range []struct {
+		pid, code, status int
+		want              string
+	}{
+		{0, 0, 0, "none"},
+		{5, cldExited, 3, "exited(3)"},
+		{5, cldKilled, 9, "killed(SIGKILL)"},
+		{5, cldDumped, 3, "killed(SIGQUIT,core)"},
+		{5, cldStopped, 19, "stopped(SIGSTOP)"},
+		{5, cldTrapped, 0x8005, "stopped(SIGTRAP,EVENT_STOP)"},
+		{5, cldContinued, 18, "continued"},
+	} {
+		if got := formatSiginfo(c.pid, c.code, c.status); got != c.want {
+			t.Errorf("formatSiginfo(%d, %d, %#x) = %s, want %s", c.pid, c.code, c.status, got, c.want)
+		}
+	}
+	if got := formatExitCode(0x9); got != "killed(SIGKILL)" {
+		t.Errorf("formatExitCode(9) = %s", got)
+	}
+	if got := errnoName(syscall.ESRCH); got != "ESRCH" {
+		t.Errorf("errnoName(ESRCH) = %s", got)
+	}
+	if got := errnoName(nil); got != "0" {
+		t.Errorf("errnoName(nil) = %s", got)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	// A command name with spaces and parentheses; 52 fields.
+	f := make([]string, 52)
+	for i := range f {
+		f[i] = "0"
+	}
+	f[0], f[1], f[2], f[3], f[21], f[51] = "42", "(a) b)", "t", "7", "12345", "2304"
+	st, err := parseStat(strings.Join(f, " ") + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.state != 't' || st.ppid != 7 || st.start != 12345 || st.exitCode != 2304 {
+		t.Errorf("parseStat = %+v", st)
+	}
+	if _, err := parseStat("garbage"); err == nil {
+		t.Errorf("parseStat(garbage): no error")
+	}
+}
+
+func TestParseMountinfo(t *testing.T) {
+	mi := `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices
+37 31 0:34 / /sys/fs/cgroup/free\040zer rw,relatime shared:9 - cgroup cgroup rw,freezer
+38 31 0:35 /sub /mnt/elsewhere rw,relatime - cgroup2 cgroup2 rw
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+`
+	v1, v2 := parseMountinfo(mi)
+	if v1 != "/sys/fs/cgroup/free zer" || v2 != "/sys/fs/cgroup/unified" {
+		t.Errorf("parseMountinfo = %q, %q", v1, v2)
+	}
+}
+
+func TestRunOwner(t *testing.T) {
+	if p, s, ok := runOwner("12.345.6"); !ok || p != 12 || s != 345 {
+		t.Errorf("runOwner(12.345.6) = %d %d %v", p, s, ok)
+	}
+	for _, bad := range []string{"", "1.2", "a.b.c", "1.2.3.4", "0.1.1", "-1.2.3"} {
+		if _, _, ok := runOwner(bad); ok {
+			t.Errorf("runOwner(%q) accepted", bad)
+		}
+		if ownerDead(bad) {
+			t.Errorf("ownerDead(%q): a malformed id must never be taken as ours", bad)
+		}
+	}
+}
+
+// Supported gives the reasons of the brief, scenario reasons first.
+func TestSupportedReasons(t *testing.T) {
+	base := func() *scenario.Scenario {
+		return &scenario.Scenario{Name: "s", Processes: []scenario.Process{process("P", "", "T1", "T2")}}
+	}
+	lock := base()
+	lock.Actors = []scenario.Actor{actor("L", scenario.Op{Kind: scenario.OpLock, Target: "tasklist"})}
+	css := base()
+	css.Prelude = []scenario.Op{{Actor: "L", Kind: scenario.OpLock, Target: "css_set"}}
+	css.Actors = []scenario.Actor{actor("L")}
+	perThread := base()
+	perThread.Actors = []scenario.Actor{actor("F", op(scenario.OpFreeze, "T2"))}
+	skip := base()
+	skip.Oracle.Skip = "needs two machines"
+	rt := base()
+	rt.RT = true
+	for _, c := range []struct {
+		sc   *scenario.Scenario
+		want string
+	}{
+		{nil, "no scenario"},
+		{lock, "model-only op: lock tasklist (an RT lock holder)"},
+		{css, "model-only op: lock css_set (an RT lock holder)"},
+		{perThread, "per-thread freeze is not possible with a cgroup freezer"},
+		{skip, "oracle skip: needs two machines"},
+	} {
+		if got := Supported(c.sc); !strings.HasPrefix(got, c.want) {
+			t.Errorf("Supported = %q, want %q", got, c.want)
+		}
+	}
+	if !kernelIsRT() {
+		if got := Supported(rt); got != "PREEMPT_RT scenario on a non-RT kernel" && got != "not root" {
+			t.Errorf("Supported(RT scenario) = %q on a non-RT kernel", got)
+		}
+	}
+	// Freezing a process by the name of its only thread is fine.
+	one := &scenario.Scenario{Name: "one", Processes: []scenario.Process{process("P", "", "T")},
+		Actors: []scenario.Actor{actor("F", op(scenario.OpFreeze, "T"))}}
+	if got := Supported(one); strings.HasPrefix(got, "per-thread") {
+		t.Errorf("Supported(freeze the only thread) = %q", got)
+	}
+}
