@@ -123,12 +123,26 @@ func Diff(a, b *Variant) []string {
 		if f.Name == "Name" || f.Name == "RT" {
 			continue
 		}
-		va, vb := describe(ka.Field(i)), describe(kb.Field(i))
+		va, vb := describeField(f.Name, ka.Field(i)), describeField(f.Name, kb.Field(i))
 		if va != vb {
 			out = append(out, fmt.Sprintf("%-22s %s: %s\n%-22s %s: %s", f.Name, a.Name, va, "", b.Name, vb))
 		}
 	}
 	return out
+}
+
+// describeField renders a Kernel field, with the meaning of a zero where
+// zero is special.
+func describeField(name string, v reflect.Value) string {
+	if v.Kind() != reflect.Func && v.IsZero() {
+		switch name {
+		case "CheckAttachMask":
+			return "0 (any state: wait_task_inactive(child, 0))"
+		case "PtraceFrozenBit":
+			return "0 (none: the tracer rewrites __state instead)"
+		}
+	}
+	return describe(v)
 }
 
 // describe renders a Kernel field: a function by its Go name (which names

@@ -444,7 +444,11 @@ legend: pass           no property violated
 func writeDetail(w io.Writer, cr *cellResult, first bool) {
 	var b strings.Builder
 	if first {
-		fmt.Fprintf(&b, "%s: %s\n", scenarioName(cr.sc), cr.sc.Title)
+		if cr.sc.Title != "" {
+			fmt.Fprintf(&b, "%s: %s\n", scenarioName(cr.sc), cr.sc.Title)
+		} else {
+			fmt.Fprintf(&b, "%s\n", scenarioName(cr.sc))
+		}
 		if cr.sc.File != "" && !strings.HasPrefix(cr.sc.File, "builtin:") {
 			fmt.Fprintf(&b, "  (%s)\n", cr.sc.File)
 		}

@@ -180,7 +180,11 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if rt {
 		name += " with PREEMPT_RT"
 	}
-	fmt.Fprintf(&b, "%s under %s: %s\n", scenarioName(sc), name, sc.Title)
+	if sc.Title != "" {
+		fmt.Fprintf(&b, "%s under %s: %s\n", scenarioName(sc), name, sc.Title)
+	} else {
+		fmt.Fprintf(&b, "%s under %s\n", scenarioName(sc), name)
+	}
 	fmt.Fprintf(&b, "schedule (%s): %s\n\n", how, race.Schedule())
 	race.Write(&b, "")
 	switch {
