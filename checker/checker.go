@@ -87,6 +87,10 @@ type succ struct {
 
 // expansion is what a worker found for one frontier chunk.
 type expansion struct {
+	// scratch and ctx are the worker's step buffers, allocated once.
+	scratch *model.State
+	ctx     *model.Ctx
+
 	succs       []succ
 	terminal    []uint32 // frontier indices (global) of terminal states
 	termBad     []model.PropSet
@@ -353,25 +357,28 @@ func expand(e *expansion, m *model.Machine, states []model.State, base uint32, w
 	e.terminal = e.terminal[:0]
 	e.termBad = e.termBad[:0]
 	e.transitions = 0
+	if e.scratch == nil {
+		e.scratch, e.ctx = new(model.State), new(model.Ctx)
+	}
+	next, c := e.scratch, e.ctx
 	n := m.NumActors()
 	for i := range states {
 		cur := &states[i]
 		idx := base + uint32(i)
 		moved := false
 		for a := 0; a < n; a++ {
-			next := *cur
-			c, ok := m.Step(&next, a)
-			if !ok || next == *cur {
+			*next = *cur
+			if !m.StepInto(c, next, a) || *next == *cur {
 				continue // cannot step, or a stutter (a retry that changes nothing)
 			}
 			moved = true
 			e.transitions++
-			bad := m.CheckState(&next, want) | m.CheckTransition(cur, &next, &c, want)
-			fp := fingerprint(&next)
-			if bad == 0 && seen(&next, fp) {
+			bad := m.CheckState(next, want) | m.CheckTransition(cur, next, c, want)
+			fp := fingerprint(next)
+			if bad == 0 && seen(next, fp) {
 				continue
 			}
-			e.succs = append(e.succs, succ{s: next, fp: fp, parent: idx, actor: uint8(a), bad: bad})
+			e.succs = append(e.succs, succ{s: *next, fp: fp, parent: idx, actor: uint8(a), bad: bad})
 		}
 		if !moved {
 			e.terminal = append(e.terminal, idx)

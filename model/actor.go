@@ -57,12 +57,12 @@ func (c *Ctx) actorStep(a int) bool {
 		if c.S.Holder[l] != 0 {
 			return false
 		}
-		c.Label = "lock(" + LockNames[l] + "_lock)"
+		c.Label = lockLabels[l]
 		c.S.Holder[l] = uint8(a + 1)
 		return c.done(a, ResOK)
 	case scenario.OpUnlock:
 		l := lockIndex(op.Src.Target)
-		c.Label = "unlock(" + LockNames[l] + "_lock): rtlock wakeup"
+		c.Label = unlockLabels[l]
 		c.S.Holder[l] = 0
 		// The rtlock unlock wakes the waiters with
 		// wake_up_state(TASK_RTLOCK_WAIT); it matches __state only.
@@ -111,7 +111,7 @@ func (c *Ctx) freezeStep(a int, op *Op) bool {
 		A.Tmp = 0
 	case 1:
 		t := threads[A.Tmp]
-		c.Label = "freeze_cgroup: freeze_task(" + c.P.Tasks[t].Name + ")"
+		c.Label = c.P.Tasks[t].freezeLabel
 		c.freezeTask(t)
 		A.Tmp++
 		if int(A.Tmp) == len(threads) {
@@ -155,7 +155,7 @@ func (c *Ctx) thawStep(a int, op *Op) bool {
 		return true
 	}
 	t := threads[A.Tmp]
-	c.Label = "unfreeze_cgroup: __thaw_task(" + c.P.Tasks[t].Name + ")"
+	c.Label = c.P.Tasks[t].thawLabel
 	c.K.ThawTask(c, t)
 	c.Thawed[t] = true
 	A.Tmp++
@@ -316,3 +316,13 @@ func lockIndex(name string) int {
 	}
 	return LockTasklist
 }
+
+var (
+	lockLabels   = [NumLocks]string{"write_lock(tasklist_lock)", "spin_lock(css_set_lock)"}
+	unlockLabels = [NumLocks]string{"write_unlock(tasklist_lock): rtlock wakeup", "spin_unlock(css_set_lock): rtlock wakeup"}
+	rtGotLabels  = [NumLocks]string{"rtlock: got tasklist_lock, restored saved_state; ", "rtlock: got css_set_lock, restored saved_state; "}
+	rtWaitLabels = [NumLocks]string{
+		"rtlock_slowlock(tasklist_lock): saved_state = __state; __state = TASK_RTLOCK_WAIT; schedule_rtlock()",
+		"rtlock_slowlock(css_set_lock): saved_state = __state; __state = TASK_RTLOCK_WAIT; schedule_rtlock()",
+	}
+)

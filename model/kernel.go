@@ -136,6 +136,11 @@ type Ctx struct {
 	// WTIFailed: ptrace_check_attach()'s WARN_ON_ONCE(!wait_task_inactive())
 	// fired in this step: the tracer was refused a stopped tracee.
 	WTIFailed bool
-	// Label is what the step did, for traces: "function: step".
-	Label string
+	// Label is what the step did, for traces: "function: step". With
+	// Prefix and Suffix (see StepLabel) it is only ever assigned constant
+	// strings, so that a step allocates nothing.
+	Label, Prefix, Suffix string
 }
+
+// StepLabel is the whole description of the step: Prefix + Label + Suffix.
+func (c *Ctx) StepLabel() string { return c.Prefix + c.Label + c.Suffix }

@@ -23,14 +23,23 @@ func (m *Machine) NumActors() int { return len(m.P.Actors) }
 // the actor could step; when it could not, *s is unchanged. The returned
 // Ctx says what the step did (its label and the wakeups it issued).
 func (m *Machine) Step(s *State, a int) (Ctx, bool) {
-	c := Ctx{K: m.K, P: m.P, S: s}
-	var ok bool
-	if a < m.P.NOutside {
-		ok = c.actorStep(a)
-	} else {
-		ok = c.threadStep(a - m.P.NOutside)
-	}
+	var c Ctx
+	ok := m.StepInto(&c, s, a)
+	c.S = nil
 	return c, ok
+}
+
+// StepInto is Step for the explorer's hot path: the step's description
+// goes into *c, which the caller reuses. A kernel function of a design is
+// called through a function value, so the compiler cannot keep c (and the
+// state it points to) on the stack; reusing one Ctx and one scratch State
+// per worker is what keeps a step free of allocations.
+func (m *Machine) StepInto(c *Ctx, s *State, a int) bool {
+	*c = Ctx{K: m.K, P: m.P, S: s}
+	if a < m.P.NOutside {
+		return c.actorStep(a)
+	}
+	return c.threadStep(a - m.P.NOutside)
 }
 
 // Fresh is the state before the prelude: every tracee thread runs in user

@@ -28,6 +28,8 @@ type TaskDef struct {
 	Proc   int
 	Leader bool
 	Script []Op // user-mode ops
+
+	freezeLabel, thawLabel string // step labels naming the task, made once
 }
 
 // ProcDef is one simulated thread group.
@@ -73,7 +75,9 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 			}
 			taskIdx[th] = len(p.Tasks)
 			pd.Threads = append(pd.Threads, len(p.Tasks))
-			p.Tasks = append(p.Tasks, TaskDef{Name: th, Proc: len(p.Procs), Leader: i == 0})
+			p.Tasks = append(p.Tasks, TaskDef{Name: th, Proc: len(p.Procs), Leader: i == 0,
+				freezeLabel: "freeze_cgroup: freeze_task(" + th + ")",
+				thawLabel:   "unfreeze_cgroup: __thaw_task(" + th + ")"})
 		}
 		p.Procs = append(p.Procs, pd)
 	}

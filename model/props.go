@@ -129,11 +129,20 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 		for pi, pd := range m.P.Procs {
 			n := 0
 			for _, t := range pd.Threads {
+				// An exiting thread keeps its pending bits: zap_other_threads()
+				// skips current, and exit_signals() returns early once the
+				// group is exiting; the group's count no longer matters.
+				if s.Task[t].Flags&PF_EXITING != 0 {
+					continue
+				}
 				if j := s.Task[t].Jobctl; j&JOBCTL_STOP_PENDING != 0 && j&JOBCTL_STOP_CONSUME != 0 {
 					n++
 				}
 			}
 			sg := &s.Proc[pi]
+			if sg.Flags&SIGNAL_GROUP_EXIT != 0 {
+				continue
+			}
 			if int(sg.GroupStopCount) != n || (sg.Flags&SIGNAL_STOP_STOPPED != 0 && sg.GroupStopCount != 0) {
 				bad |= 1 << I10
 			}

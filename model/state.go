@@ -51,6 +51,7 @@ type Task struct {
 	SigPending  bool  // TIF_SIGPENDING
 	FrzRet      Loc   // where the task goes when it leaves the refrigerator
 	RTRet       Loc   // the step an rtlock wait resumes
+	_           [2]uint8
 }
 
 // Signal mirrors struct signal_struct (one per thread group), plus the

@@ -59,7 +59,11 @@ func (c *Ctx) threadStep(t int) bool {
 		if c.S.Holder[LockCssSet] != 0 {
 			return c.contended(t)
 		}
-		c.Label = T.Loc.String() + ": cgroup_enter_frozen(): css_set_lock"
+		if T.Loc == LocDSSEnterFrozen {
+			c.Label = "do_signal_stop: cgroup_enter_frozen(): css_set_lock"
+		} else {
+			c.Label = "ptrace_stop: cgroup_enter_frozen(): css_set_lock"
+		}
 		if T.Loc == LocDSSEnterFrozen {
 			T.Loc = LocDSSSchedule
 		} else {
@@ -76,15 +80,16 @@ func (c *Ctx) threadStep(t int) bool {
 			T.Loc = LocDSSSleep
 			return true
 		}
-		c.Label += " (does not block)"
+		c.Suffix = " (does not block)"
 		c.afterStopSchedule(t, LocRelock)
 		return true
 	case LocDSSSleep:
 		if !T.OnRq {
 			return false
 		}
-		c.Label = "do_signal_stop: woken; get_signal: relock"
+		c.Label = "do_signal_stop: woken"
 		if c.afterStopSchedule(t, LocRelock) {
+			c.Label = "do_signal_stop: woken; get_signal: relock"
 			c.getSignalLoop(t, 0)
 		}
 		return true
@@ -104,7 +109,7 @@ func (c *Ctx) threadStep(t int) bool {
 			T.Loc = LocPSSleep
 			return true
 		}
-		c.Label += " (does not block)"
+		c.Suffix = " (does not block)"
 		c.afterStopSchedule(t, LocPSWake)
 		return true
 	case LocPSSleep:
@@ -132,13 +137,13 @@ func (c *Ctx) threadStep(t int) bool {
 		}
 		// current_restore_rtlock_saved_state(), then the step that
 		// wanted the lock, with the lock held.
-		lock := LockNames[lockFor(T.RTRet)]
+		lock := lockFor(T.RTRet)
 		T.State = T.Saved
 		T.Saved = TASK_RUNNING
 		T.Loc = T.RTRet
 		T.RTRet = 0
 		ok := c.threadStep(t)
-		c.Label = "rtlock: got " + lock + "_lock, restored saved_state; " + c.Label
+		c.Prefix = rtGotLabels[lock]
 		return ok
 	case LocSyscall:
 		// ptrace_report_syscall_entry() -> ptrace_notify(): a
@@ -150,7 +155,7 @@ func (c *Ctx) threadStep(t int) bool {
 			c.Label = "syscall_trace_enter: ptrace_notify"
 			c.ptraceStop(t, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser)
 			if T.Loc == LocUser {
-				c.Label += ": ptrace_stop returns at once"
+				c.Suffix = ": ptrace_stop returns at once"
 			}
 			return true
 		}
@@ -181,7 +186,7 @@ func (c *Ctx) contended(t int) bool {
 		return false
 	}
 	l := c.S.Task[t].Loc
-	c.Label = "rtlock_slowlock(" + LockNames[lockFor(l)] + "_lock): saved_state = __state; __state = TASK_RTLOCK_WAIT; schedule_rtlock()"
+	c.Label = rtWaitLabels[lockFor(l)]
 	c.rtlockBlock(t, l)
 	return true
 }
@@ -207,7 +212,7 @@ func (c *Ctx) afterStopSchedule(t int, next Loc) bool {
 		T.Flags &^= PF_FREEZER_SKIP
 		if c.freezing(t) {
 			T.FrzRet = next
-			c.Label += "; try_to_freeze()"
+			c.Suffix = "; freezable_schedule: try_to_freeze(): __refrigerator"
 			c.refrigerator(t)
 			return false
 		}

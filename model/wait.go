@@ -18,7 +18,10 @@ func (c *Ctx) waitStep(a int, op *Op) bool {
 	s := c.sig(t)
 	flags := op.Flags | scenario.WEXITED // wait4() implies WEXITED
 	isTracer := T.Ptrace != 0 && int(T.Tracer) == a+1
-	isParent := c.P.Procs[c.P.Tasks[t].Proc].Parent == a
+	// waitpid(tid) finds a thread group by its pid (do_wait_pid(),
+	// PIDTYPE_TGID): the real parent can wait for the leader only; a tracer
+	// for any thread it traces.
+	isParent := c.P.Procs[c.P.Tasks[t].Proc].Parent == a && c.P.Tasks[t].Leader
 	if T.ExitState == EXIT_DEAD || (!isTracer && !isParent) {
 		c.Label = "do_wait: -ECHILD"
 		return c.done(a, ResErrno|ECHILD)

@@ -77,7 +77,7 @@ func New(m *model.Machine, trace []int, states []model.State, ctxs []model.Ctx, 
 		before, after := &states[i], &states[i+1]
 		c := ctxs[i]
 		c.S = after
-		st := Step{Actor: a, Label: c.Label, Effects: Effects(m, before, after, &c)}
+		st := Step{Actor: a, Label: c.StepLabel(), Effects: Effects(m, before, after, &c)}
 		if want != 0 {
 			bad := m.CheckState(after, want) | m.CheckTransition(before, after, &c, want)
 			st.Marks = propNames(bad &^ seen)

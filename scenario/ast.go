@@ -35,7 +35,6 @@ type Scenario struct {
 	Schedule  []string // "schedule" line: a fixed interleaving (actor names, one per atomic step)
 	SchedPos  Pos
 	RT        bool // "config PREEMPT_RT"
-	Bound     int  // "bound N": at most N steps per actor (0: none)
 }
 
 // Process is a thread group of the tracee side. Threads[0] is the group leader.

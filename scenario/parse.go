@@ -158,7 +158,7 @@ func (p *parser) declare(t token, kind string) error {
 	if prev, ok := p.names[t.s]; ok {
 		return p.errf(t.col, "%q is already declared as %s", t.s, prev)
 	}
-	if t.s == "tasklist" {
+	if t.s == "tasklist" || t.s == "css_set" {
 		return p.errf(t.col, "%q is reserved (the lock)", t.s)
 	}
 	p.names[t.s] = kind
@@ -187,7 +187,7 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 		name := strings.TrimSuffix(head.s, ":")
 		a, ok := p.actors[name]
 		if !ok {
-			if p.names[name] == "process" {
+			if p.names[name] == "a process" {
 				return p.errf(head.col, "%q is a process; its threads act (name a thread, or declare \"process %s threads ...\")", name, name)
 			}
 			return p.errf(head.col, "unknown actor %q (declare it with \"actor %s\", or as a thread with \"process\")", name, name)
@@ -595,7 +595,9 @@ func (p *parser) checkAtom(pos Pos, a Atom) error {
 	if act.Thread {
 		switch field {
 		case "state":
-			if !strings.Contains("R S D T t Z X gone", a.Value) || strings.Contains(a.Value, " ") {
+			switch a.Value {
+			case "R", "S", "D", "T", "t", "Z", "X", "gone":
+			default:
 				return bad("%q: a state is one of R S D T t Z X gone", a.Key+"="+a.Value)
 			}
 		case "exit", "ran":

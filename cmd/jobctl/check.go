@@ -620,7 +620,7 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 				return fmt.Errorf("jobctl: replaying the %s counterexample of %s under %s: %v", fd.Property, scenarioName(cr.sc), cr.v.Name, err)
 			}
 			for i, a := range fd.Trace {
-				fn, st := render.SplitLabel(ctxs[i].Label)
+				fn, st := render.SplitLabel(ctxs[i].StepLabel())
 				jv.Trace = append(jv.Trace, jsonStep{Actor: cr.m.P.Actors[a].Name, Function: fn, Step: st})
 			}
 		}

@@ -1,0 +1,174 @@
+package checker
+
+// Benchmarks of the explorer. Run (see docs/PERFORMANCE.md):
+//
+//	go test -run=NONE -bench=. -benchmem ./checker
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"jobctl/model"
+	"jobctl/scenario"
+)
+
+// benchScenario is a scenario with its state count under mainline.
+type benchScenario struct {
+	name   string
+	m      *model.Machine
+	states int
+}
+
+// scaleFallback is the scale-gstop-Nt family inline, for a corpus that
+// does not have it: n threads, SIGSTOP then SIGCONT, freeze then thaw.
+func scaleFallback(n int) string {
+	threads := ""
+	for i := 1; i <= n; i++ {
+		threads += fmt.Sprintf(" G%d", i)
+	}
+	return "actor S F W\nprocess G threads" + threads + " parent W\n" +
+		"S: kill G SIGSTOP\nS: kill G SIGCONT\nF: freeze G\nF: thaw G\n"
+}
+
+// largest returns the n built-in scenarios with the most states under
+// mainline, smallest first, plus the scale-gstop family (inline if the
+// corpus lacks it).
+func largest(b *testing.B, n int) []benchScenario {
+	all, err := scenario.Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, k := range []int{2, 3, 4} {
+		name := fmt.Sprintf("scale-gstop-%dt", k)
+		found := false
+		for _, sc := range all {
+			found = found || strings.TrimPrefix(sc.Name, "builtin:") == name
+		}
+		if !found {
+			sc, err := scenario.Parse(name+".jc", []byte(scaleFallback(k)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			all = append(all, sc)
+		}
+	}
+	var out []benchScenario
+	for _, sc := range all {
+		p, err := model.Compile(sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		k := model.Mainline()
+		k.RT = sc.RT
+		m := model.NewMachine(k, p)
+		r, err := Check(m, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, benchScenario{strings.TrimPrefix(sc.Name, "builtin:"), m, r.States})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].states > out[j].states })
+	var pick []benchScenario
+	for i, s := range out {
+		if i < n || strings.HasPrefix(s.name, "scale-gstop-") {
+			pick = append(pick, s)
+		}
+	}
+	sort.SliceStable(pick, func(i, j int) bool { return pick[i].states < pick[j].states })
+	return pick
+}
+
+// BenchmarkCheck explores whole scenarios under mainline, with the
+// default workers (GOMAXPROCS) and with one. It reports states/s, the
+// bytes allocated per distinct state (B/state, from runtime.MemStats) and,
+// with -benchmem, B/op and allocs/op for the whole check.
+func BenchmarkCheck(b *testing.B) {
+	for _, s := range largest(b, 3) {
+		for _, w := range []int{0, 1} {
+			name := s.name
+			if w == 1 {
+				name += "/workers=1"
+			}
+			b.Run(name, func(b *testing.B) {
+				var states int
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				b.ReportAllocs()
+				for b.Loop() {
+					r, err := Check(s.m, Options{Workers: w})
+					if err != nil || r.Verdict != Pass {
+						b.Fatalf("%v %v", err, r.Verdict)
+					}
+					states = r.States
+				}
+				runtime.ReadMemStats(&after)
+				total := float64(states) * float64(b.N)
+				b.ReportMetric(float64(states), "states")
+				b.ReportMetric(total/b.Elapsed().Seconds(), "states/s")
+				b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/total, "B/state")
+			})
+		}
+	}
+}
+
+// benchState is a state in the middle of scale-gstop-4t: the fifth state
+// of a fixed walk from the initial state.
+func benchState(b *testing.B) (*model.Machine, model.State) {
+	sc, err := scenario.Parse("scale.jc", []byte(scaleFallback(4)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := model.Compile(sc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := model.NewMachine(model.Mainline(), p)
+	s, err := m.Initial()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		en := Enabled(m, &s)
+		m.Step(&s, en[i%len(en)])
+	}
+	return m, s
+}
+
+// BenchmarkFingerprint hashes one state: no allocation.
+func BenchmarkFingerprint(b *testing.B) {
+	_, s := benchState(b)
+	var sink uint64
+	b.ReportAllocs()
+	b.SetBytes(int64(unsafe.Sizeof(s)))
+	for b.Loop() {
+		sink ^= fingerprint(&s)
+	}
+	_ = sink
+}
+
+// BenchmarkSuccessors is the explorer's inner loop on one state: for
+// every actor, copy the state, step, check the state and transition
+// properties, fingerprint. One op is one state expanded.
+func BenchmarkSuccessors(b *testing.B) {
+	m, s := benchState(b)
+	n := m.NumActors()
+	var sink uint64
+	next, c := new(model.State), new(model.Ctx) // the worker's buffers, as in expand
+	b.ReportAllocs()
+	for b.Loop() {
+		for a := 0; a < n; a++ {
+			*next = s
+			if !m.StepInto(c, next, a) || *next == s {
+				continue
+			}
+			bad := m.CheckState(next, model.All) | m.CheckTransition(&s, next, c, model.All)
+			sink ^= fingerprint(next) + uint64(bad)
+		}
+	}
+	_ = sink
+}

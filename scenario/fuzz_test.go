@@ -1,0 +1,74 @@
+package scenario_test
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"jobctl/checker"
+	"jobctl/model"
+	"jobctl/scenario"
+)
+
+// FuzzParse: Parse never panics; an error is a *scenario.Error naming the
+// file and a line and column; a parsed scenario compiles or returns an
+// error; a compiled one runs its prelude and a bounded walk of steps under
+// mainline without panicking.
+//
+//	go test -run=NONE -fuzz=FuzzParse -fuzztime=10s ./scenario
+func FuzzParse(f *testing.F) {
+	files, err := fs.Glob(scenario.Corpus, "corpus/*.jc")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, n := range files {
+		src, err := scenario.Corpus.ReadFile(n)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src)
+	}
+	for _, s := range []string{
+		"",
+		"process T\n",
+		"actor S\nprocess T\nS: kill T SIGKILL\nfinal T.exit=killed(SIGKILL)\n",
+		"actor W P F\nprocess T threads T T2 parent W\ninit W: kill T SIGSTOP\nP: attach T2\nF: freeze T\nF: thaw T\nT: exit_group 1\n",
+		"actor L\nconfig PREEMPT_RT\nprocess T\nL: lock tasklist\nL: unlock tasklist\n",
+		"title \"x\ny\"\n",
+	} {
+		f.Add([]byte(s))
+	}
+	k := model.Mainline()
+	f.Fuzz(func(t *testing.T, src []byte) {
+		sc, err := scenario.Parse("fuzz.jc", src)
+		if err != nil {
+			var e *scenario.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is a %T", err, err)
+			}
+			if e.Pos.File != "fuzz.jc" || e.Pos.Line < 1 || e.Pos.Line > strings.Count(string(src), "\n")+1 || e.Pos.Col < 1 {
+				t.Fatalf("error at %v", e.Pos)
+			}
+			return
+		}
+		p, err := model.Compile(sc)
+		if err != nil {
+			return
+		}
+		m := model.NewMachine(k, p)
+		s, err := m.Initial()
+		if err != nil {
+			return
+		}
+		// A bounded walk: at each step the first actor that can move.
+		for i := 0; i < 200; i++ {
+			en := checker.Enabled(m, &s)
+			if len(en) == 0 {
+				break
+			}
+			m.Step(&s, en[i%len(en)])
+			m.CheckState(&s, model.All)
+		}
+	})
+}
