@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command of the README. Runs every test (the oracle's real-kernel
-# tests skip, with the reason, where the machine cannot run them), a short
-# fuzz run of the scenario parser, and gofmt/go vet.
+# The test command of the README. Runs gofmt and go vet, every test (the
+# oracle's real-kernel tests skip, with the reason, where the machine cannot
+# run them), the oracle on the built-in corpus, and a short fuzz run of the
+# scenario parser.
 set -euo pipefail
 cd "$(dirname "$0")"
 unformatted=$(gofmt -l . | grep -v '^internal/scratch/' || true)
@@ -10,4 +11,8 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 ./...
+# The oracle on the built-in corpus: every scenario this machine can run,
+# on the real kernel, compared with the model (skips, with the reason, where
+# it cannot: not root, no freezer).
+go run ./cmd/jobctl oracle --repeat 2
 go test -count=1 -run=NONE -fuzz=FuzzParse -fuzztime=10s ./scenario
