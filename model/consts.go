@@ -1,5 +1,7 @@
 package model
 
+import "jobctl/scenario"
+
 // task->__state bits (include/linux/sched.h, v6.1+ values; the model uses
 // them for every variant, the differences are in the composites below and
 // in Kernel).
@@ -104,15 +106,15 @@ const PTRACE_EVENT_STOP = 128
 
 // Signals the model gives meaning to (x86-64 numbering).
 const (
-	SIGTRAP  = 5
-	SIGKILL  = 9
-	SIGCHLD  = 17
-	SIGCONT  = 18
-	SIGSTOP  = 19
-	SIGTSTP  = 20
-	SIGTTIN  = 21
-	SIGTTOU  = 22
-	SIGURG   = 23
+	SIGTRAP  = scenario.SIGTRAP
+	SIGKILL  = scenario.SIGKILL
+	SIGCHLD  = scenario.SIGCHLD
+	SIGCONT  = scenario.SIGCONT
+	SIGSTOP  = scenario.SIGSTOP
+	SIGTSTP  = scenario.SIGTSTP
+	SIGTTIN  = scenario.SIGTTIN
+	SIGTTOU  = scenario.SIGTTOU
+	SIGURG   = scenario.SIGURG
 	SIGWINCH = 28
 )
 

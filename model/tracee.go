@@ -74,14 +74,8 @@ func (c *Ctx) threadStep(t int) bool {
 		c.Label = "do_signal_stop: schedule()"
 		if c.K.OldFreezer {
 			c.Label = "do_signal_stop: freezable_schedule()"
-			T.Flags |= PF_FREEZER_SKIP
 		}
-		if c.schedule(t) {
-			T.Loc = LocDSSSleep
-			return true
-		}
-		c.Suffix = " (does not block)"
-		c.afterStopSchedule(t, LocRelock)
+		c.stopSchedule(t, LocDSSSleep, LocRelock)
 		return true
 	case LocDSSSleep:
 		if !T.OnRq {
@@ -103,14 +97,8 @@ func (c *Ctx) threadStep(t int) bool {
 		c.Label = "ptrace_stop: schedule()"
 		if c.K.OldFreezer {
 			c.Label = "ptrace_stop: freezable_schedule()"
-			T.Flags |= PF_FREEZER_SKIP
 		}
-		if c.schedule(t) {
-			T.Loc = LocPSSleep
-			return true
-		}
-		c.Suffix = " (does not block)"
-		c.afterStopSchedule(t, LocPSWake)
+		c.stopSchedule(t, LocPSSleep, LocPSWake)
 		return true
 	case LocPSSleep:
 		if !T.OnRq {
@@ -200,6 +188,23 @@ func (c *Ctx) afterNotify(s3, s4 Loc) Loc {
 		return s3
 	}
 	return s4
+}
+
+// stopSchedule is S4 of do_signal_stop() and ptrace_stop(): schedule()
+// (freezable_schedule() with the old freezer, which first sets
+// PF_FREEZER_SKIP). A task that blocks goes to sleep, one that does not
+// (already woken, or a signal_pending_state() exit) goes on to next.
+func (c *Ctx) stopSchedule(t int, sleep, next Loc) {
+	T := &c.S.Task[t]
+	if c.K.OldFreezer {
+		T.Flags |= PF_FREEZER_SKIP
+	}
+	if c.schedule(t) {
+		T.Loc = sleep
+		return
+	}
+	c.Suffix = " (does not block)"
+	c.afterStopSchedule(t, next)
 }
 
 // afterStopSchedule runs what follows schedule() in do_signal_stop() and

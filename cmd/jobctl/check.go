@@ -382,7 +382,8 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, rows [][]*cellResult) {
 		hdr += fmt.Sprintf("  %-*s", colW[j], v.Name)
 	}
 	line(hdr + fmt.Sprintf("  %10s  %7s", "states", "time"))
-	var n, ok, bad, unk, errs, total int
+	var t tally
+	var total int
 	var elapsed time.Duration
 	for _, row := range rows {
 		s := fmt.Sprintf("%-*s", nameW, scenarioName(row[0].sc))
@@ -390,17 +391,7 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, rows [][]*cellResult) {
 		var el time.Duration
 		for j, cr := range row {
 			s += fmt.Sprintf("  %-*s", colW[j], cellText(cr))
-			n++
-			switch cr.status {
-			case asExpected:
-				ok++
-			case differs:
-				bad++
-			case unknown:
-				unk++
-			case failed, crashed:
-				errs++
-			}
+			t.add(cr)
 			if cr.res != nil {
 				states += cr.res.States
 				el += cr.res.Elapsed
@@ -418,12 +409,12 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, rows [][]*cellResult) {
 		}
 	}
 	b.WriteString("\n")
-	summary := fmt.Sprintf("%s x %s = %s: %d as expected, %d differ", plural(len(rows), "scenario"), plural(len(vs), "variant"), plural(n, "check"), ok, bad)
-	if unk > 0 {
-		summary += fmt.Sprintf(", %d incomplete", unk)
+	summary := fmt.Sprintf("%s x %s = %s: %d as expected, %d differ", plural(len(rows), "scenario"), plural(len(vs), "variant"), plural(t.n, "check"), t.ok, t.bad)
+	if t.unk > 0 {
+		summary += fmt.Sprintf(", %d incomplete", t.unk)
 	}
-	if errs > 0 {
-		summary += fmt.Sprintf(", %d failed", errs)
+	if t.errs > 0 {
+		summary += fmt.Sprintf(", %d failed", t.errs)
 	}
 	line(summary + fmt.Sprintf("; %d states in %s", total, fmtDuration(elapsed)))
 	b.WriteString(`
@@ -508,30 +499,37 @@ func writeDetail(w io.Writer, cr *cellResult, first bool) {
 }
 
 func writeDetailSummary(w io.Writer, rows [][]*cellResult) {
-	var n, ok, bad, unk, errs int
+	var t tally
 	for _, row := range rows {
 		for _, cr := range row {
-			n++
-			switch cr.status {
-			case asExpected:
-				ok++
-			case differs:
-				bad++
-			case unknown:
-				unk++
-			case failed, crashed:
-				errs++
-			}
+			t.add(cr)
 		}
 	}
-	s := fmt.Sprintf("\n%s: %d as expected, %d differ", plural(n, "check"), ok, bad)
-	if unk > 0 {
-		s += fmt.Sprintf(", %d incomplete", unk)
+	s := fmt.Sprintf("\n%s: %d as expected, %d differ", plural(t.n, "check"), t.ok, t.bad)
+	if t.unk > 0 {
+		s += fmt.Sprintf(", %d incomplete", t.unk)
 	}
-	if errs > 0 {
-		s += fmt.Sprintf(", %d failed", errs)
+	if t.errs > 0 {
+		s += fmt.Sprintf(", %d failed", t.errs)
 	}
 	fmt.Fprintln(w, s)
+}
+
+// tally counts cells by status.
+type tally struct{ n, ok, bad, unk, errs int }
+
+func (t *tally) add(cr *cellResult) {
+	t.n++
+	switch cr.status {
+	case asExpected:
+		t.ok++
+	case differs:
+		t.bad++
+	case unknown:
+		t.unk++
+	case failed, crashed:
+		t.errs++
+	}
 }
 
 // raceOf replays a trace and builds its diagram.

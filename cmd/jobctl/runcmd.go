@@ -134,22 +134,15 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 			}
 			step(a)
 		}
-	case random:
-		how = fmt.Sprintf("--random --seed %d", seed)
-		rng := rand.New(rand.NewPCG(seed, 0x6a6f6263746c)) // "jobctl"
-		for {
-			en := checker.Enabled(m, &s)
-			if len(en) == 0 {
-				break
-			}
-			if len(trace) == maxRunSteps {
-				capped = true
-				break
-			}
-			step(en[rng.IntN(len(en))])
-		}
 	default:
+		// The lowest-numbered actor that can step, or (--random) any.
 		how = "the lowest-numbered actor that can step"
+		pick := func(en []int) int { return en[0] }
+		if random {
+			how = fmt.Sprintf("--random --seed %d", seed)
+			rng := rand.New(rand.NewPCG(seed, 0x6a6f6263746c)) // "jobctl"
+			pick = func(en []int) int { return en[rng.IntN(len(en))] }
+		}
 		for {
 			en := checker.Enabled(m, &s)
 			if len(en) == 0 {
@@ -159,7 +152,7 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 				capped = true
 				break
 			}
-			step(en[0])
+			step(pick(en))
 		}
 	}
 
