@@ -42,32 +42,37 @@ type Obs struct{ Key, Value string }
 // Observe returns what user space can see in state s, as the oracle sees
 // it on the real kernel, in a fixed order: per tracee thread its state
 // letter ("gone" once reaped), exit status and whether it runs user code;
-// per outside actor whether it finished and each op's result.
+// per thread group what its cgroup's freezer.state reads; per outside actor
+// whether it finished and each op's result.
 func (m *Machine) Observe(s *State) []Obs {
 	c := m.ctx(s)
 	var out []Obs
-	for t, td := range m.P.Tasks {
-		T := &s.Task[t]
-		st := string(c.Letter(t))
-		if T.ExitState == EXIT_DEAD {
-			st = "gone"
-		}
-		exit := "none"
-		switch T.ExitKind {
-		case ExitExited:
-			if T.ExitState != 0 {
-				exit = fmt.Sprintf("exited(%d)", T.ExitVal)
+	for pi, pd := range m.P.Procs {
+		for _, t := range pd.Threads {
+			td := &m.P.Tasks[t]
+			T := &s.Task[t]
+			st := string(c.Letter(t))
+			if T.ExitState == EXIT_DEAD {
+				st = "gone"
 			}
-		case ExitKilled:
-			if T.ExitState != 0 {
-				exit = "killed(" + scenario.SigName(int(T.ExitVal)) + ")"
+			exit := "none"
+			switch T.ExitKind {
+			case ExitExited:
+				if T.ExitState != 0 {
+					exit = fmt.Sprintf("exited(%d)", T.ExitVal)
+				}
+			case ExitKilled:
+				if T.ExitState != 0 {
+					exit = "killed(" + scenario.SigName(int(T.ExitVal)) + ")"
+				}
 			}
+			ran := "no"
+			if T.Loc == LocUser && T.OnRq && T.ExitState == 0 {
+				ran = "yes"
+			}
+			out = append(out, Obs{td.Name + ".state", st}, Obs{td.Name + ".exit", exit}, Obs{td.Name + ".ran", ran})
 		}
-		ran := "no"
-		if T.Loc == LocUser && T.OnRq && T.ExitState == 0 {
-			ran = "yes"
-		}
-		out = append(out, Obs{td.Name + ".state", st}, Obs{td.Name + ".exit", exit}, Obs{td.Name + ".ran", ran})
+		out = append(out, Obs{pd.Name + ".freezer", c.FreezerState(pi)})
 	}
 	for a := 0; a < m.P.NOutside; a++ {
 		ad := &m.P.Actors[a]
@@ -129,4 +134,21 @@ func (r Result) String() string {
 		return string(rune(v))
 	}
 	return "?"
+}
+
+// FreezerState is what the group's cgroup v1 freezer.state reads
+// (kernel/cgroup/legacy_freezer.c:freezer_read(), v6.18): THAWED, or
+// FREEZING until update_if_frozen() finds every task frozen, then FROZEN.
+// (A task in freezable_schedule() counts as frozen with the old freezer.)
+func (c *Ctx) FreezerState(proc int) string {
+	s := &c.S.Proc[proc]
+	if !s.Freezing {
+		return "THAWED"
+	}
+	for _, t := range c.P.Procs[proc].Threads {
+		if !c.freezeDone(t) {
+			return "FREEZING"
+		}
+	}
+	return "FROZEN"
 }

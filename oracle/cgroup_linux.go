@@ -131,6 +131,34 @@ func freezeCgroup(dir string, v2 bool, bound time.Duration) string {
 	}
 }
 
+// freezerState is what the cgroup v1 freezer.state file reads (THAWED,
+// FREEZING, FROZEN; reading it runs update_if_frozen()), or for cgroup v2
+// the same three words from cgroup.freeze and cgroup.events' "frozen".
+func freezerState(dir string, v2 bool) string {
+	if !v2 {
+		b, err := os.ReadFile(filepath.Join(dir, "freezer.state"))
+		if err != nil {
+			return errnoName(err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	want, err := os.ReadFile(filepath.Join(dir, "cgroup.freeze"))
+	if err != nil {
+		return errnoName(err)
+	}
+	ev, err := os.ReadFile(filepath.Join(dir, "cgroup.events"))
+	if err != nil {
+		return errnoName(err)
+	}
+	switch {
+	case bytes.Contains(ev, []byte("frozen 1")):
+		return "FROZEN"
+	case strings.TrimSpace(string(want)) == "1":
+		return "FREEZING"
+	}
+	return "THAWED"
+}
+
 // thawCgroup thaws dir: v1 THAWED runs __thaw_task() on every task
 // (legacy_freezer.c:unfreeze_cgroup()); v2 cgroup.freeze=0 clears
 // JOBCTL_TRAP_FREEZE and wakes each task (kernel/cgroup/freezer.c:

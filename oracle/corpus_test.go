@@ -19,6 +19,7 @@ func wantKeys(sc *scenario.Scenario) []string {
 		for _, t := range p.Threads {
 			keys = append(keys, t+".state", t+".exit", t+".ran")
 		}
+		keys = append(keys, p.Name+".freezer")
 	}
 	for _, a := range sc.Actors {
 		if a.Thread {

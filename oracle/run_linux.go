@@ -830,6 +830,7 @@ func (r *runner) observe() map[string]string {
 			obs[t+".ran"] = map[bool]string{false: "no", true: "yes"}[ran[n]]
 			n++
 		}
+		obs[p.name+".freezer"] = freezerState(r.cg.procs[i], r.cg.v2)
 	}
 	// Like package model (Machine.Observe): .done and #n for the outside
 	// actors only, #n for every op of the script, "pending" for one that

@@ -585,9 +585,16 @@ func (p *parser) checkAtom(pos Pos, a Atom) error {
 	}
 	i := strings.LastIndex(a.Key, ".")
 	if i <= 0 {
-		return bad("unknown key %q (want THREAD.state, THREAD.exit, THREAD.ran, ACTOR.done or ACTOR#N)", a.Key)
+		return bad("unknown key %q (want THREAD.state, THREAD.exit, THREAD.ran, PROCESS.freezer, ACTOR.done or ACTOR#N)", a.Key)
 	}
 	name, field := a.Key[:i], a.Key[i+1:]
+	if field == "freezer" && p.names[name] == "a process" {
+		switch a.Value {
+		case "THAWED", "FREEZING", "FROZEN":
+			return nil
+		}
+		return bad("%q: freezer.state is THAWED, FREEZING or FROZEN", a.Key+"="+a.Value)
+	}
 	act, ok := p.actors[name]
 	if !ok {
 		return bad("%q: unknown thread or actor %q", a.Key, name)
