@@ -61,8 +61,9 @@ const (
 	// kill: one SIGKILL to a running task. A chain:
 	//   s0 -S-> s1  complete_signal(): SIGNAL_GROUP_EXIT, SIGKILL queued, TIF_SIGPENDING
 	//   s1 -T-> s2  get_signal(): fatal, T heads for do_exit
-	//   s2 -T-> s3  do_exit(): zombie (terminal)
-	// 4 states, 3 transitions, 1 terminal, depth 3, one outcome.
+	//   s2 -T-> s3  do_exit(): PF_EXITING, exit_code = SIGKILL
+	//   s3 -T-> s4  exit_notify(): zombie (terminal)
+	// 5 states, 4 transitions, 1 terminal, depth 4, one outcome.
 	srcKill = "actor S\nprocess T\nS: kill T SIGKILL\n"
 
 	// diamond: two SIGCONTs to a running, untraced task. prepare_signal()
@@ -116,16 +117,16 @@ var handCounted = []struct {
 	// the assertions above can fail.
 	mutant string
 }{
-	{"kill", srcKill, counted{4, 3, 1, 3, []string{
-		"1 S T T | T.state=Z T.exit=killed(SIGKILL) T.ran=no T.freezer=THAWED S.done=yes S#1=0"}},
-		"actor S\nprocess T\nS: kill T SIGSTOP\n"},
+	{"kill", srcKill, counted{5, 4, 1, 4, []string{
+		"1 S T T T | T.state=Z T.exit=killed(SIGKILL) T.ran=no T.freezer=THAWED S.done=yes S#1=0"}},
+		"actor S\nprocess T\nS: kill T SIGCONT\n"},
 	{"diamond", srcDiamond, counted{4, 4, 1, 2, []string{
 		"1 A B | T.state=R T.exit=none T.ran=yes T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0"}},
 		"actor A B\nprocess T\nA: kill T SIGCONT\nB: kill T SIGKILL\n"},
 	{"stopcont", srcStopCont, counted{19, 20, 3, 8, []string{
 		"2 A B T | T.state=R T.exit=none T.ran=yes T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0",
 		"1 B A T T T | T.state=T T.exit=none T.ran=no T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0"}},
-		"actor A B\nprocess T\nA: kill T SIGSTOP\nB: kill T SIGKILL\n"},
+		"actor A B\nprocess T\nA: kill T SIGSTOP\nB: kill T SIGKILL\nB: kill T SIGCONT\n"},
 }
 
 // TestHandCounted: exact state, transition and terminal counts, depth,

@@ -136,6 +136,9 @@ type Ctx struct {
 	// WTIFailed: ptrace_check_attach()'s WARN_ON_ONCE(!wait_task_inactive())
 	// fired in this step: the tracer was refused a stopped tracee.
 	WTIFailed bool
+	// ReportedTrap is 1+the task whose ptrace stop a wait reported in this
+	// step, or 0.
+	ReportedTrap int
 	// Label is what the step did, for traces: "function: step". With
 	// Prefix and Suffix (see StepLabel) it is only ever assigned constant
 	// strings, so that a step allocates nothing.

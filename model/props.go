@@ -20,11 +20,12 @@ const (
 	I8                // PREEMPT_RT: an rtlock wait never loses its wakeup
 	I9                // no stale JOBCTL_STOPPED/TRACED/PTRACE_FROZEN/LISTENING in user mode or at exit
 	I10               // group-stop accounting
+	I11               // a wait reports a ptrace stop only while the tracee is in one
 	Stuck             // an actor (or a thread in the kernel) blocked forever with work left
 	NumProps
 )
 
-var propNames = [...]string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "stuck"}
+var propNames = [...]string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "stuck"}
 
 // PropDocs are the one-line statements of the properties, in the words of SPEC §5.
 var PropDocs = [...]string{
@@ -38,6 +39,7 @@ var PropDocs = [...]string{
 	I8:    "PREEMPT_RT: saved_state never loses a wakeup; an rtlock wait ends when the lock is free",
 	I9:    "no stale JOBCTL_STOPPED, TRACED, PTRACE_FROZEN or LISTENING on return to user mode or at exit",
 	I10:   "group-stop accounting: group_stop_count counts the threads with STOP_PENDING|STOP_CONSUME; STOP_STOPPED only at 0",
+	I11:   "each stop is reported to wait only while task_stopped_code() holds: no phantom report of a ptrace stop the tracee is not in",
 	Stuck: "no actor is blocked with its script unfinished, and no thread spins in the kernel forever",
 }
 
@@ -110,7 +112,7 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 		if want.Has(I1) && !m.K.JobctlCanonical && T.Loc == LocRTWait && inPS(T.RTRet) && T.State&__TASK_TRACED == 0 {
 			bad |= 1 << I1
 		}
-		if want.Has(I9) && (T.Loc == LocUser || T.Loc == LocExit) &&
+		if want.Has(I9) && (T.Loc == LocUser || T.Loc == LocExit || T.Loc == LocExitNotify) &&
 			T.Jobctl&(JOBCTL_STOPPED|JOBCTL_TRACED|JOBCTL_LISTENING|c.K.PtraceFrozenBit) != 0 {
 			bad |= 1 << I9
 		}
@@ -210,6 +212,12 @@ func (m *Machine) CheckTransition(before, after *State, c *Ctx, want PropSet) Pr
 			if c.Woke[t]&tracedMask != 0 && A.Jobctl&JOBCTL_TRACED != 0 {
 				bad |= 1 << I2
 			}
+		}
+		if want.Has(I11) && c.ReportedTrap == t+1 && !inPS(A.Loc) && !(A.Loc == LocRTWait && inPS(A.RTRet)) {
+			// The tracer's wait reported a ptrace stop of a task that is
+			// not in ptrace_stop(): a stale JOBCTL_TRACED and exit_code
+			// (R5: "P's wait4 reports a phantom trap").
+			bad |= 1 << I11
 		}
 		if want.Has(I7) && c.WTIFailed {
 			// "The tracer's wait_task_inactive must succeed whenever

@@ -122,6 +122,7 @@ const (
 	LocRTWait                    // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
 	LocSyscall                   // in a system call, at syscall_trace_enter()
 	LocExit                      // do_group_exit() -> do_exit()
+	LocExitNotify                // do_exit(): exit_code set, exit_notify() next
 	LocDead                      // exited: zombie or dead
 	numLocs
 )
@@ -131,7 +132,7 @@ var locNames = [...]string{
 	LocNotifyCld: "get_signal", LocDSSNotify: "do_signal_stop", LocDSSEnterFrozen: "do_signal_stop", LocPSEnterFrozen: "ptrace_stop", LocDSSSchedule: "do_signal_stop",
 	LocDSSSleep: "do_signal_stop", LocPSNotify: "ptrace_stop", LocPSSchedule: "ptrace_stop",
 	LocPSSleep: "ptrace_stop", LocPSWake: "ptrace_stop",
-	LocRTWait: "rtlock_slowlock", LocSyscall: "syscall_trace_enter", LocExit: "do_exit", LocDead: "exited",
+	LocRTWait: "rtlock_slowlock", LocSyscall: "syscall_trace_enter", LocExitNotify: "do_exit", LocExit: "do_exit", LocDead: "exited",
 }
 
 func (l Loc) String() string {

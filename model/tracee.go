@@ -150,8 +150,12 @@ func (c *Ctx) threadStep(t int) bool {
 		c.Label = "syscall: done"
 		return true
 	case LocExit:
-		c.Label = "do_group_exit -> do_exit"
+		c.Label = "do_group_exit -> do_exit: exit_signals(); exit_code = code"
 		c.doExit(t)
+		return true
+	case LocExitNotify:
+		c.Label = "do_exit: exit_notify()"
+		c.exitNotify(t)
 		return true
 	}
 	return false
@@ -565,8 +569,9 @@ func (c *Ctx) notifyParentCldstop(t int, why uint8) {
 	}
 }
 
-// doExit is do_group_exit() followed by do_exit(), one step (Appendix
-// D.4): the group exit (zap_other_threads), exit_signals(), exit_notify().
+// doExit is do_group_exit() and the first part of do_exit(), one step
+// (Appendix D.4): the group exit (zap_other_threads), exit_signals(), and
+// the exit code; exitNotify is the second.
 func (c *Ctx) doExit(t int) {
 	T := &c.S.Task[t]
 	s := c.sig(t)
@@ -597,15 +602,30 @@ func (c *Ctx) doExit(t int) {
 		}
 	}
 	T.Flags |= PF_EXITING
+	T.Sig = 0
+	// do_exit(): "tsk->exit_code = code", long before exit_notify(). A
+	// tracer's wait4() that finds task_is_traced() true in this window
+	// reports the exit code as a ptrace stop: with a stale JOBCTL_TRACED
+	// (R5) that is a phantom trap (I11).
+	if T.ExitKind == ExitKilled {
+		T.ExitCode = uint16(T.ExitVal)
+	} else {
+		T.ExitCode = uint16(T.ExitVal) << 8
+	}
+	T.Loc = LocExitNotify
+}
+
+// exitNotify is exit_notify() at the end of do_exit() (kernel/exit.c): the
+// task becomes a zombie for its parent (or tracer), or, a thread that is
+// neither a leader nor traced, is released at once.
+func (c *Ctx) exitNotify(t int) {
+	T := &c.S.Task[t]
 	T.Pending = 0
 	T.SigPending = false
 	T.State = TASK_DEAD
 	T.Saved = TASK_RUNNING
 	T.OnRq = false
 	T.Loc = LocDead
-	T.Sig = 0
-	// exit_notify(): a non-leader thread that is not traced is released
-	// at once; a leader stays a zombie for its parent (or tracer).
 	if !c.P.Tasks[t].Leader && T.Ptrace == 0 {
 		T.ExitState = EXIT_DEAD
 	} else {

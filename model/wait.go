@@ -67,6 +67,9 @@ func (c *Ctx) waitStep(a int, op *Op) bool {
 		}
 		if code != 0 {
 			c.Label = "do_wait: wait_task_stopped"
+			if ptrace {
+				c.ReportedTrap = t + 1
+			}
 			r := ResStopped | Result(code&0xff)
 			if code>>8 == PTRACE_EVENT_STOP {
 				r |= ResEventStop
