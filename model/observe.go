@@ -70,7 +70,15 @@ func (m *Machine) Observe(s *State) []Obs {
 			if T.Loc == LocUser && T.OnRq && T.ExitState == 0 {
 				ran = "yes"
 			}
-			out = append(out, Obs{td.Name + ".state", st}, Obs{td.Name + ".exit", exit}, Obs{td.Name + ".ran", ran})
+			tracer, pending := "none", "none"
+			if T.ExitState != EXIT_DEAD {
+				if T.Tracer != 0 {
+					tracer = m.P.Actors[T.Tracer-1].Name
+				}
+				pending = sigsetString(T.Pending | s.Proc[pi].Shared)
+			}
+			out = append(out, Obs{td.Name + ".state", st}, Obs{td.Name + ".exit", exit}, Obs{td.Name + ".ran", ran},
+				Obs{td.Name + ".tracer", tracer}, Obs{td.Name + ".pending", pending})
 		}
 		out = append(out, Obs{pd.Name + ".freezer", c.FreezerState(pi)})
 	}
@@ -151,4 +159,19 @@ func (c *Ctx) FreezerState(proc int) string {
 		}
 	}
 	return "FROZEN"
+}
+
+// sigsetString renders a pending set (bit n = signal n) as /proc's SigPnd
+// and ShdPnd are compared: names in numeric order joined by ",", or "none".
+func sigsetString(set uint32) string {
+	if set == 0 {
+		return "none"
+	}
+	var names []string
+	for sig := 1; sig < 32; sig++ {
+		if set&sigmask(sig) != 0 {
+			names = append(names, scenario.SigName(sig))
+		}
+	}
+	return strings.Join(names, ",")
 }

@@ -17,7 +17,7 @@ func wantKeys(sc *scenario.Scenario) []string {
 	var keys []string
 	for _, p := range sc.Processes {
 		for _, t := range p.Threads {
-			keys = append(keys, t+".state", t+".exit", t+".ran")
+			keys = append(keys, t+".state", t+".exit", t+".ran", t+".tracer", t+".pending")
 		}
 		keys = append(keys, p.Name+".freezer")
 	}

@@ -3,6 +3,7 @@ package oracle
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 
 	"jobctl/scenario"
@@ -137,4 +138,19 @@ func formatExitCode(code int) string {
 // isExitResult reports whether a wait result says the child is dead.
 func isExitResult(s string) bool {
 	return len(s) > 7 && (s[:7] == "exited(" || s[:7] == "killed(")
+}
+
+// formatSigset renders a /proc signal mask (bit n-1 = signal n) as the
+// model does: signal names in numeric order joined by ",", or "none".
+func formatSigset(mask uint64) string {
+	var names []string
+	for sig := 1; sig <= 64; sig++ {
+		if mask&(1<<uint(sig-1)) != 0 {
+			names = append(names, scenario.SigName(sig))
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ",")
 }

@@ -85,3 +85,31 @@ func procStart(pid int) uint64 {
 	}
 	return st.start
 }
+
+// readStatus reads TracerPid and the pending sets (SigPnd, the thread's
+// private queue, or'ed with ShdPnd, the group's) from a thread's
+// /proc/PID/task/TID/status (fs/proc/array.c: task_state(), task_sig()).
+func readStatus(pid, tid int) (tracerPid int, pending uint64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/status", pid, tid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch k {
+		case "TracerPid":
+			tracerPid, _ = strconv.Atoi(v)
+		case "SigPnd", "ShdPnd":
+			x, perr := strconv.ParseUint(v, 16, 64)
+			if perr != nil {
+				return 0, 0, fmt.Errorf("%s: %q: %v", k, v, perr)
+			}
+			pending |= x
+		}
+	}
+	return tracerPid, pending, nil
+}

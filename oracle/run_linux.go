@@ -828,6 +828,7 @@ func (r *runner) observe() map[string]string {
 			obs[t+".state"] = taskLetter(pr.pid, pr.tids[j], pr.starts[j])
 			obs[t+".exit"] = exit
 			obs[t+".ran"] = map[bool]string{false: "no", true: "yes"}[ran[n]]
+			obs[t+".tracer"], obs[t+".pending"] = r.taskStatus(pr.pid, pr.tids[j], pr.starts[j])
 			n++
 		}
 		obs[p.name+".freezer"] = freezerState(r.cg.procs[i], r.cg.v2)
@@ -990,4 +991,28 @@ func reapPid(pid int, bound time.Duration) bool {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// taskStatus reads a thread's /proc/PID/task/TID/status: its tracer
+// (TracerPid, named after the actor whose helper has that pid, "none" for
+// 0) and its pending signals (SigPnd|ShdPnd as signal names, "none").
+// A reaped thread reads "none" for both, as the model says.
+func (r *runner) taskStatus(pid, tid int, start uint64) (tracer, pending string) {
+	if taskLetter(pid, tid, start) == stateGone {
+		return "none", "none"
+	}
+	tp, pnd, err := readStatus(pid, tid)
+	if err != nil {
+		return "none", "none"
+	}
+	tracer = "none"
+	if tp != 0 {
+		tracer = "pid" + strconv.Itoa(tp)
+		for _, c := range r.conns {
+			if c != nil && c.pid == tp {
+				tracer = c.name
+			}
+		}
+	}
+	return tracer, formatSigset(pnd)
 }

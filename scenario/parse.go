@@ -585,7 +585,7 @@ func (p *parser) checkAtom(pos Pos, a Atom) error {
 	}
 	i := strings.LastIndex(a.Key, ".")
 	if i <= 0 {
-		return bad("unknown key %q (want THREAD.state, THREAD.exit, THREAD.ran, PROCESS.freezer, ACTOR.done or ACTOR#N)", a.Key)
+		return bad("unknown key %q (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, ACTOR.done or ACTOR#N)", a.Key)
 	}
 	name, field := a.Key[:i], a.Key[i+1:]
 	if field == "freezer" && p.names[name] == "a process" {
@@ -607,9 +607,9 @@ func (p *parser) checkAtom(pos Pos, a Atom) error {
 			default:
 				return bad("%q: a state is one of R S D T t Z X gone", a.Key+"="+a.Value)
 			}
-		case "exit", "ran":
+		case "exit", "ran", "tracer", "pending":
 		default:
-			return bad("%q: a thread has .state, .exit and .ran", a.Key)
+			return bad("%q: a thread has .state, .exit, .ran, .tracer and .pending", a.Key)
 		}
 		return nil
 	}

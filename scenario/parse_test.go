@@ -266,7 +266,7 @@ func TestParseErrors(t *testing.T) {
 		{"atom on an unknown name", head + "final X.state=T\n",
 			`bad.jc:4:1: "X.state": unknown thread or actor "X"`},
 		{"atom without a dot", head + "always T=R\n",
-			`bad.jc:4:1: unknown key "T" (want THREAD.state, THREAD.exit, THREAD.ran, PROCESS.freezer, ACTOR.done or ACTOR#N)`},
+			`bad.jc:4:1: unknown key "T" (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, ACTOR.done or ACTOR#N)`},
 		{"actor field", head + "final S.state=R\n",
 			`bad.jc:4:1: "S.state": an actor has .done and #N`},
 		{"op index out of range", head + "S: kill T SIGKILL\nfinal S#2=0\n",
