@@ -262,7 +262,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown lock", head + "S: lock siglock\n",
 			`bad.jc:4:9: unknown lock "siglock" (want tasklist or css_set)`},
 		{"bad atom key", head + "final T.color=red\n",
-			`bad.jc:4:1: "T.color": a thread has .state, .exit and .ran`},
+			`bad.jc:4:1: "T.color": a thread has .state, .exit, .ran, .tracer and .pending`},
 		{"atom on an unknown name", head + "final X.state=T\n",
 			`bad.jc:4:1: "X.state": unknown thread or actor "X"`},
 		{"atom without a dot", head + "always T=R\n",
