@@ -67,3 +67,12 @@ func TestOracleSkipsModelOnly(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
 	}
 }
+
+// TestOracleV2NotModelled: a scenario frozen through cgroup v2 is skipped,
+// saying why, whatever the machine.
+func TestOracleV2NotModelled(t *testing.T) {
+	stdout, _, code := jobctl(t, "oracle", "testdata/v2.jc")
+	if code != exitOK || !strings.HasPrefix(stdout, "skipped") || !strings.Contains(stdout, "not modelled: the cgroup v2 freezer") {
+		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+}
