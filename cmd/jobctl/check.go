@@ -155,10 +155,6 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			return exitUsage, &inputError{fmt.Errorf("jobctl: --counterexample: %v", err)}
 		}
 	}
-	for _, sc := range scs {
-		warnVerdicts(sc, stderr)
-	}
-
 	progress := isTerminal(stderr)
 	code := exitOK
 	worse := func(c int) {
@@ -211,19 +207,6 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 	}
 	return code, nil
-}
-
-// warnVerdicts notes verdict lines that name no known variant (a typo
-// would silently fall back to "*").
-func warnVerdicts(sc *scenario.Scenario, stderr io.Writer) {
-	for _, v := range sc.Verdicts {
-		if v.Variant == "*" {
-			continue
-		}
-		if _, err := variants.Get(v.Variant); err != nil {
-			fmt.Fprintf(stderr, "%s: warning: verdict for unknown variant %q\n", v.Pos, v.Variant)
-		}
-	}
 }
 
 // checkOne runs one check and judges it. A panic in the model or the

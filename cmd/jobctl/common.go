@@ -60,7 +60,26 @@ func builtin() ([]*scenario.Scenario, error) {
 		return nil, &inputError{err}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return naturalLess(scenarioName(all[i]), scenarioName(all[j])) })
+	for _, sc := range all {
+		if err := checkVerdicts(sc); err != nil {
+			return nil, err
+		}
+	}
 	return all, nil
+}
+
+// checkVerdicts rejects a verdict line that names no design: a typo would
+// otherwise fall back to "*" in silence.
+func checkVerdicts(sc *scenario.Scenario) error {
+	for _, v := range sc.Verdicts {
+		if v.Variant == "*" {
+			continue
+		}
+		if _, err := variants.Get(v.Variant); err != nil {
+			return &inputError{&scenario.Error{Pos: v.Pos, Msg: fmt.Sprintf("verdict for unknown variant %q (want * or one of: %s)", v.Variant, strings.Join(variants.Names(), ", "))}}
+		}
+	}
+	return nil
 }
 
 // naturalLess orders strings with their digit runs compared as numbers.
@@ -100,7 +119,7 @@ func digits(s string) int {
 func loadScenario(arg string) (*scenario.Scenario, error) {
 	sc, err := scenario.Load(arg)
 	if err == nil {
-		return sc, nil
+		return sc, checkVerdicts(sc)
 	}
 	var se *scenario.Error
 	if errors.As(err, &se) {
@@ -118,7 +137,7 @@ func loadScenario(arg string) (*scenario.Scenario, error) {
 	for _, b := range all {
 		n := scenarioName(b)
 		if n == arg {
-			return b, nil
+			return b, checkVerdicts(b)
 		}
 		if strings.HasPrefix(n, arg+"-") {
 			matches = append(matches, b)
@@ -126,7 +145,7 @@ func loadScenario(arg string) (*scenario.Scenario, error) {
 	}
 	switch len(matches) {
 	case 1:
-		return matches[0], nil
+		return matches[0], checkVerdicts(matches[0])
 	case 0:
 		return nil, &inputError{err}
 	}

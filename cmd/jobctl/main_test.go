@@ -70,6 +70,8 @@ func TestExitCodes(t *testing.T) {
 		{"help check", []string{"help", "check"}, exitOK, nil},
 		{"check --help", []string{"check", "--help"}, exitOK, nil},
 		{"help unknown", []string{"help", "frobnicate"}, exitUsage, nil},
+		{"verdict for an unknown variant", []string{"check", "testdata/badverdict.jc"}, exitUsage,
+			regexp.MustCompile(`^testdata/badverdict\.jc:5:9: verdict for unknown variant "v6.2" \(want \* or one of: v5.18, `)},
 		{"oracle, bad --repeat", []string{"oracle", "--repeat", "0"}, exitUsage, regexp.MustCompile(`--repeat wants a positive count`)},
 		{"oracle, unknown variant", []string{"oracle", "--variant", "v9.99"}, exitUsage, regexp.MustCompile(`unknown variant "v9.99"`)},
 		{"oracle, missing file", []string{"oracle", "testdata/nosuch.jc"}, exitUsage, regexp.MustCompile(`testdata/nosuch\.jc: no such file`)},
