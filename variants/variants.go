@@ -3,6 +3,7 @@
 // constants and kernel functions that differ (model.Kernel's fields).
 //
 //	mainline (d3, v6.7+)  the reference, model.Mainline()
+//	├─ v6.7-rc1 (d3-orig) thaw restores saved_state unguarded, never clears it
 //	└─ v6.1 (d2)          TASK_FROZEN freezer, thaw restores from jobctl
 //	   └─ v5.19 (d1)      jobctl rework, old freezer
 //	      └─ v5.18 (a)    special state only in __state
@@ -49,7 +50,7 @@ func register(v *Variant) {
 }
 
 // historical is the order in which designs are listed: oldest first.
-var historical = []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "mainline"}
+var historical = []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "v6.7-rc1", "mainline"}
 
 // All returns every design, oldest first.
 func All() []*Variant {

@@ -15,7 +15,7 @@ import (
 // are all set, except __set_task_frozen() in the designs with the old
 // PF_FROZEN freezer (v5.18, v5.19), which have no such function.
 func TestKernelsComplete(t *testing.T) {
-	want := []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "mainline"}
+	want := []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "v6.7-rc1", "mainline"}
 	if got := variants.Names(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Names() = %q, want %q (oldest first)", got, want)
 	}
@@ -128,7 +128,7 @@ func TestGet(t *testing.T) {
 		}
 	}
 	_, err := variants.Get("d4")
-	if err == nil || err.Error() != `unknown variant "d4" (want one of: v5.18, peterz-v2, peterz-v1-thaw, ebiederm, ebiederm-fixed, v5.19, v6.1, mainline)` {
+	if err == nil || err.Error() != `unknown variant "d4" (want one of: v5.18, peterz-v2, peterz-v1-thaw, ebiederm, ebiederm-fixed, v5.19, v6.1, v6.7-rc1, mainline)` {
 		t.Errorf("Get(d4): %v", err)
 	}
 }
@@ -214,5 +214,30 @@ func TestDesignFunctions(t *testing.T) {
 					model.JobctlString(tc.jobctl), model.StateString(tc.state), tc.onRq)
 			}
 		})
+	}
+}
+
+// TestThawUnguarded: v6.7-rc1's __thaw_task() writes saved_state back into
+// a task that is not frozen and leaves saved_state as it was; mainline's
+// does nothing to a task that is not frozen.
+func TestThawUnguarded(t *testing.T) {
+	running := model.Task{State: model.TASK_RUNNING, Saved: model.TASK_STOPPED, OnRq: true}
+	for _, tc := range []struct {
+		variant   string
+		wantState uint16
+	}{
+		{"v6.7-rc1", model.TASK_STOPPED},
+		{"mainline", model.TASK_RUNNING},
+	} {
+		v, err := variants.Get(tc.variant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := v.Kernel(false)
+		c, s := ctx(t, k, running)
+		k.ThawTask(c, 0)
+		if got := s.Task[0]; got.State != tc.wantState || got.Saved != model.TASK_STOPPED {
+			t.Errorf("%s: __thaw_task of a running task: __state %s, saved_state %s", tc.variant, model.StateString(got.State), model.StateString(got.Saved))
+		}
 	}
 }
