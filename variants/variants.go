@@ -5,6 +5,7 @@
 //	mainline (d3, v6.7+)  the reference, model.Mainline()
 //	├─ v6.7-rc1 (d3-orig) thaw restores saved_state unguarded, never clears it
 //	└─ v6.1 (d2)          TASK_FROZEN freezer, thaw restores from jobctl
+//	   ├─ v6.6 (d2+)      wait_task_inactive() also matches saved_state
 //	   └─ v5.19 (d1)      jobctl rework, old freezer
 //	      └─ v5.18 (a)    special state only in __state
 //	         └─ peterz-v2 (b0)       Peter's v2 1/5: clear on wakeup success
@@ -50,7 +51,7 @@ func register(v *Variant) {
 }
 
 // historical is the order in which designs are listed: oldest first.
-var historical = []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "v6.7-rc1", "mainline"}
+var historical = []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "v6.6", "v6.7-rc1", "mainline"}
 
 // All returns every design, oldest first.
 func All() []*Variant {
@@ -180,9 +181,18 @@ func ForKernelRelease(release string) (*Variant, error) {
 		return nil, fmt.Errorf("cannot read a kernel version from %q", release)
 	}
 	ver := major*1000 + minor
+	var patch int
+	if _, err := fmt.Sscanf(release, "%d.%d.%d", &major, &minor, &patch); err != nil {
+		patch = 0
+	}
 	switch {
 	case ver >= 6007:
 		return Get("mainline")
+	case ver == 6006 && patch >= 102:
+		// 6.6.102 took the v6.7+ freezer (Appendix C.7e).
+		return Get("mainline")
+	case ver == 6006:
+		return Get("v6.6")
 	case ver >= 6001:
 		return Get("v6.1")
 	case ver >= 5019:

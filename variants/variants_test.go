@@ -15,7 +15,7 @@ import (
 // are all set, except __set_task_frozen() in the designs with the old
 // PF_FROZEN freezer (v5.18, v5.19), which have no such function.
 func TestKernelsComplete(t *testing.T) {
-	want := []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "v6.7-rc1", "mainline"}
+	want := []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "v6.6", "v6.7-rc1", "mainline"}
 	if got := variants.Names(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Names() = %q, want %q (oldest first)", got, want)
 	}
@@ -107,7 +107,7 @@ func TestDiff(t *testing.T) {
 // TestForKernelRelease maps uname -r to a design.
 func TestForKernelRelease(t *testing.T) {
 	for rel, want := range map[string]string{
-		"6.18.44-fc": "mainline", "6.7.0": "mainline", "6.1.20": "v6.1", "6.6.0": "v6.1",
+		"6.18.44-fc": "mainline", "6.7.0": "mainline", "6.1.20": "v6.1", "6.6.0": "v6.6", "6.6.102": "mainline", "6.6.101": "v6.6",
 		"5.19.0": "v5.19", "6.0.1": "v5.19", "5.17.0": "v5.18", "4.19.1-lts": "v5.18",
 	} {
 		v, err := variants.ForKernelRelease(rel)
@@ -128,7 +128,7 @@ func TestGet(t *testing.T) {
 		}
 	}
 	_, err := variants.Get("d4")
-	if err == nil || err.Error() != `unknown variant "d4" (want one of: v5.18, peterz-v2, peterz-v1-thaw, ebiederm, ebiederm-fixed, v5.19, v6.1, v6.7-rc1, mainline)` {
+	if err == nil || err.Error() != `unknown variant "d4" (want one of: v5.18, peterz-v2, peterz-v1-thaw, ebiederm, ebiederm-fixed, v5.19, v6.1, v6.6, v6.7-rc1, mainline)` {
 		t.Errorf("Get(d4): %v", err)
 	}
 }
