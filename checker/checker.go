@@ -373,10 +373,16 @@ func expand(e *expansion, m *model.Machine, states []model.State, base uint32, w
 			}
 			moved = true
 			e.transitions++
-			bad := m.CheckState(next, want) | m.CheckTransition(cur, next, c, want)
+			// A state seen at an earlier depth had its state properties
+			// checked then; only the transition into it is new.
+			bad := m.CheckTransition(cur, next, c, want)
 			fp := fingerprint(next)
-			if bad == 0 && seen(next, fp) {
-				continue
+			if seen(next, fp) {
+				if bad == 0 {
+					continue
+				}
+			} else {
+				bad |= m.CheckState(next, want)
 			}
 			e.succs = append(e.succs, succ{s: *next, fp: fp, parent: idx, actor: uint8(a), bad: bad})
 		}
