@@ -2,6 +2,7 @@ package checker_test
 
 import (
 	"fmt"
+	"jobctl/internal/jctest"
 	"os"
 	"reflect"
 	"sort"
@@ -11,30 +12,12 @@ import (
 
 	"jobctl/checker"
 	"jobctl/model"
-	"jobctl/scenario"
-	"jobctl/variants"
 )
 
 // machine compiles an inline scenario under a design ("" for mainline).
 func machine(t testing.TB, variant, src string) *model.Machine {
 	t.Helper()
-	sc, err := scenario.Parse("test.jc", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := model.Compile(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := model.Mainline()
-	if variant != "" {
-		v, err := variants.Get(variant)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k = v.Kernel(sc.RT)
-	}
-	return model.NewMachine(k, p)
+	return jctest.Inline(t, variant, src)
 }
 
 func check(t testing.TB, m *model.Machine, opt checker.Options) *checker.Result {

@@ -18,6 +18,7 @@ package checker_test
 //                                                                  asleep forever, SIGKILL pending
 
 import (
+	"jobctl/internal/jctest"
 	"reflect"
 	"testing"
 
@@ -60,11 +61,7 @@ func r1Machine(t *testing.T, k *model.Kernel) *model.Machine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := model.Compile(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return model.NewMachine(k, p)
+	return jctest.Machine(t, sc, k)
 }
 
 func violation(r *checker.Result, prop string) *checker.Found {

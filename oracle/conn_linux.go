@@ -76,19 +76,24 @@ func (c *helperConn) send(req request) (<-chan response, error) {
 	return ch, nil
 }
 
+// result turns a helper's answer into an error when it reports one.
+func (c *helperConn) result(resp response) (response, error) {
+	if resp.Err != "" {
+		return resp, fmt.Errorf("helper %s: %s", c.name, resp.Err)
+	}
+	return resp, nil
+}
+
 // wait waits for the response on ch.
 func (c *helperConn) wait(ctx context.Context, ch <-chan response) (response, error) {
 	select {
 	case resp := <-ch:
-		if resp.Err != "" {
-			return resp, fmt.Errorf("helper %s: %s", c.name, resp.Err)
-		}
-		return resp, nil
+		return c.result(resp)
 	case <-c.dead:
 		// A response may have raced with the end of the stream.
 		select {
 		case resp := <-ch:
-			return resp, nil
+			return c.result(resp)
 		default:
 		}
 		return response{}, fmt.Errorf("helper %s (pid %d) died", c.name, c.pid)

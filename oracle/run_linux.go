@@ -481,10 +481,7 @@ func (r *runner) waitOrBlocked(ctx context.Context, c *helperConn, ch <-chan res
 	for {
 		select {
 		case resp := <-ch:
-			if resp.Err != "" {
-				return resp, fmt.Errorf("helper %s: %s", c.name, resp.Err)
-			}
-			return resp, nil
+			return c.result(resp)
 		case <-c.dead:
 			return c.wait(ctx, ch)
 		case <-ctx.Done():

@@ -1,13 +1,12 @@
 package render
 
 import (
+	"jobctl/internal/jctest"
 	"strings"
 	"testing"
 
 	"jobctl/checker"
 	"jobctl/model"
-	"jobctl/scenario"
-	"jobctl/variants"
 )
 
 func TestWrapText(t *testing.T) {
@@ -144,19 +143,7 @@ S: kill T SIGKILL
 
 func machine(t *testing.T, src, variant string) *model.Machine {
 	t.Helper()
-	sc, err := scenario.Parse("r1.jc", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := model.Compile(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := variants.Get(variant)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return model.NewMachine(v.Kernel(false), p)
+	return jctest.Inline(t, variant, src)
 }
 
 func actor(m *model.Machine, name string) int {
