@@ -177,10 +177,16 @@ const (
 	ResErrno     Result = 2 << 12 // value: errno
 	ResStopped   Result = 3 << 12 // value: signal | ResEventStop
 	ResContinued Result = 4 << 12
-	ResExited    Result = 5 << 12 // value: exit code
-	ResKilled    Result = 6 << 12 // value: signal
-	ResNone      Result = 7 << 12 // WNOHANG, nothing to report
-	ResLetter    Result = 8 << 12 // value: a /proc state letter
+	ResExited    Result = 5 << 12  // value: exit code
+	ResKilled    Result = 6 << 12  // value: signal
+	ResNone      Result = 7 << 12  // WNOHANG, nothing to report
+	ResLetter    Result = 8 << 12  // value: a /proc state letter
+	ResBool      Result = 9 << 12  // value: 1 yes, 0 no (an observe op's ran)
+	ResActor     Result = 10 << 12 // value: 1+actor index, 0 none (an observe op's tracer)
+	ResWchan     Result = 11 << 12 // value: index in scenario.Wchans
+	ResFreezer   Result = 12 << 12 // value: index in scenario.FreezerStates
+	// An observe op's signal set takes two slots of its own encoding
+	// (model/observe.go: encodeKey).
 
 	ResEventStop = 0x100
 	resKindMask  = 0xf000

@@ -408,12 +408,6 @@ func actorOp(req request) (res, note string) {
 		return doWait(req.Tid, req.Flags), ""
 	case scenario.OpExit:
 		return resOK, ""
-	case scenario.OpObserve:
-		st, err := readTask(req.Pid, req.Tid)
-		if err != nil {
-			return stateGone, ""
-		}
-		return string(st.state), ""
 	}
 	return "ENOSYS", "op " + req.Op.String() + " is not run by actors"
 }

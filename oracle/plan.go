@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"fmt"
+	"slices"
 
 	"jobctl/scenario"
 )
@@ -174,9 +175,23 @@ func (pl *plan) checkOp(who string, op scenario.Op) error {
 		if _, err := pl.thread(op.Target); err != nil {
 			return fmt.Errorf("%s: %s: %v", op.Pos, op, err)
 		}
-	case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpSyscall, scenario.OpExitGroup:
+	case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpSyscall, scenario.OpExitGroup, scenario.OpSettle:
 	default:
 		return fmt.Errorf("%s: unknown op %s", op.Pos, op.Kind)
+	}
+	for _, k := range op.Keys {
+		if op.Kind != scenario.OpObserve || !slices.Contains(scenario.ObserveKeys, k) {
+			return fmt.Errorf("%s: %s: no observation key %q", op.Pos, op, k)
+		}
+	}
+	for _, g := range op.After {
+		bi, ok := pl.byActor[g.Actor]
+		if !ok || pl.actors[bi].thread {
+			return fmt.Errorf("%s: %s: %s is not an outside actor", g.Pos, op, g.Actor)
+		}
+		if g.N < 1 || g.N > len(pl.actors[bi].script) {
+			return fmt.Errorf("%s: %s: %s has ops 1..%d", g.Pos, op, g.Actor, len(pl.actors[bi].script))
+		}
 	}
 	return nil
 }

@@ -156,7 +156,7 @@ func Effects(m *model.Machine, before, after *model.State, c *model.Ctx) []strin
 	for a := 0; a < m.P.NOutside && a < len(before.Actor); a++ {
 		script := m.P.Actors[a].Script
 		for pc := int(before.Actor[a].PC); pc < int(after.Actor[a].PC) && pc < len(script); pc++ {
-			if r := m.P.Result(after, a, pc); r != model.ResOK {
+			if r := m.P.ResultText(after, a, pc); r != "0" {
 				out = append(out, fmt.Sprintf("%s: %s returns %s", m.P.Actors[a].Name, script[pc].Src.String(), r))
 			}
 		}

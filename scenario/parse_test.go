@@ -24,7 +24,7 @@ init W: kill T SIGSTOP
 W: wait T WUNTRACED
 S: kill Q SIGKILL   # a trailing comment
 T2: raise SIGSTOP
-always T.state!=X
+always T.state!=Z
 final T.exit=killed(SIGKILL) W#1=stopped(SIGSTOP)
 sometimes T.state=T
 disable I10 stuck
@@ -95,10 +95,10 @@ schedule W T2 S
 		t.Errorf("prelude %+v", sc.Prelude)
 	}
 	wantChecks := []Check{
-		{Kind: Always, Atoms: []Atom{{"T.state", "X", true}}, Text: "T.state!=X", Pos: pos(16, 1)},
-		{Kind: Final, Atoms: []Atom{{"T.exit", "killed(SIGKILL)", false}, {"W#1", "stopped(SIGSTOP)", false}},
+		{Kind: Always, Atoms: []Atom{{Key: "T.state", Value: "Z", Neg: true, Pos: pos(16, 8)}}, Text: "T.state!=Z", Pos: pos(16, 1)},
+		{Kind: Final, Atoms: []Atom{{Key: "T.exit", Value: "killed(SIGKILL)", Pos: pos(17, 7)}, {Key: "W#1", Value: "stopped(SIGSTOP)", Pos: pos(17, 30)}},
 			Text: "T.exit=killed(SIGKILL) W#1=stopped(SIGSTOP)", Pos: pos(17, 1)},
-		{Kind: Sometimes, Atoms: []Atom{{"T.state", "T", false}}, Text: "T.state=T", Pos: pos(18, 1)},
+		{Kind: Sometimes, Atoms: []Atom{{Key: "T.state", Value: "T", Pos: pos(18, 11)}}, Text: "T.state=T", Pos: pos(18, 1)},
 	}
 	if !reflect.DeepEqual(sc.Checks, wantChecks) {
 		t.Errorf("checks\n got %+v\nwant %+v", sc.Checks, wantChecks)
@@ -230,7 +230,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown actor", head + "Q: kill T SIGKILL\n",
 			`bad.jc:4:1: unknown actor "Q" (declare it with "actor Q", or as a thread with "process")`},
 		{"unknown op", head + "S: frob T\n",
-			`bad.jc:4:4: unknown op "frob" (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, exit, lock, unlock, observe)`},
+			`bad.jc:4:4: unknown op "frob" (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, exit, lock, unlock, observe, settle)`},
 		{"unknown op for a thread", head + "T: frob\n",
 			`bad.jc:4:4: unknown op "frob" for a tracee thread (want raise SIG, sleep, syscall, exit_group N)`},
 		{"missing op", head + "S:\n",
@@ -262,19 +262,19 @@ func TestParseErrors(t *testing.T) {
 		{"unknown lock", head + "S: lock siglock\n",
 			`bad.jc:4:9: unknown lock "siglock" (want tasklist or css_set)`},
 		{"bad atom key", head + "final T.color=red\n",
-			`bad.jc:4:1: "T.color": a thread has .state, .exit, .ran, .tracer and .pending`},
+			`bad.jc:4:7: "T.color": a thread has .state, .exit, .ran, .tracer, .pending, .sigpnd, .shdpnd and .wchan`},
 		{"atom on an unknown name", head + "final X.state=T\n",
-			`bad.jc:4:1: "X.state": unknown thread or actor "X"`},
+			`bad.jc:4:7: "X.state": unknown thread or actor "X"`},
 		{"atom without a dot", head + "always T=R\n",
-			`bad.jc:4:1: unknown key "T" (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, ACTOR.done or ACTOR#N)`},
+			`bad.jc:4:8: unknown key "T" (want THREAD.KEY, PROCESS.freezer, ACTOR.done, ACTOR#N[.KEY] or ACTOR#initN[.KEY]; a thread's keys: state exit ran tracer pending sigpnd shdpnd wchan)`},
 		{"actor field", head + "final S.state=R\n",
-			`bad.jc:4:1: "S.state": an actor has .done and #N`},
+			`bad.jc:4:7: "S.state": an actor has .done and #N`},
 		{"op index out of range", head + "S: kill T SIGKILL\nfinal S#2=0\n",
-			`bad.jc:5:1: "S#2": S has ops 1..1`},
+			`bad.jc:5:7: "S#2": S has ops 1..1`},
 		{"op index of a thread", head + "final T#1=0\n",
-			`bad.jc:4:1: "T#1": "T" is not an actor`},
+			`bad.jc:4:7: "T#1": "T" is not an actor`},
 		{"bad state letter", head + "final T.state=Q\n",
-			`bad.jc:4:1: "T.state=Q": a state is one of R S D T t Z X gone`},
+			`bad.jc:4:7: "T.state=Q": THREAD.state is one of: R, S, D, T, t, Z, gone`},
 		{"not an atom", head + "sometimes T.state\n",
 			`bad.jc:4:11: "T.state" is not an atom (want KEY=VALUE or KEY!=VALUE, e.g. T.state=T)`},
 		{"empty check", head + "final\n",
