@@ -188,7 +188,7 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 			return nil
 		}
 		if n := r.slots(); p.NRes+n > MaxResults {
-			return fmt.Errorf("%s: this op's result needs slot %d: the model's limit is %d result slots over all scripts and the prelude (MaxResults; an op takes one, an observe op one per key and two per signal set)", r.Src.Pos, p.NRes+n, MaxResults)
+			return fmt.Errorf("%s: with this op's result the scenario needs %d result slots: the model's limit is %d result slots over all scripts and the prelude (MaxResults; an op takes one, an observe op one per key and two per signal set)", r.Src.Pos, p.NRes+n, MaxResults)
 		}
 		r.Res = p.NRes
 		p.NRes += r.slots()
