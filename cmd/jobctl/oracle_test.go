@@ -15,6 +15,9 @@ func TestMain(m *testing.M) {
 	if oracle.HelperMain() {
 		return
 	}
+	if os.Getenv(envCLI) == "1" { // the jobctl command itself (signal_linux_test.go)
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	os.Exit(m.Run())
 }
 
