@@ -247,3 +247,63 @@ func deadPid(t *testing.T) int {
 	t.Fatal("no free pid")
 	return 0
 }
+
+// The first Ctrl-C stops "jobctl oracle" while it computes the model's
+// outcome set (it was ignored until the exploration ended, which grew to
+// gigabytes).
+func TestOracleCtrlCDuringModel(t *testing.T) {
+	needOracle(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "oracle", "testdata/big-model.jc")
+	cmd.Env = append(os.Environ(), envCLI+"=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	// Exploring: its memory grows past 50 MB.
+	end := time.Now().Add(30 * time.Second)
+	for rss(cmd.Process.Pid) < 50<<20 {
+		if time.Now().After(end) {
+			t.Fatalf("no exploration under way after 30s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	sent := time.Now()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("jobctl oracle still running 5s after one SIGINT")
+	}
+	t.Logf("exited %v after the SIGINT", time.Since(sent).Round(time.Millisecond))
+	if code := cmd.ProcessState.ExitCode(); code != 130 || stdout.Len() != 0 {
+		t.Errorf("exit %d, stdout %q; want 130 and no report", code, stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted by SIGINT") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}
+
+// rss is the resident memory of pid in bytes (0 if unknown).
+func rss(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
