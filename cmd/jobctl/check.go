@@ -56,7 +56,10 @@ Flags:
                        'jobctl run FILE --variant VARIANT' replays exactly
   --max-states N       stop a check (incomplete) after N distinct states (default 5000000)
   --timeout D          stop a check (incomplete) after duration D, e.g. 30s (default none)
-  --max-memory MiB     stop a check (incomplete) when its tables exceed MiB (default 4096)
+  --max-memory MiB     stop a check (incomplete) before its memory would exceed MiB
+                       (default: 4096, or 3/4 of the memory this process can still
+                       use if that is less: the machine's available memory, or its
+                       cgroup's limit less its usage)
   --exact              deduplicate whole states instead of 64-bit fingerprints
   --workers N          expansion goroutines (default GOMAXPROCS); the output is the same for any N
 
@@ -133,6 +136,9 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usagef("--max-memory %d MiB is more than any machine has (at most %d MiB)", maxMiB, int64(maxMemoryMiB))
 	}
 	f.maxMemory = maxMiB << 20
+	if f.maxMemory == 0 {
+		f.maxMemory = defaultMaxMemory(4 << 30)
+	}
 
 	var vs []*variants.Variant
 	if f.variant != "" {

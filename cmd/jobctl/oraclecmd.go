@@ -340,7 +340,7 @@ func modelOutcomes(ctx context.Context, m *model.Machine) (*checker.Result, erro
 				done <- result{nil, fmt.Errorf("jobctl: internal error exploring the model: %v", r)}
 			}
 		}()
-		res, err := checker.Check(m, checker.Options{MaxStates: oracleMaxStates, MaxMemory: oracleMaxMemory, Timeout: oracleModelTimeout})
+		res, err := checker.Check(m, checker.Options{MaxStates: oracleMaxStates, MaxMemory: defaultMaxMemory(oracleMaxMemory), Timeout: oracleModelTimeout})
 		done <- result{res, err}
 	}()
 	select {
