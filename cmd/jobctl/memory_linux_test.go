@@ -100,13 +100,13 @@ func jobctlInCgroup(t *testing.T, dir string, args ...string) (stdout, stderr st
 // explored, never the OOM killer. By default (no --max-memory) the bound
 // comes from the cgroup's limit; with --max-memory, from the flag.
 func TestCheckUnderMemoryLimit(t *testing.T) {
-	const limit = 256 << 20
+	const limit = 160 << 20
 	for _, tc := range []struct {
 		name string
 		args []string
 	}{
 		{"default bound", nil},
-		{"--max-memory 128", []string{"--max-memory", "128"}},
+		{"--max-memory 64", []string{"--max-memory", "64"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := memoryCgroup(t, limit)
