@@ -9,6 +9,10 @@ import (
 	"jobctl/oracle"
 )
 
+// envCLI makes the test binary the jobctl command (see TestMain), so that
+// a test can signal a real jobctl process or run it in a cgroup.
+const envCLI = "JOBCTL_TEST_CLI"
+
 // TestMain lets the oracle re-execute this test binary as its tracee and
 // actor helpers, as it does the jobctl binary.
 func TestMain(m *testing.M) {

@@ -133,7 +133,8 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 
 	// Every terminating signal that can be caught (Ctrl-C, SIGTERM, a
-	// closed terminal's SIGHUP, Ctrl-\'s SIGQUIT) cancels what is in
+	// closed terminal's SIGHUP, Ctrl-\'s SIGQUIT, a closed pipe's SIGPIPE,
+	// ...: oracleSignals) cancels what is in
 	// progress — the model's exploration or a run, which cleans up before
 	// it returns — and jobctl exits 128+N, as a shell reports a death by
 	// that signal, after saying so on stderr. Further signals meanwhile
@@ -296,23 +297,6 @@ func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, 
 		}
 	}
 	return r
-}
-
-// oracleSignals are the terminating signals the oracle catches.
-var oracleSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
-
-func signalName(s syscall.Signal) string {
-	switch s {
-	case syscall.SIGINT:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	case syscall.SIGHUP:
-		return "SIGHUP"
-	case syscall.SIGQUIT:
-		return "SIGQUIT"
-	}
-	return s.String()
 }
 
 // Limits of the model's exploration for the oracle: the outcome set of a

@@ -15,10 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// envCLI makes the test binary the jobctl command (see TestMain), so that
-// a test can signal a real jobctl process.
-const envCLI = "JOBCTL_TEST_CLI"
-
 // oracleRoots are the cgroup hierarchies the oracle makes its run cgroups in.
 var oracleRoots = []string{"/sys/fs/cgroup/freezer", "/sys/fs/cgroup/unified"}
 
@@ -142,7 +138,7 @@ func reapOrphans() bool {
 // and exits 128+N; right after, no process and no cgroup of it is left.
 func TestOracleSignals(t *testing.T) {
 	needOracle(t)
-	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGINT} {
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGINT, syscall.SIGPIPE, syscall.SIGUSR1} {
 		t.Run(signalName(sig), func(t *testing.T) {
 			cmd, stderr := startWedged(t)
 			pid := cmd.Process.Pid
