@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"jobctl/internal/memlimit"
+	"jobctl/checker"
 	"jobctl/model"
 	"jobctl/scenario"
 	"jobctl/variants"
@@ -247,16 +247,6 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// defaultMaxMemory is the memory bound of a check when none is given: at
-// most upTo, and at most 3/4 of what this process can still use (the
-// machine's available memory, or a memory cgroup's limit less its usage,
-// whichever is less), so that a default check stops (exit 3) before the
-// OOM killer ends it. The quarter left is for the rest of jobctl (the
-// checker's bound counts its own tables and the Go runtime's overhead).
-func defaultMaxMemory(upTo int64) int64 {
-	b, _, err := memlimit.Available()
-	if err != nil {
-		return upTo
-	}
-	return max(min(upTo, b.Bytes/4*3), 1<<20)
-}
+// defaultMaxMemory is checker.DefaultMaxMemory: at most upTo, and at most
+// 3/4 of what this process can still use.
+func defaultMaxMemory(upTo int64) int64 { return checker.DefaultMaxMemory(upTo) }
