@@ -51,8 +51,8 @@ Flags:
                        counterexample}], states, transitions, depth, elapsed_ms,
                        outcomes [{outcome, count}], incomplete (the reason, "" if complete)
   --counterexample DIR write each counterexample as a scenario file in DIR, named
-                       SCENARIO.VARIANT.PROPERTY.jc, with a "schedule" line that
-                       'jobctl run FILE --variant VARIANT' replays exactly
+                       SCENARIO.VARIANT.PROPERTY.jc, with "variant" and "schedule"
+                       lines that 'jobctl run FILE' replays exactly
   --max-states N       stop a check (incomplete) after N distinct states (default 5000000)
   --timeout D          stop a check (incomplete) after duration D, e.g. 30s (default none)
   --max-memory MiB     stop a check (incomplete) when its tables exceed MiB (default 4096)
@@ -475,7 +475,7 @@ func writeDetail(w io.Writer, cr *cellResult, first bool) {
 		}
 		fmt.Fprintf(&b, "   => %s violated: %s\n", fd.Property, fd.Message)
 		if p, ok := cr.cex[fd.Property]; ok {
-			fmt.Fprintf(&b, "   counterexample written to %s (replay: jobctl run %s --variant %s)\n", p, p, cr.v.Name)
+			fmt.Fprintf(&b, "   counterexample written to %s (replay: jobctl run %s)\n", p, p)
 		}
 	}
 	io.WriteString(w, b.String())
@@ -639,7 +639,7 @@ func writeCounterexample(dir string, cr *cellResult, fd checker.Found) (string, 
 func counterexampleText(cr *cellResult, fd checker.Found, path string) string {
 	var b strings.Builder
 	for _, l := range strings.SplitAfter(cr.sc.Text, "\n") {
-		if f := strings.Fields(l); len(f) > 0 && f[0] == "schedule" {
+		if f := strings.Fields(l); len(f) > 0 && (f[0] == "schedule" || f[0] == "variant") {
 			continue
 		}
 		b.WriteString(l)
@@ -654,7 +654,8 @@ func counterexampleText(cr *cellResult, fd checker.Found, path string) string {
 	for _, l := range render.WrapText(fd.Message, 72) {
 		fmt.Fprintf(&b, "#   %s\n", l)
 	}
-	fmt.Fprintf(&b, "# Replay: jobctl run %s --variant %s\n", path, cr.v.Name)
+	fmt.Fprintf(&b, "# Replay: jobctl run %s\n", path)
+	fmt.Fprintf(&b, "variant %s\n", cr.v.Name)
 	fmt.Fprintf(&b, "schedule %s\n", scheduleOf(cr.m, fd.Trace))
 	return b.String()
 }
