@@ -85,11 +85,10 @@ func (c *Ctx) actorStep(a int) bool {
 // done finishes the current op of actor a with result r.
 func (c *Ctx) done(a int, r Result) bool {
 	A := &c.S.Actor[a]
-	A.Res[A.PC] = r
-	A.PC++
-	A.Step = 0
-	A.Tmp = 0
-	A.Hold = 0
+	if slot := c.P.Actors[a].Script[A.PC].Res; slot >= 0 {
+		c.S.Res[slot] = r
+	}
+	*A = Actor{PC: A.PC + 1}
 	return true
 }
 

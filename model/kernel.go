@@ -139,10 +139,32 @@ type Ctx struct {
 	// ReportedTrap is 1+the task whose ptrace stop a wait reported in this
 	// step, or 0.
 	ReportedTrap int
+	// Choice is the outcome to take at the step's choice point (input);
+	// NChoice is how many outcomes that point had (output, 1 when the
+	// step is deterministic), and ChoiceLabel names the one taken (a
+	// constant string, such as the thread complete_signal() picked). A
+	// step has at most one choice point.
+	Choice, NChoice uint8
+	ChoiceLabel     string
+	ChoiceWhat      string // what the choice point decides: "complete_signal picks"
+	// Cur is 1+the tracee thread that runs this step ("current"), or 0
+	// for an outside actor's step.
+	Cur int8
 	// Label is what the step did, for traces: "function: step". With
 	// Prefix and Suffix (see StepLabel) it is only ever assigned constant
 	// strings, so that a step allocates nothing.
 	Label, Prefix, Suffix string
+}
+
+// choose is a choice point with n possible outcomes: it returns the one
+// this step takes (Ctx.Choice; a choice out of range makes the step
+// invalid, see StepInto) and records n.
+func (c *Ctx) choose(n int) int {
+	if c.NChoice > 1 {
+		panic("model: two choice points in one step: " + c.StepLabel())
+	}
+	c.NChoice = uint8(n)
+	return int(c.Choice)
 }
 
 // StepLabel is the whole description of the step: Prefix + Label + Suffix.

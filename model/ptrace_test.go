@@ -91,8 +91,8 @@ func TestPtraceAttachRetrap(t *testing.T) {
 		t.Errorf("group-stop trap: exit_code %d siginfo %d, want SIGSTOP and none", T.ExitCode, T.LastSiginfo)
 	}
 	c := step(t, m, &s, "P")
-	if s.Actor[P].Res[0] != ResOK || c.StepLabel() != "ptrace_attach: wait_on_bit(JOBCTL_TRAPPING) done" {
-		t.Errorf("attach result %v (%q)", s.Actor[P].Res[0], c.StepLabel())
+	if m.P.Result(&s, P, 0) != ResOK || c.StepLabel() != "ptrace_attach: wait_on_bit(JOBCTL_TRAPPING) done" {
+		t.Errorf("attach result %v (%q)", m.P.Result(&s, P, 0), c.StepLabel())
 	}
 	runOut(t, m, &s, "T")
 	if got := ctxOf(m, &s).Letter(0); got != 't' || T.OnRq {

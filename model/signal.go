@@ -196,43 +196,119 @@ func (c *Ctx) sigIgnored(p int, sig int) bool {
 	return sigKernelIgnoreP(sig)
 }
 
-// wantsSignal is wants_signal(). task_curr() has no counterpart in a model
-// without CPUs; on_rq stands for it (Appendix D.5).
-func (c *Ctx) wantsSignal(sig int, t int) bool {
+// want is wants_signal()'s answer. task_curr() — is the thread on a CPU
+// at this instant — is the scheduler's business, which the model leaves
+// open: for a runnable thread with TIF_SIGPENDING already set the answer
+// is "maybe", and complete_signal() takes every outcome the kernel can.
+type want uint8
+
+const (
+	wantNo want = iota
+	wantMaybe
+	wantYes
+)
+
+// wantsSignal is wants_signal() (kernel/signal.c, v6.18): a thread that is
+// exiting, stopped or traced does not want the signal (SIGKILL aside); one
+// without TIF_SIGPENDING does; one with it only if it is running now
+// (task_curr()), which a blocked thread is not.
+func (c *Ctx) wantsSignal(sig int, t int) want {
 	T := &c.S.Task[t]
 	if T.Flags&PF_EXITING != 0 || !T.alive() {
-		return false
+		return wantNo
 	}
 	if sig == SIGKILL {
-		return true
+		return wantYes
 	}
 	if c.taskIsStoppedOrTraced(t) {
-		return false
+		return wantNo
 	}
-	return T.OnRq || !T.SigPending
+	if !T.SigPending || int(c.Cur) == t+1 {
+		return wantYes // current (raise: tgkill of itself) is on a CPU
+	}
+	if T.OnRq {
+		return wantMaybe
+	}
+	return wantNo
 }
 
-// completeSignal is complete_signal(): pick a thread to wake and, for a
-// fatal signal, turn it into a group kill at once.
+// target is one thread complete_signal() can pick: t (-1: none, the
+// signal stays queued for whoever dequeues it), and whether it came from
+// the search that moves signal->curr_target.
+type target struct {
+	t      int8
+	search bool
+}
+
+// signalTargets lists, in the kernel's search order, every thread that
+// complete_signal(sig, p, type) can pick (kernel/signal.c, v6.18):
+//
+//	if (wants_signal(sig, p)) t = p;
+//	else if (type == PIDTYPE_PID || thread_group_empty(p)) return;
+//	else { t = signal->curr_target; while (!wants_signal(sig, t)) { t = next_thread(t); if (t == curr_target) return; } signal->curr_target = t; }
+//
+// Each "maybe" thread the search meets is picked if it is the one on a
+// CPU; the first certain one ends the search.
+func (c *Ctx) signalTargets(sig int, p int, group bool, out *[MaxTasks + 1]target) int {
+	n := 0
+	wp := c.wantsSignal(sig, p)
+	if wp != wantNo {
+		out[n] = target{t: int8(p)}
+		n++
+		if wp == wantYes {
+			return n
+		}
+	}
+	threads := c.threads(p)
+	if !group || len(threads) == 1 {
+		out[n] = target{t: -1}
+		return n + 1
+	}
+	start := 0
+	for i, u := range threads {
+		if u == int(c.sig(p).CurrTarget) {
+			start = i
+		}
+	}
+	for i := range threads {
+		u := threads[(start+i)%len(threads)]
+		w := c.wantsSignal(sig, u)
+		if u == p {
+			w = wantNo // in this branch p is not on a CPU (or never wanted it)
+		}
+		if w == wantNo {
+			continue
+		}
+		out[n] = target{t: int8(u), search: true}
+		n++
+		if w == wantYes {
+			return n
+		}
+	}
+	out[n] = target{t: -1}
+	return n + 1
+}
+
+// completeSignal is complete_signal(): pick a thread to wake (each
+// possible pick is an outcome of the step) and, for a fatal signal, turn
+// it into a group kill at once.
 func (c *Ctx) completeSignal(sig int, p int, group bool) {
 	s := c.sig(p)
-	t := -1
-	if c.wantsSignal(sig, p) {
-		t = p
-	} else if !group || len(c.threads(p)) == 1 {
+	var targets [MaxTasks + 1]target
+	n := c.signalTargets(sig, p, group, &targets)
+	pick := targets[0]
+	if n > 1 {
+		c.ChoiceWhat = "complete_signal picks"
+		pick = targets[c.choose(n)%n]
+	}
+	if pick.t < 0 {
+		c.ChoiceLabel = "none"
 		return
-	} else {
-		// The kernel starts at signal->curr_target; the model starts at
-		// the leader, so the choice is deterministic (Appendix D.5).
-		for _, u := range c.threads(p) {
-			if c.wantsSignal(sig, u) {
-				t = u
-				break
-			}
-		}
-		if t < 0 {
-			return
-		}
+	}
+	t := int(pick.t)
+	c.ChoiceLabel = c.P.Tasks[t].Name
+	if pick.search {
+		s.CurrTarget = uint8(t)
 	}
 	P := &c.S.Task[p]
 	if sigFatal(sig) && s.Flags&SIGNAL_GROUP_EXIT == 0 &&
