@@ -58,11 +58,16 @@ Flags:
   --max-memory MiB     stop a check (incomplete) when its tables exceed MiB (default 4096)
   --exact              deduplicate whole states instead of 64-bit fingerprints
   --workers N          expansion goroutines (default GOMAXPROCS); the output is the same for any N
+  --quiet              no progress lines on stderr
   --only-differ        show only the results that are not what their scenario expects
                        (the matrix: only those rows and columns; --json: only those lines)
 
-The limits apply to each (scenario, variant) check. Progress lines go to
-stderr when it is a terminal.
+The limits apply to each (scenario, variant) check.
+
+A long run reports on stderr, whatever stderr is: on a terminal one line
+redrawn every second, elsewhere (a pipe, a log) a line every 5 seconds —
+the checks done, and for the check in progress its states, states/s, depth,
+frontier and memory. --quiet turns it off. stdout is not affected.
 `,
 	run: runCheck,
 }
@@ -78,6 +83,7 @@ type checkFlags struct {
 	rt        bool
 	cexDir    string
 	onlyDiff  bool
+	quiet     bool
 }
 
 // status is how a result compares with its scenario's expectation.
@@ -118,6 +124,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.BoolVar(&f.rt, "rt", false, "")
 	fs.StringVar(&f.cexDir, "counterexample", "", "")
 	fs.BoolVar(&f.onlyDiff, "only-differ", false, "")
+	fs.BoolVar(&f.quiet, "quiet", false, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -159,7 +166,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			return exitUsage, &inputError{fmt.Errorf("jobctl: --counterexample: %v", err)}
 		}
 	}
-	progress := isTerminal(stderr)
+	progress := newProgress(stderr, len(scs)*len(vs), f.quiet)
 	code := exitOK
 	worse := func(c int) {
 		// 2 (bad input) > 1 (differs) > 3 (incomplete) > 0.
@@ -178,8 +185,10 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			if err != nil {
 				cr.err = err
 			} else {
+				progress.begin(scenarioName(sc) + " under " + v.Name)
 				checkOne(cr, p, &f, progress, stderr)
 			}
+			progress.finished()
 			switch cr.status {
 			case differs:
 				worse(exitDiffers)
@@ -191,6 +200,9 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 				worse(exitInternal)
 			}
 			shown := !f.onlyDiff || cr.status != asExpected
+			if shown {
+				progress.clear()
+			}
 			if f.json && shown {
 				if err := writeJSON(stdout, cr); err != nil {
 					return exitInternal, err
@@ -206,6 +218,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		rows = append(rows, row)
 	}
+	progress.clear()
 	if !f.json {
 		if len(pos) == 1 {
 			writeDetailSummary(stdout, rows)
@@ -219,7 +232,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 // checkOne runs one check and judges it. A panic in the model or the
 // checker fails this check only (exit 4 at the end), so that the others
 // are still reported.
-func checkOne(cr *cellResult, p *model.Program, f *checkFlags, progress bool, stderr io.Writer) {
+func checkOne(cr *cellResult, p *model.Program, f *checkFlags, progress *progressReporter, stderr io.Writer) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "jobctl: internal error checking %s under %s: %v\n%s", scenarioName(cr.sc), cr.v.Name, r, debug.Stack())
@@ -237,8 +250,9 @@ func checkOne(cr *cellResult, p *model.Program, f *checkFlags, progress bool, st
 		Workers:   f.workers,
 		Props:     props(cr.sc),
 	}
-	if progress {
-		opt.Progress = stderr
+	if progress != nil {
+		opt.OnProgress = progress.searching
+		opt.ProgressEvery = progress.interval()
 	}
 	res, err := checker.Check(cr.m, opt)
 	if err != nil {
