@@ -39,7 +39,7 @@ func brokenSignalWakeUp(c *model.Ctx, t int, fatal bool) {
 		state = model.TASK_WAKEKILL | model.TaskTracedBit
 	}
 	T.SigPending = true
-	if c.TryToWakeUp(t, state|model.TASK_INTERRUPTIBLE) {
+	if c.K.TryToWakeUp(c, t, state|model.TASK_INTERRUPTIBLE) {
 		T.Jobctl &^= model.JOBCTL_STOPPED | model.JOBCTL_TRACED
 	}
 }

@@ -154,7 +154,7 @@ func (c *Ctx) FreezerState(proc int) string {
 		return "THAWED"
 	}
 	for _, t := range c.P.Procs[proc].Threads {
-		if !c.freezeDone(t) {
+		if !c.FreezeDone(t) {
 			return "FREEZING"
 		}
 	}
