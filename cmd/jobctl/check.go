@@ -50,6 +50,11 @@ Flags:
                        violations [{property, message, trace [{actor, function, step}],
                        counterexample}], states, transitions, depth, elapsed_ms,
                        outcomes [{outcome, count}], incomplete (the reason, "" if complete)
+  --html FILE          also write the results as one self-contained HTML page: the
+                       matrix (each cell links to its counterexample), every
+                       counterexample as an SVG sequence diagram with the state of
+                       every task at each step on hover or click, and each
+                       scenario's source beside it; written atomically
   --counterexample DIR write each counterexample as a scenario file in DIR, named
                        SCENARIO.VARIANT.PROPERTY.jc, with a "schedule" line that
                        'jobctl run FILE --variant VARIANT' replays exactly
@@ -75,6 +80,7 @@ type checkFlags struct {
 	workers   int
 	rt        bool
 	cexDir    string
+	html      string
 }
 
 // status is how a result compares with its scenario's expectation.
@@ -114,6 +120,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.IntVar(&f.workers, "workers", 0, "")
 	fs.BoolVar(&f.rt, "rt", false, "")
 	fs.StringVar(&f.cexDir, "counterexample", "", "")
+	fs.StringVar(&f.html, "html", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -198,6 +205,11 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			row = append(row, cr)
 		}
 		rows = append(rows, row)
+	}
+	if f.html != "" {
+		if err := writeHTMLReport(f.html, args, vs, rows); err != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl: --html: %v", err)}
+		}
 	}
 	if !f.json {
 		if len(pos) == 1 {
@@ -365,23 +377,17 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, rows [][]*cellResult) {
 		hdr += fmt.Sprintf("  %-*s", colW[j], v.Name)
 	}
 	line(hdr + fmt.Sprintf("  %10s  %7s", "states", "time"))
-	var t tally
-	var total int
-	var elapsed time.Duration
 	for _, row := range rows {
 		s := fmt.Sprintf("%-*s", nameW, scenarioName(row[0].sc))
 		states := 0
 		var el time.Duration
 		for j, cr := range row {
 			s += fmt.Sprintf("  %-*s", colW[j], cellText(cr))
-			t.add(cr)
 			if cr.res != nil {
 				states += cr.res.States
 				el += cr.res.Elapsed
 			}
 		}
-		total += states
-		elapsed += el
 		line(s + fmt.Sprintf("  %10d  %7s", states, fmtDuration(el)))
 	}
 	for _, row := range rows {
@@ -392,14 +398,7 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, rows [][]*cellResult) {
 		}
 	}
 	b.WriteString("\n")
-	summary := fmt.Sprintf("%s x %s = %s: %d as expected, %d differ", plural(len(rows), "scenario"), plural(len(vs), "variant"), plural(t.n, "check"), t.ok, t.bad)
-	if t.unk > 0 {
-		summary += fmt.Sprintf(", %d incomplete", t.unk)
-	}
-	if t.errs > 0 {
-		summary += fmt.Sprintf(", %d failed", t.errs)
-	}
-	line(summary + fmt.Sprintf("; %d states in %s", total, fmtDuration(elapsed)))
+	line(matrixSummary(vs, rows))
 	b.WriteString(`
 legend: pass           no property violated
         I1..I11        built-in properties violated (SPEC §5); stuck: an actor blocked for ever
@@ -412,6 +411,30 @@ legend: pass           no property violated
         states, time   the sum over the row
 `)
 	io.WriteString(w, b.String())
+}
+
+// matrixSummary is the line under the matrix: the counts and the states.
+func matrixSummary(vs []*variants.Variant, rows [][]*cellResult) string {
+	var t tally
+	total := 0
+	var elapsed time.Duration
+	for _, row := range rows {
+		for _, cr := range row {
+			t.add(cr)
+			if cr.res != nil {
+				total += cr.res.States
+				elapsed += cr.res.Elapsed
+			}
+		}
+	}
+	summary := fmt.Sprintf("%s x %s = %s: %d as expected, %d differ", plural(len(rows), "scenario"), plural(len(vs), "variant"), plural(t.n, "check"), t.ok, t.bad)
+	if t.unk > 0 {
+		summary += fmt.Sprintf(", %d incomplete", t.unk)
+	}
+	if t.errs > 0 {
+		summary += fmt.Sprintf(", %d failed", t.errs)
+	}
+	return summary + fmt.Sprintf("; %d states in %s", total, fmtDuration(elapsed))
 }
 
 // writeDetail writes the result of one check of one scenario in full.
