@@ -61,7 +61,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{cmdCheck, cmdRun, cmdScenarios, cmdVariants, cmdHelp, cmdOracle}
+	commands = []*command{cmdCheck, cmdRun, cmdGraph, cmdExplore, cmdScenarios, cmdVariants, cmdHelp, cmdOracle}
 }
 
 func lookup(name string) *command {
