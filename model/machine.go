@@ -2,6 +2,8 @@ package model
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // Machine is a compiled scenario under one kernel design: the transition
@@ -19,12 +21,24 @@ func (m *Machine) ctx(s *State) Ctx { return Ctx{K: m.K, P: m.P, S: s} }
 // NumActors is the number of actors: outside actors, then tracee threads.
 func (m *Machine) NumActors() int { return len(m.P.Actors) }
 
-// Step runs one atomic step of actor a on *s in place. It reports whether
-// the actor could step; when it could not, *s is unchanged. The returned
-// Ctx says what the step did (its label and the wakeups it issued).
-func (m *Machine) Step(s *State, a int) (Ctx, bool) {
+// Move is one transition of the exploration: an actor's next atomic step
+// and, where that step has several possible outcomes (Ctx.NChoice > 1:
+// which thread complete_signal() picks, say), which of them.
+type Move struct {
+	Actor  uint8
+	Choice uint8
+}
+
+// Act is actor a's move with the first (or only) outcome.
+func Act(a int) Move { return Move{Actor: uint8(a)} }
+
+// Step runs move mv on *s in place. It reports whether the actor could
+// take it (a choice beyond the step's outcomes cannot be taken); when it
+// could not, *s must be discarded. The returned Ctx says what the step did
+// (its label, its outcomes, the wakeups it issued).
+func (m *Machine) Step(s *State, mv Move) (Ctx, bool) {
 	var c Ctx
-	ok := m.StepInto(&c, s, a)
+	ok := m.StepInto(&c, s, mv)
 	c.S = nil
 	return c, ok
 }
@@ -34,12 +48,17 @@ func (m *Machine) Step(s *State, a int) (Ctx, bool) {
 // called through a function value, so the compiler cannot keep c (and the
 // state it points to) on the stack; reusing one Ctx and one scratch State
 // per worker is what keeps a step free of allocations.
-func (m *Machine) StepInto(c *Ctx, s *State, a int) bool {
-	*c = Ctx{K: m.K, P: m.P, S: s}
+func (m *Machine) StepInto(c *Ctx, s *State, mv Move) bool {
+	*c = Ctx{K: m.K, P: m.P, S: s, Choice: mv.Choice, NChoice: 1}
+	a := int(mv.Actor)
+	var ok bool
 	if a < m.P.NOutside {
-		return c.actorStep(a)
+		ok = c.actorStep(a)
+	} else {
+		c.Cur = int8(a - m.P.NOutside + 1)
+		ok = c.threadStep(a - m.P.NOutside)
 	}
-	return c.threadStep(a - m.P.NOutside)
+	return ok && c.Choice < c.NChoice
 }
 
 // Fresh is the state before the prelude: every tracee thread runs in user
@@ -51,6 +70,9 @@ func (m *Machine) Fresh() State {
 		T.State = TASK_RUNNING
 		T.OnRq = true
 		T.Loc = LocUser
+	}
+	for pi, pd := range m.P.Procs {
+		s.Proc[pi].CurrTarget = uint8(pd.Threads[0]) // copy_signal(): curr_target = the leader
 	}
 	return s
 }
@@ -91,7 +113,7 @@ func (m *Machine) Initial() (State, error) {
 		// that changes nothing, like the freezer's, is no progress).
 		step := func(a int) bool {
 			next := s
-			if _, ok := pm.Step(&next, a); ok && next != s {
+			if _, ok := pm.Step(&next, Act(a)); ok && next != s {
 				s = next
 				return true
 			}
@@ -125,4 +147,63 @@ func (m *Machine) Initial() (State, error) {
 		s.Task[t].ScriptPC = 0
 	}
 	return s, nil
+}
+
+// MoveString is mv as a schedule token: the actor's name, and for a step
+// with several outcomes the label of the one taken ("S:T2": S's kill, and
+// complete_signal() picks T2).
+func (m *Machine) MoveString(s *State, mv Move) string {
+	if int(mv.Actor) >= len(m.P.Actors) {
+		return fmt.Sprintf("actor%d", mv.Actor)
+	}
+	name := m.P.Actors[mv.Actor].Name
+	next := *s
+	c, ok := m.Step(&next, mv)
+	switch {
+	case !ok && mv.Choice > 0:
+		return fmt.Sprintf("%s:%d", name, mv.Choice)
+	case c.NChoice > 1:
+		return name + ":" + c.ChoiceLabel
+	}
+	return name
+}
+
+// ParseMove reads a schedule token in state s: "A" (actor A's step, its
+// first outcome), "A:LABEL" (the outcome with that label, such as the
+// thread that takes a signal) or "A:N" (outcome N, from 0).
+func (m *Machine) ParseMove(s *State, tok string) (Move, error) {
+	name, label, hasLabel := strings.Cut(tok, ":")
+	a := -1
+	for i, ad := range m.P.Actors {
+		if ad.Name == name {
+			a = i
+		}
+	}
+	if a < 0 {
+		return Move{}, fmt.Errorf("%q is not an actor or thread", name)
+	}
+	mv := Act(a)
+	if !hasLabel {
+		return mv, nil
+	}
+	var labels []string
+	for k := 0; k < 256; k++ {
+		mv.Choice = uint8(k)
+		next := *s
+		c, ok := m.Step(&next, mv)
+		if !ok {
+			break
+		}
+		if c.ChoiceLabel == label || strconv.Itoa(k) == label {
+			return mv, nil
+		}
+		labels = append(labels, c.ChoiceLabel)
+		if k+1 >= int(c.NChoice) {
+			break
+		}
+	}
+	if len(labels) <= 1 {
+		return Move{}, fmt.Errorf("%q: %s's next step has no outcome %q (it has one outcome: write %q)", tok, name, label, name)
+	}
+	return Move{}, fmt.Errorf("%q: %s's next step has no outcome %q (it has: %s)", tok, name, label, strings.Join(labels, ", "))
 }

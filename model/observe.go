@@ -91,7 +91,7 @@ func (m *Machine) Observe(s *State) []Obs {
 		}
 		out = append(out, Obs{ad.Name + ".done", done})
 		for i := range ad.Script {
-			out = append(out, Obs{fmt.Sprintf("%s#%d", ad.Name, i+1), A.Res[i].String()})
+			out = append(out, Obs{fmt.Sprintf("%s#%d", ad.Name, i+1), m.P.Result(s, a, i).String()})
 		}
 	}
 	return out
@@ -154,7 +154,7 @@ func (c *Ctx) FreezerState(proc int) string {
 		return "THAWED"
 	}
 	for _, t := range c.P.Procs[proc].Threads {
-		if !c.freezeDone(t) {
+		if !c.FreezeDone(t) {
 			return "FREEZING"
 		}
 	}

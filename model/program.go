@@ -20,6 +20,10 @@ type Program struct {
 	// UsesCssSet: an actor takes css_set_lock, so the stops' S3 step
 	// (cgroup_enter_frozen()) is modelled.
 	UsesCssSet bool
+	// NRes is the number of result slots (State.Res) the ops use.
+	NRes int
+	// Layout is the part of State this scenario uses.
+	Layout Layout
 }
 
 // TaskDef is one tracee thread.
@@ -54,7 +58,10 @@ type Op struct {
 	Proc  int // target group, or -1
 	Sig   int
 	Flags int
-	Src   scenario.Op
+	// Res is the op's result slot in State.Res, or -1 for an op without
+	// a result (a tracee thread's).
+	Res int
+	Src scenario.Op
 }
 
 // Compile resolves the names of sc.
@@ -88,9 +95,6 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		if p.NOutside == MaxActors {
 			return nil, fmt.Errorf("%s: at most %d actors besides the tracee threads", a.Pos, MaxActors)
 		}
-		if len(a.Script) > MaxOps {
-			return nil, fmt.Errorf("%s: actor %s has %d ops, at most %d", a.Pos, a.Name, len(a.Script), MaxOps)
-		}
 		actorIdx[a.Name] = len(p.Actors)
 		p.Actors = append(p.Actors, ActorDef{Name: a.Name, Task: -1})
 		p.NOutside++
@@ -113,7 +117,7 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		if !ok {
 			return Op{}, fmt.Errorf("%s: unknown actor %q", o.Pos, o.Actor)
 		}
-		r := Op{Kind: o.Kind, Actor: ai, T: -1, Proc: -1, Sig: o.Sig, Flags: o.Flags, Src: o}
+		r := Op{Kind: o.Kind, Actor: ai, T: -1, Proc: -1, Sig: o.Sig, Flags: o.Flags, Res: -1, Src: o}
 		isThread := p.Actors[ai].Task >= 0
 		threadOp := o.Kind.ThreadOp()
 		if isThread != threadOp {
@@ -145,11 +149,31 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		}
 		return r, nil
 	}
+	// newRes gives an op of an outside actor its result slot.
+	newRes := func(r *Op) error {
+		if p.Actors[r.Actor].Task >= 0 {
+			return nil
+		}
+		if p.NRes == MaxResults {
+			return fmt.Errorf("%s: at most %d ops with a result in all (the prelude included)", r.Src.Pos, MaxResults)
+		}
+		r.Res = p.NRes
+		p.NRes++
+		return nil
+	}
 	for _, a := range sc.Actors {
 		ai := actorIdx[a.Name]
+		if len(a.Script) > MaxOps {
+			// Script positions are uint8 counters in State; the bound
+			// keeps them far from overflow.
+			return nil, fmt.Errorf("%s: %s has %d ops, at most %d per actor", a.Script[MaxOps].Pos, a.Name, len(a.Script), MaxOps)
+		}
 		for _, o := range a.Script {
 			r, err := resolve(o)
 			if err != nil {
+				return nil, err
+			}
+			if err := newRes(&r); err != nil {
 				return nil, err
 			}
 			if t := p.Actors[ai].Task; t >= 0 {
@@ -163,9 +187,21 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := newRes(&r); err != nil {
+			return nil, err
+		}
 		p.Prelude = append(p.Prelude, r)
 	}
+	p.Layout = newLayout(p)
 	return p, nil
+}
+
+// Result is the result of op i of actor a in s (ResPending until done).
+func (p *Program) Result(s *State, a, i int) Result {
+	if r := p.Actors[a].Script[i].Res; r >= 0 {
+		return s.Res[r]
+	}
+	return ResPending
 }
 
 // ActorOf returns the actor index of task t.

@@ -93,7 +93,7 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 	c := m.ctx(s)
 	for t := range m.P.Tasks {
 		T := &s.Task[t]
-		if !T.alive() {
+		if !T.Alive() {
 			if want.Has(I9) && T.Jobctl&(JOBCTL_STOPPED|JOBCTL_TRACED|JOBCTL_LISTENING|c.K.PtraceFrozenBit) != 0 {
 				bad |= 1 << I9
 			}
@@ -116,7 +116,7 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 			T.Jobctl&(JOBCTL_STOPPED|JOBCTL_TRACED|JOBCTL_LISTENING|c.K.PtraceFrozenBit) != 0 {
 			bad |= 1 << I9
 		}
-		if want.Has(I6) && T.Loc == LocUser && T.OnRq && c.sig(t).Frozen {
+		if want.Has(I6) && T.Loc == LocUser && T.OnRq && c.Sig(t).Frozen {
 			bad |= 1 << I6
 		}
 	}
@@ -194,7 +194,7 @@ func (m *Machine) CheckTransition(before, after *State, c *Ctx, want PropSet) Pr
 	var bad PropSet
 	for t := range m.P.Tasks {
 		B, A := &before.Task[t], &after.Task[t]
-		if want.Has(I2) && m.K.JobctlCanonical && A.alive() {
+		if want.Has(I2) && m.K.JobctlCanonical && A.Alive() {
 			stoppedMask := __TASK_STOPPED | TASK_WAKEKILL
 			tracedMask := __TASK_TRACED
 			if m.K.TaskTraced&TASK_WAKEKILL != 0 {
@@ -225,7 +225,7 @@ func (m *Machine) CheckTransition(before, after *State, c *Ctx, want PropSet) Pr
 			// WARNs here, believing it cannot happen.
 			bad |= 1 << I7
 		}
-		if want.Has(I6) && B.State&TASK_FROZEN != 0 && A.State&TASK_FROZEN == 0 && !c.Thawed[t] && A.alive() {
+		if want.Has(I6) && B.State&TASK_FROZEN != 0 && A.State&TASK_FROZEN == 0 && !c.Thawed[t] && A.Alive() {
 			bad |= 1 << I6
 		}
 	}
@@ -257,12 +257,12 @@ func (m *Machine) CheckTerminal(s *State, want PropSet) PropSet {
 func (m *Machine) stuckTask(c *Ctx, t int) (Prop, bool) {
 	s := c.S
 	T := &s.Task[t]
-	if !T.alive() {
+	if !T.Alive() {
 		return 0, false
 	}
-	frz := c.freezing(t)
-	sg := c.sig(t)
-	if !frz && (c.frozen(t) || T.Loc == LocRefrigerator && !T.OnRq) {
+	frz := c.Freezing(t)
+	sg := c.Sig(t)
+	if !frz && (c.Frozen(t) || T.Loc == LocRefrigerator && !T.OnRq) {
 		return I5, true
 	}
 	if T.Loc == LocRTWait && !T.OnRq {

@@ -12,7 +12,7 @@ func PtraceFreezeTraced(c *Ctx, t int) bool {
 	if T.Jobctl&JOBCTL_LISTENING != 0 {
 		return false
 	}
-	if c.taskIsTraced(t) && !T.fatalSignalPending() {
+	if c.TaskIsTraced(t) && !T.FatalSignalPending() {
 		T.Jobctl |= c.K.PtraceFrozenBit
 		return true
 	}
@@ -25,19 +25,19 @@ func PtraceFreezeTraced(c *Ctx, t int) bool {
 // during the request now ends the stop.
 func PtraceUnfreezeTraced(c *Ctx, t int) {
 	T := &c.S.Task[t]
-	if !T.alive() {
+	if !T.Alive() {
 		return // lock_task_sighand() failed
 	}
 	T.Jobctl &^= c.K.PtraceFrozenBit
-	if T.fatalSignalPending() {
+	if T.FatalSignalPending() {
 		T.Jobctl &^= JOBCTL_TRACED
-		c.ttwu(t, __TASK_TRACED)
+		c.K.TryToWakeUp(c, t, __TASK_TRACED)
 	}
 }
 
 // ptraceAttach is the linking half of ptrace_attach() under tasklist_lock
 // (write) and the tracee's siglock: it reports the errno, or 0.
-func (c *Ctx) ptraceAttach(a int, t int, seize bool) int {
+func PtraceAttach(c *Ctx, a int, t int, seize bool) int {
 	T := &c.S.Task[t]
 	if T.ExitState != 0 {
 		return EPERM
@@ -51,12 +51,12 @@ func (c *Ctx) ptraceAttach(a int, t int, seize bool) int {
 	}
 	T.Tracer = uint8(a + 1)
 	if !seize {
-		c.sendSignal(SIGSTOP, t, false) // send_signal_locked(SIGSTOP, SEND_SIG_PRIV, task, PIDTYPE_PID)
+		c.K.SendSignalLocked(c, SIGSTOP, t, false) // send_signal_locked(SIGSTOP, SEND_SIG_PRIV, task, PIDTYPE_PID)
 	}
 	// ptrace_set_stopped(): "If the task is already STOPPED, set
 	// JOBCTL_TRAP_STOP and TRAPPING, and kick it so that it transits to
 	// TRACED."
-	if c.taskIsStopped(t) && c.taskSetJobctlPending(t, JOBCTL_TRAP_STOP|JOBCTL_TRAPPING) {
+	if c.TaskIsStopped(t) && c.TaskSetJobctlPending(t, JOBCTL_TRAP_STOP|JOBCTL_TRAPPING) {
 		T.Jobctl &^= JOBCTL_STOPPED
 		c.K.SignalWakeUpState(c, t, __TASK_STOPPED)
 	}
@@ -66,33 +66,33 @@ func (c *Ctx) ptraceAttach(a int, t int, seize bool) int {
 // ptraceUnlink is __ptrace_unlink() (tasklist_lock write, then the
 // tracee's siglock): the tracee goes back to its real parent; a pending
 // or completed group stop is re-armed, and a ptrace stop is ended.
-func (c *Ctx) ptraceUnlink(t int) {
+func PtraceUnlink(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	T.Tracer = 0
 	T.Ptrace = 0
 	T.Flags &^= TIF_SYSCALL_TRACE // "clear syscall-trace work"
-	if !T.alive() && T.ExitState == EXIT_ZOMBIE {
+	if !T.Alive() && T.ExitState == EXIT_ZOMBIE {
 		if !c.P.Tasks[t].Leader {
 			T.ExitState = EXIT_DEAD // __ptrace_detach(): release a detached zombie thread
 		}
 		return
 	}
-	c.taskClearJobctlPending(t, JOBCTL_TRAP_MASK)
-	c.taskClearJobctlTrapping(t)
-	s := c.sig(t)
+	c.TaskClearJobctlPending(t, JOBCTL_TRAP_MASK)
+	c.TaskClearJobctlTrapping(t)
+	s := c.Sig(t)
 	if T.Flags&PF_EXITING == 0 && (s.Flags&SIGNAL_STOP_STOPPED != 0 || s.GroupStopCount != 0) {
 		T.Jobctl |= JOBCTL_STOP_PENDING
 	}
-	if T.Jobctl&JOBCTL_STOP_PENDING != 0 || c.taskIsTraced(t) {
+	if T.Jobctl&JOBCTL_STOP_PENDING != 0 || c.TaskIsTraced(t) {
 		c.K.PtraceSignalWakeUp(c, t, true)
 	}
 }
 
 // ptraceResume is ptrace_resume() under siglock (always, since v5.19,
 // 5b4197cb287d): the resume signal, JOBCTL_TRACED cleared, the wakeup.
-func (c *Ctx) ptraceResume(t int, data int) {
+func PtraceResume(c *Ctx, t int, data int) {
 	T := &c.S.Task[t]
 	T.ExitCode = uint16(data)
 	T.Jobctl &^= JOBCTL_TRACED
-	c.ttwu(t, __TASK_TRACED)
+	c.K.TryToWakeUp(c, t, __TASK_TRACED)
 }

@@ -1,28 +1,37 @@
 package model
 
 // Bounds of one scenario. They make State a fixed-size comparable value:
-// copying it is a snapshot, hashing its bytes is a fingerprint.
+// copying it is a snapshot. A scenario uses only a prefix of each array;
+// the checker stores and hashes just that part (Layout), so a small
+// scenario does not pay for the bounds. Compile reports a scenario beyond
+// them as FILE:LINE:COL: the limit it hits.
 const (
-	MaxTasks  = 4 // tracee threads, over all simulated thread groups
-	MaxProcs  = 2 // simulated thread groups
-	MaxActors = 5 // actors outside the thread groups (tracer, sender, freezer, waiter, lock holder)
-	MaxOps    = 8 // ops in one outside actor's script
+	MaxTasks   = 8   // tracee threads, over all simulated thread groups
+	MaxProcs   = 4   // simulated thread groups
+	MaxActors  = 8   // actors outside the thread groups (tracer, sender, freezer, waiter, lock holder)
+	MaxOps     = 32  // ops in one actor's script (an outside actor's, or a tracee thread's)
+	MaxResults = 256 // result slots over all actors' scripts and the prelude
 )
 
 // State is the whole kernel state of a scenario at one instant, plus where
 // every actor is in its script. It holds no pointers, slices or maps.
 //
 // The field order is chosen so that the struct has no padding (a test
-// asserts it): the checker hashes the raw bytes.
+// asserts it): the checker hashes the raw bytes of the parts a scenario
+// uses (see Layout). A new top-level field must be added to Layout's
+// sections too.
 type State struct {
 	Task  [MaxTasks]Task
 	Proc  [MaxProcs]Signal
 	Actor [MaxActors]Actor
+	// Res holds every op's result once it is done, at the slot
+	// Program gave the op (Op.Res); 0 (ResPending) until then.
+	Res [MaxResults]Result
 	// Holder[l] is 1+the actor that holds lock l across steps ("lock
 	// tasklist", "lock css_set"), or 0. Locks taken and released within
 	// one atomic step are not represented: nobody can observe them.
 	Holder [NumLocks]uint8
-	_      [2]uint8
+	_      [6]uint8
 }
 
 // Task mirrors the fields of struct task_struct the model needs.
@@ -66,15 +75,25 @@ type Signal struct {
 	CldStopped     uint8  // CLD_STOPPED notifications sent to the real parent (saturates at 3)
 	CldContinued   uint8  // CLD_CONTINUED notifications sent to the real parent (saturates at 3)
 	GroupExitVal   uint8  // exit_group(N): N (the kernel keeps N<<8 in group_exit_code)
+	// CurrTarget is signal->curr_target: the task index where
+	// complete_signal() starts looking for a thread to wake. It starts at
+	// the leader and moves to the thread the search picked.
+	CurrTarget uint8
+	_          [3]uint8
 }
 
-// Actor is the progress of one actor outside the thread groups.
+// Actor is the progress of one actor outside the thread groups. Its ops'
+// results are in State.Res.
 type Actor struct {
 	PC   uint8 // index of the current op in the script
 	Step uint8 // atomic step within the current op
 	Hold uint8 // 1+task index the actor holds frozen for a ptrace request (after wait_task_inactive)
 	Tmp  uint8
-	Res  [MaxOps]Result // the result of each op, once done
+	// Flags and Aux are per-op scratch for ops that need more than Step
+	// and Tmp (cleared when the op ends).
+	Flags uint8
+	Aux   uint8
+	_     [2]uint8
 }
 
 // The locks an actor can hold across steps.

@@ -12,10 +12,10 @@ import "jobctl/scenario"
 // __wake_up_parent() of every notification, which cannot lose a wakeup;
 // a wait that can never return shows as an actor blocked forever.
 
-func (c *Ctx) waitStep(a int, op *Op) bool {
+func DoWait(c *Ctx, a int, op *Op) bool {
 	t := op.T
 	T := &c.S.Task[t]
-	s := c.sig(t)
+	s := c.Sig(t)
 	flags := op.Flags | scenario.WEXITED // wait4() implies WEXITED
 	isTracer := T.Ptrace != 0 && int(T.Tracer) == a+1
 	// waitpid(tid) finds a thread group by its pid (do_wait_pid(),
@@ -24,7 +24,7 @@ func (c *Ctx) waitStep(a int, op *Op) bool {
 	isParent := c.P.Procs[c.P.Tasks[t].Proc].Parent == a && c.P.Tasks[t].Leader
 	if T.ExitState == EXIT_DEAD || (!isTracer && !isParent) {
 		c.Label = "do_wait: -ECHILD"
-		return c.done(a, ResErrno|ECHILD)
+		return c.Done(a, ResErrno|ECHILD)
 	}
 	// The real parent that also traces it waits as the tracer; a real
 	// parent whose child is traced by another waits for group stops only.
@@ -32,7 +32,7 @@ func (c *Ctx) waitStep(a int, op *Op) bool {
 	nowait := flags&scenario.WNOWAIT != 0
 
 	// wait_task_zombie()
-	if T.ExitState == EXIT_ZOMBIE && flags&scenario.WEXITED != 0 && c.zombieReportable(t) && (ptrace || T.Ptrace == 0) {
+	if T.ExitState == EXIT_ZOMBIE && flags&scenario.WEXITED != 0 && c.ZombieReportable(t) && (ptrace || T.Ptrace == 0) {
 		c.Label = "do_wait: wait_task_zombie"
 		r := ResExited | Result(T.ExitVal)
 		if T.ExitKind == ExitKilled {
@@ -42,18 +42,18 @@ func (c *Ctx) waitStep(a int, op *Op) bool {
 			if isTracer && !isParent {
 				// The tracer reaps its view; a leader stays a
 				// zombie for the real parent.
-				c.ptraceUnlink(t)
+				c.K.PtraceUnlink(c, t)
 			} else {
 				T.ExitState = EXIT_DEAD
 			}
 		}
-		return c.done(a, r)
+		return c.Done(a, r)
 	}
 	// wait_task_stopped(): task_stopped_code() re-checked under siglock.
 	if ptrace || flags&scenario.WUNTRACED != 0 {
 		var code uint16
 		if ptrace {
-			if c.taskIsTraced(t) && T.Jobctl&JOBCTL_LISTENING == 0 {
+			if c.TaskIsTraced(t) && T.Jobctl&JOBCTL_LISTENING == 0 {
 				code = T.ExitCode
 				if code != 0 && !nowait {
 					T.ExitCode = 0
@@ -74,7 +74,7 @@ func (c *Ctx) waitStep(a int, op *Op) bool {
 			if code>>8 == PTRACE_EVENT_STOP {
 				r |= ResEventStop
 			}
-			return c.done(a, r)
+			return c.Done(a, r)
 		}
 	}
 	// wait_task_continued()
@@ -83,23 +83,23 @@ func (c *Ctx) waitStep(a int, op *Op) bool {
 		if !nowait {
 			s.Flags &^= SIGNAL_STOP_CONTINUED
 		}
-		return c.done(a, ResContinued)
+		return c.Done(a, ResContinued)
 	}
 	if flags&scenario.WNOHANG != 0 {
 		c.Label = "do_wait: WNOHANG, nothing"
-		return c.done(a, ResNone)
+		return c.Done(a, ResNone)
 	}
 	return false
 }
 
 // zombieReportable: a leader is reported only once the whole group is
 // dead (delay_group_leader()).
-func (c *Ctx) zombieReportable(t int) bool {
+func (c *Ctx) ZombieReportable(t int) bool {
 	if !c.P.Tasks[t].Leader {
 		return true
 	}
-	for _, u := range c.threads(t) {
-		if u != t && c.S.Task[u].alive() {
+	for _, u := range c.Threads(t) {
+		if u != t && c.S.Task[u].Alive() {
 			return false
 		}
 	}

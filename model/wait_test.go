@@ -49,7 +49,7 @@ func TestWait(t *testing.T) {
 				t.Fatalf("%s finished %d ops, want %d", tc.who, got, len(tc.want))
 			}
 			for i, w := range tc.want {
-				if got := s.Actor[a].Res[i].String(); got != w {
+				if got := m.P.Result(&s, a, i).String(); got != w {
 					t.Errorf("%s#%d = %s, want %s", tc.who, i+1, got, w)
 				}
 			}
@@ -64,13 +64,13 @@ func TestWaitBlocks(t *testing.T) {
 	if !blocked(m, &s, actor(t, m, "W")) {
 		t.Fatal("wait4 on a running child returned")
 	}
-	ctxOf(m, &s).sendSignal(SIGSTOP, 0, true)
+	m.K.SendSignalLocked(ctxOf(m, &s), SIGSTOP, 0, true)
 	runOut(t, m, &s, "T")
 	if blocked(m, &s, actor(t, m, "W")) {
 		t.Fatal("wait4 not woken by the stop")
 	}
 	step(t, m, &s, "W")
-	if r := s.Actor[actor(t, m, "W")].Res[0]; r != ResStopped|SIGSTOP {
+	if r := m.P.Result(&s, actor(t, m, "W"), 0); r != ResStopped|SIGSTOP {
 		t.Errorf("result %v", r)
 	}
 	if s.Proc[0].GroupExitCode != 0 {
@@ -87,7 +87,7 @@ func TestWaitBlocks(t *testing.T) {
 func TestWaitNonLeaderThread(t *testing.T) {
 	m, s := machine(t, kD3(), srcTwo+"init S: kill P SIGSTOP\nW: wait T2 WUNTRACED\n")
 	runOut(t, m, &s, "W")
-	got := s.Actor[actor(t, m, "W")].Res[0]
+	got := m.P.Result(&s, actor(t, m, "W"), 0)
 	if got == ResStopped|SIGSTOP {
 		t.Skipf("BUG (reported): model/wait.go waitStep counts the real parent as parent of every thread "+
 			"(isParent = Procs[Tasks[t].Proc].Parent == a), so waitpid(T2) reports %v; the kernel returns ECHILD", got)

@@ -539,7 +539,7 @@ func (t *tally) add(cr *cellResult) {
 }
 
 // raceOf replays a trace and builds its diagram.
-func raceOf(m *model.Machine, trace []int, want model.PropSet) (*render.Race, error) {
+func raceOf(m *model.Machine, trace []model.Move, want model.PropSet) (*render.Race, error) {
 	states, ctxs, err := checker.Replay(m, trace)
 	if err != nil {
 		return nil, err
@@ -547,13 +547,7 @@ func raceOf(m *model.Machine, trace []int, want model.PropSet) (*render.Race, er
 	return render.New(m, trace, states, ctxs, want)
 }
 
-func scheduleOf(m *model.Machine, trace []int) string {
-	names := make([]string, len(trace))
-	for i, a := range trace {
-		names[i] = m.P.Actors[a].Name
-	}
-	return strings.Join(names, " ")
-}
+func scheduleOf(m *model.Machine, trace []model.Move) string { return checker.Schedule(m, trace) }
 
 // JSON output: one object per (scenario, variant).
 type jsonResult struct {
@@ -623,9 +617,9 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 			if err != nil {
 				return fmt.Errorf("jobctl: replaying the %s counterexample of %s under %s: %v", fd.Property, scenarioName(cr.sc), cr.v.Name, err)
 			}
-			for i, a := range fd.Trace {
+			for i, mv := range fd.Trace {
 				fn, st := render.SplitLabel(ctxs[i].StepLabel())
-				jv.Trace = append(jv.Trace, jsonStep{Actor: cr.m.P.Actors[a].Name, Function: fn, Step: st})
+				jv.Trace = append(jv.Trace, jsonStep{Actor: cr.m.P.Actors[mv.Actor].Name, Function: fn, Step: st})
 			}
 		}
 		j.Violations = append(j.Violations, jv)

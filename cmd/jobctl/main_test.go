@@ -317,12 +317,12 @@ func TestCounterexampleReplays(t *testing.T) {
 			t.Errorf("temporary files left: %v", matches)
 		}
 		// The trace, as the checker found it.
-		var trace []int
+		var trace []model.Move
 		var names []string
 		for _, st := range vi["trace"].([]any) {
 			name := st.(map[string]any)["actor"].(string)
 			names = append(names, name)
-			trace = append(trace, actorIndex(p, name))
+			trace = append(trace, model.Act(actorIndex(p, name)))
 		}
 		states, _, err := checker.Replay(m, trace)
 		if err != nil {
