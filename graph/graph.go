@@ -44,6 +44,7 @@ type Node struct {
 type Edge struct {
 	From, To int
 	Move     view.Move
+	Token    string   // the move as a schedule names it ("S", "S:T2")
 	Label    string   // the step: "function: step"
 	Bad      []string // transition properties the step violates
 }
@@ -72,9 +73,8 @@ func Build(m *model.Machine, maxStates int) (*Graph, error) {
 	for i := 0; i < len(g.Nodes); i++ {
 		cur := g.Nodes[i].S
 		moved := false
-		for a := 0; a < m.NumActors(); a++ {
+		for _, mv := range view.Enabled(m, &cur) {
 			next := cur
-			mv := view.Move{Actor: a}
 			c, ok := view.Apply(m, &next, mv)
 			if !ok {
 				continue
@@ -90,7 +90,7 @@ func Build(m *model.Machine, maxStates int) (*Graph, error) {
 				index[next] = j
 				g.Nodes = append(g.Nodes, Node{S: next, Depth: g.Nodes[i].Depth + 1, Bad: names(m.CheckState(&next, want))})
 			}
-			g.Edges = append(g.Edges, Edge{From: i, To: j, Move: mv, Label: c.StepLabel(), Bad: names(m.CheckTransition(&cur, &next, &c, want))})
+			g.Edges = append(g.Edges, Edge{From: i, To: j, Move: mv, Token: m.MoveString(&cur, mv), Label: c.StepLabel(), Bad: names(m.CheckTransition(&cur, &next, &c, want))})
 		}
 		if !moved {
 			n := &g.Nodes[i]
@@ -165,7 +165,7 @@ func (g *Graph) WriteDot(w io.Writer, title string) error {
 		fmt.Fprintf(&b, "  s%d [%s];\n", i, strings.Join(attrs, ", "))
 	}
 	for _, e := range g.Edges {
-		label := view.Token(g.M.P, e.Move) + ": " + e.Label
+		label := e.Token + ": " + e.Label
 		attrs := []string{"label=" + quote(label)}
 		if len(e.Bad) > 0 {
 			attrs = []string{"label=" + quote(label+"\nviolates "+strings.Join(e.Bad, ",")), "color=red", "fontcolor=red", "penwidth=2"}

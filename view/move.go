@@ -10,7 +10,6 @@ package view
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"jobctl/checker"
@@ -18,66 +17,25 @@ import (
 )
 
 // Move is one step of a schedule: the actor that steps and which outcome
-// of its step happens (Alt, 0 for a step with one outcome). It is the one
-// place that knows what a trace element is; Trace and Moves convert to and
-// from the checker's traces.
-type Move struct {
-	Actor int
-	Alt   int
-}
+// of its step happens. It is the model's move, named here once.
+type Move = model.Move
 
-// Trace converts moves to the checker's trace.
-func Trace(ms []Move) []int {
-	tr := make([]int, len(ms))
-	for i, mv := range ms {
-		tr[i] = mv.Actor
-	}
-	return tr
-}
-
-// Moves converts a checker trace to moves.
-func Moves(tr []int) []Move {
-	ms := make([]Move, len(tr))
-	for i, a := range tr {
-		ms[i] = Move{Actor: a}
-	}
-	return ms
-}
-
-// Token is a move as a schedule names it: the actor's name, with ":ALT"
-// when the move picks an outcome other than the first.
-func Token(p *model.Program, mv Move) string {
-	name := "?"
-	if mv.Actor >= 0 && mv.Actor < len(p.Actors) {
-		name = p.Actors[mv.Actor].Name
-	}
-	if mv.Alt != 0 {
-		return name + ":" + strconv.Itoa(mv.Alt)
-	}
-	return name
-}
-
-// Schedule is the moves as a schedule: tokens separated by spaces, the
-// argument of 'jobctl run --schedule' and of the explorer's URLs.
-func Schedule(p *model.Program, ms []Move) string {
-	toks := make([]string, len(ms))
-	for i, mv := range ms {
-		toks[i] = Token(p, mv)
-	}
-	return strings.Join(toks, " ")
-}
+// Schedule is the moves as schedule tokens separated by spaces ("F F
+// S:T2"), the argument of 'jobctl run --schedule' and of the explorer's
+// URLs.
+func Schedule(m *model.Machine, ms []Move) string { return checker.Schedule(m, ms) }
 
 // MaxSchedule bounds the moves of a parsed schedule.
 const MaxSchedule = 10000
 
-// ScheduleError is a schedule that names no actor, or a move that cannot
-// be made. Step is the 1-based index of the offending move.
+// ScheduleError is a schedule token that names no actor or outcome, or a
+// move that cannot be made. Step is the 1-based index of the move.
 type ScheduleError struct {
 	Step  int
 	Token string
 	Msg   string
-	// NotEnabled: the token names an actor, but it cannot make that move
-	// at that point (rather than a malformed token or an unknown actor).
+	// NotEnabled: the token names a move, but it cannot be made at that
+	// point (rather than a malformed token).
 	NotEnabled bool
 }
 
@@ -88,61 +46,58 @@ func (e *ScheduleError) Error() string {
 	return fmt.Sprintf("step %d (%q): %s", e.Step, e.Token, e.Msg)
 }
 
-// ParseSchedule reads a schedule: actor names separated by blanks, each
-// optionally followed by ":ALT", the outcome of a step that has several.
-// It checks the names only; Walk checks that each move can be made.
-func ParseSchedule(p *model.Program, text string) ([]Move, error) {
+// ParseSchedule reads a schedule — tokens "ACTOR" or "ACTOR:OUTCOME"
+// (model.Machine.ParseMove) separated by blanks — and checks that each
+// move can be made after the ones before it, from the initial state.
+func ParseSchedule(m *model.Machine, text string) ([]Move, error) {
 	toks := strings.Fields(text)
 	if len(toks) > MaxSchedule {
 		return nil, &ScheduleError{Msg: fmt.Sprintf("a schedule of %d moves: at most %d", len(toks), MaxSchedule)}
 	}
+	s, err := m.Initial()
+	if err != nil {
+		return nil, err
+	}
 	ms := make([]Move, 0, len(toks))
 	for i, tok := range toks {
-		name, alt, hasAlt := strings.Cut(tok, ":")
-		mv := Move{Actor: -1}
-		for a, ad := range p.Actors {
-			if ad.Name == name {
-				mv.Actor = a
-			}
+		if name, _, _ := strings.Cut(tok, ":"); !isActor(m, name) {
+			return nil, &ScheduleError{Step: i + 1, Token: tok, Msg: fmt.Sprintf("no actor named %q (actors: %s)", name, actorNames(m))}
 		}
-		if mv.Actor < 0 {
-			return nil, &ScheduleError{Step: i + 1, Token: tok, Msg: fmt.Sprintf("no actor named %q (actors: %s)", name, actorNames(p, nil))}
+		mv, err := m.ParseMove(&s, tok)
+		if err != nil {
+			return nil, &ScheduleError{Step: i + 1, Token: tok, Msg: err.Error()}
 		}
-		if hasAlt {
-			n, err := strconv.Atoi(alt)
-			if err != nil || n < 0 || strconv.Itoa(n) != alt {
-				return nil, &ScheduleError{Step: i + 1, Token: tok, Msg: fmt.Sprintf("want ACTOR or ACTOR:N with N a number, got %q", tok)}
-			}
-			mv.Alt = n
+		if _, ok := Apply(m, &s, mv); !ok {
+			return nil, notEnabled(m, &s, i, mv)
 		}
 		ms = append(ms, mv)
 	}
 	return ms, nil
 }
 
-func actorNames(p *model.Program, as []int) string {
-	var names []string
-	if as == nil {
-		for _, a := range p.Actors {
-			names = append(names, a.Name)
+func notEnabled(m *model.Machine, s *model.State, i int, mv Move) *ScheduleError {
+	en := checker.Enabled(m, s)
+	can := "no actor can step"
+	if len(en) > 0 {
+		toks := make([]string, len(en))
+		for k, e := range en {
+			toks[k] = m.MoveString(s, e)
 		}
-	} else {
-		for _, a := range as {
-			names = append(names, p.Actors[a].Name)
-		}
+		can = "can step: " + strings.Join(toks, ", ")
 	}
-	return strings.Join(names, ", ")
+	tok := m.MoveString(s, mv)
+	return &ScheduleError{Step: i + 1, Token: tok, NotEnabled: true, Msg: fmt.Sprintf("%s cannot make this move (%s)", tok, can)}
 }
 
 // Apply makes move mv on *s in place and reports whether it could be made:
-// false when the actor cannot step, the step is a stutter (changes
-// nothing), or the alternative does not exist; *s is then unchanged.
+// false when the actor cannot step, the outcome does not exist, or the step
+// is a stutter (changes nothing); *s is then unchanged.
 func Apply(m *model.Machine, s *model.State, mv Move) (model.Ctx, bool) {
-	if mv.Actor < 0 || mv.Actor >= m.NumActors() || mv.Alt != 0 {
+	if int(mv.Actor) >= m.NumActors() {
 		return model.Ctx{}, false
 	}
 	next := *s
-	c, ok := m.Step(&next, mv.Actor)
+	c, ok := m.Step(&next, mv)
 	if !ok || next == *s {
 		return model.Ctx{}, false
 	}
@@ -151,10 +106,9 @@ func Apply(m *model.Machine, s *model.State, mv Move) (model.Ctx, bool) {
 	return c, true
 }
 
-// Enabled lists the moves that can be made in s, in actor order.
-func Enabled(m *model.Machine, s *model.State) []Move {
-	return Moves(checker.Enabled(m, s))
-}
+// Enabled lists the moves that can be made in s: each actor that can step,
+// with each outcome of its step.
+func Enabled(m *model.Machine, s *model.State) []Move { return checker.Enabled(m, s) }
 
 // Walk makes the moves from the initial state and returns every state on
 // the way (len(ms)+1) and the step contexts (len(ms)). A move that cannot
@@ -169,20 +123,27 @@ func Walk(m *model.Machine, ms []Move) ([]model.State, []model.Ctx, error) {
 	for i, mv := range ms {
 		c, ok := Apply(m, &s, mv)
 		if !ok {
-			en := Enabled(m, &s)
-			can := "no actor can step"
-			if len(en) > 0 {
-				toks := make([]string, len(en))
-				for k, e := range en {
-					toks[k] = Token(m.P, e)
-				}
-				can = "can step: " + strings.Join(toks, ", ")
-			}
-			return states, ctxs, &ScheduleError{Step: i + 1, Token: Token(m.P, mv), NotEnabled: true,
-				Msg: fmt.Sprintf("%s cannot make this move (%s)", Token(m.P, mv), can)}
+			return states, ctxs, notEnabled(m, &s, i, mv)
 		}
 		ctxs = append(ctxs, c)
 		states = append(states, s)
 	}
 	return states, ctxs, nil
+}
+
+func isActor(m *model.Machine, name string) bool {
+	for _, ad := range m.P.Actors {
+		if ad.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func actorNames(m *model.Machine) string {
+	names := make([]string, len(m.P.Actors))
+	for i, ad := range m.P.Actors {
+		names[i] = ad.Name
+	}
+	return strings.Join(names, ", ")
 }

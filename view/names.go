@@ -25,21 +25,6 @@ func SigSet(set uint32) string {
 	return strings.Join(names, ",")
 }
 
-// Jobctl names task->jobctl: the named bits (model.JobctlString), and the
-// signal of the last group stop (JOBCTL_STOP_SIGMASK) when it is set.
-func Jobctl(j uint32) string {
-	s := model.JobctlString(j &^ model.JOBCTL_STOP_SIGMASK)
-	if sig := j & model.JOBCTL_STOP_SIGMASK; sig != 0 {
-		if s == "0" {
-			s = ""
-		} else {
-			s += "|"
-		}
-		s += "sig=" + scenario.SigName(int(sig))
-	}
-	return s
-}
-
 func bitNames(v uint32, bits []bitName) string {
 	var parts []string
 	for _, b := range bits {
@@ -78,9 +63,6 @@ var signalFlagBits = []bitName{
 	{uint32(model.SIGNAL_GROUP_EXIT), "SIGNAL_GROUP_EXIT"}, {uint32(model.SIGNAL_CLD_STOPPED), "SIGNAL_CLD_STOPPED"},
 	{uint32(model.SIGNAL_CLD_CONTINUED), "SIGNAL_CLD_CONTINUED"}}
 
-// SignalFlags names signal->flags.
-func SignalFlags(v uint8) string { return bitNames(uint32(v), signalFlagBits) }
-
 // ExitState names task->exit_state.
 func ExitState(es uint8) string {
 	switch es {
@@ -92,34 +74,6 @@ func ExitState(es uint8) string {
 		return "EXIT_DEAD"
 	}
 	return fmt.Sprintf("%#x", es)
-}
-
-// ExitCode names task->exit_code: a ptrace stop's code (signal, with
-// PTRACE_EVENT_STOP in the high byte) or the signal a resume delivers.
-func ExitCode(v uint16) string {
-	if v == 0 {
-		return "0"
-	}
-	s := scenario.SigName(int(v & 0xff))
-	if ev := v >> 8; ev == model.PTRACE_EVENT_STOP {
-		s += "|PTRACE_EVENT_STOP<<8"
-	} else if ev != 0 {
-		s += fmt.Sprintf("|%#x<<8", ev)
-	}
-	return s
-}
-
-// LastSiginfo names task->last_siginfo.
-func LastSiginfo(v uint8) string {
-	switch v {
-	case model.SiNone:
-		return "NULL"
-	case model.SiSignal:
-		return "signal"
-	case model.SiEventStop:
-		return "PTRACE_EVENT_STOP"
-	}
-	return fmt.Sprintf("%d", v)
 }
 
 // locNames tells apart the places within one kernel function, which
@@ -156,12 +110,19 @@ func Loc(l model.Loc) string {
 	return fmt.Sprintf("%s (%d)", l, l)
 }
 
-func boolName(b bool) string {
-	if b {
-		return "1"
+func groupExit(s *model.Signal) string {
+	switch {
+	case s.GroupExitCode != 0:
+		return scenario.SigName(int(s.GroupExitCode))
+	case s.GroupExitVal != 0:
+		return fmt.Sprintf("%d<<8", s.GroupExitVal)
 	}
 	return "0"
 }
 
-// Result names an outside actor's op result, "pending" until it is done.
-func Result(r model.Result) string { return r.String() }
+func holderName(m *model.Machine, h uint8) string {
+	if h == 0 || int(h) > len(m.P.Actors) {
+		return "nobody"
+	}
+	return m.P.Actors[h-1].Name
+}

@@ -79,7 +79,7 @@ func NewRace(m *model.Machine, ms []Move, want model.PropSet) (*Race, error) {
 		c := ctxs[i]
 		c.S = after
 		fn, st := render.SplitLabel(c.StepLabel())
-		step := Step{N: i + 1, Move: Token(m.P, mv), Actor: r.Actors[mv.Actor], Function: fn, Step: st,
+		step := Step{N: i + 1, Move: m.MoveString(before, mv), Actor: r.Actors[int(mv.Actor)], Function: fn, Step: st,
 			Changes: Changes(m, before, after), Notes: Notes(m, before, after, &c), Violates: []string{}}
 		if want != 0 {
 			bad := m.CheckState(after, want) | m.CheckTransition(before, after, &c, want)

@@ -78,9 +78,9 @@ func Of(m *model.Machine, s *model.State) State {
 		tk := Task{
 			Name:          td.Name,
 			Process:       m.P.Procs[td.Proc].Name,
-			State:         model.StateString(T.State),
-			SavedState:    model.StateString(T.Saved),
-			Jobctl:        Jobctl(T.Jobctl),
+			State:         model.StateName(T.State),
+			SavedState:    model.StateName(T.Saved),
+			Jobctl:        model.JobctlName(T.Jobctl),
 			Pending:       SigSet(T.Pending),
 			SharedPending: SigSet(s.Proc[td.Proc].Shared),
 			SigPending:    T.SigPending,
@@ -113,7 +113,7 @@ func Of(m *model.Machine, s *model.State) State {
 		P := &s.Proc[p]
 		v.Processes = append(v.Processes, Process{
 			Name:           pd.Name,
-			Flags:          SignalFlags(P.Flags),
+			Flags:          model.SignalFlagsName(P.Flags),
 			GroupStopCount: int(P.GroupStopCount),
 			GroupExitCode:  groupExit(P),
 			SharedPending:  SigSet(P.Shared),
@@ -128,8 +128,8 @@ func Of(m *model.Machine, s *model.State) State {
 		} else {
 			pc = int(s.Actor[a].PC)
 			for i, op := range ad.Script {
-				if i < pc && i < len(s.Actor[a].Res) {
-					av.Results = append(av.Results, OpResult{Op: op.Src.String(), Result: s.Actor[a].Res[i].String()})
+				if i < pc {
+					av.Results = append(av.Results, OpResult{Op: op.Src.String(), Result: m.P.Result(s, a, i).String()})
 				}
 			}
 		}

@@ -88,8 +88,8 @@ func TestBrowserExploreR1PeterzV2(t *testing.T) {
 		if got := cell(t, ctx, "pending", "T"); got != wantPending[n] {
 			t.Errorf("step %d: the page shows T's pending %q, want %q", n, got, wantPending[n])
 		}
-		if got := cell(t, ctx, "jobctl", "T"); got != "STOPPED|sig=SIGSTOP" {
-			t.Errorf("step %d: the page shows T's jobctl %q, want STOPPED|sig=SIGSTOP (peterz-v2 never clears it)", n, got)
+		if got := cell(t, ctx, "jobctl", "T"); got != "STOPPED|SIGMASK=19" {
+			t.Errorf("step %d: the page shows T's jobctl %q, want STOPPED|SIGMASK=19 (peterz-v2 never clears it)", n, got)
 		}
 		if got := eval[int](t, ctx, `document.querySelectorAll("#diagram svg g.step").length`); got != n+1 {
 			t.Errorf("step %d: the diagram has %d steps (with the initial state), want %d", n, got, n+1)

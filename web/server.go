@@ -219,14 +219,17 @@ func (s *Server) parse(q url.Values, withSchedule bool) (*request, *badRequest) 
 	}
 	req.m = model.NewMachine(v.Kernel(req.rt), s.p)
 	if withSchedule {
-		ms, err := view.ParseSchedule(s.p, q.Get("schedule"))
+		ms, err := view.ParseSchedule(req.m, q.Get("schedule"))
 		if err != nil {
 			var se *view.ScheduleError
-			step := 0
+			code, step := http.StatusBadRequest, 0
 			if errors.As(err, &se) {
 				step = se.Step
+				if se.NotEnabled {
+					code = http.StatusConflict
+				}
 			}
-			return nil, &badRequest{code: http.StatusBadRequest, err: fmt.Errorf("schedule: %v", err), step: step}
+			return nil, &badRequest{code: code, err: fmt.Errorf("schedule: %v", err), step: step}
 		}
 		req.moves = ms
 	}
@@ -309,7 +312,7 @@ func (s *Server) state(req *request) (*State, *badRequest) {
 	m := req.m
 	st := &State{
 		Scenario: name(s.sc), Variant: req.v.Name, RT: req.rt,
-		Schedule: view.Schedule(s.p, req.moves), Depth: len(req.moves),
+		Schedule: view.Schedule(req.m, req.moves), Depth: len(req.moves),
 		State:   race.States[len(race.States)-1],
 		Enabled: []Move{}, Terminal: race.Terminal,
 		Race: race.Steps, States: race.States, Start: race.Start, Violated: []string{},
@@ -347,7 +350,7 @@ func (s *Server) state(req *request) (*State, *badRequest) {
 		}
 		step := nr.Steps[len(nr.Steps)-1]
 		st.Enabled = append(st.Enabled, Move{Move: step.Move, Actor: step.Actor, Function: step.Function, Step: step.Step,
-			Changes: step.Changes, Notes: step.Notes, Violates: step.Violates, Schedule: view.Schedule(s.p, next)})
+			Changes: step.Changes, Notes: step.Notes, Violates: step.Violates, Schedule: view.Schedule(req.m, next)})
 	}
 	return st, nil
 }
@@ -359,7 +362,7 @@ func (s *Server) apiRaceSVG(w http.ResponseWriter, r *http.Request) {
 		race, bad = s.race(req, req.moves)
 		if bad == nil {
 			var buf bytes.Buffer
-			title := fmt.Sprintf("%s under %s: %s", name(s.sc), req.v.Name, view.Schedule(s.p, req.moves))
+			title := fmt.Sprintf("%s under %s: %s", name(s.sc), req.v.Name, view.Schedule(req.m, req.moves))
 			if err := svg.Write(&buf, race, svg.Options{ID: "race", Title: title, Standalone: true}); err != nil {
 				bad = &badRequest{code: http.StatusUnprocessableEntity, err: err}
 			} else {
@@ -418,7 +421,7 @@ func (s *Server) apiScenario(w http.ResponseWriter, r *http.Request) {
 	for _, fd := range res.Violations {
 		c := Counterexample{Property: fd.Property, Message: fd.Message, Steps: len(fd.Trace)}
 		if fd.Trace != nil {
-			c.Schedule = view.Schedule(s.p, view.Moves(fd.Trace))
+			c.Schedule = view.Schedule(req.m, fd.Trace)
 		}
 		out.Counterexamples = append(out.Counterexamples, c)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"jobctl/checker"
 	"jobctl/model"
 	"jobctl/scenario"
 	"jobctl/variants"
@@ -147,9 +148,9 @@ func TestAPIBadInput(t *testing.T) {
 	}{
 		{"/api/state?schedule=X", 400, `no actor named "X"`, 1},
 		{"/api/state?schedule=F%20Q", 400, `no actor named "Q"`, 2},
-		{"/api/state?schedule=F:x", 400, "want ACTOR or ACTOR:N", 1},
-		{"/api/state?schedule=F:-1", 400, "want ACTOR or ACTOR:N", 1},
-		{"/api/state?schedule=F:1", 409, "cannot make this move", 1},
+		{"/api/state?schedule=F:x", 400, `F's next step has no outcome "x"`, 1},
+		{"/api/state?schedule=F:-1", 400, `no outcome "-1"`, 1},
+		{"/api/state?schedule=F%20F%20F%20F%20F%20F%20F%20F%20F%20F%20F%20F%20F%20F%20F", 409, "F cannot make this move (can step: S)", 7},
 		{"/api/state?schedule=S%20S", 409, "S cannot make this move (can step: F, T)", 2},
 		{"/api/state?variant=v9", 400, `unknown variant "v9"`, 0},
 		{"/api/state?rt=maybe", 400, "want 1 or 0", 0},
@@ -257,5 +258,82 @@ func TestPageAssets(t *testing.T) {
 	code, body := get(t, ts.URL+"/api/race.svg?schedule=F")
 	if code != 200 || !strings.HasPrefix(string(body), "<?xml") || !strings.Contains(string(body), `xmlns="http://www.w3.org/2000/svg"`) {
 		t.Errorf("race.svg: %d %.80s", code, body)
+	}
+}
+
+// A step with several outcomes (complete_signal() picking the thread that
+// takes a group signal): each outcome is a move of its own, named by its
+// label in the schedule, and can be made by that name.
+func TestAPIChoices(t *testing.T) {
+	sc, err := scenario.Parse("choice.jc", []byte("actor S\nprocess G threads G1 G2\nS: kill G SIGSTOP\nS: kill G SIGCONT\nS: kill G SIGSTOP\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := model.Compile(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(sc, p, "mainline", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Find, breadth-first, a state where a move has several outcomes.
+	m := model.NewMachine(model.Mainline(), p)
+	init, _ := m.Initial()
+	type node struct {
+		s     model.State
+		moves []model.Move
+	}
+	queue := []node{{s: init}}
+	seen := map[model.State]bool{init: true}
+	var at []model.Move
+	for len(queue) > 0 && at == nil && len(seen) < 5000 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, mv := range checker.Enabled(m, &n.s) {
+			if mv.Choice > 0 {
+				at = n.moves
+				break
+			}
+			next := n.s
+			m.Step(&next, mv)
+			if !seen[next] {
+				seen[next] = true
+				queue = append(queue, node{next, append(append([]model.Move{}, n.moves...), mv)})
+			}
+		}
+	}
+	if at == nil {
+		t.Fatalf("no step with several outcomes in %d states", len(seen))
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	var st State
+	getJSON(t, state(ts, url.Values{"schedule": {checker.Schedule(m, at)}}), 200, &st)
+	byActor := map[string][]Move{}
+	for _, e := range st.Enabled {
+		byActor[e.Actor] = append(byActor[e.Actor], e)
+	}
+	found := false
+	for actor, es := range byActor {
+		if len(es) < 2 {
+			continue
+		}
+		found = true
+		names := map[string]bool{}
+		for _, e := range es {
+			if !strings.HasPrefix(e.Move, actor+":") || names[e.Move] {
+				t.Errorf("outcome %q of %s: want a distinct %s:LABEL", e.Move, actor, actor)
+			}
+			names[e.Move] = true
+			var after State
+			getJSON(t, state(ts, url.Values{"schedule": {e.Schedule}}), 200, &after)
+			if after.Depth != st.Depth+1 || !strings.HasSuffix(after.Schedule, " "+e.Move) && after.Schedule != e.Move {
+				t.Errorf("after %q: schedule %q depth %d", e.Schedule, after.Schedule, after.Depth)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the API offers no move with several outcomes at %q: %+v", st.Schedule, st.Enabled)
 	}
 }

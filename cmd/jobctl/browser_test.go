@@ -103,7 +103,7 @@ func TestBrowserReport(t *testing.T) {
 	if got := eval[string](t, ctx, panel+`.dataset.step`); got != "2" {
 		t.Errorf("after a click on step 2 the panel shows step %q", got)
 	}
-	for field, want := range map[string]string{"__state": "TASK_FROZEN", "jobctl": "STOPPED|sig=SIGSTOP", "pending": "none", "wchan": "do_signal_stop"} {
+	for field, want := range map[string]string{"__state": "TASK_FROZEN", "jobctl": "STOPPED|SIGMASK=19", "pending": "none", "wchan": "do_signal_stop"} {
 		if got := taskCell(field); got != want {
 			t.Errorf("after step 2 T's %s reads %q, want %q", field, got, want)
 		}

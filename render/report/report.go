@@ -226,8 +226,8 @@ func writeCell(b *strings.Builder, row *Row, c *Cell) error {
 			fmt.Fprintf(b, "<div class=\"cex\" id=\"%s\"><h4>%s</h4><div class=\"msg\">%s</div><div class=\"stats\">a check over all final outcomes: no single interleaving shows it</div></div>\n", id, esc(fd.Property), esc(fd.Message))
 			continue
 		}
-		ms := view.Moves(fd.Trace)
-		sched := view.Schedule(c.Machine.P, ms)
+		ms := fd.Trace
+		sched := view.Schedule(c.Machine, ms)
 		if prev, ok := drawn[sched]; ok {
 			fmt.Fprintf(b, "<div class=\"cex\" id=\"%s\"><h4>%s: the interleaving drawn for <a href=\"#%s\">%s</a></h4><div class=\"msg\">%s</div></div>\n",
 				id, esc(fd.Property), ID(row.Name, c.Variant, prev), esc(prev), esc(fd.Message))

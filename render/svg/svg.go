@@ -57,7 +57,7 @@ type line struct {
 func Columns(r *view.Race) []int {
 	used := make([]bool, len(r.Actors))
 	for _, mv := range r.Moves {
-		if mv.Actor >= 0 && mv.Actor < len(used) {
+		if int(mv.Actor) < len(used) {
 			used[mv.Actor] = true
 		}
 	}
@@ -146,7 +146,7 @@ func Write(w io.Writer, r *view.Race, opt Options) error {
 	}
 	for i := range r.Steps {
 		cells[i] = cellLines(&r.Steps[i])
-		c := colOf[r.Moves[i].Actor]
+		c := colOf[int(r.Moves[i].Actor)]
 		for _, l := range cells[i] {
 			widths[c] = max(widths[c], float64(len([]rune(l.text)))*charW+2*pad+8)
 		}
@@ -207,14 +207,14 @@ func Write(w io.Writer, r *view.Race, opt Options) error {
 	y += initH + rowGap
 	for i := range r.Steps {
 		st := &r.Steps[i]
-		c := colOf[r.Moves[i].Actor]
+		c := colOf[int(r.Moves[i].Actor)]
 		h := float64(len(cells[i])*lineH + pad)
 		fill, stroke, sw := "#f7f9fb", "#c9d3dd", 1
 		if len(st.Violates) > 0 {
 			fill, stroke, sw = "#fdecee", "#b00020", 2
 		}
 		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", gutter, y-rowGap/2, total, y-rowGap/2)
-		title := fmt.Sprintf("step %d: %s\nafter it:\n%s", st.N, st.Move, strings.Join(StateLines(&r.States[i+1]), "\n"))
+		title := fmt.Sprintf("after step %d (%s: %s)\n%s", st.N, st.Move, st.Function, strings.Join(StateLines(&r.States[i+1]), "\n"))
 		fmt.Fprintf(&b, `<g class="step" id="%s-s%d" data-step="%d" tabindex="0"><title>%s</title>`, esc(id), st.N, st.N, esc(title))
 		fmt.Fprintf(&b, `<rect class="box" x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="3" fill="%s" stroke="%s" stroke-width="%d"/>`, xs[c]+4, y, widths[c]-8, h, fill, stroke, sw)
 		fmt.Fprintf(&b, `<text class="num" x="6" y="%.1f">%d</text>`, y+lineH, st.N)
