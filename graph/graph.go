@@ -129,9 +129,6 @@ func (g *Graph) Label(i int) []string {
 	}
 	var out []string
 	for _, c := range view.Changes(m, &g.Nodes[0].S, &g.Nodes[i].S) {
-		if c.Field == "op" {
-			continue // implied by the results
-		}
 		out = append(out, fmt.Sprintf("%s %s=%s", c.Who, c.Field, c.To))
 	}
 	if len(out) == 0 {
