@@ -44,7 +44,7 @@ func TestReport(t *testing.T) {
 	}
 	page := b.String()
 	for _, want := range []string{
-		`<a href="#sc-R1-kill-frozen-stopped-peterz-v2-I2">`,      // the violating cell links to its first counterexample
+		`<a href="#sc-R1-kill-frozen-stopped-peterz-v2-I2">`,     // the violating cell links to its first counterexample
 		`<a href="#sc-R1-kill-frozen-stopped-mainline">pass</a>`, // a passing one to its line
 		`pass, as expected, under: <a id="sc-R1-kill-frozen-stopped-mainline"></a>mainline`,
 		`id="sc-R1-kill-frozen-stopped-peterz-v2-I4" data-mark="6"`, // the I4 counterexample opens at the kill
