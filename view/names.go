@@ -110,16 +110,6 @@ func Loc(l model.Loc) string {
 	return fmt.Sprintf("%s (%d)", l, l)
 }
 
-func groupExit(s *model.Signal) string {
-	switch {
-	case s.GroupExitCode != 0:
-		return scenario.SigName(int(s.GroupExitCode))
-	case s.GroupExitVal != 0:
-		return fmt.Sprintf("%d<<8", s.GroupExitVal)
-	}
-	return "0"
-}
-
 func holderName(m *model.Machine, h uint8) string {
 	if h == 0 || int(h) > len(m.P.Actors) {
 		return "nobody"

@@ -115,7 +115,7 @@ func Of(m *model.Machine, s *model.State) State {
 			Name:           pd.Name,
 			Flags:          model.SignalFlagsName(P.Flags),
 			GroupStopCount: int(P.GroupStopCount),
-			GroupExitCode:  groupExit(P),
+			GroupExitCode:  fmt.Sprint(P.GroupExitCode),
 			SharedPending:  SigSet(P.Shared),
 			Freezer:        c.FreezerState(p),
 		})
