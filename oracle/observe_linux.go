@@ -145,10 +145,11 @@ func (r *runner) ranNow(ctx context.Context, t tref) (string, error) {
 // settle means it (model.Ctx.Quiescent: each thread asleep, in user mode
 // with no signal to handle, or exited), as far as /proc shows it: every
 // named thread's state unchanged for settleWindow, each one that is
-// runnable counting in user mode, and in a group with a job-control-
-// stopped thread ('T') every task stopped, the Go runtime's included, so
-// that the group stop is complete as the model's is. It waits as long as
-// it takes (the run's deadline bounds it).
+// runnable counting in user mode in that window, and in a group with a
+// job-control-stopped thread ('T') every task stopped, the Go runtime's
+// included, so that the group stop is complete as the model's is. It waits
+// as long as it takes (the run's deadline bounds it): in a scenario the
+// kernel can run, the threads always settle.
 func (r *runner) settleOp(ctx context.Context) error {
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
@@ -161,26 +162,29 @@ func (r *runner) settleOp(ctx context.Context) error {
 		}
 		return c
 	}
-	last, since, prev := r.states(), time.Now(), counters()
+	// The window starts at the last change of a state letter; base are
+	// the counters then.
+	last, since, base := r.states(), time.Now(), counters()
 	for {
 		select {
 		case <-ctx.Done():
 			return errAbandoned
 		case <-tick.C:
 		}
-		st, now := r.states(), counters()
-		if st != last {
-			last, since = st, time.Now()
+		if st := r.states(); st != last {
+			last, since, base = st, time.Now(), counters()
+			continue
 		}
-		if time.Since(since) >= settleWindow && r.quiescent(prev, now) {
+		if time.Since(since) >= settleWindow && r.quiescent(base, counters()) {
 			return nil
 		}
-		prev = now
 	}
 }
 
 // quiescent: every named thread is not runnable, or runs in user mode (its
-// counter moved from before to after); no other task of a group (the Go
+// counter moved from before to after: a thread on a busy CPU may wait a
+// few milliseconds for its turn, so before is the start of the window);
+// no other task of a group (the Go
 // runtime's threads) is runnable, so that a group stop has reached all of
 // them, as the model's group stop (which knows only the named threads) has;
 // and in a group where a named thread is in a job-control stop every task

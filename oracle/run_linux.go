@@ -812,7 +812,10 @@ func (r *runner) runScript(ctx context.Context, k int, ar *actorRun) {
 		start := time.Now()
 		ar.mu.Lock()
 		ar.cur, ar.curKind, ar.since = i, op.Kind, start
-		ar.waiting, ar.local = op.Kind == scenario.OpSettle, op.Kind == scenario.OpObserve
+		// The runner's own ops are busy, not blocked: a settle always
+		// ends on a real kernel (the threads cannot spin in the kernel
+		// for ever), so one that does not is a wedge, not "pending".
+		ar.local = op.Kind == scenario.OpSettle || op.Kind == scenario.OpObserve
 		ar.mu.Unlock()
 		res, err := r.exec(ctx, k, op, false)
 		ar.mu.Lock()
