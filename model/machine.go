@@ -139,7 +139,7 @@ func (m *Machine) Initial() (State, error) {
 			return s, fmt.Errorf("%s: the prelude op %q never completes", op.Src.Pos, op.Src.String())
 		}
 		if steps > preludeLimit {
-			return s, fmt.Errorf("%s: the system does not settle after %q", op.Src.Pos, op.Src.String())
+			return s, fmt.Errorf("%s: the threads do not settle within %d steps after %q (the prelude's limit)", op.Src.Pos, preludeLimit, op.Src.String())
 		}
 	}
 	s.Actor = [MaxActors]Actor{}

@@ -34,14 +34,93 @@
 // Ops of an outside actor (Op.Kind): kill PROC SIG, tkill THREAD SIG,
 // freeze PROC, thaw PROC, attach T, seize T, interrupt T, listen T,
 // cont T [SIG], detach T [SIG], ptrace-syscall T [SIG], ptrace-kill T,
-// getregs T, wait T [FLAGS], exit, observe T, lock tasklist|css_set,
-// unlock tasklist|css_set. Ops of a tracee thread: raise SIG, sleep,
-// syscall, exit_group N.
+// getregs T, wait T [FLAGS], exit, observe T [KEY ...], settle,
+// lock tasklist|css_set, unlock tasklist|css_set. Ops of a tracee thread:
+// raise SIG, sleep, syscall, exit_group N. A signal is a name (SIGKILL,
+// KILL, kill) or a number 1..31; FLAGS are WNOHANG, WUNTRACED (WSTOPPED),
+// WEXITED, WCONTINUED, WNOWAIT and __WALL joined by '|'.
+//
+// # Order
+//
+// Each actor's ops run in the order written; across actors, every
+// interleaving is explored, except where the scenario orders them:
+//
+//	ACTOR: after A#N [after B#M ...] OP ...
+//	        the op starts only once A's N-th op has returned (and B's
+//	        M-th). A is an outside actor (a thread's ops have no result
+//	        to wait for); the op may be any actor's, a tracee thread's
+//	        too. An order that can never be met — an op waiting, directly
+//	        or through the order of a script, for itself — is an error at
+//	        its "after"; one that is not met in some interleaving (A's op
+//	        never returns) is the property stuck, whose message says what
+//	        waits for what.
+//	ACTOR: settle
+//	        waits until the tracee threads are quiescent, as the prelude
+//	        leaves them after each init op: every thread asleep in the
+//	        kernel (not on a runqueue), in user mode with no signal to
+//	        handle (TIF_SIGPENDING clear), or exited (model.Ctx.Quiescent).
+//	        The oracle waits until every thread's /proc state has not
+//	        changed for 30ms, each running one counting in user mode, and
+//	        a group with a job-control-stopped thread stopped in all its
+//	        tasks. Threads that never settle leave the settle blocked:
+//	        stuck, naming the thread that keeps running.
+//
+// "init" ops run in the order written (after is not allowed there).
+//
+// # Observations
 //
 // An atom is KEY=VALUE or KEY!=VALUE over the observations of package
 // model (Machine.Observe), which the oracle observes on the real kernel
-// too: THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer,
-// THREAD.pending, PROCESS.freezer, ACTOR.done, ACTOR#N.
+// too. The keys and their values (values.go: ThreadKeys, KeyDomain):
+//
+//	THREAD.state   R S D T t Z (the /proc/PID/task/TID/stat letter), or gone once reaped
+//	THREAD.exit    none, exited(N) or killed(SIG): how the thread group ended
+//	THREAD.ran     yes or no: the thread runs user code
+//	THREAD.tracer  the outside actor in TracerPid, or none
+//	THREAD.pending SigPnd|ShdPnd: signal names in numeric order joined by ','
+//	               (SIGKILL,SIGSTOP; a signal without a name is its number), or none
+//	THREAD.sigpnd  SigPnd alone: the thread's private pending set
+//	THREAD.shdpnd  ShdPnd alone: the thread group's shared pending set
+//	THREAD.wchan   /proc/PID/task/TID/wchan: 0 unless asleep, else one of
+//	               hrtimer_nanosleep, do_syscall_64 (a sleep restarted after a
+//	               signal), __refrigerator, do_signal_stop, ptrace_stop,
+//	               get_signal, cgroup_enter_frozen (values.go: Wchans)
+//	PROCESS.freezer THAWED, FREEZING or FROZEN: its cgroup's freezer.state
+//	ACTOR.done     yes or no: the actor's whole script returned
+//	ACTOR#N        the result of ACTOR's N-th op (ResultDomain): pending until
+//	               it returns; then 0 or an errno (EPERM ESRCH EIO ECHILD,
+//	               errno(N)); a wait's stopped(SIG), stopped(SIG,EVENT_STOP),
+//	               continued, exited(N), killed(SIG) or none (WNOHANG); an
+//	               "observe T"'s state letter or gone
+//	ACTOR#N.KEY    KEY as "observe T KEY ..." (ACTOR's N-th op) recorded it,
+//	               KEY one of the thread keys or freezer (of T's group);
+//	               pending until the op has run. Such an op has no ACTOR#N.
+//	ACTOR#initN    the result of ACTOR's N-th init op, ACTOR#initN.KEY for
+//	               an observe among them
+//
+// Every value is checked against its key's domain: a value the key can
+// never take, such as T.ran=false or R#2=stoped(SIGSTOP), is an error that
+// lists the valid forms (and the canonical spelling, where the value
+// seems to mean one: SIGKILL,SIGSTOP for SIGSTOP,SIGKILL).
+//
+// # Limits
+//
+// The model holds a scenario in a fixed-size state; past these bounds
+// (package model: MaxProcs, MaxTasks, MaxActors, MaxOps, MaxResults)
+// model.Compile reports FILE:LINE:COL at the declaration or op that
+// exceeds them, naming the limit:
+//
+//	4   processes
+//	8   tracee threads, over all processes
+//	8   actors besides the tracee threads
+//	32  ops in one actor's script (an outside actor's or a thread's)
+//	256 result slots over every script and the prelude: one per op of an
+//	    outside actor; an observe with keys one per key, two per signal set
+//
+// and the prelude must settle within 10000 steps. A scenario file holds at
+// most MaxFileSize bytes; signal numbers are 1..31, exit codes 0..255.
+// The oracle runs up to 32 processes of up to 32 threads, above the
+// model's bounds.
 //
 // Errors name the file, line and column, and what was expected
 // (*Error). Names are checked: an unknown actor, thread, signal, op,
