@@ -82,9 +82,12 @@ func largest(b *testing.B, n int) []benchScenario {
 }
 
 // BenchmarkCheck explores whole scenarios under mainline, with the
-// default workers (GOMAXPROCS) and with one. It reports states/s, the
-// bytes allocated per distinct state (B/state, from runtime.MemStats) and,
-// with -benchmem, B/op and allocs/op for the whole check.
+// default workers (GOMAXPROCS) and with one. It reports states/s (of wall
+// time), states/cpu-s (per second of the process's CPU time, which other
+// load on a shared machine disturbs far less), the bytes of one stored
+// state (state-B: the scenario's packed size, model.Layout), the bytes
+// allocated per distinct state (B/state, from runtime.MemStats) and, with
+// -benchmem, B/op and allocs/op for the whole check.
 func BenchmarkCheck(b *testing.B) {
 	for _, s := range largest(b, 3) {
 		for _, w := range []int{0, 1} {
@@ -97,6 +100,7 @@ func BenchmarkCheck(b *testing.B) {
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
+				cpu0 := cpuTime()
 				b.ReportAllocs()
 				for b.Loop() {
 					r, err := Check(s.m, Options{Workers: w})
@@ -105,10 +109,15 @@ func BenchmarkCheck(b *testing.B) {
 					}
 					states = r.States
 				}
+				cpu := cpuTime() - cpu0
 				runtime.ReadMemStats(&after)
 				total := float64(states) * float64(b.N)
 				b.ReportMetric(float64(states), "states")
 				b.ReportMetric(total/b.Elapsed().Seconds(), "states/s")
+				if cpu > 0 {
+					b.ReportMetric(total/cpu.Seconds(), "states/cpu-s")
+				}
+				b.ReportMetric(float64(s.m.P.Layout.Size), "state-B")
 				b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/total, "B/state")
 			})
 		}

@@ -710,19 +710,34 @@ func Enabled(m *model.Machine, s *model.State) []model.Move {
 }
 
 // chunked is an append-only array in fixed-size chunks: it never copies
-// what it holds when it grows, so its memory is its size.
+// what it holds when it grows past its first chunk, so its memory is its
+// size. The first chunk starts small and doubles, so that a small
+// scenario does not pay for a whole chunk.
 type chunked[T any] struct {
 	chunks [][]T
 	n      int
 }
 
-const chunkLen = 1 << 16
+const (
+	chunkLen   = 1 << 16
+	firstChunk = 1 << 10 // elements the first chunk starts with
+)
 
 func (c *chunked[T]) push(v T) {
 	if c.n%chunkLen == 0 {
-		c.chunks = append(c.chunks, make([]T, chunkLen))
+		n := chunkLen
+		if len(c.chunks) == 0 {
+			n = firstChunk
+		}
+		c.chunks = append(c.chunks, make([]T, 0, n))
 	}
-	c.chunks[c.n/chunkLen][c.n%chunkLen] = v
+	last := &c.chunks[len(c.chunks)-1]
+	if len(*last) == cap(*last) { // only the first chunk grows
+		grown := make([]T, len(*last), min(2*cap(*last), chunkLen))
+		copy(grown, *last)
+		*last = grown
+	}
+	*last = append(*last, v)
 	c.n++
 }
 
@@ -730,10 +745,17 @@ func (c *chunked[T]) at(i int) *T { return &c.chunks[i/chunkLen][i%chunkLen] }
 
 func (c *chunked[T]) bytes() int64 {
 	var z T
-	return int64(len(c.chunks)) * chunkLen * int64(unsafe.Sizeof(z))
+	var n int64
+	for _, ch := range c.chunks {
+		n += int64(cap(ch))
+	}
+	return n * int64(unsafe.Sizeof(z))
 }
 
-// arena holds packed states of one size in fixed-size blocks.
+// arena holds packed states of one size in fixed-size blocks. The first
+// block starts small and doubles up to a block's size (the copy happens
+// once: reset keeps the blocks), so that a small scenario's frontier is
+// small.
 type arena struct {
 	size   int // bytes per state
 	per    int // states per block
@@ -741,16 +763,29 @@ type arena struct {
 	n      int
 }
 
+// firstBlock is the number of states the first block starts with.
+const firstBlock = 64
+
 func newArena(size int) arena {
 	return arena{size: size, per: max(1, (1<<20)/size)}
 }
 
 func (a *arena) push(pk []byte) {
-	if a.n/a.per == len(a.blocks) {
-		a.blocks = append(a.blocks, make([]byte, a.per*a.size))
+	b, i := a.n/a.per, a.n%a.per
+	if b == len(a.blocks) {
+		n := a.per
+		if b == 0 {
+			n = min(a.per, firstBlock)
+		}
+		a.blocks = append(a.blocks, make([]byte, n*a.size))
 	}
-	o := (a.n % a.per) * a.size
-	copy(a.blocks[a.n/a.per][o:o+a.size], pk)
+	if (i+1)*a.size > len(a.blocks[b]) { // only the first block grows
+		grown := make([]byte, min(2*len(a.blocks[b]), a.per*a.size))
+		copy(grown, a.blocks[b])
+		a.blocks[b] = grown
+	}
+	o := i * a.size
+	copy(a.blocks[b][o:o+a.size], pk)
 	a.n++
 }
 
@@ -762,7 +797,13 @@ func (a *arena) at(i int) []byte {
 // reset empties the arena, keeping its blocks for reuse.
 func (a *arena) reset() { a.n = 0 }
 
-func (a *arena) bytes() int64 { return int64(len(a.blocks)) * int64(a.per*a.size) }
+func (a *arena) bytes() int64 {
+	var n int64
+	for _, b := range a.blocks {
+		n += int64(len(b))
+	}
+	return n
+}
 
 // runtimeMemory is the memory the Go runtime has mapped and not returned
 // to the system (runtime/metrics), an upper bound of the live heap plus
