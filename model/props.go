@@ -116,7 +116,7 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 			T.Jobctl&(JOBCTL_STOPPED|JOBCTL_TRACED|JOBCTL_LISTENING|c.K.PtraceFrozenBit) != 0 {
 			bad |= 1 << I9
 		}
-		if want.Has(I6) && T.Loc == LocUser && T.OnRq && c.Sig(t).Frozen {
+		if want.Has(I6) && T.Loc == LocUser && T.OnRq && c.Cgroup1(t).State&CGROUP_FROZEN != 0 {
 			bad |= 1 << I6
 		}
 	}
