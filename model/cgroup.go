@@ -166,8 +166,14 @@ func (p *Program) cgroupOf(o *Op) int {
 	if o.T >= 0 && p.Sc.FrozenAlone(o.Src.Target, p.Sc.FreezerOf(o.Src)) {
 		return p.Tasks[o.T].Cg[h]
 	}
+	return p.ProcCgroup(o.Proc, h)
+}
+
+// ProcCgroup is the index of process proc's own cgroup in hierarchy h (V1,
+// V2), or -1.
+func (p *Program) ProcCgroup(proc, h int) int {
 	for i, cd := range p.Cgroups {
-		if cd.V2 == (h == V2) && cd.Parent < 0 && cd.Name == p.Procs[o.Proc].Name {
+		if cd.V2 == (h == V2) && cd.Parent < 0 && cd.Name == p.Procs[proc].Name {
 			return i
 		}
 	}
