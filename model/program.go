@@ -137,6 +137,10 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 				p.UsesCssSet = true
 			}
 			return r, nil
+		case scenario.OpWait, scenario.OpWaitid:
+			if o.Target == scenario.AnyChild {
+				return r, nil // wait4(-1), waitid(P_ALL): T and Proc stay -1
+			}
 		}
 		if ti, ok := taskIdx[o.Target]; ok {
 			r.T = ti
