@@ -132,6 +132,10 @@ func retName(l Loc) string {
 		return "-"
 	case RetPtraceSignal:
 		return "ptrace_signal"
+	case RetSyscallEntry:
+		return "ptrace_report_syscall_entry"
+	case RetSyscallExit:
+		return "ptrace_report_syscall_exit"
 	}
 	return l.String()
 }

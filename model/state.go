@@ -145,10 +145,11 @@ const (
 	LocPSSleep                   // ptrace_stop(): blocked (or just woken) in schedule()
 	LocPSWake                    // ptrace_stop() S6: back under siglock after the wakeup
 	LocRTWait                    // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
-	LocSyscall                   // in a system call, at syscall_trace_enter()
+	LocSyscall                   // entering a system call, at syscall_trace_enter()
 	LocExit                      // do_group_exit() -> do_exit()
 	LocExitNotify                // do_exit(): exit_code set, exit_notify() next
 	LocDead                      // exited: zombie or dead
+	LocSyscallExit               // leaving a system call, at syscall_exit_work()
 	numLocs
 )
 
@@ -158,6 +159,7 @@ var locNames = [...]string{
 	LocDSSSleep: "do_signal_stop", LocPSNotify: "ptrace_stop", LocPSSchedule: "ptrace_stop",
 	LocPSSleep: "ptrace_stop", LocPSWake: "ptrace_stop",
 	LocRTWait: "rtlock_slowlock", LocSyscall: "syscall_trace_enter", LocExitNotify: "do_exit", LocExit: "do_exit", LocDead: "exited",
+	LocSyscallExit: "syscall_exit_work",
 }
 
 func (l Loc) String() string {
@@ -169,9 +171,10 @@ func (l Loc) String() string {
 
 // Ptrace-stop continuations (Task.Ret when Loc is in ptrace_stop).
 const (
-	RetRelock       Loc = LocRelock // do_jobctl_trap(): back to get_signal's relock
-	RetUser         Loc = LocUser   // ptrace_notify(): back to the system call and user mode
-	RetPtraceSignal Loc = numLocs   // ptrace_signal(): deliver what the tracer left in exit_code
+	RetRelock       Loc = LocRelock   // do_jobctl_trap(): back to get_signal's relock
+	RetPtraceSignal Loc = numLocs     // ptrace_signal(): deliver what the tracer left in exit_code
+	RetSyscallEntry Loc = numLocs + 1 // ptrace_report_syscall_entry(): re-send exit_code, run the call, to its exit
+	RetSyscallExit  Loc = numLocs + 2 // ptrace_report_syscall_exit(): re-send exit_code, back to user mode
 )
 
 // Result is the outcome of one op: a kind in the top 4 bits and a value.

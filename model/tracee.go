@@ -138,21 +138,35 @@ func (c *Ctx) threadStep(t int) bool {
 		ok := c.threadStep(t)
 		c.Prefix = rtGotLabels[lock]
 		return ok
-	case LocSyscall:
-		// ptrace_report_syscall_entry() -> ptrace_notify(): a
-		// syscall-entry stop under PTRACE_SYSCALL. Nothing here checks
-		// for signals first: a SIGKILL that came after the syscall
-		// entered the kernel is pending when ptrace_stop() runs (R5).
-		T.Loc = LocUser
+	case LocSyscall, LocSyscallExit:
+		// ptrace_report_syscall_entry() / _exit() -> ptrace_notify():
+		// a syscall stop under PTRACE_SYSCALL, at entry and again at
+		// exit (include/linux/ptrace.h, kernel/entry/syscall-common.c,
+		// v6.18; "entry and exit look identical" to the tracer).
+		// Nothing here checks for signals first: a SIGKILL that came
+		// after the syscall entered the kernel is pending when
+		// ptrace_stop() runs (R5).
+		entry := T.Loc == LocSyscall
+		next, ret := LocUser, RetSyscallExit
+		if entry {
+			next, ret = LocSyscallExit, RetSyscallEntry
+		}
+		T.Loc = next
 		if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
-			c.Label = "syscall_trace_enter: ptrace_notify"
-			c.K.PtraceStop(c, t, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser)
-			if T.Loc == LocUser {
+			c.Label = "syscall_exit_work: ptrace_report_syscall_exit: ptrace_notify"
+			if entry {
+				c.Label = "syscall_trace_enter: ptrace_report_syscall_entry: ptrace_notify"
+			}
+			c.K.PtraceStop(c, t, SIGTRAP, CLD_TRAPPED, SiSignal, ret)
+			if T.Loc == next {
 				c.Suffix = ": ptrace_stop returns at once"
 			}
 			return true
 		}
 		c.Label = "syscall: done"
+		if entry {
+			c.Label = "syscall: the call itself"
+		}
 		return true
 	case LocExit:
 		c.Label = "do_group_exit -> do_exit: exit_signals(); exit_code = code"
@@ -545,8 +559,21 @@ func PtraceStopWake(c *Ctx, t int) {
 		c.K.GetSignal(c, t, 0)
 		return
 	}
-	// do_jobctl_trap(): unlock; goto relock. ptrace_notify(): back to
-	// the system call.
+	if ret == RetSyscallEntry || ret == RetSyscallExit {
+		// ptrace_report_syscall(): "if (signr) send_sig(signr,
+		// current, 1)" — the signal the tracer resumed with is
+		// re-sent to the tracee, not dropped (include/linux/ptrace.h,
+		// v6.18).
+		T.Loc = LocSyscallExit
+		if ret == RetSyscallExit {
+			T.Loc = LocUser
+		}
+		if sig := int(code & 0xff); sig > 0 && sig < 32 {
+			c.K.SendSignalLocked(c, sig, t, false)
+		}
+		return
+	}
+	// do_jobctl_trap(): unlock; goto relock.
 	T.Loc = ret
 }
 
