@@ -1,6 +1,10 @@
 package model
 
-import "testing"
+import (
+	"testing"
+
+	"jobctl/scenario"
+)
 
 // wait4() (SPEC §3.11, §7.2, Appendix C.8), pinned against kernel/exit.c
 // (v6.18): wait_task_zombie(), wait_task_stopped(), wait_task_continued().
@@ -198,5 +202,22 @@ func TestWaitNonLeaderThread(t *testing.T) {
 	}
 	if got != ResErrno|ECHILD {
 		t.Errorf("waitpid(non-leader TID) = %v, want ECHILD", got)
+	}
+}
+
+// TestInitialKeepsThreadPosition: after the prelude a thread is where the
+// prelude left it, in the kernel and in its script (whose first ops are
+// its prelude ops); the outside actors start their scripts.
+func TestInitialKeepsThreadPosition(t *testing.T) {
+	m, s := machine(t, kD3(), "actor S\nprocess G threads G1 G2\ninit G2: sleep\ninit G1: raise SIGCONT\nS: kill G SIGSTOP\nG1: exit_group 1\n")
+	g1, g2 := &s.Task[0], &s.Task[1]
+	if g2.Loc != LocPause || g2.ScriptPC != 0 || m.P.Tasks[1].Script[0].Kind != scenario.OpPause {
+		t.Errorf("G2 after the prelude: %v at op %d, want asleep in its prelude sleep (op 0)", g2.Loc, g2.ScriptPC)
+	}
+	if g1.ExitState != 0 || g1.ScriptPC != 1 || m.P.Tasks[0].Prelude != 1 || len(m.P.Tasks[0].Script) != 2 {
+		t.Fatalf("G1: exit_state %d, at op %d, prelude %d, script %d ops; want alive at op 1 of 2", g1.ExitState, g1.ScriptPC, m.P.Tasks[0].Prelude, len(m.P.Tasks[0].Script))
+	}
+	if s.Actor[0].PC != 0 {
+		t.Errorf("S starts at op %d, want 0", s.Actor[0].PC)
 	}
 }
