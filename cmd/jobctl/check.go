@@ -51,6 +51,11 @@ Flags:
                        violations [{property, message, trace [{actor, function, step}],
                        counterexample}], states, transitions, depth, elapsed_ms,
                        outcomes [{outcome, count}], incomplete (the reason, "" if complete)
+  --html FILE          also write the results as one self-contained HTML page: the
+                       matrix (each cell links to its counterexample), every
+                       counterexample as an SVG sequence diagram with the state of
+                       every task at each step on hover or click, and each
+                       scenario's source beside it; written atomically
   --counterexample DIR write each counterexample as a scenario file in DIR, named
                        SCENARIO.VARIANT.PROPERTY.jc, with "variant" and "schedule"
                        lines that 'jobctl run FILE' replays exactly
@@ -92,6 +97,7 @@ type checkFlags struct {
 	cexDir    string
 	onlyDiff  bool
 	quiet     bool
+	html      string
 }
 
 // status is how a result compares with its scenario's expectation.
@@ -133,6 +139,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.StringVar(&f.cexDir, "counterexample", "", "")
 	fs.BoolVar(&f.onlyDiff, "only-differ", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.StringVar(&f.html, "html", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -237,6 +244,11 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		rows = append(rows, row)
 	}
 	progress.clear()
+	if f.html != "" {
+		if err := writeHTMLReport(f.html, args, vs, rows); err != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl: --html: %v", err)}
+		}
+	}
 	if !f.json {
 		if len(pos) == 1 {
 			writeDetailSummary(stdout, rows)
@@ -491,9 +503,6 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, o
 	if len(rows) > 0 {
 		line(hdr + fmt.Sprintf("  %10s  %7s", "states", "time"))
 	}
-	var t tally
-	var total int
-	var elapsed time.Duration
 	for _, row := range rows {
 		s := fmt.Sprintf("%-*s", nameW, scenarioName(row[0].sc))
 		states := 0
@@ -504,14 +513,11 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, o
 				text = "."
 			}
 			s += fmt.Sprintf("  %-*s", colW[j], text)
-			t.add(cr)
 			if cr.res != nil {
 				states += cr.res.States
 				el += cr.res.Elapsed
 			}
 		}
-		total += states
-		elapsed += el
 		line(s + fmt.Sprintf("  %10d  %7s", states, fmtDuration(el)))
 	}
 	for _, row := range rows {
@@ -541,26 +547,7 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, o
 		line("(every result is what its scenario expects)")
 	}
 	b.WriteString("\n")
-	var all tally
-	for _, row := range allRows {
-		for _, cr := range row {
-			all.add(cr)
-		}
-	}
-	nv := 0
-	if len(allRows) > 0 {
-		nv = len(allRows[0])
-	}
-	total, elapsed = 0, 0
-	for _, row := range allRows {
-		for _, cr := range row {
-			if cr.res != nil {
-				total += cr.res.States
-				elapsed += cr.res.Elapsed
-			}
-		}
-	}
-	line(fmt.Sprintf("%s x %s = %s: %s; %d states in %s", plural(len(allRows), "scenario"), plural(nv, "variant"), plural(all.n, "check"), summaryLine(allRows), total, fmtDuration(elapsed)))
+	line(matrixSummary(allRows))
 	b.WriteString(`
 legend: pass           no property violated
         I1..I11        built-in properties violated (jobctl props); stuck: an actor blocked for ever
@@ -576,6 +563,28 @@ legend: pass           no property violated
 		b.WriteString("        .              as expected (--only-differ shows only the rows and designs that are not)\n")
 	}
 	io.WriteString(w, b.String())
+}
+
+// matrixSummary is the line under the matrix: the counts, which scenarios
+// and designs differ, and the states.
+func matrixSummary(allRows [][]*cellResult) string {
+	var all tally
+	total := 0
+	var elapsed time.Duration
+	for _, row := range allRows {
+		for _, cr := range row {
+			all.add(cr)
+			if cr.res != nil {
+				total += cr.res.States
+				elapsed += cr.res.Elapsed
+			}
+		}
+	}
+	nv := 0
+	if len(allRows) > 0 {
+		nv = len(allRows[0])
+	}
+	return fmt.Sprintf("%s x %s = %s: %s; %d states in %s", plural(len(allRows), "scenario"), plural(nv, "variant"), plural(all.n, "check"), summaryLine(allRows), total, fmtDuration(elapsed))
 }
 
 // sameError returns the earlier cell of row that failed with the error of
