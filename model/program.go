@@ -36,7 +36,10 @@ type TaskDef struct {
 	Name   string
 	Proc   int
 	Leader bool
-	Script []Op // user-mode ops
+	// Script is the thread's user-mode ops: its prelude ("init") ops
+	// first, then its script. Task.ScriptPC indexes it.
+	Script  []Op
+	Prelude int // how many of Script's ops are the prelude's
 	// Cg is the task's cgroup in each hierarchy (V1, V2), or -1.
 	Cg [2]int
 }
@@ -142,6 +145,10 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 				p.UsesCssSet = true
 			}
 			return r, nil
+		case scenario.OpWait, scenario.OpWaitid:
+			if o.Target == scenario.AnyChild {
+				return r, nil // wait4(-1), waitid(P_ALL): T and Proc stay -1
+			}
 		}
 		if pi, ok := procIdx[o.Target]; ok && (o.Kind == scenario.OpFreeze || o.Kind == scenario.OpThaw) {
 			// A process's name names its cgroup, even when its leader
@@ -211,6 +218,25 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		}
 		cg(&r)
 		p.Prelude = append(p.Prelude, r)
+		if t := p.Actors[r.Actor].Task; t >= 0 {
+			p.Tasks[t].Prelude++
+		}
+	}
+	// A thread's prelude ops come first in its script: after the
+	// prelude it is where the prelude left it (ScriptPC), a thread parked
+	// by "init T: sleep" still in its nanosleep.
+	for t := range p.Tasks {
+		td := &p.Tasks[t]
+		var pre []Op
+		for _, r := range p.Prelude {
+			if p.Actors[r.Actor].Task == t {
+				pre = append(pre, r)
+			}
+		}
+		td.Script = append(pre, td.Script...)
+		if len(td.Script) > MaxOps {
+			return nil, fmt.Errorf("%s: %s has %d ops with its prelude, at most %d per thread", td.Script[MaxOps].Src.Pos, td.Name, len(td.Script), MaxOps)
+		}
 	}
 	p.Layout = newLayout(p)
 	return p, nil
