@@ -45,7 +45,8 @@ Flags:
   --variant V          check under variant V only (a name or SPEC id; see 'jobctl variants')
   --rt                 force CONFIG_PREEMPT_RT (scenarios with "config PREEMPT_RT" have it anyway)
   --json               one JSON object per line per (scenario, variant) instead of text:
-                       scenario, variant, rt, verdict (pass|violation|incomplete),
+                       scenario, variant, rt, verdict (pass|violation|incomplete|error),
+                       message (why an "error" check could not run),
                        expected (pass|violation), expected_properties, as_expected,
                        violations [{property, message, trace [{actor, function, step}],
                        counterexample}], states, transitions, depth, elapsed_ms,
@@ -60,7 +61,10 @@ Flags:
                        'jobctl run FILE --variant VARIANT' replays exactly
   --max-states N       stop a check (incomplete) after N distinct states (default 5000000)
   --timeout D          stop a check (incomplete) after duration D, e.g. 30s (default none)
-  --max-memory MiB     stop a check (incomplete) when its tables exceed MiB (default 4096)
+  --max-memory MiB     stop a check (incomplete) before its memory would exceed MiB
+                       (default: 4096, or 3/4 of the memory this process can still
+                       use if that is less: the machine's available memory, or its
+                       cgroup's limit less its usage)
   --exact              deduplicate whole states instead of 64-bit fingerprints
   --workers N          expansion goroutines (default GOMAXPROCS); the output is the same for any N
 
@@ -69,6 +73,10 @@ stderr when it is a terminal.
 `,
 	run: runCheck,
 }
+
+// maxMemoryMiB bounds --max-memory: 2^40 MiB (an exbibyte) is far above
+// any machine, and far below the 2^43 MiB at which MiB<<20 overflows.
+const maxMemoryMiB = 1 << 40
 
 type checkFlags struct {
 	variant   string
@@ -131,7 +139,13 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	if f.maxStates < 0 || f.timeout < 0 || maxMiB < 0 || f.workers < 0 {
 		return exitUsage, usagef("--max-states, --timeout, --max-memory and --workers must not be negative")
 	}
+	if maxMiB > maxMemoryMiB {
+		return exitUsage, usagef("--max-memory %d MiB is more than any machine has (at most %d MiB)", maxMiB, int64(maxMemoryMiB))
+	}
 	f.maxMemory = maxMiB << 20
+	if f.maxMemory == 0 {
+		f.maxMemory = defaultMaxMemory(4 << 30)
+	}
 
 	var vs []*variants.Variant
 	if f.variant != "" {
@@ -179,6 +193,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			cr := &cellResult{sc: sc, v: v, rt: sc.RT || f.rt, exp: expectation(sc, v.Name)}
 			if err != nil {
 				cr.err = err
+				cr.status = failed
 			} else {
 				checkOne(cr, p, &f, progress, stderr)
 			}
@@ -192,15 +207,18 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			case crashed:
 				worse(exitInternal)
 			}
+			// A check that cannot run is bad input: its error goes to
+			// stderr too, once per scenario, as one line.
+			same := sameError(row, cr)
+			if cr.status == failed && cr.err != nil && same == nil {
+				fmt.Fprintln(stderr, oneLine(cr.err.Error()))
+			}
 			if f.json {
 				if err := writeJSON(stdout, cr); err != nil {
 					return exitInternal, err
 				}
-				if cr.err != nil {
-					fmt.Fprintln(stderr, oneLine(cr.err.Error()))
-				}
 			} else if len(pos) == 1 {
-				writeDetail(stdout, cr, len(row) == 0)
+				writeDetail(stdout, cr, len(row) == 0, same)
 			}
 			row = append(row, cr)
 		}
@@ -391,10 +409,26 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, rows [][]*cellResult) {
 		line(s + fmt.Sprintf("  %10d  %7s", states, fmtDuration(el)))
 	}
 	for _, row := range rows {
+		// One line per distinct error of a scenario, naming the
+		// variants it happened under (a prelude that blocks usually
+		// blocks under every design).
+		var msgs []string
+		under := map[string][]string{}
 		for _, cr := range row {
 			if cr.err != nil {
-				line(fmt.Sprintf("error: %s under %s: %s", scenarioName(cr.sc), cr.v.Name, oneLine(cr.err.Error())))
+				m := oneLine(cr.err.Error())
+				if under[m] == nil {
+					msgs = append(msgs, m)
+				}
+				under[m] = append(under[m], cr.v.Name)
 			}
+		}
+		for _, m := range msgs {
+			vs := strings.Join(under[m], ", ")
+			if len(under[m]) == len(row) && len(row) > 1 {
+				vs = "every variant"
+			}
+			line(fmt.Sprintf("error: %s under %s: %s", scenarioName(row[0].sc), vs, m))
 		}
 	}
 	b.WriteString("\n")
@@ -437,8 +471,23 @@ func matrixSummary(vs []*variants.Variant, rows [][]*cellResult) string {
 	return summary + fmt.Sprintf("; %d states in %s", total, fmtDuration(elapsed))
 }
 
-// writeDetail writes the result of one check of one scenario in full.
-func writeDetail(w io.Writer, cr *cellResult, first bool) {
+// sameError returns the earlier cell of row that failed with the error of
+// cr, if any: an error is reported once per scenario, not once per design.
+func sameError(row []*cellResult, cr *cellResult) *cellResult {
+	if cr.err == nil {
+		return nil
+	}
+	for _, o := range row {
+		if o.err != nil && o.err.Error() == cr.err.Error() {
+			return o
+		}
+	}
+	return nil
+}
+
+// writeDetail writes the result of one check of one scenario in full; same
+// is an earlier cell with the same error, reported there.
+func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult) {
 	var b strings.Builder
 	if first {
 		if cr.sc.Title != "" {
@@ -454,6 +503,11 @@ func writeDetail(w io.Writer, cr *cellResult, first bool) {
 	name := cr.v.Name
 	if cr.rt {
 		name += " (PREEMPT_RT)"
+	}
+	if cr.res == nil && same != nil {
+		fmt.Fprintf(&b, "== %s: error: the same as under %s\n", name, same.v.Name)
+		io.WriteString(w, b.String())
+		return
 	}
 	if cr.res == nil {
 		fmt.Fprintf(&b, "== %s: error: %s\n", name, oneLine(cr.err.Error()))
@@ -555,6 +609,7 @@ type jsonResult struct {
 	Variant            string          `json:"variant"`
 	RT                 bool            `json:"rt"`
 	Verdict            string          `json:"verdict"`
+	Message            string          `json:"message,omitempty"` // verdict "error": why the check could not run
 	Expected           string          `json:"expected"`
 	ExpectedProperties []string        `json:"expected_properties"`
 	AsExpected         bool            `json:"as_expected"`
@@ -586,14 +641,26 @@ type jsonOutcome struct {
 }
 
 func writeJSON(w io.Writer, cr *cellResult) error {
-	if cr.res == nil {
-		return nil // reported on stderr
-	}
-	r := cr.res
 	exp := "pass"
 	if cr.exp.Violation {
 		exp = "violation"
 	}
+	if cr.res == nil {
+		// The check could not run (a scenario the model cannot hold, a
+		// prelude that blocks) or crashed: never "as expected".
+		return encodeJSON(w, jsonResult{
+			Scenario:           scenarioName(cr.sc),
+			Variant:            cr.v.Name,
+			RT:                 cr.rt,
+			Verdict:            "error",
+			Message:            oneLine(cr.err.Error()),
+			Expected:           exp,
+			ExpectedProperties: append([]string{}, cr.exp.Properties...),
+			Violations:         []jsonViolation{},
+			Outcomes:           []jsonOutcome{},
+		})
+	}
+	r := cr.res
 	j := jsonResult{
 		Scenario:           scenarioName(cr.sc),
 		Variant:            cr.v.Name,
@@ -627,6 +694,10 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 	for _, o := range r.Outcomes {
 		j.Outcomes = append(j.Outcomes, jsonOutcome{o.Text, o.Count})
 	}
+	return encodeJSON(w, j)
+}
+
+func encodeJSON(w io.Writer, j jsonResult) error {
 	var buf strings.Builder
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -641,16 +712,37 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 // replays the violation's trace, and returns the file's path.
 func writeCounterexample(dir string, cr *cellResult, fd checker.Found) (string, error) {
 	name := scenarioName(cr.sc)
-	file := fmt.Sprintf("%s.%s.%s", name, cr.v.Name, fd.Property)
+	file := fmt.Sprintf("%s.%s.%s", safeFileName(name), cr.v.Name, fd.Property)
 	if cr.rt && !cr.sc.RT {
 		file += ".rt"
 	}
 	path := filepath.Join(dir, file+".jc")
+	if filepath.Dir(path) != filepath.Clean(dir) {
+		return "", fmt.Errorf("the counterexample of %s would not be in %s", name, dir)
+	}
 	text := counterexampleText(cr, fd, path)
 	if _, err := scenario.Parse(path, []byte(text)); err != nil {
 		return "", fmt.Errorf("the counterexample of %s does not parse: %v", name, err)
 	}
 	return path, writeFileAtomic(path, []byte(text))
+}
+
+// safeFileName makes a scenario's name (its "scenario" line, which may be
+// anything) a file name: letters, digits, '-', '_' and '.' are kept, every
+// other byte ('/', '\\', white space, control characters) becomes '_', and a
+// leading '.' becomes '_' too, so that "../../x" is "_._.._x", never a path.
+func safeFileName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		if !ok || (i == 0 && c == '.') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
 }
 
 func counterexampleText(cr *cellResult, fd checker.Found, path string) string {
