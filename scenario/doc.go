@@ -28,6 +28,8 @@
 //	oracle skip REASON             the real kernel cannot run it
 //	oracle cgroup v1|v2            which cgroup freezer the oracle uses
 //	schedule ACTOR ...             a fixed interleaving, one actor per step
+//	variant DESIGN                 the design 'jobctl run' replays it under
+//	                               (a counterexample file records its design)
 //
 // Ops of an outside actor (Op.Kind): kill PROC SIG, tkill THREAD SIG,
 // freeze PROC, thaw PROC, attach T, seize T, interrupt T, listen T,
@@ -51,8 +53,8 @@
 //
 // A scenario file is read by ReadFile: a regular file of at most
 // MaxFileSize bytes (never a named pipe, a device or a directory). Variant
-// names in verdict lines are checked by the caller, which knows the
-// designs.
+// names in verdict and variant lines are checked by the caller, which
+// knows the designs.
 //
 // The built-in corpus (corpus/*.jc) is embedded in the binary: Builtin,
 // Load.

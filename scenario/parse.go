@@ -181,7 +181,7 @@ func validName(s string) bool {
 	return true
 }
 
-var directives = "scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule"
+var directives = "scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule, variant"
 
 func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 	head := toks[0]
@@ -334,6 +334,15 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 		default:
 			return p.errf(args[0].col, "unknown oracle setting %q (want skip or cgroup)", args[0].s)
 		}
+	case "variant":
+		if len(args) != 1 {
+			return p.errf(head.col, "variant wants one design name (the design the schedule replays under)")
+		}
+		if p.sc.Variant != "" {
+			return p.errf(head.col, "a second variant line (the first is at line %d)", p.sc.VariantPos.Line)
+		}
+		p.sc.Variant = args[0].s
+		p.sc.VariantPos = p.pos(args[0].col)
 	case "schedule":
 		p.sc.SchedPos = p.pos(head.col)
 		p.sc.Schedule = []string{}

@@ -33,6 +33,7 @@ verdict peterz-v2 violation I4 I2
 oracle skip needs two cgroups
 oracle cgroup v2
 schedule W T2 S
+variant peterz-v2
 `
 	sc, err := Parse("dir/file.jc", []byte(src))
 	if err != nil {
@@ -118,6 +119,9 @@ schedule W T2 S
 	}
 	if want := []string{"W", "T2", "S"}; !reflect.DeepEqual(sc.Schedule, want) || sc.SchedPos != pos(24, 1) {
 		t.Errorf("schedule %q at %v", sc.Schedule, sc.SchedPos)
+	}
+	if sc.Variant != "peterz-v2" || sc.VariantPos != pos(25, 9) {
+		t.Errorf("variant %q at %v", sc.Variant, sc.VariantPos)
 	}
 }
 
@@ -230,7 +234,7 @@ func TestParseErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown directive", "frobnicate x\n",
-			`bad.jc:1:1: unknown directive "frobnicate" (want one of: scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule)`},
+			`bad.jc:1:1: unknown directive "frobnicate" (want one of: scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule, variant)`},
 		{"unknown actor", head + "Q: kill T SIGKILL\n",
 			`bad.jc:4:1: unknown actor "Q" (declare it with "actor Q", or as a thread with "process")`},
 		{"unknown op", head + "S: frob T\n",
@@ -325,6 +329,10 @@ func TestParseErrors(t *testing.T) {
 			`bad.jc:4:6: unknown actor "X"`},
 		{"schedule names a stranger", head + "schedule S X\n",
 			`bad.jc:4:1: schedule names "X", which is not an actor or thread`},
+		{"variant without a name", head + "variant\n",
+			`bad.jc:4:1: variant wants one design name (the design the schedule replays under)`},
+		{"two variant lines", head + "variant v6.1\nvariant mainline\n",
+			`bad.jc:5:1: a second variant line (the first is at line 4)`},
 		{"no process", "actor S",
 			`bad.jc:1:1: no process declared (want a line "process NAME [threads T1 T2 ...] [parent ACTOR]")`},
 		{"a thread named twice", "process T threads T T\n",

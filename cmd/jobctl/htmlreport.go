@@ -11,7 +11,7 @@ import (
 // writeHTMLReport writes the results of a check as one self-contained
 // HTML page (check --html FILE), atomically.
 func writeHTMLReport(path string, args []string, vs []*variants.Variant, rows [][]*cellResult) error {
-	r := &report.Report{Command: "jobctl check " + strings.Join(args, " "), Summary: matrixSummary(vs, rows)}
+	r := &report.Report{Command: "jobctl check " + strings.Join(args, " "), Summary: matrixSummary(rows)}
 	r.Command = strings.TrimSpace(r.Command)
 	for _, v := range vs {
 		r.Variants = append(r.Variants, v.Name)
