@@ -48,8 +48,8 @@ func (m *Machine) Diff(before, after *State) []Change {
 		add(n, "exit", exitName(B), exitName(A))
 		add(n, "refrigerator returns to", retName(B.FrzRet), retName(A.FrzRet))
 		add(n, "rtlock wait resumes", retName(B.RTRet), retName(A.RTRet))
-		add(n, "frozen (cgroup v2)", onOff(B.CgFrozen), onOff(A.CgFrozen))
 		add(n, "ptraced list position", fmt.Sprint(B.PtraceSeq), fmt.Sprint(A.PtraceSeq))
+		add(n, "frozen (cgroup v2)", onOff(B.CgFrozen), onOff(A.CgFrozen))
 	}
 	for pi, pd := range m.P.Procs {
 		B, A := &before.Proc[pi], &after.Proc[pi]

@@ -69,14 +69,14 @@ type Task struct {
 	SigPending  bool  // TIF_SIGPENDING
 	FrzRet      Loc   // where the task goes when it leaves the refrigerator
 	RTRet       Loc   // the step an rtlock wait resumes
-	// CgFrozen is task->frozen: the cgroup v2 freezer counts the task
-	// as frozen (cgroup_enter_frozen(), css_set_lock).
-	CgFrozen bool
 	// PtraceSeq orders the tracer's ptraced list: ptrace_link() adds a
 	// tracee at its head (list_add), so ptrace_do_wait() looks at the
 	// last attached first. 1+the number of tracees attached before it
 	// that are still linked, 0 when not traced.
 	PtraceSeq uint8
+	// CgFrozen is task->frozen: the cgroup v2 freezer counts the task
+	// as frozen (cgroup_enter_frozen(), css_set_lock).
+	CgFrozen bool
 }
 
 // Signal mirrors struct signal_struct (one per thread group).

@@ -125,6 +125,19 @@ const (
 	WCLONE     = 0x80000000 // __WCLONE
 )
 
+// Wait4Flags are the flags wait4(2) accepts (kernel/exit.c:kernel_wait4(),
+// v6.18; __WNOTHREAD aside): any other is EINVAL, so the language rejects
+// it. waitid(2) accepts these and WEXITED and WNOWAIT
+// (kernel_waitid_prepare()).
+const (
+	Wait4Flags  = WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE
+	WaitidFlags = Wait4Flags | WEXITED | WNOWAIT
+)
+
+// AnyChild is the Target of "wait any" / "waitid any": wait4(-1, ...),
+// waitid(P_ALL, 0, ...).
+const AnyChild = "any"
+
 // Which cgroup freezer a freeze or thaw op uses (Op.Flags). 0 is the
 // scenario's default: v1, or v2 under "oracle cgroup v2".
 const (
@@ -181,19 +194,6 @@ func (sc *Scenario) anyOp(f func(Op) bool) bool {
 	}
 	return false
 }
-
-// Wait4Flags are the flags wait4(2) accepts (kernel/exit.c:kernel_wait4(),
-// v6.18; __WNOTHREAD aside): any other is EINVAL, so the language rejects
-// it. waitid(2) accepts these and WEXITED and WNOWAIT
-// (kernel_waitid_prepare()).
-const (
-	Wait4Flags  = WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE
-	WaitidFlags = Wait4Flags | WEXITED | WNOWAIT
-)
-
-// AnyChild is the Target of "wait any" / "waitid any": wait4(-1, ...),
-// waitid(P_ALL, 0, ...).
-const AnyChild = "any"
 
 // Op is one step of an actor's script.
 type Op struct {
