@@ -28,6 +28,7 @@ func TestValuesInDomains(t *testing.T) {
 		srcStopped + "init F: freeze T\nS: kill T SIGKILL\nF: thaw T\nW: wait T\nP: observe T state exit ran tracer pending sigpnd shdpnd wchan freezer\n",
 		srcOne + "P: seize T\nP: interrupt T\nP: wait T\nP: listen T\nS: kill T SIGSTOP\nF: freeze T\nF: thaw T\n",
 		srcTwo + "T2: sleep\nS: kill P SIGSTOP\nS: kill P SIGCONT\nF: freeze P\nF: observe T2 wchan\nF: thaw P\nW: wait T2 WUNTRACED|WCONTINUED\n",
+		srcOne + "F: freeze T v2\nF: observe T wchan frozen freezer\nF: thaw T v2\nS: kill T SIGSTOP\nW: waitid T WSTOPPED|WEXITED\nP: wait any WNOHANG\n",
 	}
 	seen := map[string]bool{}
 	for _, src := range srcs {
@@ -68,7 +69,11 @@ func TestValuesInDomains(t *testing.T) {
 				for i, op := range m.P.Actors[a].Script {
 					if len(op.Keys) == 0 {
 						v := m.P.ResultText(&s, a, i)
-						if ok, _ := scenario.ResultDomain(op.Kind).Check(v); !ok {
+						var threads []string
+						for _, td := range m.P.Tasks {
+							threads = append(threads, td.Name)
+						}
+						if ok, _ := scenario.ResultDomain(op.Src, threads).Check(v); !ok {
 							t.Errorf("%s#%d (%s) = %s is outside its domain", m.P.Actors[a].Name, i+1, op.Src.String(), v)
 						}
 					}
@@ -84,7 +89,7 @@ func TestValuesInDomains(t *testing.T) {
 		}
 	}
 	for _, w := range scenario.Wchans {
-		if !seen[w] && w != "get_signal" && w != "cgroup_enter_frozen" {
+		if !seen[w] && w != "cgroup_enter_frozen" && w != "cgroup_leave_frozen" {
 			t.Errorf("no state shows wchan %s", w)
 		}
 	}

@@ -39,8 +39,9 @@ func (c *Ctx) Letter(t int) byte {
 // Obs is one observation: a key such as "T.state" and its value.
 type Obs struct{ Key, Value string }
 
-// ObsKey is an observation key of a tracee thread (or, for KeyFreezer,
-// of its thread group): the keys of final lines and of "observe T KEY".
+// ObsKey is an observation key of a tracee thread (or, for KeyFreezer and
+// KeyFrozen, of its cgroups): the keys of final lines and of "observe T
+// KEY".
 // Each has one encoding into result slots (encodeKey) and one rendering
 // (formatKey), used for the final observation and for an observe op alike,
 // so that a key recorded mid-script prints exactly as it does at the end.
@@ -49,19 +50,20 @@ type ObsKey uint8
 const (
 	KeyState   ObsKey = iota // the /proc letter, or gone: ResLetter
 	KeyExit                  // none, exited(N), killed(SIG): ResNone, ResExited, ResKilled
-	KeyRan                   // yes/no: ResBool
-	KeyTracer                // TracerPid as an actor, or none: ResActor (1+actor, 0 none)
-	KeyPending               // SigPnd|ShdPnd: two slots (sigsetSlots)
+	KeyRan                   // yes/no: ResObserved, 1 or 0
+	KeyTracer                // TracerPid as an actor, or none: ResObserved, 1+actor or 0
+	KeyPending               // SigPnd|ShdPnd: two slots of their own
 	KeySigpnd                // SigPnd: two slots
 	KeyShdpnd                // ShdPnd: two slots
-	KeyWchan                 // /proc/PID/wchan: ResWchan (index in scenario.Wchans)
-	KeyFreezer               // the group's freezer.state: ResFreezer (index in scenario.FreezerStates)
+	KeyWchan                 // /proc/PID/wchan: ResObserved, the index in scenario.Wchans
+	KeyFreezer               // its v1 cgroup's freezer.state: ResObserved, the index in scenario.FreezerStates
+	KeyFrozen                // its v2 cgroup's cgroup.events frozen: ResObserved, 0 or 1
 	NumKeys
 )
 
 // keyNames are the keys' names, as scenario.ObserveKeys lists them (a test
 // holds the two lists together).
-var keyNames = [NumKeys]string{"state", "exit", "ran", "tracer", "pending", "sigpnd", "shdpnd", "wchan", "freezer"}
+var keyNames = [NumKeys]string{"state", "exit", "ran", "tracer", "pending", "sigpnd", "shdpnd", "wchan", "freezer", "frozen"}
 
 func (k ObsKey) String() string { return keyNames[k] }
 
@@ -105,12 +107,12 @@ func (c *Ctx) encodeKey(k ObsKey, t int, dst []Result) {
 			}
 		}
 	case KeyRan:
-		dst[0] = ResBool
+		dst[0] = ResObserved
 		if T.Loc == LocUser && T.OnRq && T.ExitState == 0 {
 			dst[0] |= 1
 		}
 	case KeyTracer:
-		dst[0] = ResActor
+		dst[0] = ResObserved
 		if !gone {
 			dst[0] |= Result(T.Tracer)
 		}
@@ -127,10 +129,25 @@ func (c *Ctx) encodeKey(k ObsKey, t int, dst []Result) {
 		// Bit 0 (no signal) marks the first slot as written.
 		dst[0], dst[1] = Result(set&0xffff|1), Result(set>>16)
 	case KeyWchan:
-		dst[0] = ResWchan | Result(c.Wchan(t))
+		dst[0] = ResObserved | Result(c.Wchan(t))
 	case KeyFreezer:
-		dst[0] = ResFreezer | Result(c.FreezerStateIndex(proc))
+		dst[0] = ResObserved | Result(freezerIndex(c.FreezerState(c.P.Tasks[t].Cg[V1])))
+	case KeyFrozen:
+		dst[0] = ResObserved
+		if cg := c.P.Tasks[t].Cg[V2]; cg >= 0 && c.CgroupEventsFrozen(cg) == "1" {
+			dst[0] |= 1
+		}
 	}
+}
+
+// freezerIndex is state's index in scenario.FreezerStates.
+func freezerIndex(state string) int {
+	for i, s := range scenario.FreezerStates {
+		if s == state {
+			return i
+		}
+	}
+	return 0
 }
 
 // formatKey renders src[:k.Width()], written by encodeKey, as the key's
@@ -157,6 +174,8 @@ func (p *Program) formatKey(k ObsKey, src []Result) string {
 		return scenario.Wchans[v]
 	case KeyFreezer:
 		return scenario.FreezerStates[v]
+	case KeyFrozen:
+		return fmt.Sprint(v)
 	}
 	return src[0].String()
 }
@@ -184,12 +203,18 @@ func (c *Ctx) Wchan(t int) int {
 		return wchanSignalStop
 	case LocPSSleep:
 		return wchanPtraceStop
+	case LocTrapSleep:
+		// The cgroup v2 freezer's trap: do_freezer_trap() is inlined
+		// into get_signal() (measured on 6.18).
+		return wchanGetSignal
 	case LocRTWait:
 		// PREEMPT_RT: the rtlock functions are __sched, so the function
 		// that takes the lock shows.
 		switch T.RTRet {
-		case LocDSSEnterFrozen, LocPSEnterFrozen:
+		case LocDSSEnterFrozen, LocPSEnterFrozen, LocTrapEnterFrozen:
 			return wchanEnterFrozen
+		case LocLeaveFrozen:
+			return wchanLeaveFrozen
 		case LocDSSNotify:
 			return wchanSignalStop
 		case LocPSNotify:
@@ -210,15 +235,16 @@ const (
 	wchanGetSignal
 	wchanEnterFrozen
 	wchanRestart
+	wchanLeaveFrozen
 )
 
 // Observe returns what user space can see in state s, as the oracle sees
 // it on the real kernel, in a fixed order: per tracee thread every key of
 // ThreadKeys (its state letter, "gone" once reaped; exit status; whether it
-// runs user code; tracer; pending sets; wchan); per thread group what its
-// cgroup's freezer.state reads; per outside actor whether it finished and
-// each op's result (ACTOR#N, or ACTOR#N.KEY for each key an observe op
-// records); then the results of the prelude's ops (ACTOR#initN).
+// runs user code; tracer; pending sets; wchan); per cgroup what its
+// freezer.state (v1) or cgroup.events (v2) reads; per outside actor whether
+// it finished and each op's result (ACTOR#N, or ACTOR#N.KEY for each key an
+// observe op records); then the results of the prelude's ops (ACTOR#initN).
 func (m *Machine) Observe(s *State) []Obs {
 	c := m.ctx(s)
 	var out []Obs
@@ -231,8 +257,16 @@ func (m *Machine) Observe(s *State) []Obs {
 				out = append(out, Obs{name + keyNames[k], m.P.formatKey(k, r[:])})
 			}
 		}
-		c.encodeKey(KeyFreezer, pd.Threads[0], r[:])
-		out = append(out, Obs{pd.Name + ".freezer", m.P.formatKey(KeyFreezer, r[:])})
+	}
+	// Per cgroup: a v1 one's freezer.state, a v2 one's cgroup.events
+	// "frozen", under the name of its process or of the thread that
+	// lives in it alone.
+	for i, cd := range m.P.Cgroups {
+		if cd.V2 {
+			out = append(out, Obs{cd.Name + ".frozen", c.CgroupEventsFrozen(i)})
+		} else {
+			out = append(out, Obs{cd.Name + ".freezer", c.FreezerState(i)})
+		}
 	}
 	for a := 0; a < m.P.NOutside; a++ {
 		ad := &m.P.Actors[a]
@@ -266,7 +300,7 @@ func (p *Program) opObs(s *State, op *Op, name string, out []Obs) []Obs {
 		if op.Res >= 0 {
 			r = s.Res[op.Res]
 		}
-		return append(out, Obs{name, r.String()})
+		return append(out, Obs{name, p.resultString(op, r)})
 	}
 	slot := op.Res
 	for _, k := range op.Keys {
@@ -291,6 +325,24 @@ func (p *Program) ResultText(s *State, a, i int) string {
 	return strings.Join(parts, " ")
 }
 
+// ResultString is op i of actor a's result in s as the observation key
+// ACTOR#N spells it (ResultText: an observe op's keys as KEY=VALUE).
+func (p *Program) ResultString(s *State, a, i int) string { return p.ResultText(s, a, i) }
+
+// resultString renders op's single-slot result r. A report of wait4(-1)
+// or waitid(P_ALL) names the thread whose pid the call returned:
+// "T2:stopped(SIGTRAP)".
+func (p *Program) resultString(op *Op, r Result) string {
+	if (op.Kind == scenario.OpWait || op.Kind == scenario.OpWaitid) && op.T < 0 {
+		switch r & resKindMask {
+		case ResPending, ResOK, ResErrno, ResNone:
+		default:
+			return p.Tasks[int(r>>ResChildShift)&(MaxTasks-1)].Name + ":" + r.String()
+		}
+	}
+	return r.String()
+}
+
 // Outcome is Observe as one line: "KEY=VALUE KEY=VALUE ...".
 func (m *Machine) Outcome(s *State) string {
 	obs := m.Observe(s)
@@ -301,9 +353,10 @@ func (m *Machine) Outcome(s *State) string {
 	return strings.Join(parts, " ")
 }
 
-// String renders a single-slot result the way the oracle reports it.
+// String renders a single-slot result the way the oracle reports it (a
+// key an observe op recorded is rendered by its key: formatKey).
 func (r Result) String() string {
-	v := int(r & 0xfff)
+	v := int(r & resValMask)
 	switch r & resKindMask {
 	case ResPending:
 		return scenario.Pending
@@ -327,56 +380,29 @@ func (r Result) String() string {
 		return "killed(" + scenario.SigName(v) + ")"
 	case ResNone:
 		return scenario.None
+	case ResCldExited:
+		return fmt.Sprintf("CLD_EXITED(%d)", v)
+	case ResCldKilled:
+		return "CLD_KILLED(" + scenario.SigName(v) + ")"
+	case ResCldStopped:
+		return "CLD_STOPPED(" + scenario.SigName(v&0xff) + ")"
+	case ResCldTrapped:
+		if v&ResEventStop != 0 {
+			return "CLD_TRAPPED(" + scenario.SigName(v&0xff) + ",EVENT_STOP)"
+		}
+		return "CLD_TRAPPED(" + scenario.SigName(v&0xff) + ")"
+	case ResCldContinued:
+		return "CLD_CONTINUED(SIGCONT)"
 	case ResLetter:
 		if v == 'X' {
 			return scenario.Gone // reaped: /proc has no entry any more
 		}
 		return string(rune(v))
-	case ResBool:
-		if v != 0 {
-			return scenario.Yes
-		}
-		return scenario.No
-	case ResWchan:
-		if v < len(scenario.Wchans) {
-			return scenario.Wchans[v]
-		}
-	case ResFreezer:
-		if v < len(scenario.FreezerStates) {
-			return scenario.FreezerStates[v]
-		}
+	case ResObserved:
+		return fmt.Sprintf("observed(%d)", int(r&0xfff))
 	}
 	return "?"
 }
-
-// FreezerState is what the group's cgroup v1 freezer.state reads
-// (kernel/cgroup/legacy_freezer.c:freezer_read(), v6.18): THAWED, or
-// FREEZING until update_if_frozen() finds every task frozen, then FROZEN.
-// (A task in freezable_schedule() counts as frozen with the old freezer.)
-func (c *Ctx) FreezerState(proc int) string {
-	return scenario.FreezerStates[c.FreezerStateIndex(proc)]
-}
-
-// FreezerStateIndex is FreezerState as an index in scenario.FreezerStates.
-func (c *Ctx) FreezerStateIndex(proc int) int {
-	s := &c.S.Proc[proc]
-	if !s.Freezing {
-		return freezerThawed
-	}
-	for _, t := range c.P.Procs[proc].Threads {
-		if !c.FreezeDone(t) {
-			return freezerFreezing
-		}
-	}
-	return freezerFrozen
-}
-
-// Indexes in scenario.FreezerStates.
-const (
-	freezerThawed = iota
-	freezerFreezing
-	freezerFrozen
-)
 
 // sigsetString renders a pending set (bit n = signal n) as the pending
 // keys print it.

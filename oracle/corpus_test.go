@@ -12,18 +12,30 @@ import (
 )
 
 // wantKeys is the key set package model's Observe produces for sc: per
-// tracee thread every key of scenario.ThreadKeys; per group .freezer; per
-// outside actor .done and #1..#n (#n.KEY for the keys an observe op
-// records); #initN (or #initN.KEY) for the prelude ops of outside actors.
+// tracee thread every key of scenario.ThreadKeys; per v1 cgroup (each
+// process's, and a thread's frozen on its own) .freezer; per v2 cgroup
+// .frozen; per outside actor .done and #1..#n (#n.KEY for the keys an
+// observe op records); #initN (or #initN.KEY) for the prelude ops of
+// outside actors.
 func wantKeys(sc *scenario.Scenario) []string {
 	var keys []string
+	v2 := sc.UsesFreezer(scenario.FreezerV2)
 	for _, p := range sc.Processes {
 		for _, t := range p.Threads {
 			for _, k := range scenario.ThreadKeys {
 				keys = append(keys, t+"."+k)
 			}
+			if sc.FrozenAlone(t, scenario.FreezerV1) && len(p.Threads) > 1 {
+				keys = append(keys, t+".freezer")
+			}
+			if sc.FrozenAlone(t, scenario.FreezerV2) && len(p.Threads) > 1 {
+				keys = append(keys, t+".frozen")
+			}
 		}
 		keys = append(keys, p.Name+".freezer")
+		if v2 {
+			keys = append(keys, p.Name+".frozen")
+		}
 	}
 	opKeys := func(name string, op scenario.Op) {
 		if len(op.Keys) == 0 {

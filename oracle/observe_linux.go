@@ -15,8 +15,8 @@ import (
 // observe op.
 
 // readKey reads observation key key of thread t: every key of
-// scenario.ThreadKeys but ran (which takes a while: ranNow), and the
-// freezer of t's group. A reaped thread reads gone, tracer none, no pending
+// scenario.ThreadKeys but ran (which takes a while: ranNow), and those of
+// t's cgroups (freezer: v1 freezer.state; frozen: v2 cgroup.events). A reaped thread reads gone, tracer none, no pending
 // signal and wchan 0, as in the model.
 func (r *runner) readKey(key string, t tref) string {
 	pr := &r.procs[t.p]
@@ -26,8 +26,15 @@ func (r *runner) readKey(key string, t tref) string {
 		return taskLetter(pid, tid, start)
 	case "exit":
 		return r.procExit(t.p)
-	case "freezer":
-		return freezerState(r.cg.procs[t.p], r.cg.v2)
+	case "freezer", "frozen":
+		k := r.pl.threadCgroup(t, key == "frozen")
+		switch {
+		case k < 0:
+			return "none"
+		case key == "frozen":
+			return eventsFrozen(r.cg.cgs[k])
+		}
+		return freezerState(r.cg.cgs[k])
 	case "wchan":
 		if taskLetter(pid, tid, start) == stateGone {
 			return "0"

@@ -26,13 +26,17 @@
 //	verdict VARIANT|* pass|violation [PROP ...]
 //	                               what the checker must find under a design
 //	oracle skip REASON             the real kernel cannot run it
-//	oracle cgroup v1|v2            which cgroup freezer the oracle uses
+//	oracle cgroup v1|v2            the default freezer of a freeze/thaw op
+//	                               that names none (v1 unless this says v2)
 //	schedule ACTOR ...             a fixed interleaving, one actor per step
 //	variant DESIGN                 the design 'jobctl run' replays it under
 //	                               (a counterexample file records its design)
 //
 // Ops of an outside actor (Op.Kind): kill PROC SIG, tkill THREAD SIG,
-// freeze PROC, thaw PROC, attach T, seize T, interrupt T, listen T,
+// freeze PROC|THREAD [v1|v2], thaw PROC|THREAD [v1|v2] (the cgroup v1
+// freezer, freezer.state, or the v2 one, cgroup.freeze; a thread named on
+// its own lives in a cgroup of its own, a child of its process's, and one
+// scenario can use both freezers on one task), attach T, seize T, interrupt T, listen T,
 // cont T [SIG], detach T [SIG], ptrace-syscall T [SIG], ptrace-kill T,
 // getregs T, wait T [FLAGS], exit, observe T [KEY ...], settle,
 // lock tasklist|css_set, unlock tasklist|css_set. Ops of a tracee thread:
@@ -85,7 +89,10 @@
 //	               hrtimer_nanosleep, do_syscall_64 (a sleep restarted after a
 //	               signal), __refrigerator, do_signal_stop, ptrace_stop,
 //	               get_signal, cgroup_enter_frozen (values.go: Wchans)
-//	PROCESS.freezer THAWED, FREEZING or FROZEN: its cgroup's freezer.state
+//	PROCESS.freezer THAWED, FREEZING or FROZEN: its cgroup v1 freezer.state
+//	PROCESS.frozen 0 or 1: its cgroup v2 cgroup.events "frozen", in a
+//	               scenario that freezes through v2. A thread frozen on its
+//	               own has .freezer and .frozen of its own cgroup too.
 //	ACTOR.done     yes or no: the actor's whole script returned
 //	ACTOR#N        the result of ACTOR's N-th op (ResultDomain): pending until
 //	               it returns; then 0 or an errno (EPERM ESRCH EIO ECHILD,
@@ -93,7 +100,8 @@
 //	               continued, exited(N), killed(SIG) or none (WNOHANG); an
 //	               "observe T"'s state letter or gone
 //	ACTOR#N.KEY    KEY as "observe T KEY ..." (ACTOR's N-th op) recorded it,
-//	               KEY one of the thread keys or freezer (of T's group);
+//	               KEY one of the thread keys, freezer or frozen (of T's
+//	               cgroups, v1 and v2);
 //	               pending until the op has run. Such an op has no ACTOR#N.
 //	ACTOR#initN    the result of ACTOR's N-th init op, ACTOR#initN.KEY for
 //	               an observe among them

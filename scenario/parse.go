@@ -101,6 +101,13 @@ func (p *parser) parse(src string) error {
 	if err := p.checkAfter(); err != nil {
 		return err
 	}
+	if !p.sc.UsesFreezer(FreezerV2) {
+		for _, o := range p.allOps() {
+			if slices.Contains(o.Keys, "frozen") {
+				return &Error{o.Pos, fmt.Sprintf("observe %s frozen: the scenario freezes nothing through cgroup v2 (\"freeze %s v2\"), so there is no cgroup.events to read", o.Target, o.Target)}
+			}
+		}
+	}
 	// Atoms must name things that exist, with values they can have.
 	for _, c := range p.sc.Checks {
 		for _, a := range c.Atoms {
@@ -289,11 +296,11 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 		p.sc.Checks = append(p.sc.Checks, c)
 	case "disable":
 		if len(args) == 0 {
-			return p.errf(head.col, "disable wants property names (I1 ... I11, stuck)")
+			return p.errf(head.col, "disable wants property names (I1 ... I14, stuck)")
 		}
 		for _, t := range args {
 			if !knownProp(t.s) {
-				return p.errf(t.col, "unknown property %q (want I1 ... I11 or stuck)", t.s)
+				return p.errf(t.col, "unknown property %q (want I1 ... I14 or stuck)", t.s)
 			}
 			p.sc.Disabled = append(p.sc.Disabled, t.s)
 		}
@@ -311,7 +318,7 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 			v.Violation = true
 			for _, t := range args[2:] {
 				if !knownProp(t.s) {
-					return p.errf(t.col, "unknown property %q (want I1 ... I11 or stuck)", t.s)
+					return p.errf(t.col, "unknown property %q (want I1 ... I14 or stuck)", t.s)
 				}
 				v.Properties = append(v.Properties, t.s)
 			}
@@ -483,7 +490,7 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 		if thread {
 			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want raise SIG, sleep, syscall, exit_group N)", args[0].s)
 		}
-		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, exit, lock, unlock, observe, settle)", args[0].s)
+		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, waitid, exit, lock, unlock, observe, settle)", args[0].s)
 	}
 	op := Op{Actor: actor, Kind: kind, Pos: p.pos(args[0].col), After: after}
 	a := args[1:]
@@ -530,8 +537,17 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 			}
 		}
 	case OpFreeze, OpThaw:
-		if err = need(1, 1, args[0].s+" PROCESS"); err == nil {
-			err = target("process")
+		if err = need(1, 2, args[0].s+" PROCESS|THREAD [v1|v2]"); err == nil {
+			if err = target("process or thread"); err == nil && len(a) == 2 {
+				switch a[1].s {
+				case "v1":
+					op.Flags = FreezerV1
+				case "v2":
+					op.Flags = FreezerV2
+				default:
+					err = p.errf(a[1].col, "unknown freezer %q (want v1 or v2)", a[1].s)
+				}
+			}
 		}
 	case OpAttach, OpSeize, OpInterrupt, OpListen, OpPtraceKill, OpGetregs:
 		if err = need(1, 1, args[0].s+" THREAD"); err == nil {
@@ -551,15 +567,39 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 				err = sig(a[1])
 			}
 		}
-	case OpWait:
-		if err = need(1, 2, "wait THREAD [WUNTRACED|WCONTINUED|WNOHANG|WNOWAIT|__WALL]"); err == nil {
-			if err = target("thread"); err == nil && len(a) == 2 {
-				f, ferr := ParseWaitFlags(a[1].s)
-				if ferr != nil {
-					err = p.errf(a[1].col, "%v", ferr)
-				}
-				op.Flags = f
+	case OpWait, OpWaitid:
+		usage := "wait THREAD|any [WUNTRACED|WCONTINUED|WNOHANG|__WALL|__WCLONE]"
+		min, allowed := 1, Wait4Flags
+		if kind == OpWaitid {
+			usage = "waitid THREAD|any WEXITED|WSTOPPED|WCONTINUED[|WNOWAIT|WNOHANG|__WALL|__WCLONE]"
+			min, allowed = 2, WaitidFlags
+		}
+		if err = need(min, 2, usage); err != nil {
+			break
+		}
+		if a[0].s == AnyChild {
+			// wait4(-1, ...), waitid(P_ALL, 0, ...): any child.
+			if p.names[AnyChild] != "" {
+				err = p.errf(a[0].col, "%q is %s, but %s %s means any child; rename it", AnyChild, p.names[AnyChild], kind, AnyChild)
+				break
 			}
+			op.Target = AnyChild
+		} else if err = target("thread"); err != nil {
+			break
+		}
+		if len(a) == 2 {
+			f, ferr := ParseWaitFlags(a[1].s)
+			if ferr != nil {
+				err = p.errf(a[1].col, "%v", ferr)
+				break
+			}
+			if bad := f &^ allowed; bad != 0 {
+				// kernel/exit.c:kernel_wait4() (v6.18): any other
+				// flag is -EINVAL; WNOWAIT and WEXITED are waitid's.
+				err = p.errf(a[1].col, "wait is wait4(2), which takes no %s (EINVAL); use waitid", WaitFlagsString(bad))
+				break
+			}
+			op.Flags = f
 		}
 	case OpExit:
 		err = need(0, 0, "exit")
@@ -622,7 +662,7 @@ func (p *parser) isSingleThreadProc(name string) bool {
 
 func knownProp(s string) bool {
 	switch s {
-	case "I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "stuck":
+	case "I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "I12", "I13", "I14", "stuck":
 		return true
 	}
 	return false
@@ -717,6 +757,24 @@ func (p *parser) checkAfter() error {
 	return nil
 }
 
+// allOps are the prelude's ops, then every script's.
+func (p *parser) allOps() []Op {
+	ops := append([]Op(nil), p.sc.Prelude...)
+	for _, a := range p.sc.Actors {
+		ops = append(ops, a.Script...)
+	}
+	return ops
+}
+
+// threads are the names of the tracee threads.
+func (p *parser) threads() []string {
+	var out []string
+	for _, pr := range p.sc.Processes {
+		out = append(out, pr.Threads...)
+	}
+	return out
+}
+
 // outsideActors are the names of the actors outside the thread groups.
 func (p *parser) outsideActors() []string {
 	var out []string
@@ -749,12 +807,23 @@ func (p *parser) checkAtom(a Atom) error {
 	}
 	i := strings.LastIndex(a.Key, ".")
 	if i <= 0 {
-		return bad("unknown key %q (want THREAD.KEY, PROCESS.freezer, ACTOR.done, ACTOR#N[.KEY] or ACTOR#initN[.KEY]; a thread's keys: %s)", a.Key, strings.Join(ThreadKeys, " "))
+		return bad("unknown key %q (want THREAD.KEY, PROCESS.freezer, PROCESS.frozen, ACTOR.done, ACTOR#N[.KEY] or ACTOR#initN[.KEY]; a thread's keys: %s)", a.Key, strings.Join(ThreadKeys, " "))
 	}
 	name, field := a.Key[:i], a.Key[i+1:]
-	if field == "freezer" && p.names[name] == "a process" {
+	if field == "freezer" || field == "frozen" {
+		// A process's cgroups, or those of a thread frozen on its own.
+		f := FreezerV1
+		if field == "frozen" {
+			f = FreezerV2
+		}
+		if p.names[name] != "a process" && !p.sc.FrozenAlone(name, f) {
+			return bad("%q: %s is not a process, nor a thread frozen on its own through cgroup %s (it has no cgroup of its own there)", a.Key, name, map[int]string{FreezerV1: "v1", FreezerV2: "v2"}[f])
+		}
+		if field == "frozen" && !p.sc.UsesFreezer(FreezerV2) {
+			return bad("%q: the scenario freezes nothing through cgroup v2 (\"freeze %s v2\"), so there is no cgroup.events to read", a.Key, name)
+		}
 		d, _ := KeyDomain(field, nil)
-		return value("PROCESS.freezer", d)
+		return value("PROCESS."+field, d)
 	}
 	act, ok := p.actors[name]
 	if !ok {
@@ -818,7 +887,7 @@ func (p *parser) checkResultAtom(a Atom, name, ref string, value func(string, Do
 	case op.Kind == OpObserve && len(op.Keys) > 0:
 		return bad("%q: %s is %q; name what it records: %s", a.Key, base, op.String(), keyList(prefixAll(base+".", op.Keys)))
 	}
-	return value(fmt.Sprintf("%s (%s)", a.Key, op.String()), ResultDomain(op.Kind))
+	return value(fmt.Sprintf("%s (%s)", a.Key, op.String()), ResultDomain(op, p.threads()))
 }
 
 func keyList(keys []string) string {

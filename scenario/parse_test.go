@@ -165,7 +165,11 @@ func TestParseOps(t *testing.T) {
 		{"A: getregs T", Op{Kind: OpGetregs, Target: "T"}},
 		{"A: wait T", Op{Kind: OpWait, Target: "T"}},
 		{"A: wait T WSTOPPED|WCONTINUED|WNOHANG", Op{Kind: OpWait, Target: "T", Flags: WUNTRACED | WCONTINUED | WNOHANG}},
-		{"A: wait Q WNOWAIT|__WALL|WEXITED", Op{Kind: OpWait, Target: "Q", Flags: WNOWAIT | WALL | WEXITED}},
+		{"A: wait Q WUNTRACED|__WALL", Op{Kind: OpWait, Target: "Q", Flags: WUNTRACED | WALL}},
+		{"A: waitid Q WNOWAIT|__WALL|WEXITED", Op{Kind: OpWaitid, Target: "Q", Flags: WNOWAIT | WALL | WEXITED}},
+		{"A: wait any WCONTINUED|__WCLONE", Op{Kind: OpWait, Target: AnyChild, Flags: WCONTINUED | WCLONE}},
+		{"A: waitid any WSTOPPED", Op{Kind: OpWaitid, Target: AnyChild, Flags: WSTOPPED}},
+		{"A: waitid Q WNOHANG", Op{Kind: OpWaitid, Target: "Q", Flags: WNOHANG}},
 		{"A: exit", Op{Kind: OpExit}},
 		{"A: lock tasklist", Op{Kind: OpLock, Target: "tasklist"}},
 		{"A: unlock tasklist", Op{Kind: OpUnlock, Target: "tasklist"}},
@@ -238,7 +242,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown actor", head + "Q: kill T SIGKILL\n",
 			`bad.jc:4:1: unknown actor "Q" (declare it with "actor Q", or as a thread with "process")`},
 		{"unknown op", head + "S: frob T\n",
-			`bad.jc:4:4: unknown op "frob" (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, exit, lock, unlock, observe, settle)`},
+			`bad.jc:4:4: unknown op "frob" (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, waitid, exit, lock, unlock, observe, settle)`},
 		{"unknown op for a thread", head + "T: frob\n",
 			`bad.jc:4:4: unknown op "frob" for a tracee thread (want raise SIG, sleep, syscall, exit_group N)`},
 		{"missing op", head + "S:\n",
@@ -258,13 +262,17 @@ func TestParseErrors(t *testing.T) {
 		{"undeclared parent", "process T parent W\n",
 			`bad.jc:1:18: parent "W" is not a declared actor (declare it with "actor" first)`},
 		{"unknown target", head + "S: freeze X\n",
-			`bad.jc:4:11: unknown process "X"`},
+			`bad.jc:4:11: unknown process or thread "X"`},
 		{"actor as a target", head + "S: kill W SIGKILL\n",
 			`bad.jc:4:9: "W" is an actor, not a process or thread`},
 		{"multi-threaded process as a thread", head + "S: tkill P SIGKILL\n",
 			`bad.jc:4:10: "P" is a multi-threaded process; name one of its threads`},
 		{"unknown wait flag", head + "W: wait T WFOO\n",
-			`bad.jc:4:11: unknown wait flag "WFOO" (want WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT, __WALL)`},
+			`bad.jc:4:11: unknown wait flag "WFOO" (want WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT, __WALL, __WCLONE)`},
+		{"wait4 takes no WNOWAIT", head + "W: wait T WUNTRACED|WNOWAIT\n",
+			`bad.jc:4:11: wait is wait4(2), which takes no WNOWAIT (EINVAL); use waitid`},
+		{"waitid wants flags", head + "W: waitid T\n",
+			`bad.jc:4:4: waitid wants "waitid THREAD|any WEXITED|WSTOPPED|WCONTINUED[|WNOWAIT|WNOHANG|__WALL|__WCLONE]"`},
 		{"bad exit code", head + "A: exit_group 300\n",
 			`bad.jc:4:15: exit_group wants an exit code 0..255, got "300"`},
 		{"unknown lock", head + "S: lock siglock\n",
@@ -274,7 +282,7 @@ func TestParseErrors(t *testing.T) {
 		{"atom on an unknown name", head + "final X.state=T\n",
 			`bad.jc:4:7: "X.state": unknown thread or actor "X"`},
 		{"atom without a dot", head + "always T=R\n",
-			`bad.jc:4:8: unknown key "T" (want THREAD.KEY, PROCESS.freezer, ACTOR.done, ACTOR#N[.KEY] or ACTOR#initN[.KEY]; a thread's keys: state exit ran tracer pending sigpnd shdpnd wchan)`},
+			`bad.jc:4:8: unknown key "T" (want THREAD.KEY, PROCESS.freezer, PROCESS.frozen, ACTOR.done, ACTOR#N[.KEY] or ACTOR#initN[.KEY]; a thread's keys: state exit ran tracer pending sigpnd shdpnd wchan)`},
 		{"actor field", head + "final S.state=R\n",
 			`bad.jc:4:7: "S.state": an actor has .done and #N`},
 		{"op index out of range", head + "S: kill T SIGKILL\nfinal S#2=0\n",
@@ -287,10 +295,10 @@ func TestParseErrors(t *testing.T) {
 			`bad.jc:4:11: "T.state" is not an atom (want KEY=VALUE or KEY!=VALUE, e.g. T.state=T)`},
 		{"empty check", head + "final\n",
 			`bad.jc:4:1: final wants one or more KEY=VALUE atoms (e.g. T.state=T, T.exit=killed(SIGKILL), P#2=ESRCH)`},
-		{"unknown property", head + "disable I12\n",
-			`bad.jc:4:9: unknown property "I12" (want I1 ... I11 or stuck)`},
+		{"unknown property", head + "disable I15\n",
+			`bad.jc:4:9: unknown property "I15" (want I1 ... I14 or stuck)`},
 		{"unknown property in a verdict", head + "verdict mainline violation I0\n",
-			`bad.jc:4:28: unknown property "I0" (want I1 ... I11 or stuck)`},
+			`bad.jc:4:28: unknown property "I0" (want I1 ... I14 or stuck)`},
 		{"duplicate verdict", head + "verdict mainline pass\nverdict mainline violation I4\n",
 			`bad.jc:5:9: a second verdict for mainline (the first is at line 4)`},
 		{"unknown verdict", head + "verdict * maybe\n",
@@ -475,7 +483,7 @@ A: settle
 B: after A#2 after A#1 kill T SIGCONT
 P2: after B#1 raise SIGSTOP
 final A#1.state=T A#1.exit=none A#1.ran=no A#1.tracer=B A#1.pending=SIGKILL,SIGSTOP A#1.sigpnd=none A#1.shdpnd=25
-final A#1.wchan=do_signal_stop A#1.freezer=FREEZING A#1.wchan!=pending A#2=0 B#1=ESRCH B#1!=errno(22)
+final A#1.wchan=do_signal_stop A#1.freezer=FREEZING A#1.wchan!=pending A#2=0 B#1=ESRCH B#1!=errno(99)
 final A#init1=0 A#init2.state=T A#init2.pending=none B#init1=stopped(SIGTRAP,EVENT_STOP) B#init1!=exited(255)
 final T.state=gone T.exit=killed(SIGKILL) T.exit!=exited(0) T.ran=yes T.tracer=none T.wchan=hrtimer_nanosleep
 final T.sigpnd=SIGUSR1 T.shdpnd=SIGKILL P.freezer=THAWED P1.wchan=0 A.done=no
@@ -557,7 +565,7 @@ func TestParseLanguageErrors(t *testing.T) {
 			`bad.jc:4:15: after orders script ops; the prelude runs in the order written`},
 		// observe and settle
 		{"unknown observe key", head + "A: observe T color\n",
-			`bad.jc:3:14: unknown observation key "color" (want one or more of: state exit ran tracer pending sigpnd shdpnd wchan freezer)`},
+			`bad.jc:3:14: unknown observation key "color" (want one or more of: state exit ran tracer pending sigpnd shdpnd wchan freezer frozen)`},
 		{"observe key twice", head + "A: observe T ran ran\n",
 			`bad.jc:3:18: observe records ran twice`},
 		{"settle with an argument", head + "A: settle T\n",
@@ -583,17 +591,17 @@ func TestParseLanguageErrors(t *testing.T) {
 		{"tracer=nobody", head + "final T.tracer=nobody\n",
 			`bad.jc:3:7: "T.tracer=nobody": THREAD.tracer is one of: none, A, B, C, R`},
 		{"stoped", head + "R: wait T\nfinal R#1=stoped(SIGSTOP)\n",
-			`bad.jc:4:7: "R#1=stoped(SIGSTOP)": R#1 (wait T) is one of: stopped(SIG), stopped(SIG,EVENT_STOP), continued, exited(N), killed(SIG), none, EPERM, ESRCH, EIO, ECHILD, errno(N), pending; did you mean stopped(SIGSTOP)?`},
+			`bad.jc:4:7: "R#1=stoped(SIGSTOP)": R#1 (wait T) is one of: stopped(SIG), stopped(SIG,EVENT_STOP), continued, exited(N), killed(SIG), none, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending; did you mean stopped(SIGSTOP)?`},
 		{"misspelt value under !=", head + "R: wait T\nfinal R#1!=stopped(STOP)\n",
-			`bad.jc:4:7: "R#1!=stopped(STOP)": R#1 (wait T) is one of: stopped(SIG), stopped(SIG,EVENT_STOP), continued, exited(N), killed(SIG), none, EPERM, ESRCH, EIO, ECHILD, errno(N), pending; did you mean stopped(SIGSTOP)?`},
+			`bad.jc:4:7: "R#1!=stopped(STOP)": R#1 (wait T) is one of: stopped(SIG), stopped(SIG,EVENT_STOP), continued, exited(N), killed(SIG), none, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending; did you mean stopped(SIGSTOP)?`},
 		{"a wait result of a kill", head + "A: kill T 9\nfinal A#1=stopped(SIGSTOP)\n",
-			`bad.jc:4:7: "A#1=stopped(SIGSTOP)": A#1 (kill T SIGKILL) is one of: 0, EPERM, ESRCH, EIO, ECHILD, errno(N), pending`},
+			`bad.jc:4:7: "A#1=stopped(SIGSTOP)": A#1 (kill T SIGKILL) is one of: 0, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending`},
 		{"a letter of an observe", head + "A: observe T\nfinal A#1=running\n",
 			`bad.jc:4:7: "A#1=running": A#1 (observe T) is one of: R, S, D, T, t, Z, gone, pending`},
 		{"settle result", head + "A: settle\nfinal A#1=ESRCH\n",
 			`bad.jc:4:7: "A#1=ESRCH": A#1 (settle) is one of: 0, pending`},
 		{"errno by number", head + "A: kill T 9\nfinal A#1=errno(3)\n",
-			`bad.jc:4:7: "A#1=errno(3)": A#1 (kill T SIGKILL) is one of: 0, EPERM, ESRCH, EIO, ECHILD, errno(N), pending; did you mean ESRCH?`},
+			`bad.jc:4:7: "A#1=errno(3)": A#1 (kill T SIGKILL) is one of: 0, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending; did you mean ESRCH?`},
 		{"set out of order", head + "final T.pending=SIGSTOP,SIGKILL\n",
 			`bad.jc:3:7: "T.pending=SIGSTOP,SIGKILL": THREAD.pending is one of: none or signal names in numeric order joined by ',' (SIGKILL,SIGSTOP); did you mean SIGKILL,SIGSTOP?`},
 		{"set with a bad name", head + "final T.sigpnd=SIGFOO\n",
@@ -601,7 +609,7 @@ func TestParseLanguageErrors(t *testing.T) {
 		{"freezer case", head + "final T.freezer=frozen\n",
 			`bad.jc:3:7: "T.freezer=frozen": PROCESS.freezer is one of: THAWED, FREEZING, FROZEN; did you mean FROZEN?`},
 		{"wchan", head + "final T.wchan=do_nanosleep\n",
-			`bad.jc:3:7: "T.wchan=do_nanosleep": THREAD.wchan is one of: 0, hrtimer_nanosleep, __refrigerator, do_signal_stop, ptrace_stop, get_signal, cgroup_enter_frozen, do_syscall_64`},
+			`bad.jc:3:7: "T.wchan=do_nanosleep": THREAD.wchan is one of: 0, hrtimer_nanosleep, __refrigerator, do_signal_stop, ptrace_stop, get_signal, cgroup_enter_frozen, do_syscall_64, cgroup_leave_frozen`},
 		{"exit code", head + "final T.exit=exited(256)\n",
 			`bad.jc:3:7: "T.exit=exited(256)": THREAD.exit is one of: none, exited(N), killed(SIG)`},
 		{"killed by a number", head + "final T.exit=killed(9)\n",
@@ -612,6 +620,14 @@ func TestParseLanguageErrors(t *testing.T) {
 			`bad.jc:3:8: "T.state!=X": THREAD.state is one of: R, S, D, T, t, Z, gone`},
 		{"recorded key's value", head + "A: observe T ran\nfinal A#1.ran=maybe\n",
 			`bad.jc:4:7: "A#1.ran=maybe": A#1.ran (observe T ran) is one of: yes, no, pending`},
+		{"a wait4 result of a waitid", head + "R: waitid T WSTOPPED\nfinal R#1=stopped(SIGSTOP)\n",
+			`bad.jc:4:7: "R#1=stopped(SIGSTOP)": R#1 (waitid T WUNTRACED) is one of: CLD_EXITED(N), CLD_KILLED(SIG), CLD_STOPPED(SIG), CLD_TRAPPED(SIG), CLD_TRAPPED(SIG,EVENT_STOP), CLD_CONTINUED(SIGCONT), none, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending`},
+		{"a wait for any child without the child", head + "R: wait any\nfinal R#1=stopped(SIGSTOP)\n",
+			`bad.jc:4:7: "R#1=stopped(SIGSTOP)": R#1 (wait any) is one of: THREAD:stopped(SIG), THREAD:stopped(SIG,EVENT_STOP), THREAD:continued, THREAD:exited(N), THREAD:killed(SIG) (THREAD one of T), none, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending`},
+		{"observe frozen without v2", head + "A: observe T frozen\n",
+			`bad.jc:3:4: observe T frozen: the scenario freezes nothing through cgroup v2 ("freeze T v2"), so there is no cgroup.events to read`},
+		{"frozen value", head + "A: freeze T v2\nA: observe T frozen\nfinal A#2.frozen=yes\n",
+			`bad.jc:5:7: "A#2.frozen=yes": A#2.frozen (observe T frozen) is one of: 0, 1, pending`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -623,5 +639,22 @@ func TestParseLanguageErrors(t *testing.T) {
 				t.Errorf("error is a %T", err)
 			}
 		})
+	}
+}
+
+// TestParseWaitResults: the results of waitid and of a wait for any child
+// are checked in their own forms.
+func TestParseWaitResults(t *testing.T) {
+	src := "actor R Q\nprocess P threads T1 T2 parent R\nR: waitid T1 WEXITED|WSTOPPED\nQ: wait any\n" +
+		"final R#1=CLD_TRAPPED(SIGTRAP,EVENT_STOP) R#1!=CLD_CONTINUED(SIGCONT) R#1!=CLD_EXITED(3) R#1!=none\n" +
+		"final Q#1=T2:stopped(SIGSTOP) Q#1!=T1:killed(SIGKILL) Q#1!=ECHILD\n"
+	if _, err := Parse("w.jc", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	for atom, hint := range map[string]string{"Q#1=T3:continued": "", "Q#1=T2:stopped(STOP)": "T2:stopped(SIGSTOP)", "R#1=CLD_KILLED(9)": "CLD_KILLED(SIGKILL)"} {
+		_, err := Parse("w.jc", []byte(strings.SplitAfter(src, "\n")[0]+"process P threads T1 T2 parent R\nR: waitid T1 WEXITED|WSTOPPED\nQ: wait any\nfinal "+atom+"\n"))
+		if err == nil || hint != "" && !strings.Contains(err.Error(), "did you mean "+hint+"?") {
+			t.Errorf("%s: %v, want an error suggesting %q", atom, err, hint)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,14 +28,17 @@ import (
 //	wchan   what /proc/PID/task/TID/wchan prints: the function it sleeps in, or 0
 var ThreadKeys = []string{"state", "exit", "ran", "tracer", "pending", "sigpnd", "shdpnd", "wchan"}
 
-// ProcessKeys are the observation keys of a thread group (PROCESS.KEY):
+// ProcessKeys are the observation keys of a thread group's cgroups
+// (PROCESS.KEY; a thread frozen on its own has them for its own cgroups):
 //
 //	freezer  what its cgroup v1 freezer.state reads
-var ProcessKeys = []string{"freezer"}
+//	frozen   what its cgroup v2 cgroup.events says of "frozen": 0 or 1 (in
+//	         a scenario that freezes through v2)
+var ProcessKeys = []string{"freezer", "frozen"}
 
 // ObserveKeys are the keys an observe op can record mid-script: those of
-// its target thread, and the freezer of the thread's group.
-var ObserveKeys = []string{"state", "exit", "ran", "tracer", "pending", "sigpnd", "shdpnd", "wchan", "freezer"}
+// its target thread, and those of the thread's cgroups.
+var ObserveKeys = []string{"state", "exit", "ran", "tracer", "pending", "sigpnd", "shdpnd", "wchan", "freezer", "frozen"}
 
 // Values of the keys, as printed.
 const (
@@ -62,22 +66,25 @@ var FreezerStates = [...]string{"THAWED", "FREEZING", "FROZEN"}
 //	do_syscall_64        the same once a signal interrupted it and it sleeps
 //	                     again through restart_syscall() (the restart
 //	                     functions are __sched, and called by a tail call)
-//	__refrigerator       a task that froze on its way to user mode
+//	__refrigerator       a task that froze on its way to user mode (v1)
+//	get_signal           a task in the cgroup v2 freezer's trap
+//	                     (do_freezer_trap() is inlined into get_signal())
 //	do_signal_stop       a job-control stop, also when frozen
 //	ptrace_stop          every ptrace stop (signal-delivery, group,
 //	                     PTRACE_EVENT_STOP, syscall, LISTEN), also when frozen
 //	0                    a running task, a zombie, a reaped task
 //
-// get_signal and cgroup_enter_frozen are where a PREEMPT_RT task waits for
-// tasklist_lock or css_set_lock (not measured: the oracle has no RT kernel).
-var Wchans = [...]string{"0", "hrtimer_nanosleep", "__refrigerator", "do_signal_stop", "ptrace_stop", "get_signal", "cgroup_enter_frozen", "do_syscall_64"}
+// get_signal, cgroup_enter_frozen and cgroup_leave_frozen are also where a
+// PREEMPT_RT task waits for tasklist_lock or css_set_lock (not measured:
+// the oracle has no RT kernel).
+var Wchans = [...]string{"0", "hrtimer_nanosleep", "__refrigerator", "do_signal_stop", "ptrace_stop", "get_signal", "cgroup_enter_frozen", "do_syscall_64", "cgroup_leave_frozen"}
 
 // ErrnoNames are the errno values ops return, by number; another number
 // prints as errno(N).
-var ErrnoNames = map[int]string{1: "EPERM", 3: "ESRCH", 5: "EIO", 10: "ECHILD"}
+var ErrnoNames = map[int]string{1: "EPERM", 3: "ESRCH", 5: "EIO", 10: "ECHILD", 22: "EINVAL"}
 
 // errnoForms lists ErrnoNames in numeric order.
-var errnoForms = "EPERM, ESRCH, EIO, ECHILD, errno(N)"
+var errnoForms = "EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N)"
 
 // A Domain is the set of values of one observation key or op result.
 type Domain struct {
@@ -278,24 +285,75 @@ func KeyDomain(key string, actors []string) (d Domain, ok bool) {
 		return wchan, true
 	case "freezer":
 		return freezer, true
+	case "frozen":
+		return oneOf("0", "1"), true
 	case "done":
 		return yesNo, true
 	}
 	return Domain{}, false
 }
 
-// ResultDomain is the domain of the result of an op of kind k (ACTOR#N):
-// pending until it returns, then what the op returns.
-func ResultDomain(k OpKind) Domain {
-	switch k {
-	case OpWait:
-		return union(stopped, stoppedE, oneOf("continued"), exited, killed, oneOf(None), errnoDom, pendingDom)
+// ResultDomain is the domain of the result of op (ACTOR#N): pending until
+// it returns, then what the op returns. threads are the tracee threads'
+// names: a wait for any child ("wait any") reports the one it found,
+// "T2:stopped(SIGSTOP)".
+func ResultDomain(op Op, threads []string) Domain {
+	switch op.Kind {
+	case OpWait, OpWaitid:
+		report := union(stopped, stoppedE, oneOf("continued"), exited, killed)
+		if op.Kind == OpWaitid {
+			report = union(cldExited, cldKilled, cldStopped, cldTrapped, cldTrappedE, oneOf("CLD_CONTINUED(SIGCONT)"))
+		}
+		if op.Target == AnyChild {
+			report = childReport(report, threads)
+		}
+		return union(report, oneOf(None), errnoDom, pendingDom)
 	case OpObserve:
 		return union(stateDomain, pendingDom)
 	case OpSettle:
 		return union(zero, pendingDom)
 	}
 	return union(zero, errnoDom, pendingDom)
+}
+
+// The forms of waitid(2)'s siginfo (si_code and si_status).
+var (
+	cldExited   = call("CLD_EXITED(N)", "CLD_EXITED", exitArg)
+	cldKilled   = call("CLD_KILLED(SIG)", "CLD_KILLED", sigArg)
+	cldStopped  = call("CLD_STOPPED(SIG)", "CLD_STOPPED", sigArg)
+	cldTrapped  = call("CLD_TRAPPED(SIG)", "CLD_TRAPPED", sigArg)
+	cldTrappedE = call("CLD_TRAPPED(SIG,EVENT_STOP)", "CLD_TRAPPED", func(a string) (bool, string) {
+		s, ok := strings.CutSuffix(a, ",EVENT_STOP")
+		if !ok {
+			return false, ""
+		}
+		ok, h := sigArg(s)
+		if h != "" {
+			h += ",EVENT_STOP"
+		}
+		return ok, h
+	})
+)
+
+// childReport is d's values with the name of the child reported before
+// them: "T2:stopped(SIGSTOP)".
+func childReport(d Domain, threads []string) Domain {
+	var forms []string
+	for _, f := range strings.Split(d.Forms, ", ") {
+		forms = append(forms, "THREAD:"+f)
+	}
+	return Domain{Forms: strings.Join(forms, ", ") + " (THREAD one of " + strings.Join(threads, " ") + ")",
+		ok: func(v string) (bool, string) {
+			th, rest, ok := strings.Cut(v, ":")
+			if !ok || !slices.Contains(threads, th) {
+				return false, ""
+			}
+			ok, h := d.ok(rest)
+			if h != "" {
+				h = th + ":" + h
+			}
+			return ok, h
+		}}
 }
 
 // KeyResultDomain is the domain of key key recorded by an observe op

@@ -262,12 +262,6 @@ func oracleOne(ctx context.Context, sc *scenario.Scenario, vs []*variants.Varian
 			reports[i].Verdict, reports[i].Reason = "skipped", v.Name+" never shipped in a kernel"
 		}
 	}
-	if sc.Oracle.Cgroup == "v2" {
-		// The oracle can run it (go test ./oracle -run V2), but there is
-		// nothing to compare with: the model's freezer is TASK_FROZEN.
-		return all("skipped", "not modelled: the cgroup v2 freezer (cgroup.freeze) parks tasks in "+
-			"do_freezer_trap() via JOBCTL_TRAP_FREEZE, a kernel path the model does not have (SPEC §3.12)")
-	}
 	// The model's limits first: they name the line of the scenario.
 	p, err := model.Compile(sc)
 	if err != nil {
