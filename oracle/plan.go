@@ -79,7 +79,7 @@ func newPlan(sc *scenario.Scenario) (*plan, error) {
 		return nil, fmt.Errorf("scenario %s has no process", sc.Name)
 	}
 	if len(sc.Processes) > maxProcs {
-		return nil, fmt.Errorf("%d processes: the oracle runs at most %d", len(sc.Processes), maxProcs)
+		return nil, fmt.Errorf("%s: process %s is the %d-th: the oracle's limit is %d processes (its shared memory's layout)", sc.Processes[maxProcs].Pos, sc.Processes[maxProcs].Name, maxProcs+1, maxProcs)
 	}
 	for i, p := range sc.Processes {
 		if p.Name == "" {
@@ -92,7 +92,7 @@ func newPlan(sc *scenario.Scenario) (*plan, error) {
 			return nil, fmt.Errorf("%s: process %s has no thread", p.Pos, p.Name)
 		}
 		if len(p.Threads) > maxThreads {
-			return nil, fmt.Errorf("%s: process %s has %d threads: the oracle runs at most %d", p.Pos, p.Name, len(p.Threads), maxThreads)
+			return nil, fmt.Errorf("%s: process %s has %d threads: the oracle's limit is %d threads per process (its shared memory's layout)", p.Pos, p.Name, len(p.Threads), maxThreads)
 		}
 		pl.byProc[p.Name] = i
 		for j, t := range p.Threads {
