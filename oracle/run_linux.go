@@ -727,7 +727,8 @@ func (r *runner) allIn(p int, letters string) bool {
 
 // asleep reports whether the task that performs actor k's ops (an actor's
 // main thread, or the tracee thread) is not runnable. An op is taken as
-// blocked only then: a task that is merely slow on a busy machine is 'R'.
+// blocked only then: a task that is merely slow on a busy machine is 'R', and a
+// helper that has answered and waits for its next command is idle.
 func (r *runner) asleep(k int) bool {
 	a := &r.pl.actors[k]
 	var l string
@@ -737,6 +738,13 @@ func (r *runner) asleep(k int) bool {
 	} else {
 		c := r.conns[k]
 		l = taskLetter(c.pid, c.pid, 0)
+		if l != "R" && strings.HasSuffix(readWchan(c.pid, c.pid), "pipe_read") {
+			// Asleep reading its command pipe (anon_pipe_read on 6.18,
+			// pipe_read before): the op has returned and the answer is
+			// on its way to the runner, which a loaded machine may take
+			// a while to read. Not blocked in the op.
+			return false
+		}
 	}
 	return l != "R"
 }
