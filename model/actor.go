@@ -102,6 +102,12 @@ func FreezerWriteFrozen(c *Ctx, a int, op *Op) bool {
 	A := &c.S.Actor[a]
 	s := &c.S.Proc[op.Proc]
 	threads := c.P.Procs[op.Proc].Threads
+	if A.Step > 0 && c.S.Holder[LockCssSet] != 0 {
+		// freeze_cgroup() and update_if_frozen() walk the cgroup's
+		// tasks with css_task_iter_next(), which takes css_set_lock
+		// for each task (kernel/cgroup/cgroup.c, v6.18).
+		return false
+	}
 	switch A.Step {
 	case 0:
 		c.Label = "freezer_write(FROZEN): freezer_apply_state: CGROUP_FREEZING"
@@ -152,6 +158,9 @@ func FreezerWriteThawed(c *Ctx, a int, op *Op) bool {
 		A.Step = 1
 		A.Tmp = 0
 		return true
+	}
+	if c.S.Holder[LockCssSet] != 0 {
+		return false // unfreeze_cgroup(): css_task_iter_next() takes css_set_lock
 	}
 	t := threads[A.Tmp]
 	c.Label = c.P.Tasks[t].thawLabel
