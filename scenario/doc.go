@@ -26,7 +26,8 @@
 //	verdict VARIANT|* pass|violation [PROP ...]
 //	                               what the checker must find under a design
 //	oracle skip REASON             the real kernel cannot run it
-//	oracle cgroup v1|v2            which cgroup freezer the oracle uses
+//	oracle cgroup v1|v2            the default freezer of a freeze/thaw op
+//	                               that names none (v1 unless this says v2)
 //	schedule ACTOR ...             a fixed interleaving, one actor per step
 //	variant DESIGN                 the design 'jobctl run' replays it under
 //	                               (a counterexample file records its design)
@@ -39,8 +40,11 @@
 //
 //	kill PROC SIG             kill(pid, SIG)
 //	tkill THREAD SIG          tgkill(pid, tid, SIG)
-//	freeze PROC               write "FROZEN" to the cgroup's freezer.state, until it reads FROZEN
-//	thaw PROC                 write "THAWED" to freezer.state
+//	freeze PROC|THREAD [v1|v2]  cgroup v1: write "FROZEN" to freezer.state, until it
+//	                          reads FROZEN; v2: write "1" to cgroup.freeze. A thread
+//	                          named on its own lives in a cgroup of its own, a child
+//	                          of its process's; one scenario can use both freezers
+//	thaw PROC|THREAD [v1|v2]  v1: write "THAWED" to freezer.state; v2: "0" to cgroup.freeze
 //	attach T                  ptrace(PTRACE_ATTACH, tid, 0, 0)
 //	seize T                   ptrace(PTRACE_SEIZE, tid, 0, 0)
 //	interrupt T               ptrace(PTRACE_INTERRUPT, tid, 0, 0)
@@ -80,7 +84,10 @@
 // An atom is KEY=VALUE or KEY!=VALUE over the observations of package
 // model (Machine.Observe), which the oracle observes on the real kernel
 // too: THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer,
-// THREAD.pending, PROCESS.freezer, ACTOR.done, ACTOR#N.
+// THREAD.pending, PROCESS.freezer (v1 freezer.state: THAWED, FREEZING,
+// FROZEN), PROCESS.frozen (v2 cgroup.events "frozen": 0 or 1, in a
+// scenario that freezes through v2), ACTOR.done, ACTOR#N. A thread frozen
+// on its own has .freezer and .frozen of its own cgroup too.
 //
 // Errors name the file, line and column, and what was expected
 // (*Error). Names are checked: an unknown actor, thread, signal, op,
