@@ -266,3 +266,21 @@ func TestSyscallExitStopResend(t *testing.T) {
 		t.Fatalf("T at %v returning to %v, want the syscall-exit stop", T.Loc, retName(T.Ret))
 	}
 }
+
+// TestWaitStepAllocatesNothing: a wait's scan (through the hooks, with
+// its wait_opts in the step's Ctx) allocates nothing, as every step on
+// the explorer's path must not.
+func TestWaitStepAllocatesNothing(t *testing.T) {
+	m, s := machine(t, kD3(), "actor W P\nprocess T parent W\nprocess U parent W\ninit P: seize U\ninit P: interrupt U\nW: wait any WUNTRACED\nP: waitid any WEXITED\n")
+	var c Ctx
+	for _, name := range []string{"W", "P"} {
+		a := actor(t, m, name)
+		var next State
+		if n := testing.AllocsPerRun(100, func() { next = s; m.StepInto(&c, &next, Act(a)) }); n != 0 {
+			t.Errorf("%s's wait step allocates %.0f times", name, n)
+		}
+		if next == s {
+			t.Errorf("%s's wait step changed nothing", name)
+		}
+	}
+}
