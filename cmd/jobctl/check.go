@@ -45,7 +45,8 @@ Flags:
   --variant V          check under variant V only (a name or short id; see 'jobctl variants')
   --rt                 force CONFIG_PREEMPT_RT (scenarios with "config PREEMPT_RT" have it anyway)
   --json               one JSON object per line per (scenario, variant) instead of text:
-                       scenario, variant, rt, verdict (pass|violation|incomplete),
+                       scenario, variant, rt, verdict (pass|violation|incomplete|error),
+                       message (why an "error" check could not run),
                        expected (pass|violation), expected_properties, as_expected,
                        violations [{property, message, schedule, trace [{actor, token,
                        function, step, effects, changes [{who, field, from, to}],
@@ -56,7 +57,10 @@ Flags:
                        lines that 'jobctl run FILE' replays exactly
   --max-states N       stop a check (incomplete) after N distinct states (default 5000000)
   --timeout D          stop a check (incomplete) after duration D, e.g. 30s (default none)
-  --max-memory MiB     stop a check (incomplete) when its tables exceed MiB (default 4096)
+  --max-memory MiB     stop a check (incomplete) before its memory would exceed MiB
+                       (default: 4096, or 3/4 of the memory this process can still
+                       use if that is less: the machine's available memory, or its
+                       cgroup's limit less its usage)
   --exact              deduplicate whole states instead of 64-bit fingerprints
   --workers N          expansion goroutines (default GOMAXPROCS); the output is the same for any N
   --quiet              no progress lines on stderr
@@ -75,6 +79,10 @@ frontier and memory. --quiet turns it off. stdout is not affected.
 `,
 	run: runCheck,
 }
+
+// maxMemoryMiB bounds --max-memory: 2^40 MiB (an exbibyte) is far above
+// any machine, and far below the 2^43 MiB at which MiB<<20 overflows.
+const maxMemoryMiB = 1 << 40
 
 type checkFlags struct {
 	variant   string
@@ -141,7 +149,13 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	if f.maxStates < 0 || f.timeout < 0 || maxMiB < 0 || f.workers < 0 {
 		return exitUsage, usagef("--max-states, --timeout, --max-memory and --workers must not be negative")
 	}
+	if maxMiB > maxMemoryMiB {
+		return exitUsage, usagef("--max-memory %d MiB is more than any machine has (at most %d MiB)", maxMiB, int64(maxMemoryMiB))
+	}
 	f.maxMemory = maxMiB << 20
+	if f.maxMemory == 0 {
+		f.maxMemory = defaultMaxMemory(4 << 30)
+	}
 
 	var vs []*variants.Variant
 	if f.variant != "" {
@@ -191,6 +205,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			cr := &cellResult{sc: sc, v: v, rt: sc.RT || f.rt, exp: expectation(sc, v.Name)}
 			if err != nil {
 				cr.err = err
+				cr.status = failed
 			} else {
 				progress.begin(scenarioName(sc) + " under " + v.Name)
 				checkOne(cr, p, &f, progress, stderr)
@@ -207,18 +222,21 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 				worse(exitInternal)
 			}
 			shown := !f.onlyDiff || cr.status != asExpected
-			if shown {
+			if shown || cr.err != nil {
 				progress.clear()
+			}
+			// A check that cannot run is bad input: its error goes to
+			// stderr too, once per scenario, as one line.
+			same := sameError(row, cr)
+			if cr.status == failed && cr.err != nil && same == nil {
+				fmt.Fprintln(stderr, oneLine(cr.err.Error()))
 			}
 			if f.json && shown {
 				if err := writeJSON(stdout, cr); err != nil {
 					return exitInternal, err
 				}
-				if cr.err != nil {
-					fmt.Fprintln(stderr, oneLine(cr.err.Error()))
-				}
 			} else if len(pos) == 1 && !f.json && shown {
-				writeDetail(stdout, cr, !headed, style)
+				writeDetail(stdout, cr, !headed, same, style)
 				headed = true
 			}
 			row = append(row, cr)
@@ -550,10 +568,26 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, o
 		}
 	}
 	for _, row := range rows {
+		// One line per distinct error of a scenario, naming the
+		// variants it happened under (a prelude that blocks usually
+		// blocks under every design).
+		var msgs []string
+		under := map[string][]string{}
 		for _, cr := range row {
 			if cr.err != nil {
-				line(fmt.Sprintf("error: %s under %s: %s", scenarioName(cr.sc), cr.v.Name, oneLine(cr.err.Error())))
+				m := oneLine(cr.err.Error())
+				if under[m] == nil {
+					msgs = append(msgs, m)
+				}
+				under[m] = append(under[m], cr.v.Name)
 			}
+		}
+		for _, m := range msgs {
+			vs := strings.Join(under[m], ", ")
+			if len(under[m]) == len(row) && len(row) > 1 {
+				vs = "every variant"
+			}
+			line(fmt.Sprintf("error: %s under %s: %s", scenarioName(row[0].sc), vs, m))
 		}
 	}
 	if onlyDiff && len(rows) == 0 {
@@ -610,10 +644,25 @@ legend: pass          no property violated
 	io.WriteString(w, b.String())
 }
 
-// writeDetail writes the result of one check of one scenario in full,
-// each line fitted to the style's width (a race of one or two CPUs in 75
-// columns by default).
-func writeDetail(w io.Writer, cr *cellResult, first bool, st outStyle) {
+// sameError returns the earlier cell of row that failed with the error of
+// cr, if any: an error is reported once per scenario, not once per design.
+func sameError(row []*cellResult, cr *cellResult) *cellResult {
+	if cr.err == nil {
+		return nil
+	}
+	for _, o := range row {
+		if o.err != nil && o.err.Error() == cr.err.Error() {
+			return o
+		}
+	}
+	return nil
+}
+
+// writeDetail writes the result of one check of one scenario in full, each
+// line fitted to the style's width (a race of one or two CPUs in 75
+// columns by default); same is an earlier cell with the same error,
+// reported there.
+func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult, st outStyle) {
 	var b strings.Builder
 	width := st.textWidth()
 	prose := func(format string, args ...any) {
@@ -634,8 +683,14 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, st outStyle) {
 	if cr.rt {
 		name += " (PREEMPT_RT)"
 	}
+	if cr.res == nil && same != nil {
+		prose("== %s: error: the same as under %s", name, same.v.Name)
+		io.WriteString(w, b.String())
+		return
+	}
 	if cr.res == nil {
-		prose("== %s: error: %s", name, oneLine(cr.err.Error()))
+		// One line, as the error is on stderr: FILE:LINE:COL: message.
+		fmt.Fprintf(&b, "== %s: error: %s\n", name, oneLine(cr.err.Error()))
 		io.WriteString(w, b.String())
 		return
 	}
@@ -746,6 +801,7 @@ type jsonResult struct {
 	Variant            string          `json:"variant"`
 	RT                 bool            `json:"rt"`
 	Verdict            string          `json:"verdict"`
+	Message            string          `json:"message,omitempty"` // verdict "error": why the check could not run
 	Expected           string          `json:"expected"`
 	ExpectedProperties []string        `json:"expected_properties"`
 	AsExpected         bool            `json:"as_expected"`
@@ -772,14 +828,26 @@ type jsonOutcome struct {
 }
 
 func writeJSON(w io.Writer, cr *cellResult) error {
-	if cr.res == nil {
-		return nil // reported on stderr
-	}
-	r := cr.res
 	exp := "pass"
 	if cr.exp.Violation {
 		exp = "violation"
 	}
+	if cr.res == nil {
+		// The check could not run (a scenario the model cannot hold, a
+		// prelude that blocks) or crashed: never "as expected".
+		return encodeJSON(w, jsonResult{
+			Scenario:           scenarioName(cr.sc),
+			Variant:            cr.v.Name,
+			RT:                 cr.rt,
+			Verdict:            "error",
+			Message:            oneLine(cr.err.Error()),
+			Expected:           exp,
+			ExpectedProperties: append([]string{}, cr.exp.Properties...),
+			Violations:         []jsonViolation{},
+			Outcomes:           []jsonOutcome{},
+		})
+	}
+	r := cr.res
 	j := jsonResult{
 		Scenario:           scenarioName(cr.sc),
 		Variant:            cr.v.Name,
@@ -811,6 +879,10 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 	for _, o := range r.Outcomes {
 		j.Outcomes = append(j.Outcomes, jsonOutcome{o.Text, o.Count})
 	}
+	return encodeJSON(w, j)
+}
+
+func encodeJSON(w io.Writer, j jsonResult) error {
 	var buf strings.Builder
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -825,16 +897,37 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 // replays the violation's trace, and returns the file's path.
 func writeCounterexample(dir string, cr *cellResult, fd checker.Found) (string, error) {
 	name := scenarioName(cr.sc)
-	file := fmt.Sprintf("%s.%s.%s", name, cr.v.Name, fd.Property)
+	file := fmt.Sprintf("%s.%s.%s", safeFileName(name), cr.v.Name, fd.Property)
 	if cr.rt && !cr.sc.RT {
 		file += ".rt"
 	}
 	path := filepath.Join(dir, file+".jc")
+	if filepath.Dir(path) != filepath.Clean(dir) {
+		return "", fmt.Errorf("the counterexample of %s would not be in %s", name, dir)
+	}
 	text := counterexampleText(cr, fd, path)
 	if _, err := scenario.Parse(path, []byte(text)); err != nil {
 		return "", fmt.Errorf("the counterexample of %s does not parse: %v", name, err)
 	}
 	return path, writeFileAtomic(path, []byte(text))
+}
+
+// safeFileName makes a scenario's name (its "scenario" line, which may be
+// anything) a file name: letters, digits, '-', '_' and '.' are kept, every
+// other byte ('/', '\\', white space, control characters) becomes '_', and a
+// leading '.' becomes '_' too, so that "../../x" is "_._.._x", never a path.
+func safeFileName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		if !ok || (i == 0 && c == '.') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
 }
 
 func counterexampleText(cr *cellResult, fd checker.Found, path string) string {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"jobctl/checker"
 	"jobctl/model"
 	"jobctl/scenario"
 	"jobctl/variants"
@@ -250,3 +251,7 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// defaultMaxMemory is checker.DefaultMaxMemory: at most upTo, and at most
+// 3/4 of what this process can still use.
+func defaultMaxMemory(upTo int64) int64 { return checker.DefaultMaxMemory(upTo) }

@@ -142,6 +142,7 @@ const exitCodesHelp = `Exit codes:
   3  incomplete: a limit (--max-states, --timeout, --max-memory, run's step cap)
      was hit before the answer was known
   4  internal error (a bug in jobctl)
+  128+N  oracle: stopped by signal N (130: Ctrl-C) after cleaning up
 `
 
 func writeUsage(w io.Writer) {

@@ -86,14 +86,34 @@ func wrapLine(b *strings.Builder, line string, width, cont int) {
 		b.WriteString(line + "\n")
 		return
 	}
-	parts := render.WrapStrict(text, width-ind)
+	parts := wrapSoft(text, width-ind)
 	b.WriteString(line[:ind] + parts[0] + "\n")
 	if len(parts) > 1 {
 		pad := strings.Repeat(" ", ind+cont)
-		for _, l := range render.WrapStrict(strings.Join(parts[1:], " "), width-ind-cont) {
+		for _, l := range wrapSoft(strings.Join(parts[1:], " "), width-ind-cont) {
 			b.WriteString(pad + l + "\n")
 		}
 	}
+}
+
+// wrapSoft breaks s at spaces into lines of at most width bytes; a word
+// longer than that (a file name) is never cut: it gets a line of its own.
+func wrapSoft(s string, width int) []string {
+	words := strings.Fields(s)
+	if len(words) == 0 {
+		return []string{""}
+	}
+	var lines []string
+	cur := words[0]
+	for _, w := range words[1:] {
+		if len(cur)+1+len(w) > width {
+			lines = append(lines, cur)
+			cur = w
+			continue
+		}
+		cur += " " + w
+	}
+	return append(lines, cur)
 }
 
 // wrapAll wraps every line of text at width (continuations indented by cont).

@@ -92,6 +92,8 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usagef("--schedule and --random exclude each other")
 	case seedSet && !random:
 		return exitUsage, usagef("--seed goes with --random")
+	case schedSet && strings.TrimSpace(sched) == "":
+		return exitUsage, usagef("--schedule wants the actors' names, one per step (\"A B A ...\"), got none")
 	}
 	sc, err := loadScenario(pos[0])
 	if err != nil {
