@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -152,11 +153,18 @@ func fieldChange(ch model.Change) string {
 		return "group_exit_code " + sigNumName(ch.From) + " -> " + sigNumName(ch.To)
 	case setFields[ch.Field]:
 		if d := SetDiff(ch.From, ch.To); d != "" {
-			return ch.Field + " " + d
+			return ch.Field + " " + sigmaskNames.ReplaceAllStringFunc(d, func(m string) string {
+				n, _ := strconv.Atoi(m[len("SIGMASK="):])
+				return "SIGMASK=" + scenario.SigName(n)
+			})
 		}
 	}
 	return ch.Field + " " + ch.From + " -> " + ch.To
 }
+
+// sigmaskNames finds JOBCTL_STOP_SIGMASK's value in a jobctl change, to
+// name the signal.
+var sigmaskNames = regexp.MustCompile(`SIGMASK=\d+`)
 
 // SetDiff renders the change between two "|"-joined sets of names ("0" or
 // "none" for the empty set) as "-GONE +CAME", or "" when they are equal.

@@ -411,6 +411,11 @@ func notAsExpected(rows [][]*cellResult, want func(status) bool, max int) string
 			more++
 			continue
 		}
+		if len(row) == 1 {
+			// One design checked: it is named in the line already.
+			parts = append(parts, scenarioName(row[0].sc))
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s (%s)", scenarioName(row[0].sc), strings.Join(ds, ", ")))
 	}
 	if more > 0 {
@@ -613,7 +618,11 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, o
 			}
 		}
 	}
-	summary := fmt.Sprintf("%s x %s = %s: %s; %d states in %s", plural(len(allRows), "scenario"), plural(nv, "variant"), plural(all.n, "check"), summaryLine(allRows), total, fmtDuration(elapsed))
+	variantsText := plural(nv, "variant")
+	if nv == 1 {
+		variantsText = "1 variant (" + allRows[0][0].v.Name + ")"
+	}
+	summary := fmt.Sprintf("%s x %s = %s: %s; %d states in %s", plural(len(allRows), "scenario"), variantsText, plural(all.n, "check"), summaryLine(allRows), total, fmtDuration(elapsed))
 	if limit > 0 {
 		summary = wrapAll(summary, limit, 4)
 	}

@@ -61,14 +61,26 @@ var cmdVariants = &command{
 	name:    "variants",
 	summary: "list the kernel designs, or diff two",
 	usage: `  jobctl variants
-  jobctl variants --diff A B`,
+  jobctl variants --diff A B
+  jobctl variants new NAME [--base DESIGN] [--hook FIELD ...] [--dir ROOT]`,
 	help: `
-Lists the kernel designs the model implements (SPEC §4), oldest first: the
-name to pass to --variant, the SPEC id, and a summary. With --diff, the
-kernel functions and constants in which designs A and B differ (names or
-SPEC ids).
+Lists the kernel designs the model implements (docs/DESIGNS.md), oldest
+first: the name to pass to --variant, the short id, and a summary. With
+--diff, the kernel functions and constants in which designs A and B differ
+(names or short ids).
+
+'variants new NAME' writes variants/NAME.go in the clone of jobctl around
+the working directory (or --dir ROOT): a design that derives from --base
+(default mainline) and registers itself, with a stub for each kernel
+function named by --hook (a field of model.Kernel: SetStopped,
+CompleteSignal, DoSignalStop, ...; repeat it or separate with commas) that
+calls the base design's own, ready for the patch. 'go run ./cmd/jobctl
+check --variant NAME' then checks it. docs/PATCH.md walks through it.
 `,
 	run: func(args []string, stdout, stderr io.Writer) (int, error) {
+		if len(args) > 0 && args[0] == "new" {
+			return runVariantsNew(args[1:], stdout)
+		}
 		var diff bool
 		fs := newFlags("variants")
 		fs.BoolVar(&diff, "diff", false, "")
