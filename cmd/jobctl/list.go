@@ -102,7 +102,13 @@ check --variant NAME' then checks it. docs/PATCH.md walks through it.
 				return exitUsage, err
 			}
 			d := variants.Diff(a, c)
-			fmt.Fprintf(&b, "%s (%s) vs %s (%s): %d differences\n", a.Name, a.ID, c.Name, c.ID, len(d))
+			named := func(v *variants.Variant) string {
+				if v.ID == "" {
+					return v.Name
+				}
+				return v.Name + " (" + v.ID + ")"
+			}
+			fmt.Fprintf(&b, "%s vs %s: %s\n", named(a), named(c), plural(len(d), "difference"))
 			for _, l := range d {
 				b.WriteString(l + "\n")
 			}

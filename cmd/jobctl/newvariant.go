@@ -248,13 +248,10 @@ func designSource(name string, base *variants.Variant, hooks []string, fields ma
 	if len(stubs) == 0 {
 		b.WriteString("\t\t\t// k.CompleteSignal = completeSignal" + ident + "\n")
 	}
-	fmt.Fprintf(&b, `			// Every kernel function of the model is a field of model.Kernel
-			// (model/kernel.go): %s.
-			// 'jobctl variants new NAME --hook FIELD' writes a stub for one.
-		},
-	})
-}
-`, strings.Join(wrapNames(sortedKeys(fields)), "\n\t\t\t// "))
+	b.WriteString(comment("\t\t\t", "Every kernel function of the model is a field of model.Kernel "+
+		"(model/kernel.go): "+strings.Join(sortedKeys(fields), ", ")+". "+
+		"'jobctl variants new NAME --hook FIELD' writes a stub for one."))
+	b.WriteString("\t\t},\n\t})\n}\n")
 	for _, s := range stubs {
 		params, results := splitSig(s.h.sig)
 		text := fmt.Sprintf("%s is %s's %s as the patch changes it", s.fn, base.Name, s.field)
@@ -280,7 +277,8 @@ func designSource(name string, base *variants.Variant, hooks []string, fields ma
 // comment renders text as a Go comment of lines within 76 columns.
 func comment(indent, text string) string {
 	var b strings.Builder
-	for _, l := range wrapSoft(text, 73-len(indent)) {
+	visual := len(strings.ReplaceAll(indent, "\t", "        "))
+	for _, l := range wrapSoft(text, 73-visual) {
 		b.WriteString(indent + "// " + l + "\n")
 	}
 	return b.String()
@@ -365,22 +363,4 @@ func sortedKeys(m map[string]hookField) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// wrapNames joins names into comment lines of about 60 columns.
-func wrapNames(names []string) []string {
-	var lines []string
-	cur := ""
-	for i, n := range names {
-		sep := ", "
-		if i == len(names)-1 {
-			sep = ""
-		}
-		if cur != "" && len(cur)+len(n)+len(sep) > 60 {
-			lines = append(lines, strings.TrimRight(cur, " "))
-			cur = ""
-		}
-		cur += n + sep
-	}
-	return append(lines, cur)
 }
