@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The test command of the README. Runs gofmt and go vet, every test (the
-# oracle's real-kernel tests skip, with the reason, where the machine cannot
-# run them; the skips are listed at the end of the test output), the oracle
-# on the built-in corpus, and a short fuzz run of the scenario parser.
+# The test command of the README. Installs what the browser tests need
+# (.ci/deps.sh), runs gofmt and go vet, every test (the oracle's
+# real-kernel tests and the browser tests skip, with the reason, where the
+# machine cannot run them; the skips are listed at the end of the test
+# output; screenshots go to $JOBCTL_ARTIFACTS, default testdata/artifacts),
+# the oracle on the built-in corpus, and a short fuzz run of the scenario
+# parser.
 set -euo pipefail
 cd "$(dirname "$0")"
+# Chromium and Graphviz for the browser tests and jobctl graph --svg.
+./.ci/deps.sh
 unformatted=$(gofmt -l . | grep -v '^internal/scratch/' || true)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:"; echo "$unformatted"; exit 1

@@ -37,7 +37,7 @@ func (c *Ctx) actorStep(a int) bool {
 	case scenario.OpInterrupt, scenario.OpPtraceKill, scenario.OpCont, scenario.OpDetach,
 		scenario.OpListen, scenario.OpGetregs, scenario.OpPtraceSyscall:
 		return c.K.SysPtrace(c, a, op)
-	case scenario.OpWait:
+	case scenario.OpWait, scenario.OpWaitid:
 		return c.K.DoWait(c, a, op)
 	case scenario.OpExit:
 		if h := c.S.Holder[LockTasklist]; h != 0 && int(h) != a+1 {
@@ -45,10 +45,10 @@ func (c *Ctx) actorStep(a int) bool {
 		}
 		// exit_ptrace() under tasklist_lock (write): every tracee is
 		// detached.
-		c.Label = "do_exit: exit_ptrace: __ptrace_unlink"
+		c.Label = "do_exit: exit_ptrace: __ptrace_detach"
 		for t := range c.P.Tasks {
 			if int(c.S.Task[t].Tracer) == a+1 {
-				c.K.PtraceUnlink(c, t)
+				c.K.PtraceDetach(c, a, t)
 			}
 		}
 		return c.Done(a, ResOK)
@@ -298,7 +298,7 @@ func PtraceRequest(c *Ctx, a int, op *Op) bool {
 		}
 		c.Label = "ptrace_detach: __ptrace_detach -> __ptrace_unlink"
 		T.ExitCode = uint16(op.Sig)
-		c.K.PtraceUnlink(c, t)
+		c.K.PtraceDetach(c, a, t)
 		return c.Done(a, ResOK)
 	}
 	A.Tmp = uint8(errno)

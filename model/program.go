@@ -31,7 +31,10 @@ type TaskDef struct {
 	Name   string
 	Proc   int
 	Leader bool
-	Script []Op // user-mode ops
+	// Script is the thread's user-mode ops: its prelude ("init") ops
+	// first, then its script. Task.ScriptPC indexes it.
+	Script  []Op
+	Prelude int // how many of Script's ops are the prelude's
 
 	freezeLabel, thawLabel string // step labels naming the task, made once
 }
@@ -137,6 +140,10 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 				p.UsesCssSet = true
 			}
 			return r, nil
+		case scenario.OpWait, scenario.OpWaitid:
+			if o.Target == scenario.AnyChild {
+				return r, nil // wait4(-1), waitid(P_ALL): T and Proc stay -1
+			}
 		}
 		if ti, ok := taskIdx[o.Target]; ok {
 			r.T = ti
@@ -191,6 +198,25 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 			return nil, err
 		}
 		p.Prelude = append(p.Prelude, r)
+		if t := p.Actors[r.Actor].Task; t >= 0 {
+			p.Tasks[t].Prelude++
+		}
+	}
+	// A thread's prelude ops come first in its script: after the
+	// prelude it is where the prelude left it (ScriptPC), a thread parked
+	// by "init T: sleep" still in its nanosleep.
+	for t := range p.Tasks {
+		td := &p.Tasks[t]
+		var pre []Op
+		for _, r := range p.Prelude {
+			if p.Actors[r.Actor].Task == t {
+				pre = append(pre, r)
+			}
+		}
+		td.Script = append(pre, td.Script...)
+		if len(td.Script) > MaxOps {
+			return nil, fmt.Errorf("%s: %s has %d ops with its prelude, at most %d per thread", td.Script[MaxOps].Src.Pos, td.Name, len(td.Script), MaxOps)
+		}
 	}
 	p.Layout = newLayout(p)
 	return p, nil

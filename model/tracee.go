@@ -42,7 +42,12 @@ func (c *Ctx) threadStep(t int) bool {
 			return c.Contended(t)
 		}
 		c.Label = "get_signal: do_notify_parent_cldstop(CLD_CONTINUED/STOPPED)"
-		c.K.DoNotifyParentCldstop(c, t, T.Why)
+		c.K.DoNotifyParentCldstop(c, t, false, T.Why)
+		if leader := c.Threads(t)[0]; c.PtraceReparented(leader) {
+			// "if (ptrace_reparented(current->group_leader))": the
+			// leader's tracer hears of it too.
+			c.K.DoNotifyParentCldstop(c, leader, true, T.Why)
+		}
 		T.Why = 0
 		T.Loc = LocRelock
 		return true
@@ -51,7 +56,7 @@ func (c *Ctx) threadStep(t int) bool {
 			return c.Contended(t)
 		}
 		c.Label = "do_signal_stop: do_notify_parent_cldstop(CLD_STOPPED)"
-		c.K.DoNotifyParentCldstop(c, t, CLD_STOPPED)
+		c.K.DoNotifyParentCldstop(c, t, false, CLD_STOPPED)
 		T.Why = 0
 		T.Loc = c.AfterNotify(LocDSSEnterFrozen, LocDSSSchedule)
 		return true
@@ -133,21 +138,35 @@ func (c *Ctx) threadStep(t int) bool {
 		ok := c.threadStep(t)
 		c.Prefix = rtGotLabels[lock]
 		return ok
-	case LocSyscall:
-		// ptrace_report_syscall_entry() -> ptrace_notify(): a
-		// syscall-entry stop under PTRACE_SYSCALL. Nothing here checks
-		// for signals first: a SIGKILL that came after the syscall
-		// entered the kernel is pending when ptrace_stop() runs (R5).
-		T.Loc = LocUser
+	case LocSyscall, LocSyscallExit:
+		// ptrace_report_syscall_entry() / _exit() -> ptrace_notify():
+		// a syscall stop under PTRACE_SYSCALL, at entry and again at
+		// exit (include/linux/ptrace.h, kernel/entry/syscall-common.c,
+		// v6.18; "entry and exit look identical" to the tracer).
+		// Nothing here checks for signals first: a SIGKILL that came
+		// after the syscall entered the kernel is pending when
+		// ptrace_stop() runs (R5).
+		entry := T.Loc == LocSyscall
+		next, ret := LocUser, RetSyscallExit
+		if entry {
+			next, ret = LocSyscallExit, RetSyscallEntry
+		}
+		T.Loc = next
 		if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
-			c.Label = "syscall_trace_enter: ptrace_notify"
-			c.K.PtraceStop(c, t, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser)
-			if T.Loc == LocUser {
+			c.Label = "syscall_exit_work: ptrace_report_syscall_exit: ptrace_notify"
+			if entry {
+				c.Label = "syscall_trace_enter: ptrace_report_syscall_entry: ptrace_notify"
+			}
+			c.K.PtraceStop(c, t, SIGTRAP, CLD_TRAPPED, SiSignal, ret)
+			if T.Loc == next {
 				c.Suffix = ": ptrace_stop returns at once"
 			}
 			return true
 		}
 		c.Label = "syscall: done"
+		if entry {
+			c.Label = "syscall: the call itself"
+		}
 		return true
 	case LocExit:
 		c.Label = "do_group_exit -> do_exit: exit_signals(); exit_code = code"
@@ -496,14 +515,15 @@ func PtraceStopNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	c.Label = "ptrace_stop: do_notify_parent_cldstop(tracer)"
 	if T.Ptrace != 0 {
+		c.K.DoNotifyParentCldstop(c, t, true, T.Why)
 		if T.GstopDone != 0 && c.PtraceReparented(t) {
-			c.K.DoNotifyParentCldstop(c, t, T.Why)
+			c.K.DoNotifyParentCldstop(c, t, false, T.Why)
 		}
 		T.Loc = c.AfterNotify(LocPSEnterFrozen, LocPSSchedule)
 		return
 	}
 	if T.GstopDone != 0 {
-		c.K.DoNotifyParentCldstop(c, t, T.Why)
+		c.K.DoNotifyParentCldstop(c, t, false, T.Why)
 	}
 	if !c.K.PtraceStopEarlyReturn {
 		// ≤ v5.18: "the tracer went away while we dropped the lock":
@@ -540,8 +560,21 @@ func PtraceStopWake(c *Ctx, t int) {
 		c.K.GetSignal(c, t, 0)
 		return
 	}
-	// do_jobctl_trap(): unlock; goto relock. ptrace_notify(): back to
-	// the system call.
+	if ret == RetSyscallEntry || ret == RetSyscallExit {
+		// ptrace_report_syscall(): "if (signr) send_sig(signr,
+		// current, 1)" — the signal the tracer resumed with is
+		// re-sent to the tracee, not dropped (include/linux/ptrace.h,
+		// v6.18).
+		T.Loc = LocSyscallExit
+		if ret == RetSyscallExit {
+			T.Loc = LocUser
+		}
+		if sig := int(code & 0xff); sig > 0 && sig < 32 {
+			c.K.SendSignalLocked(c, sig, t, false)
+		}
+		return
+	}
+	// do_jobctl_trap(): unlock; goto relock.
 	T.Loc = ret
 }
 
@@ -552,11 +585,16 @@ func (c *Ctx) PtraceReparented(t int) bool {
 	return T.Tracer != 0 && int(T.Tracer)-1 != c.P.Procs[c.P.Tasks[t].Proc].Parent
 }
 
-// notifyParentCldstop is do_notify_parent_cldstop(tsk, false, why) to the
-// real parent: SIGCHLD and a wakeup of its wait queue. The model keeps
-// the count for invariant I10; a waiter's wait4 is an await on the state
-// it reads, so the wakeup itself needs no representation.
-func DoNotifyParentCldstop(c *Ctx, t int, why uint8) {
+// DoNotifyParentCldstop is do_notify_parent_cldstop(tsk, for_ptracer,
+// why) (kernel/signal.c, v6.18): SIGCHLD and __wake_up_parent() to the
+// tracer (for_ptracer: about tsk itself), or to the real parent of the
+// group (about the group leader). The model counts what the real parent
+// is sent, for invariant I10.
+func DoNotifyParentCldstop(c *Ctx, t int, forPtracer bool, why uint8) {
+	if forPtracer {
+		c.K.WakeUpParent(c, t, int(c.S.Task[t].Tracer)-1)
+		return
+	}
 	s := c.Sig(t)
 	switch why {
 	case CLD_STOPPED:
@@ -568,6 +606,8 @@ func DoNotifyParentCldstop(c *Ctx, t int, why uint8) {
 			s.CldContinued++
 		}
 	}
+	leader := c.Threads(t)[0]
+	c.K.WakeUpParent(c, leader, c.P.Procs[c.P.Tasks[t].Proc].Parent)
 }
 
 // doExit is do_group_exit() and the first part of do_exit(), one step
@@ -616,9 +656,11 @@ func DoExit(c *Ctx, t int) {
 	T.Loc = LocExitNotify
 }
 
-// exitNotify is exit_notify() at the end of do_exit() (kernel/exit.c): the
-// task becomes a zombie for its parent (or tracer), or, a thread that is
-// neither a leader nor traced, is released at once.
+// ExitNotify is exit_notify() at the end of do_exit() (kernel/exit.c,
+// v6.18): the task becomes a zombie and its parent (the tracer while
+// traced) is told with do_notify_parent() — a leader only once its group
+// is empty (the last thread's release_task() tells it otherwise) — or,
+// a thread that is neither a leader nor traced, is released at once.
 func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	T.Pending = 0
@@ -627,9 +669,16 @@ func ExitNotify(c *Ctx, t int) {
 	T.Saved = TASK_RUNNING
 	T.OnRq = false
 	T.Loc = LocDead
-	if !c.P.Tasks[t].Leader && T.Ptrace == 0 {
-		T.ExitState = EXIT_DEAD
-	} else {
-		T.ExitState = EXIT_ZOMBIE
+	T.ExitState = EXIT_ZOMBIE
+	switch {
+	case T.Ptrace != 0:
+		c.K.DoNotifyParent(c, t) // to the tracer
+	case c.P.Tasks[t].Leader:
+		if c.ThreadGroupEmpty(t) {
+			c.K.DoNotifyParent(c, t)
+		}
+	default:
+		// An untraced thread other than the leader: autoreap.
+		c.K.ReleaseTask(c, t)
 	}
 }

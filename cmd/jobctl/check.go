@@ -52,6 +52,11 @@ Flags:
                        function, step, effects, changes [{who, field, from, to}],
                        violates}], counterexample}], states, transitions, depth, elapsed_ms,
                        outcomes [{outcome, count}], incomplete (the reason, "" if complete)
+  --html FILE          also write the results as one self-contained HTML page: the
+                       matrix (each cell links to its counterexample), every
+                       counterexample as an SVG sequence diagram with the state of
+                       every task at each step on hover or click, and each
+                       scenario's source beside it; written atomically
   --counterexample DIR write each counterexample as a scenario file in DIR, named
                        SCENARIO.VARIANT.PROPERTY.jc, with "variant" and "schedule"
                        lines that 'jobctl run FILE' replays exactly
@@ -97,6 +102,7 @@ type checkFlags struct {
 	onlyDiff  bool
 	quiet     bool
 	width     int
+	html      string
 }
 
 // status is how a result compares with its scenario's expectation.
@@ -139,6 +145,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.BoolVar(&f.onlyDiff, "only-differ", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.IntVar(&f.width, "width", 0, "")
+	fs.StringVar(&f.html, "html", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -221,12 +228,12 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			case crashed:
 				worse(exitInternal)
 			}
+			// A check that cannot run is bad input: its error goes to
+			// stderr too, once per scenario, as one line.
 			shown := !f.onlyDiff || cr.status != asExpected
 			if shown || cr.err != nil {
 				progress.clear()
 			}
-			// A check that cannot run is bad input: its error goes to
-			// stderr too, once per scenario, as one line.
 			same := sameError(row, cr)
 			if cr.status == failed && cr.err != nil && same == nil {
 				fmt.Fprintln(stderr, oneLine(cr.err.Error()))
@@ -244,6 +251,11 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		rows = append(rows, row)
 	}
 	progress.clear()
+	if f.html != "" {
+		if err := writeHTMLReport(f.html, args, vs, rows); err != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl: --html: %v", err)}
+		}
+	}
 	if !f.json {
 		if len(pos) == 1 {
 			writeDetailSummary(stdout, rows)
@@ -409,11 +421,6 @@ func notAsExpected(rows [][]*cellResult, want func(status) bool, max int) string
 		}
 		if len(parts) == max {
 			more++
-			continue
-		}
-		if len(row) == 1 {
-			// One design checked: it is named in the line already.
-			parts = append(parts, scenarioName(row[0].sc))
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s (%s)", scenarioName(row[0].sc), strings.Join(ds, ", ")))
@@ -599,32 +606,15 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, o
 		line("(every result is what its scenario expects)")
 	}
 	b.WriteString("\n")
+	summary := matrixSummary(allRows)
+	if limit > 0 {
+		summary = wrapAll(summary, limit, 4)
+	}
 	var all tally
 	for _, row := range allRows {
 		for _, cr := range row {
 			all.add(cr)
 		}
-	}
-	nv := 0
-	if len(allRows) > 0 {
-		nv = len(allRows[0])
-	}
-	total, elapsed := 0, time.Duration(0)
-	for _, row := range allRows {
-		for _, cr := range row {
-			if cr.res != nil {
-				total += cr.res.States
-				elapsed += cr.res.Elapsed
-			}
-		}
-	}
-	variantsText := plural(nv, "variant")
-	if nv == 1 {
-		variantsText = "1 variant (" + allRows[0][0].v.Name + ")"
-	}
-	summary := fmt.Sprintf("%s x %s = %s: %s; %d states in %s", plural(len(allRows), "scenario"), variantsText, plural(all.n, "check"), summaryLine(allRows), total, fmtDuration(elapsed))
-	if limit > 0 {
-		summary = wrapAll(summary, limit, 4)
 	}
 	for _, l := range strings.Split(strings.TrimSuffix(summary, "\n"), "\n") {
 		if all.bad+all.errs > 0 {
@@ -651,6 +641,28 @@ legend: pass          no property violated
 		b.WriteString("        .             as expected (--only-differ shows only the rows and\n                      designs that are not)\n")
 	}
 	io.WriteString(w, b.String())
+}
+
+// matrixSummary is the line under the matrix: the counts, which scenarios
+// and designs differ, and the states.
+func matrixSummary(allRows [][]*cellResult) string {
+	var all tally
+	total := 0
+	var elapsed time.Duration
+	for _, row := range allRows {
+		for _, cr := range row {
+			all.add(cr)
+			if cr.res != nil {
+				total += cr.res.States
+				elapsed += cr.res.Elapsed
+			}
+		}
+	}
+	nv := 0
+	if len(allRows) > 0 {
+		nv = len(allRows[0])
+	}
+	return fmt.Sprintf("%s x %s = %s: %s; %d states in %s", plural(len(allRows), "scenario"), plural(nv, "variant"), plural(all.n, "check"), summaryLine(allRows), total, fmtDuration(elapsed))
 }
 
 // sameError returns the earlier cell of row that failed with the error of

@@ -61,7 +61,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{cmdCheck, cmdRun, cmdScenarios, cmdVariants, cmdProps, cmdHelp, cmdOracle}
+	commands = []*command{cmdCheck, cmdRun, cmdGraph, cmdExplore, cmdScenarios, cmdVariants, cmdProps, cmdHelp, cmdOracle}
 }
 
 func lookup(name string) *command {

@@ -55,8 +55,7 @@ func TestSummaryNamesWhatDiffers(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		rows = append(rows, mk(string(rune('a'+i)), differs))
 	}
-	// (One design: the scenarios alone.)
-	if got := summaryLine(rows); got != "0 as expected, 8 differ: a, b, c, d, e, f, and 2 more" {
+	if got := summaryLine(rows); !strings.HasSuffix(got, "f ("+vs[0].Name+"), and 2 more") {
 		t.Errorf("summary of 8: %s", got)
 	}
 }
