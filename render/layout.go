@@ -211,6 +211,26 @@ func fitColumns(want []int, avail int) []int {
 	return got
 }
 
+// bestSplit shares the room of two columns so that the drawing has the
+// fewest lines (the wrapping of each cell depends on its column's width),
+// the more even split on a tie.
+func (r *Race) bestSplit(colOf []int, want []int, avail int) []int {
+	budget := avail - Gap
+	best, bestLines := []int{budget / 2, budget - budget/2}, -1
+	for w0 := minColumn; w0 <= budget-minColumn; w0++ {
+		w := []int{min(w0, want[0]), min(budget-w0, want[1])}
+		lines := 0
+		for i := range r.Steps {
+			lines += len(cell(&r.Steps[i], w[colOf[r.Steps[i].Actor]]))
+		}
+		even := func(x []int) int { return max(x[0]-x[1], x[1]-x[0]) }
+		if bestLines < 0 || lines < bestLines || (lines == bestLines && even(w) < even(best)) {
+			best, bestLines = w, lines
+		}
+	}
+	return best
+}
+
 // WriteDiagram draws the race: a header naming each column "CPUn (ACTOR)",
 // then each step in its actor's column, its effects under it, wrapped so
 // that every line fits the race's Width (by default 75 columns for one or
@@ -247,6 +267,9 @@ func (r *Race) WriteDiagram(w io.Writer, prefix string) error {
 		want[c] = max(want[c], naturalWidth(&r.Steps[i]))
 	}
 	width := fitColumns(want, avail)
+	if len(cols) == 2 && width[0]+width[1] < want[0]+want[1] {
+		width = r.bestSplit(colOf, want, avail)
+	}
 	offset := make([]int, len(cols))
 	for i := 1; i < len(cols); i++ {
 		offset[i] = offset[i-1] + width[i-1] + Gap

@@ -112,15 +112,16 @@ func TestWriteDiagram(t *testing.T) {
 	r.Width = 0
 	b.Reset()
 	r.WriteDiagram(&b, "  ")
+	// (The room is shared so that the fewest lines wrap: CPU0 gets what
+	// it wants, CPU1 wraps its label.)
 	want = `   (initial state) => violates I10
-   CPU0 (F)                             CPU1 (S)
+   CPU0 (F)                                   CPU1 (S)
    freeze_cgroup: freeze_task(T)
-     T: __state TASK_STOPPED ->
-         TASK_FROZEN
-                                        kill: group_send_sig_info ->
-                                            send_signal_locked
-                                          T: jobctl -STOPPED
-                                          => violates I2
+     T: __state TASK_STOPPED -> TASK_FROZEN
+                                              kill: group_send_sig_info ->
+                                                  send_signal_locked
+                                                T: jobctl -STOPPED
+                                                => violates I2
    unfreeze_cgroup: __thaw_task(T)
 `
 	if b.String() != want {
