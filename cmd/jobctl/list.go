@@ -59,7 +59,7 @@ name or unique prefix such as R1, or a file).
 
 var cmdVariants = &command{
 	name:    "variants",
-	summary: "list the kernel designs, or diff two",
+	summary: "list the kernel designs, diff two, or write a new one",
 	usage: `  jobctl variants
   jobctl variants --diff A B
   jobctl variants new NAME [--base DESIGN] [--hook FIELD ...] [--dir ROOT]`,
