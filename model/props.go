@@ -117,7 +117,7 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 			T.Jobctl&(JOBCTL_STOPPED|JOBCTL_TRACED|JOBCTL_LISTENING|c.K.PtraceFrozenBit) != 0 {
 			bad |= 1 << I9
 		}
-		if want.Has(I6) && T.Loc == LocUser && T.OnRq && c.Sig(t).Frozen {
+		if want.Has(I6) && T.Loc == LocUser && T.OnRq && c.Cgroup1(t).State&CGROUP_FROZEN != 0 {
 			bad |= 1 << I6
 		}
 	}
@@ -379,7 +379,7 @@ func JobctlString(j uint32) string {
 	}{{JOBCTL_STOPPED, "STOPPED"}, {JOBCTL_TRACED, "TRACED"}, {JOBCTL_PTRACE_FROZEN, "PTRACE_FROZEN"},
 		{JOBCTL_DELAY_WAKEKILL, "DELAY_WAKEKILL"}, {JOBCTL_LISTENING, "LISTENING"}, {JOBCTL_STOP_PENDING, "STOP_PENDING"},
 		{JOBCTL_STOP_CONSUME, "STOP_CONSUME"}, {JOBCTL_STOP_DEQUEUED, "STOP_DEQUEUED"}, {JOBCTL_TRAP_STOP, "TRAP_STOP"},
-		{JOBCTL_TRAP_NOTIFY, "TRAP_NOTIFY"}, {JOBCTL_TRAPPING, "TRAPPING"}} {
+		{JOBCTL_TRAP_NOTIFY, "TRAP_NOTIFY"}, {JOBCTL_TRAPPING, "TRAPPING"}, {JOBCTL_TRAP_FREEZE, "TRAP_FREEZE"}} {
 		if j&b.bit != 0 {
 			parts = append(parts, b.name)
 		}
