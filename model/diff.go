@@ -32,7 +32,7 @@ func (m *Machine) Diff(before, after *State) []Change {
 		add(n, "pending", sigsetString(B.Pending), sigsetString(A.Pending))
 		add(n, "TIF_SIGPENDING", onOff(B.SigPending), onOff(A.SigPending))
 		add(n, "on_rq", onOff(B.OnRq), onOff(A.OnRq))
-		add(n, "where", B.Loc.String(), A.Loc.String())
+		add(n, "where", B.Loc.Step(), A.Loc.Step())
 		add(n, "ptrace", ptraceName(B.Ptrace), ptraceName(A.Ptrace))
 		add(n, "parent", m.tracerName(B.Tracer), m.tracerName(A.Tracer))
 		add(n, "exit_code", fmt.Sprintf("%#x", B.ExitCode), fmt.Sprintf("%#x", A.ExitCode))
@@ -79,7 +79,7 @@ func (m *Machine) Diff(before, after *State) []Change {
 		B, A := &before.Actor[a], &after.Actor[a]
 		add(ad.Name, "op", m.opName(a, B), m.opName(a, A))
 		for i := range ad.Script {
-			add(ad.Name, fmt.Sprintf("#%d", i+1), m.P.ResultString(before, a, i), m.P.ResultString(after, a, i))
+			add(ad.Name, fmt.Sprintf("#%d %s", i+1, ad.Script[i].Src.String()), m.P.ResultString(before, a, i), m.P.ResultString(after, a, i))
 		}
 	}
 	for l := range before.Holder {

@@ -55,3 +55,16 @@ func TestDiffSeesEveryField(t *testing.T) {
 		t.Fatalf("walked %d fields", n)
 	}
 }
+
+// TestLocStepNames: every place a thread can be has its own step name, so
+// that Diff shows a move between two steps of one kernel function.
+func TestLocStepNames(t *testing.T) {
+	seen := map[string]Loc{}
+	for l := Loc(0); l <= RetSyscallExit; l++ {
+		n := l.Step()
+		if prev, dup := seen[n]; dup {
+			t.Errorf("places %d and %d are both named %q", prev, l, n)
+		}
+		seen[n] = l
+	}
+}

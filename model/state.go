@@ -1,5 +1,7 @@
 package model
 
+import "fmt"
+
 // Bounds of one scenario. They make State a fixed-size comparable value:
 // copying it is a snapshot. A scenario uses only a prefix of each array;
 // the checker stores and hashes just that part (Layout), so a small
@@ -181,6 +183,32 @@ func (l Loc) String() string {
 		return locNames[l]
 	}
 	return "?"
+}
+
+// locSteps name each place apart, down to the step of one kernel
+// function (String names only the function, as /proc's wchan would).
+var locSteps = [...]string{
+	LocUser: "user mode", LocPause: "pause", LocRefrigerator: "__refrigerator",
+	LocRelock: "get_signal: relock", LocNotifyCld: "get_signal: notify the parent",
+	LocDSSNotify: "do_signal_stop: notify the parent", LocDSSEnterFrozen: "do_signal_stop: cgroup_enter_frozen",
+	LocDSSSchedule: "do_signal_stop: before schedule", LocDSSSleep: "do_signal_stop: schedule",
+	LocPSNotify: "ptrace_stop: notify the tracer", LocPSEnterFrozen: "ptrace_stop: cgroup_enter_frozen",
+	LocPSSchedule: "ptrace_stop: before schedule", LocPSSleep: "ptrace_stop: schedule",
+	LocPSWake: "ptrace_stop: after the wakeup", LocRTWait: "rtlock_slowlock",
+	LocSyscall: "syscall_trace_enter", LocExit: "do_exit", LocExitNotify: "do_exit: exit_notify",
+	LocDead: "exited", LocSyscallExit: "syscall_exit_work",
+	LocTrapEnterFrozen: "do_freezer_trap: cgroup_enter_frozen", LocTrapSchedule: "do_freezer_trap: before schedule",
+	LocTrapSleep: "do_freezer_trap: schedule", LocLeaveFrozen: "get_signal: cgroup_leave_frozen",
+	RetPtraceSignal: "ptrace_signal", RetSyscallEntry: "ptrace_report_syscall_entry", RetSyscallExit: "ptrace_report_syscall_exit",
+}
+
+// Step names place l down to the step of its kernel function
+// ("do_signal_stop: schedule"); no two places share a name.
+func (l Loc) Step() string {
+	if int(l) < len(locSteps) && locSteps[l] != "" {
+		return locSteps[l]
+	}
+	return fmt.Sprintf("%s (%d)", l, l)
 }
 
 // Ptrace-stop continuations (Task.Ret when Loc is in ptrace_stop).

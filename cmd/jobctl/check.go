@@ -25,7 +25,7 @@ var cmdCheck = &command{
 	help: `
 Explores every interleaving of the actors of a scenario (breadth-first, so
 each counterexample is a shortest one) under a kernel design ("variant"),
-checking the built-in properties I1..I11 and stuck ('jobctl props') and the
+checking the built-in properties I1..I14 and stuck ('jobctl props') and the
 scenario's own always/final/sometimes checks, and compares the result with
 the scenario's verdict lines (its verdict for the variant, else its "*"
 verdict, else pass). An expected violation that lists properties is met
@@ -624,7 +624,7 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, o
 	}
 	b.WriteString(`
 legend: pass          no property violated
-        I1..I11       built-in properties violated ('jobctl props' says
+        I1..I14       built-in properties violated ('jobctl props' says
                       what each asserts); stuck: blocked for ever
         final         the scenario's own final check failed (also: always,
                       sometimes)
