@@ -700,6 +700,18 @@ func (r *runner) settle(ctx context.Context, ai int, op scenario.Op) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
+	switch op.Kind {
+	case scenario.OpInterrupt, scenario.OpAttach:
+		// The tracee's trap (PTRACE_EVENT_STOP, or the attach's
+		// SIGSTOP) comes when it next runs; the model's prelude lets
+		// it: wait until it is in a ptrace stop ('t'), gone, or frozen.
+		t, _ := r.pl.thread(op.Target)
+		pid, tid, start := r.tid(t)
+		end := time.Now().Add(500 * time.Millisecond)
+		for time.Now().Before(end) && ctx.Err() == nil && !strings.Contains("tZXDgone", taskLetter(pid, tid, start)) {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
 	end := time.Now().Add(time.Second)
 	last, since := r.states(), time.Now()
 	for time.Now().Before(end) && ctx.Err() == nil {

@@ -32,17 +32,60 @@
 //	variant DESIGN                 the design 'jobctl run' replays it under
 //	                               (a counterexample file records its design)
 //
-// Ops of an outside actor (Op.Kind): kill PROC SIG, tkill THREAD SIG,
-// freeze PROC|THREAD [v1|v2], thaw PROC|THREAD [v1|v2] (the cgroup v1
-// freezer, freezer.state, or the v2 one, cgroup.freeze; a thread named on
-// its own lives in a cgroup of its own, a child of its process's, and one
-// scenario can use both freezers on one task), attach T, seize T, interrupt T, listen T,
-// cont T [SIG], detach T [SIG], ptrace-syscall T [SIG], ptrace-kill T,
-// getregs T, wait T [FLAGS], exit, observe T [KEY ...], settle,
-// lock tasklist|css_set, unlock tasklist|css_set. Ops of a tracee thread:
-// raise SIG, sleep, syscall, exit_group N. A signal is a name (SIGKILL,
-// KILL, kill) or a number 1..31; FLAGS are WNOHANG, WUNTRACED (WSTOPPED),
-// WEXITED, WCONTINUED, WNOWAIT and __WALL joined by '|'.
+// # Ops
+//
+// Each op is one system call (or, for freeze and thaw, one write retried
+// as a user would), the same in the model and in the oracle; its result is
+// what that call returns. Ops of an outside actor (Op.Kind):
+//
+//	kill PROC SIG             kill(pid, SIG)
+//	tkill THREAD SIG          tgkill(pid, tid, SIG)
+//	freeze PROC|THREAD [v1|v2]  cgroup v1: write "FROZEN" to freezer.state, until it
+//	                          reads FROZEN; v2: write "1" to cgroup.freeze. A thread
+//	                          named on its own lives in a cgroup of its own, a child
+//	                          of its process's; one scenario can use both freezers
+//	thaw PROC|THREAD [v1|v2]  v1: write "THAWED" to freezer.state; v2: "0" to cgroup.freeze
+//	attach T                  ptrace(PTRACE_ATTACH, tid, 0, 0)
+//	seize T                   ptrace(PTRACE_SEIZE, tid, 0, 0)
+//	interrupt T               ptrace(PTRACE_INTERRUPT, tid, 0, 0)
+//	listen T                  ptrace(PTRACE_LISTEN, tid, 0, 0)
+//	cont T [SIG]              ptrace(PTRACE_CONT, tid, 0, SIG)
+//	detach T [SIG]            ptrace(PTRACE_DETACH, tid, 0, SIG)
+//	ptrace-syscall T [SIG]    ptrace(PTRACE_SYSCALL, tid, 0, SIG)
+//	ptrace-kill T             ptrace(PTRACE_KILL, tid, 0, 0)
+//	getregs T                 ptrace(PTRACE_GETREGS, tid, 0, &regs)
+//	wait T|any [FLAGS]        wait4(pid of T's thread (any: -1), &status, FLAGS, NULL);
+//	                          FLAGS from WUNTRACED (WSTOPPED) WCONTINUED WNOHANG
+//	                          __WALL __WCLONE; WNOWAIT and WEXITED are an error
+//	                          (wait4 returns EINVAL): use waitid
+//	waitid T|any FLAGS        waitid(P_PID, pid of T's thread, &info, FLAGS, NULL),
+//	                          (any: waitid(P_ALL, 0, ...)); FLAGS any mix of WEXITED
+//	                          WSTOPPED WCONTINUED WNOWAIT WNOHANG __WALL __WCLONE;
+//	                          without one of the first three the call is EINVAL
+//	exit                      exit_group(0): a tracer's tracees are detached
+//	                          (exit_ptrace()); nothing may follow it
+//	observe T [KEY ...]       read /proc/PID/task/TID/stat: the state letter; with
+//	                          keys, each key (stat, status, wchan and T's cgroups'
+//	                          freezer files) in one atomic read (see Observations)
+//	settle                    wait until the tracee threads are at rest (see Order)
+//	lock|unlock tasklist|css_set  hold the lock across steps (model only: an RT lock holder)
+//
+// Ops of a tracee thread:
+//
+//	raise SIG                 tgkill(getpid(), gettid(), SIG)
+//	sleep                     nanosleep(2^40 s): never returns; restarted after a stop
+//	syscall                   getpid(): under PTRACE_SYSCALL, an entry and an exit stop
+//	exit_group N              exit_group(N)
+//
+// A signal is a name (SIGKILL, KILL, kill) or a number 1..31. An op may
+// be preceded by "after A#N" (see Order).
+//
+// A wait's result is "none" (WNOHANG, nothing to report), an errno, or
+// the report: wait4's status as stopped(SIG[,EVENT_STOP]), continued,
+// exited(N) or killed(SIG); waitid's siginfo as its si_code and si_status,
+// CLD_EXITED(N), CLD_KILLED(SIG), CLD_STOPPED(SIG),
+// CLD_TRAPPED(SIG[,EVENT_STOP]), CLD_CONTINUED(SIGCONT). A wait for any
+// child prefixes the thread whose pid it returned: "T2:CLD_TRAPPED(SIGTRAP)".
 //
 // # Order
 //
@@ -87,18 +130,18 @@
 //	THREAD.shdpnd  ShdPnd alone: the thread group's shared pending set
 //	THREAD.wchan   /proc/PID/task/TID/wchan: 0 unless asleep, else one of
 //	               hrtimer_nanosleep, do_syscall_64 (a sleep restarted after a
-//	               signal), __refrigerator, do_signal_stop, ptrace_stop,
-//	               get_signal, cgroup_enter_frozen (values.go: Wchans)
+//	               signal), __refrigerator, get_signal (the cgroup v2 freezer's
+//	               trap), do_signal_stop, ptrace_stop; cgroup_enter_frozen and
+//	               cgroup_leave_frozen for an RT lock wait (values.go: Wchans)
 //	PROCESS.freezer THAWED, FREEZING or FROZEN: its cgroup v1 freezer.state
 //	PROCESS.frozen 0 or 1: its cgroup v2 cgroup.events "frozen", in a
 //	               scenario that freezes through v2. A thread frozen on its
 //	               own has .freezer and .frozen of its own cgroup too.
 //	ACTOR.done     yes or no: the actor's whole script returned
 //	ACTOR#N        the result of ACTOR's N-th op (ResultDomain): pending until
-//	               it returns; then 0 or an errno (EPERM ESRCH EIO ECHILD,
-//	               errno(N)); a wait's stopped(SIG), stopped(SIG,EVENT_STOP),
-//	               continued, exited(N), killed(SIG) or none (WNOHANG); an
-//	               "observe T"'s state letter or gone
+//	               it returns; then 0 or an errno (EPERM ESRCH EIO ECHILD
+//	               EINVAL, errno(N)); a wait's or waitid's report (see Ops);
+//	               an "observe T"'s state letter or gone
 //	ACTOR#N.KEY    KEY as "observe T KEY ..." (ACTOR's N-th op) recorded it,
 //	               KEY one of the thread keys, freezer or frozen (of T's
 //	               cgroups, v1 and v2);
