@@ -488,12 +488,14 @@ func (r *runner) waitOrBlocked(ctx context.Context, c *helperConn, ch <-chan res
 			return response{}, errAbandoned
 		case now := <-tick.C:
 			st, err := readTask(c.pid, c.pid)
-			if err != nil || st.state == 'R' {
+			if err != nil || st.state == 'R' || helperIdle(c.pid) {
+				// Running, or done and back in its command loop with
+				// the answer on its way.
 				asleep = time.Time{}
 			} else if asleep.IsZero() {
 				asleep = now
 			} else if now.Sub(asleep) >= blockedAfter {
-				return response{}, errBlocked
+				return response{}, fmt.Errorf("%w (asleep in %s)", errBlocked, asleepIn(c.pid, c.pid))
 			}
 		}
 	}
@@ -572,7 +574,7 @@ func (r *runner) prelude(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			r.logf("init %s: %s -> blocked; going on", op.Actor, op)
+			r.logf("init %s: %s -> %v; going on", op.Actor, op, err)
 		case err != nil:
 			return fmt.Errorf("init %s: %s: %w", op.Actor, op, err)
 		default:
@@ -644,6 +646,10 @@ func (r *runner) allIn(p int, letters string) bool {
 // asleep reports whether the task that performs actor k's ops (an actor's
 // main thread, or the tracee thread) is not runnable. An op is taken as
 // blocked only then: a task that is merely slow on a busy machine is 'R'.
+// A helper asleep in its command loop has answered, and is not asleep in
+// the op, even while the runner has yet to read the answer (a starved
+// runner took a done op for a blocked one: ptrace-attach-running on a
+// loaded PREEMPT_RT guest).
 func (r *runner) asleep(k int) bool {
 	a := &r.pl.actors[k]
 	var l string
@@ -653,8 +659,20 @@ func (r *runner) asleep(k int) bool {
 	} else {
 		c := r.conns[k]
 		l = taskLetter(c.pid, c.pid, 0)
+		if l != "R" && helperIdle(c.pid) {
+			return false // it has answered; the answer is on its way
+		}
 	}
 	return l != "R"
+}
+
+// actorTask is the task that runs actor k's ops.
+func (r *runner) actorTask(k int) (pid, tid int) {
+	if a := &r.pl.actors[k]; a.thread {
+		pid, tid, _ = r.tid(a.at)
+		return pid, tid
+	}
+	return r.conns[k].pid, r.conns[k].pid
 }
 
 // states renders the state letters of every named thread.
@@ -727,6 +745,12 @@ func (r *runner) scripts(ctx context.Context) (timedOut bool) {
 			lastFP, lastChange = s, now
 		} else if stuck && now.Sub(lastChange) >= quietPeriod {
 			r.logf("every unfinished actor blocked and nothing changed for %v: the scripts end", quietPeriod)
+			for k, ar := range r.runs {
+				if !ar.finished && !ar.failed {
+					pid, tid := r.actorTask(k)
+					r.logf("%s asleep in %s", r.pl.actors[k].name, asleepIn(pid, tid))
+				}
+			}
 			break
 		}
 		<-tick.C
