@@ -125,8 +125,8 @@ func TestSupportedReasons(t *testing.T) {
 		want string
 	}{
 		{nil, "no scenario"},
-		{lock, "model-only op: lock tasklist (an RT lock holder)"},
-		{css, "model-only op: lock css_set (an RT lock holder)"},
+		{lock, "model-only op: lock tasklist (a kernel lock held across steps: user space cannot hold one)"},
+		{css, "model-only op: lock css_set (a kernel lock held across steps: user space cannot hold one)"},
 		{perThread, "per-thread freeze is not possible with a cgroup freezer"},
 		{skip, "oracle skip: needs two machines"},
 	} {
