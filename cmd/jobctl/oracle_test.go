@@ -15,7 +15,11 @@ func TestMain(m *testing.M) {
 	if oracle.HelperMain() {
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // TestOracleR1 runs R1 on the real kernel through the CLI and checks the
