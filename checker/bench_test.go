@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"jobctl/model"
 	"jobctl/scenario"
@@ -141,12 +140,14 @@ func benchState(b *testing.B) (*model.Machine, model.State) {
 
 // BenchmarkFingerprint hashes one state: no allocation.
 func BenchmarkFingerprint(b *testing.B) {
-	_, s := benchState(b)
+	m, s := benchState(b)
+	pk := make([]byte, m.P.Layout.Size)
+	m.P.Layout.Pack(pk, &s)
 	var sink uint64
 	b.ReportAllocs()
-	b.SetBytes(int64(unsafe.Sizeof(s)))
+	b.SetBytes(int64(len(pk)))
 	for b.Loop() {
-		sink ^= fingerprint(&s)
+		sink ^= fingerprint(pk)
 	}
 	_ = sink
 }
@@ -157,17 +158,28 @@ func BenchmarkFingerprint(b *testing.B) {
 func BenchmarkSuccessors(b *testing.B) {
 	m, s := benchState(b)
 	n := m.NumActors()
+	L := &m.P.Layout
 	var sink uint64
 	next, c := new(model.State), new(model.Ctx) // the worker's buffers, as in expand
+	cpk, pk := make([]byte, L.Size), make([]byte, L.Size)
+	L.Pack(cpk, &s)
 	b.ReportAllocs()
 	for b.Loop() {
 		for a := 0; a < n; a++ {
-			*next = s
-			if !m.StepInto(c, next, a) || *next == s {
-				continue
+			for k := 0; ; k++ {
+				L.Copy(next, &s)
+				ok := m.StepInto(c, next, model.Move{Actor: uint8(a), Choice: uint8(k)})
+				if ok {
+					L.Pack(pk, next)
+					if string(pk) != string(cpk) {
+						bad := m.CheckState(next, model.All) | m.CheckTransition(&s, next, c, model.All)
+						sink ^= fingerprint(pk) + uint64(bad)
+					}
+				}
+				if !ok && k == 0 || k+1 >= int(c.NChoice) {
+					break
+				}
 			}
-			bad := m.CheckState(next, model.All) | m.CheckTransition(&s, next, c, model.All)
-			sink ^= fingerprint(next) + uint64(bad)
 		}
 	}
 	_ = sink

@@ -12,12 +12,15 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 	"unsafe"
 
+	"jobctl/internal/memlimit"
 	"jobctl/model"
 	"jobctl/scenario"
 )
@@ -26,11 +29,41 @@ import (
 type Options struct {
 	MaxStates int           // stop (incomplete) after this many distinct states; 0: 5,000,000
 	Timeout   time.Duration // stop (incomplete) after this long; 0: none
-	MaxMemory int64         // stop (incomplete) when the explorer's tables exceed this many bytes; 0: 4 GiB
-	Exact     bool          // deduplicate by whole states instead of 64-bit fingerprints
-	Workers   int           // expansion goroutines; 0: GOMAXPROCS
-	Progress  io.Writer     // if non-nil, a progress line about every second
-	Props     model.PropSet // built-in properties to check (0: all)
+	// MaxMemory bounds the memory of the check (the visited set, parent
+	// links, frontier, successor buffers, and the Go runtime's own
+	// overhead as runtime/metrics reports it): the search stops
+	// (incomplete) before it would exceed it, and the Go runtime's soft
+	// memory limit is set to it for the check as a backstop. 0:
+	// DefaultMaxMemory(4 GiB).
+	MaxMemory int64
+	// Cancel, when closed, stops the search (incomplete) at the next block.
+	Cancel   <-chan struct{}
+	Exact    bool      // deduplicate by whole states instead of 64-bit fingerprints
+	Workers  int       // expansion goroutines; 0: GOMAXPROCS
+	Progress io.Writer // if non-nil, a progress line (ProgressLine) about every second
+	// OnProgress, if non-nil, is called about every ProgressEvery with
+	// where the search is.
+	OnProgress    func(Progress)
+	ProgressEvery time.Duration // 0: one second
+	Props         model.PropSet // built-in properties to check (0: all)
+}
+
+// Progress is where a running search is.
+type Progress struct {
+	States   int
+	Depth    int
+	Frontier int           // states of the current level still to expand, plus the next level so far
+	Memory   int64         // bytes, as the memory bound counts them
+	Elapsed  time.Duration //
+}
+
+// ProgressLine renders p in one line (states, states/s, depth, frontier, memory).
+func ProgressLine(p Progress) string {
+	rate := 0.0
+	if s := p.Elapsed.Seconds(); s > 0 {
+		rate = float64(p.States) / s
+	}
+	return fmt.Sprintf("%d states, %.0f states/s, depth %d, frontier %d, %d MiB", p.States, rate, p.Depth, p.Frontier, p.Memory>>20)
 }
 
 // Verdicts.
@@ -39,6 +72,12 @@ const (
 	Violation  = "violation"
 	Incomplete = "incomplete"
 )
+
+// NoTerminal is the property a complete search reports when it found no
+// terminal state at all: no interleaving ends, so the scenario's final
+// and sometimes checks and the liveness properties were checked over
+// nothing. It is never a pass.
+const NoTerminal = "noterminal"
 
 // Result is what a check found.
 type Result struct {
@@ -52,7 +91,8 @@ type Result struct {
 	Elapsed     time.Duration
 	Incomplete  string // why the search stopped early
 	Exact       bool
-	StateBytes  int // bytes of one state
+	StateBytes  int   // bytes of one stored state (the scenario's packed layout)
+	Memory      int64 // the peak of what the memory bound counts, in bytes
 }
 
 // Outcome is one distinct final observation, with how many terminal
@@ -60,42 +100,61 @@ type Result struct {
 type Outcome struct {
 	Text  string
 	Count int
-	Trace []int // actor indices from the initial state to the first terminal state with it
+	Trace []model.Move // from the initial state to the first terminal state with it
 }
 
 // Found is one violated property.
 type Found struct {
-	Property string // "I4", "stuck", or "final"/"sometimes"/"always" for a scenario check
+	Property string // "I4", "stuck", or "final"/"sometimes"/"always"/"noterminal" for a scenario check
 	Message  string
-	Trace    []int // actor indices from the initial state; empty for a check over the whole space
+	Trace    []model.Move // from the initial state; empty for a check over the whole space
 }
 
-// node records how a state was first reached.
+// node records how a state was first reached: its parent's node index
+// and the move from there.
 type node struct {
 	parent uint32
-	actor  uint8
+	mv     model.Move
+	_      uint16
 }
 
-// succ is one successor produced by a worker.
+// succ is one successor produced by a worker; its packed state is at
+// off in the worker's buffer.
 type succ struct {
-	s      model.State
+	off    int
 	fp     uint64
 	parent uint32
-	actor  uint8
+	mv     model.Move
 	bad    model.PropSet // state and transition properties it violates
 }
 
 // expansion is what a worker found for one frontier chunk.
 type expansion struct {
-	// scratch and ctx are the worker's step buffers, allocated once.
-	scratch *model.State
-	ctx     *model.Ctx
+	// cur, next and ctx are the worker's step buffers, allocated once.
+	cur, next *model.State
+	ctx       *model.Ctx
 
-	succs       []succ
-	terminal    []uint32 // frontier indices (global) of terminal states
-	termBad     []model.PropSet
-	transitions int
+	lo, hi  int             // the frontier states expanded
+	succs   []succ          // in frontier order
+	buf     []byte          // the successors' packed states
+	trans   []uint16        // per state: its transitions (0: a terminal state)
+	termBad []model.PropSet // per terminal state, in frontier order
 }
+
+func (e *expansion) reset(lo, hi int) {
+	e.lo, e.hi = lo, hi
+	e.succs, e.buf, e.trans, e.termBad = e.succs[:0], e.buf[:0], e.trans[:0], e.termBad[:0]
+}
+
+func (e *expansion) bytes() int64 {
+	return int64(cap(e.succs))*int64(unsafe.Sizeof(succ{})) + int64(cap(e.buf)) + int64(cap(e.trans))*2 + int64(cap(e.termBad))*4
+}
+
+// blockStates is how many frontier states one round expands before its
+// successors are merged: limits are checked after every round (and
+// --max-states at every insert), so a level never overshoots them, and the
+// successor buffers stay small.
+const blockStates = 4096
 
 // Check explores m from its initial state.
 func Check(m *model.Machine, opt Options) (*Result, error) {
@@ -106,16 +165,39 @@ func Check(m *model.Machine, opt Options) (*Result, error) {
 	return explore(m, init, opt)
 }
 
+// search is one exploration in progress.
+type search struct {
+	m      *model.Machine
+	opt    Options
+	layout *model.Layout
+	want   model.PropSet
+	res    *Result
+	start  time.Time
+
+	fps   *fpSet
+	exact map[string]struct{}
+	nodes chunked[node]
+
+	found      map[string]*Found
+	foundOrder []string
+	outcomes   map[string]*Outcome
+	outOrder   []string
+	always     []scenario.Check
+	scratch    model.State // for explaining and observing a packed state
+}
+
 func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
-	start := time.Now()
 	if opt.MaxStates == 0 {
 		opt.MaxStates = 5_000_000
 	}
 	if opt.MaxMemory == 0 {
-		opt.MaxMemory = 4 << 30
+		opt.MaxMemory = DefaultMaxMemory(4 << 30)
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opt.ProgressEvery == 0 {
+		opt.ProgressEvery = time.Second
 	}
 	want := opt.Props
 	if want == 0 {
@@ -127,199 +209,390 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 			want &^= 1 << p
 		}
 	}
-	alwaysChecks := checksOf(sc, scenario.Always)
+	// The Go runtime's soft limit is the backstop: the GC works harder
+	// as the heap nears the bound instead of letting it double.
+	old := debug.SetMemoryLimit(opt.MaxMemory)
+	defer debug.SetMemoryLimit(old)
 
-	res := &Result{Exact: opt.Exact, StateBytes: int(unsafe.Sizeof(model.State{}))}
-	fps := newFPSet()
-	exact := map[model.State]struct{}{}
-	insert := func(s *model.State, fp uint64) bool {
-		if opt.Exact {
-			if _, ok := exact[*s]; ok {
-				return false
-			}
-			exact[*s] = struct{}{}
-			return true
-		}
-		return fps.insert(fp)
+	L := &m.P.Layout
+	x := &search{
+		m: m, opt: opt, layout: L, want: want, start: time.Now(),
+		res:      &Result{Exact: opt.Exact, StateBytes: L.Size},
+		fps:      newFPSet(),
+		found:    map[string]*Found{},
+		outcomes: map[string]*Outcome{},
+		always:   checksOf(sc, scenario.Always),
 	}
-	nodes := []node{{parent: ^uint32(0)}}
-	insert(&init, fingerprint(&init))
-	frontier := []model.State{init}
-	frontierBase := uint32(0) // node index of frontier[0]
-	found := map[string]*Found{}
-	var foundOrder []string
-	recordTrace := func(prop, msg string, tr []int) {
-		if _, ok := found[prop]; ok {
-			return
-		}
-		found[prop] = &Found{Property: prop, Message: msg, Trace: tr}
-		foundOrder = append(foundOrder, prop)
+	if opt.Exact {
+		x.exact = map[string]struct{}{}
 	}
-	record := func(prop, msg string, nodeIdx uint32, extra int) {
-		if _, ok := found[prop]; ok {
-			return
-		}
-		tr := traceTo(nodes, nodeIdx)
-		if extra >= 0 {
-			tr = append(tr, extra)
-		}
-		recordTrace(prop, msg, tr)
-	}
-	explain := func(s *model.State, ps model.PropSet, nodeIdx uint32, extra int) {
-		for p := model.Prop(0); p < model.NumProps; p++ {
-			if ps.Has(p) {
-				record(p.String(), m.Explain(s, p), nodeIdx, extra)
-			}
-		}
-	}
+	res := x.res
+	ipk := make([]byte, L.Size)
+	L.Pack(ipk, &init)
+	x.insert(ipk, fingerprint(ipk))
+	x.nodes.push(node{parent: ^uint32(0)})
 	if bad := m.CheckState(&init, want); bad != 0 {
-		explain(&init, bad, 0, -1)
+		x.explain(&init, bad, 0, nil)
 	}
-	if len(alwaysChecks) > 0 {
-		checkAlways(m, &init, alwaysChecks, func(c scenario.Check) {
-			record("always", fmt.Sprintf("%s: always %s is false", c.Pos, c.Text), 0, -1)
-		})
-	}
-	outcomes := map[string]*Outcome{}
-	var outcomeOrder []string
-	lastProgress := start
-	stateBytes := int64(unsafe.Sizeof(model.State{}))
-	depth := 0
-	// One expansion buffer per worker, reused level after level, so that
-	// after the first levels expanding a state allocates nothing.
-	var exps []expansion
-	var spare []model.State // the previous frontier's buffer, reused for the next one
+	x.checkAlways(&init, 0)
 
-	for len(frontier) > 0 {
-		// Expand the frontier in parallel chunks.
-		// Workers drop successors already seen at an earlier depth (a
-		// read-only lookup: the sets change only in the merge below).
-		seen := func(s *model.State, fp uint64) bool {
-			if opt.Exact {
-				_, ok := exact[*s]
-				return ok
-			}
-			return fps.contains(fp)
-		}
-		nw := opt.Workers
-		if nw > len(frontier) {
-			nw = len(frontier)
-		}
-		chunk := (len(frontier) + nw - 1) / nw
-		if len(exps) < nw {
-			exps = append(exps, make([]expansion, nw-len(exps))...)
-		}
-		var wg sync.WaitGroup
-		for w := 0; w < nw; w++ {
-			lo, hi := w*chunk, (w+1)*chunk
-			if hi > len(frontier) {
-				hi = len(frontier)
-			}
-			if lo >= hi {
-				// Nothing for this worker at this depth: empty its
-				// reused buffer so the merge does not see the last level.
-				e := &exps[w]
-				e.succs, e.terminal, e.termBad, e.transitions = e.succs[:0], e.terminal[:0], e.termBad[:0], 0
-				continue
-			}
-			wg.Add(1)
-			go func(w, lo, hi int) {
-				defer wg.Done()
-				expand(&exps[w], m, frontier[lo:hi], frontierBase+uint32(lo), want, seen)
-			}(w, lo, hi)
-		}
-		wg.Wait()
+	frontier := newArena(L.Size)
+	frontier.push(ipk)
+	next := newArena(L.Size)
+	frontierBase := uint32(0) // node index of frontier state 0
+	lastProgress := x.start
+	depth := 0
+	var exps []expansion
+	stop := ""
+	for frontier.n > 0 && stop == "" {
 		depth++
-		next := spare[:0]
-		nextBase := uint32(len(nodes))
-		stop := ""
-		for w := 0; w < nw; w++ {
-			e := &exps[w]
-			res.Transitions += e.transitions
-			for i, ti := range e.terminal {
-				res.Terminal++
-				fs := &frontier[ti-frontierBase]
-				if bad := e.termBad[i]; bad != 0 {
-					explain(fs, bad, ti, -1)
-				}
-				text := m.Outcome(fs)
-				if o, ok := outcomes[text]; ok {
-					o.Count++
-				} else {
-					outcomes[text] = &Outcome{Text: text, Count: 1, Trace: traceTo(nodes, ti)}
-					outcomeOrder = append(outcomeOrder, text)
-				}
+		nextBase := uint32(x.nodes.n)
+		for lo := 0; lo < frontier.n && stop == ""; lo += blockStates {
+			hi := min(lo+blockStates, frontier.n)
+			exps = x.expandBlock(exps, &frontier, lo, hi, frontierBase)
+			stop = x.merge(exps, &frontier, frontierBase, &next)
+			if stop == "" {
+				stop = x.limits(exps, &frontier, &next)
 			}
-			for i := range e.succs {
-				sc := &e.succs[i]
-				if sc.bad != 0 {
-					// Transition and state properties: the first path in
-					// BFS order is a shortest one.
-					explain(&sc.s, sc.bad, sc.parent, int(sc.actor))
-				}
-				if !insert(&sc.s, sc.fp) {
-					continue
-				}
-				nodes = append(nodes, node{parent: sc.parent, actor: sc.actor})
-				next = append(next, sc.s)
-				if len(alwaysChecks) > 0 {
-					idx := uint32(len(nodes) - 1)
-					checkAlways(m, &sc.s, alwaysChecks, func(c scenario.Check) {
-						record("always", fmt.Sprintf("%s: always %s is false", c.Pos, c.Text), idx, -1)
-					})
+			if x.opt.Progress != nil || x.opt.OnProgress != nil {
+				if time.Since(lastProgress) >= opt.ProgressEvery {
+					lastProgress = time.Now()
+					x.progress(depth, frontier.n-hi+next.n, &frontier, &next, exps)
 				}
 			}
 		}
-		res.States = len(nodes)
-		mem := int64(len(nodes))*int64(unsafe.Sizeof(node{})) + int64(len(next))*stateBytes
-		if opt.Exact {
-			mem += int64(len(exact)) * (stateBytes + 16)
-		} else {
-			mem += fps.bytes()
+		if next.n > 0 && stop == "" {
+			res.Depth = depth
 		}
-		switch {
-		case len(nodes) >= opt.MaxStates:
-			stop = fmt.Sprintf("--max-states %d reached", opt.MaxStates)
-		case opt.Timeout > 0 && time.Since(start) >= opt.Timeout:
-			stop = fmt.Sprintf("--timeout %s reached", opt.Timeout)
-		case mem >= opt.MaxMemory:
-			stop = fmt.Sprintf("memory bound %d MiB reached", opt.MaxMemory>>20)
-		}
-		if opt.Progress != nil && time.Since(lastProgress) >= time.Second {
-			el := time.Since(start).Seconds()
-			fmt.Fprintf(opt.Progress, "\r%d states, %.0f states/s, depth %d, queue %d   ", len(nodes), float64(len(nodes))/el, depth, len(next))
-			lastProgress = time.Now()
-		}
-		if stop != "" && len(next) > 0 {
+		if stop != "" && (next.n > 0 || frontier.n > 0) {
 			res.Incomplete = stop
 			break
 		}
-		spare = frontier
-		frontier = next
+		frontier, next = next, frontier
+		next.reset()
 		frontierBase = nextBase
-		if len(next) > 0 {
-			res.Depth = depth
-		}
 	}
-	if opt.Progress != nil && time.Since(start) >= time.Second {
-		fmt.Fprintf(opt.Progress, "\r%60s\r", "")
+	if x.opt.Progress != nil && time.Since(x.start) >= opt.ProgressEvery {
+		fmt.Fprintf(x.opt.Progress, "\r%60s\r", "")
 	}
+	res.States = x.nodes.n
+	x.finish()
+	res.Elapsed = time.Since(x.start)
+	return res, nil
+}
 
-	// Scenario checks over the final outcomes.
-	finalOutcomes := make([]Outcome, 0, len(outcomeOrder))
-	for _, t := range outcomeOrder {
-		finalOutcomes = append(finalOutcomes, *outcomes[t])
+// DefaultMaxMemory is the memory bound of a check when none is given: at
+// most upTo, and at most 3/4 of what this process can still use (the
+// machine's available memory, or a memory cgroup's limit less its usage,
+// whichever is less), so that a default check stops (incomplete) before
+// the OOM killer ends it. The quarter left is for the rest of the process.
+func DefaultMaxMemory(upTo int64) int64 {
+	b, _, err := memlimit.Available()
+	if err != nil {
+		return upTo
 	}
-	if res.Incomplete == "" {
-		for _, c := range checksOf(sc, scenario.Final) {
-			for _, o := range finalOutcomes {
-				if !holds(c.Atoms, o.Text) {
-					recordTrace("final", fmt.Sprintf("%s: final %s is false in outcome: %s", c.Pos, c.Text, o.Text), o.Trace)
+	return max(min(upTo, b.Bytes/4*3), 1<<20)
+}
+
+// insert adds a packed state to the visited set and reports whether it was new.
+func (x *search) insert(pk []byte, fp uint64) bool {
+	if x.opt.Exact {
+		if _, ok := x.exact[string(pk)]; ok {
+			return false
+		}
+		x.exact[string(pk)] = struct{}{}
+		return true
+	}
+	return x.fps.insert(fp)
+}
+
+// seen is the workers' read-only lookup (the sets change only in merge).
+func (x *search) seen(pk []byte, fp uint64) bool {
+	if x.opt.Exact {
+		_, ok := x.exact[string(pk)]
+		return ok
+	}
+	return x.fps.contains(fp)
+}
+
+// expandBlock expands frontier states [lo, hi) in parallel chunks.
+func (x *search) expandBlock(exps []expansion, frontier *arena, lo, hi int, base uint32) []expansion {
+	nw := min(x.opt.Workers, hi-lo)
+	chunk := (hi - lo + nw - 1) / nw
+	for len(exps) < x.opt.Workers {
+		exps = append(exps, expansion{})
+	}
+	var wg sync.WaitGroup
+	for w := range exps {
+		e := &exps[w]
+		a, b := lo+w*chunk, min(lo+(w+1)*chunk, hi)
+		if w >= nw || a >= b {
+			e.reset(0, 0)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x.expand(e, frontier, a, b, base)
+		}()
+	}
+	wg.Wait()
+	return exps
+}
+
+// expand computes the successors of frontier states [lo, hi) into e,
+// reusing its buffers. Copying, packing and hashing a state at the
+// scenario's size is the unit of work; nothing is allocated per state.
+func (x *search) expand(e *expansion, frontier *arena, lo, hi int, base uint32) {
+	m, L, want := x.m, x.layout, x.want
+	e.reset(lo, hi)
+	if e.cur == nil {
+		e.cur, e.next, e.ctx = new(model.State), new(model.State), new(model.Ctx)
+	}
+	cur, next, c := e.cur, e.next, e.ctx
+	n := m.NumActors()
+	for i := lo; i < hi; i++ {
+		cpk := frontier.at(i)
+		L.Unpack(cur, cpk)
+		idx := base + uint32(i)
+		trans := 0
+		for a := 0; a < n; a++ {
+			for k := 0; ; k++ {
+				L.Copy(next, cur)
+				mv := model.Move{Actor: uint8(a), Choice: uint8(k)}
+				ok := m.StepInto(c, next, mv)
+				nch := int(c.NChoice)
+				if ok {
+					off := len(e.buf)
+					e.buf = grow(e.buf, L.Size)
+					pk := e.buf[off:]
+					L.Pack(pk, next)
+					if string(pk) == string(cpk) {
+						e.buf = e.buf[:off] // a stutter: a retry that changes nothing
+					} else {
+						trans++
+						// A state seen at an earlier depth had its state
+						// properties checked then; only the transition
+						// into it is new.
+						bad := m.CheckTransition(cur, next, c, want)
+						fp := fingerprint(pk)
+						if x.seen(pk, fp) {
+							if bad == 0 {
+								e.buf = e.buf[:off]
+								goto nextChoice
+							}
+						} else {
+							bad |= m.CheckState(next, want)
+						}
+						e.succs = append(e.succs, succ{off: off, fp: fp, parent: idx, mv: mv, bad: bad})
+					}
+				}
+			nextChoice:
+				if !ok && k == 0 || k+1 >= nch {
 					break
 				}
 			}
 		}
-		for _, c := range checksOf(sc, scenario.Sometimes) {
+		e.trans = append(e.trans, uint16(min(trans, 1<<16-1)))
+		if trans == 0 {
+			e.termBad = append(e.termBad, m.CheckTerminal(cur, want))
+		}
+	}
+}
+
+// grow extends b by n bytes, reusing its capacity.
+func grow(b []byte, n int) []byte {
+	if len(b)+n > cap(b) {
+		nb := make([]byte, len(b), 2*cap(b)+n)
+		copy(nb, b)
+		b = nb
+	}
+	return b[:len(b)+n]
+}
+
+// merge takes the workers' results in frontier order — each state's
+// transitions, then the state itself if it is terminal (its outcome and
+// liveness violations) or else its new successors — so that where it
+// stops at --max-states does not depend on how the block was split among
+// workers.
+func (x *search) merge(exps []expansion, frontier *arena, base uint32, next *arena) string {
+	m, L, res := x.m, x.layout, x.res
+	for w := range exps {
+		e := &exps[w]
+		si, ti := 0, 0
+		for i := e.lo; i < e.hi; i++ {
+			idx := base + uint32(i)
+			res.Transitions += int(e.trans[i-e.lo])
+			if e.trans[i-e.lo] == 0 {
+				res.Terminal++
+				x.scratch = model.State{}
+				L.Unpack(&x.scratch, frontier.at(i))
+				if bad := e.termBad[ti]; bad != 0 {
+					x.explain(&x.scratch, bad, idx, nil)
+				}
+				ti++
+				text := m.Outcome(&x.scratch)
+				if o, ok := x.outcomes[text]; ok {
+					o.Count++
+				} else {
+					x.outcomes[text] = &Outcome{Text: text, Count: 1, Trace: x.traceTo(idx)}
+					x.outOrder = append(x.outOrder, text)
+				}
+				continue
+			}
+			for ; si < len(e.succs) && e.succs[si].parent == idx; si++ {
+				sc := &e.succs[si]
+				pk := e.buf[sc.off : sc.off+L.Size]
+				if sc.bad != 0 {
+					// Transition and state properties: the first path in
+					// BFS order is a shortest one.
+					x.scratch = model.State{}
+					L.Unpack(&x.scratch, pk)
+					mv := sc.mv
+					x.explain(&x.scratch, sc.bad, sc.parent, &mv)
+				}
+				if !x.insert(pk, sc.fp) {
+					continue
+				}
+				x.nodes.push(node{parent: sc.parent, mv: sc.mv})
+				next.push(pk)
+				if len(x.always) > 0 {
+					x.scratch = model.State{}
+					L.Unpack(&x.scratch, pk)
+					x.checkAlways(&x.scratch, uint32(x.nodes.n-1))
+				}
+				if x.nodes.n >= x.opt.MaxStates {
+					return fmt.Sprintf("--max-states %d reached", x.opt.MaxStates)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// memory is what the bound counts: the explorer's tables and buffers,
+// and the Go runtime's mapped memory beyond the live heap.
+func (x *search) memory(frontier, next *arena, exps []expansion) int64 {
+	mem := x.fps.bytes() + x.nodes.bytes() + frontier.bytes() + next.bytes()
+	for i := range exps {
+		mem += exps[i].bytes()
+	}
+	if x.opt.Exact {
+		mem += int64(len(x.exact)) * int64(x.layout.Size+48)
+	}
+	return max(mem, runtimeMemory())
+}
+
+// limits checks the time and memory bounds after a round. The memory
+// bound also looks ahead: the visited set doubles when it grows, and the
+// search stops before a growth that would cross the bound.
+func (x *search) limits(exps []expansion, frontier, next *arena) string {
+	select {
+	case <-x.opt.Cancel:
+		return "cancelled"
+	default:
+	}
+	if x.opt.Timeout > 0 && time.Since(x.start) >= x.opt.Timeout {
+		return fmt.Sprintf("--timeout %s reached", x.opt.Timeout)
+	}
+	mem := x.memory(frontier, next, exps)
+	x.res.Memory = max(x.res.Memory, mem)
+	ahead := mem
+	if !x.opt.Exact && 4*(x.fps.n+blockStates*x.m.NumActors()) > 3*len(x.fps.keys) {
+		ahead += 2 * x.fps.bytes() // the grown table beside the old one
+	}
+	if ahead >= x.opt.MaxMemory {
+		return fmt.Sprintf("memory bound %d MiB reached", x.opt.MaxMemory>>20)
+	}
+	return ""
+}
+
+func (x *search) progress(depth, frontierLeft int, frontier, next *arena, exps []expansion) {
+	p := Progress{States: x.nodes.n, Depth: depth, Frontier: frontierLeft, Memory: x.memory(frontier, next, exps), Elapsed: time.Since(x.start)}
+	if x.opt.OnProgress != nil {
+		x.opt.OnProgress(p)
+	}
+	if x.opt.Progress != nil {
+		fmt.Fprintf(x.opt.Progress, "\r%s   ", ProgressLine(p))
+	}
+}
+
+// record notes the first (shortest) trace found for a property.
+func (x *search) record(prop, msg string, tr []model.Move) {
+	if _, ok := x.found[prop]; ok {
+		return
+	}
+	x.found[prop] = &Found{Property: prop, Message: msg, Trace: tr}
+	x.foundOrder = append(x.foundOrder, prop)
+}
+
+// explain records the properties ps that state s (node nodeIdx, or the
+// move mv from it when mv is non-nil) violates.
+func (x *search) explain(s *model.State, ps model.PropSet, nodeIdx uint32, mv *model.Move) {
+	for p := model.Prop(0); p < model.NumProps; p++ {
+		if !ps.Has(p) {
+			continue
+		}
+		if _, ok := x.found[p.String()]; ok {
+			continue
+		}
+		tr := x.traceTo(nodeIdx)
+		if mv != nil {
+			tr = append(tr, *mv)
+		}
+		x.record(p.String(), x.m.Explain(s, p), tr)
+	}
+}
+
+func (x *search) checkAlways(s *model.State, nodeIdx uint32) {
+	if len(x.always) == 0 {
+		return
+	}
+	text := x.m.Outcome(s)
+	for _, c := range x.always {
+		if !holds(c.Atoms, text) {
+			if _, ok := x.found["always"]; !ok {
+				x.record("always", fmt.Sprintf("%s: always %s is false", c.Pos, c.Text), x.traceTo(nodeIdx))
+			}
+		}
+	}
+}
+
+// traceTo returns the moves from the initial state to node i.
+func (x *search) traceTo(i uint32) []model.Move {
+	var rev []model.Move
+	for i != 0 {
+		n := x.nodes.at(int(i))
+		rev = append(rev, n.mv)
+		i = n.parent
+	}
+	tr := make([]model.Move, len(rev))
+	for k := range rev {
+		tr[k] = rev[len(rev)-1-k]
+	}
+	return tr
+}
+
+// finish runs the scenario's checks over the final outcomes and sets the verdict.
+func (x *search) finish() {
+	res := x.res
+	finalOutcomes := make([]Outcome, 0, len(x.outOrder))
+	for _, t := range x.outOrder {
+		finalOutcomes = append(finalOutcomes, *x.outcomes[t])
+	}
+	if res.Incomplete == "" {
+		if res.Terminal == 0 {
+			x.record(NoTerminal, "no terminal state: no interleaving ever ends, so the final and sometimes checks and the liveness properties hold over nothing", nil)
+		}
+		for _, c := range checksOf(x.m.P.Sc, scenario.Final) {
+			for _, o := range finalOutcomes {
+				if !holds(c.Atoms, o.Text) {
+					x.record("final", fmt.Sprintf("%s: final %s is false in outcome: %s", c.Pos, c.Text, o.Text), o.Trace)
+					break
+				}
+			}
+		}
+		for _, c := range checksOf(x.m.P.Sc, scenario.Sometimes) {
 			ok := false
 			for _, o := range finalOutcomes {
 				if holds(c.Atoms, o.Text) {
@@ -328,15 +601,15 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 				}
 			}
 			if !ok {
-				recordTrace("sometimes", fmt.Sprintf("%s: sometimes %s: no final outcome has it", c.Pos, c.Text), nil)
+				x.record("sometimes", fmt.Sprintf("%s: sometimes %s: no final outcome has it", c.Pos, c.Text), nil)
 			}
 		}
 	}
 	sort.SliceStable(finalOutcomes, func(i, j int) bool { return finalOutcomes[i].Text < finalOutcomes[j].Text })
 	res.Outcomes = finalOutcomes
-	sort.SliceStable(foundOrder, func(i, j int) bool { return propOrder(foundOrder[i]) < propOrder(foundOrder[j]) })
-	for _, p := range foundOrder {
-		res.Violations = append(res.Violations, *found[p])
+	sort.SliceStable(x.foundOrder, func(i, j int) bool { return propOrder(x.foundOrder[i]) < propOrder(x.foundOrder[j]) })
+	for _, p := range x.foundOrder {
+		res.Violations = append(res.Violations, *x.found[p])
 	}
 	switch {
 	case len(res.Violations) > 0:
@@ -346,65 +619,6 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 	default:
 		res.Verdict = Pass
 	}
-	res.Elapsed = time.Since(start)
-	return res, nil
-}
-
-// expand computes the successors of a frontier chunk into e, reusing its
-// slices; copying a state is the unit of work.
-func expand(e *expansion, m *model.Machine, states []model.State, base uint32, want model.PropSet, seen func(*model.State, uint64) bool) {
-	e.succs = e.succs[:0]
-	e.terminal = e.terminal[:0]
-	e.termBad = e.termBad[:0]
-	e.transitions = 0
-	if e.scratch == nil {
-		e.scratch, e.ctx = new(model.State), new(model.Ctx)
-	}
-	next, c := e.scratch, e.ctx
-	n := m.NumActors()
-	for i := range states {
-		cur := &states[i]
-		idx := base + uint32(i)
-		moved := false
-		for a := 0; a < n; a++ {
-			*next = *cur
-			if !m.StepInto(c, next, a) || *next == *cur {
-				continue // cannot step, or a stutter (a retry that changes nothing)
-			}
-			moved = true
-			e.transitions++
-			// A state seen at an earlier depth had its state properties
-			// checked then; only the transition into it is new.
-			bad := m.CheckTransition(cur, next, c, want)
-			fp := fingerprint(next)
-			if seen(next, fp) {
-				if bad == 0 {
-					continue
-				}
-			} else {
-				bad |= m.CheckState(next, want)
-			}
-			e.succs = append(e.succs, succ{s: *next, fp: fp, parent: idx, actor: uint8(a), bad: bad})
-		}
-		if !moved {
-			e.terminal = append(e.terminal, idx)
-			e.termBad = append(e.termBad, m.CheckTerminal(cur, want))
-		}
-	}
-}
-
-// traceTo returns the actor sequence from the initial state to node i.
-func traceTo(nodes []node, i uint32) []int {
-	var rev []int
-	for i != 0 {
-		rev = append(rev, int(nodes[i].actor))
-		i = nodes[i].parent
-	}
-	tr := make([]int, len(rev))
-	for k := range rev {
-		tr[k] = rev[len(rev)-1-k]
-	}
-	return tr
 }
 
 func propOrder(p string) int {
@@ -422,15 +636,6 @@ func checksOf(sc *scenario.Scenario, k scenario.CheckKind) []scenario.Check {
 		}
 	}
 	return out
-}
-
-func checkAlways(m *model.Machine, s *model.State, cs []scenario.Check, fail func(scenario.Check)) {
-	text := m.Outcome(s)
-	for _, c := range cs {
-		if !holds(c.Atoms, text) {
-			fail(c)
-		}
-	}
 }
 
 // Holds evaluates a conjunction of atoms over an outcome line
@@ -458,20 +663,23 @@ func lookup(outcome, key string) (string, bool) {
 	return "", false
 }
 
-// Replay re-executes a trace (actor indices) from the initial state and
-// returns every state on the way, with the step descriptions.
-func Replay(m *model.Machine, trace []int) ([]model.State, []model.Ctx, error) {
+// Replay re-executes a trace from the initial state and returns every
+// state on the way, with the step descriptions.
+func Replay(m *model.Machine, trace []model.Move) ([]model.State, []model.Ctx, error) {
 	s, err := m.Initial()
 	if err != nil {
 		return nil, nil, err
 	}
 	states := []model.State{s}
 	var ctxs []model.Ctx
-	for i, a := range trace {
+	for i, mv := range trace {
+		if int(mv.Actor) >= m.NumActors() {
+			return states, ctxs, fmt.Errorf("step %d: no actor %d", i+1, mv.Actor)
+		}
 		next := s
-		c, ok := m.Step(&next, a)
+		c, ok := m.Step(&next, mv)
 		if !ok || next == s {
-			return states, ctxs, fmt.Errorf("step %d: %s cannot step", i+1, m.P.Actors[a].Name)
+			return states, ctxs, fmt.Errorf("step %d: %s cannot step", i+1, m.MoveString(&s, mv))
 		}
 		c.S = nil
 		ctxs = append(ctxs, c)
@@ -481,14 +689,105 @@ func Replay(m *model.Machine, trace []int) ([]model.State, []model.Ctx, error) {
 	return states, ctxs, nil
 }
 
-// Enabled lists the actors that can make a non-stutter step in s.
-func Enabled(m *model.Machine, s *model.State) []int {
-	var out []int
+// Enabled lists the moves that make a non-stutter step in s: each actor
+// that can step, with each outcome of its step.
+func Enabled(m *model.Machine, s *model.State) []model.Move {
+	var out []model.Move
 	for a := 0; a < m.NumActors(); a++ {
-		next := *s
-		if _, ok := m.Step(&next, a); ok && next != *s {
-			out = append(out, a)
+		for k := 0; ; k++ {
+			next := *s
+			mv := model.Move{Actor: uint8(a), Choice: uint8(k)}
+			c, ok := m.Step(&next, mv)
+			if ok && next != *s {
+				out = append(out, mv)
+			}
+			if !ok && k == 0 || k+1 >= int(c.NChoice) {
+				break
+			}
 		}
 	}
 	return out
+}
+
+// chunked is an append-only array in fixed-size chunks: it never copies
+// what it holds when it grows, so its memory is its size.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+const chunkLen = 1 << 16
+
+func (c *chunked[T]) push(v T) {
+	if c.n%chunkLen == 0 {
+		c.chunks = append(c.chunks, make([]T, chunkLen))
+	}
+	c.chunks[c.n/chunkLen][c.n%chunkLen] = v
+	c.n++
+}
+
+func (c *chunked[T]) at(i int) *T { return &c.chunks[i/chunkLen][i%chunkLen] }
+
+func (c *chunked[T]) bytes() int64 {
+	var z T
+	return int64(len(c.chunks)) * chunkLen * int64(unsafe.Sizeof(z))
+}
+
+// arena holds packed states of one size in fixed-size blocks.
+type arena struct {
+	size   int // bytes per state
+	per    int // states per block
+	blocks [][]byte
+	n      int
+}
+
+func newArena(size int) arena {
+	return arena{size: size, per: max(1, (1<<20)/size)}
+}
+
+func (a *arena) push(pk []byte) {
+	if a.n/a.per == len(a.blocks) {
+		a.blocks = append(a.blocks, make([]byte, a.per*a.size))
+	}
+	o := (a.n % a.per) * a.size
+	copy(a.blocks[a.n/a.per][o:o+a.size], pk)
+	a.n++
+}
+
+func (a *arena) at(i int) []byte {
+	o := (i % a.per) * a.size
+	return a.blocks[i/a.per][o : o+a.size]
+}
+
+// reset empties the arena, keeping its blocks for reuse.
+func (a *arena) reset() { a.n = 0 }
+
+func (a *arena) bytes() int64 { return int64(len(a.blocks)) * int64(a.per*a.size) }
+
+// runtimeMemory is the memory the Go runtime has mapped and not returned
+// to the system (runtime/metrics), an upper bound of the live heap plus
+// its overheads.
+func runtimeMemory() int64 {
+	samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(samples)
+	if samples[0].Value.Kind() != metrics.KindUint64 || samples[1].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(samples[0].Value.Uint64() - samples[1].Value.Uint64())
+}
+
+// Schedule renders a trace as schedule tokens ("F F S:T2 F"), the form
+// `jobctl run --schedule` and a scenario's "schedule" line read back.
+func Schedule(m *model.Machine, trace []model.Move) string {
+	s, err := m.Initial()
+	toks := make([]string, len(trace))
+	for i, mv := range trace {
+		if err != nil {
+			toks[i] = m.MoveString(&s, mv)
+			continue
+		}
+		toks[i] = m.MoveString(&s, mv)
+		m.Step(&s, mv)
+	}
+	return strings.Join(toks, " ")
 }

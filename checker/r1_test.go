@@ -39,7 +39,7 @@ func brokenSignalWakeUp(c *model.Ctx, t int, fatal bool) {
 		state = model.TASK_WAKEKILL | model.TaskTracedBit
 	}
 	T.SigPending = true
-	if c.TryToWakeUp(t, state|model.TASK_INTERRUPTIBLE) {
+	if c.K.TryToWakeUp(c, t, state|model.TASK_INTERRUPTIBLE) {
 		T.Jobctl &^= model.JOBCTL_STOPPED | model.JOBCTL_TRACED
 	}
 }
@@ -105,7 +105,7 @@ func TestR1BrokenD2(t *testing.T) {
 	}
 	var steps []string
 	for i, c := range ctxs {
-		steps = append(steps, m.P.Actors[f.Trace[i]].Name+": "+c.StepLabel())
+		steps = append(steps, m.P.Actors[f.Trace[i].Actor].Name+": "+c.StepLabel())
 	}
 	if !reflect.DeepEqual(steps, r1LostWakeup) {
 		t.Errorf("I4 counterexample\n got %q\nwant %q", steps, r1LostWakeup)
@@ -155,9 +155,9 @@ func TestR1BrokenD3(t *testing.T) {
 		t.Errorf("verdict %s: %+v", r.Verdict, r.Violations)
 	}
 	// The trace above, replayed: the kill's wakeup hits saved_state.
-	tr := make([]int, len(r1LostWakeup))
+	tr := make([]model.Move, len(r1LostWakeup))
 	for i, s := range r1LostWakeup {
-		tr[i] = actorIndex(t, m, s[:1])
+		tr[i] = model.Act(actorIndex(t, m, s[:1]))
 	}
 	states, _, err := checker.Replay(m, tr)
 	if err != nil {

@@ -19,39 +19,39 @@ func (c *Ctx) actorStep(a int) bool {
 		T := &c.S.Task[op.T]
 		if T.ExitState == EXIT_DEAD {
 			c.Label = "kill: no such process"
-			return c.done(a, ResErrno|ESRCH)
+			return c.Done(a, ResErrno|ESRCH)
 		}
 		if op.Kind == scenario.OpKill {
 			c.Label = "kill: group_send_sig_info -> send_signal_locked"
 		} else {
 			c.Label = "tgkill: send_signal_locked(PIDTYPE_PID)"
 		}
-		c.sendSignal(op.Sig, op.T, op.Kind == scenario.OpKill)
-		return c.done(a, ResOK)
+		c.K.SendSignalLocked(c, op.Sig, op.T, op.Kind == scenario.OpKill)
+		return c.Done(a, ResOK)
 	case scenario.OpFreeze:
-		return c.freezeStep(a, op)
+		return c.K.FreezerWriteFrozen(c, a, op)
 	case scenario.OpThaw:
-		return c.thawStep(a, op)
+		return c.K.FreezerWriteThawed(c, a, op)
 	case scenario.OpAttach, scenario.OpSeize:
-		return c.attachStep(a, op)
+		return c.K.SysPtraceAttach(c, a, op)
 	case scenario.OpInterrupt, scenario.OpPtraceKill, scenario.OpCont, scenario.OpDetach,
 		scenario.OpListen, scenario.OpGetregs, scenario.OpPtraceSyscall:
-		return c.requestStep(a, op)
-	case scenario.OpWait:
-		return c.waitStep(a, op)
+		return c.K.SysPtrace(c, a, op)
+	case scenario.OpWait, scenario.OpWaitid:
+		return c.K.DoWait(c, a, op)
 	case scenario.OpExit:
 		if h := c.S.Holder[LockTasklist]; h != 0 && int(h) != a+1 {
 			return false
 		}
 		// exit_ptrace() under tasklist_lock (write): every tracee is
 		// detached.
-		c.Label = "do_exit: exit_ptrace: __ptrace_unlink"
+		c.Label = "do_exit: exit_ptrace: __ptrace_detach"
 		for t := range c.P.Tasks {
 			if int(c.S.Task[t].Tracer) == a+1 {
-				c.ptraceUnlink(t)
+				c.K.PtraceDetach(c, a, t)
 			}
 		}
-		return c.done(a, ResOK)
+		return c.Done(a, ResOK)
 	case scenario.OpLock:
 		l := lockIndex(op.Src.Target)
 		if c.S.Holder[l] != 0 {
@@ -59,7 +59,7 @@ func (c *Ctx) actorStep(a int) bool {
 		}
 		c.Label = lockLabels[l]
 		c.S.Holder[l] = uint8(a + 1)
-		return c.done(a, ResOK)
+		return c.Done(a, ResOK)
 	case scenario.OpUnlock:
 		l := lockIndex(op.Src.Target)
 		c.Label = unlockLabels[l]
@@ -74,22 +74,21 @@ func (c *Ctx) actorStep(a int) bool {
 				c.Woke[t] |= TASK_RTLOCK_WAIT
 			}
 		}
-		return c.done(a, ResOK)
+		return c.Done(a, ResOK)
 	case scenario.OpObserve:
 		c.Label = "read /proc/PID/stat"
-		return c.done(a, ResLetter|Result(c.Letter(op.T)))
+		return c.Done(a, ResLetter|Result(c.Letter(op.T)))
 	}
 	return false
 }
 
 // done finishes the current op of actor a with result r.
-func (c *Ctx) done(a int, r Result) bool {
+func (c *Ctx) Done(a int, r Result) bool {
 	A := &c.S.Actor[a]
-	A.Res[A.PC] = r
-	A.PC++
-	A.Step = 0
-	A.Tmp = 0
-	A.Hold = 0
+	if slot := c.P.Actors[a].Script[A.PC].Res; slot >= 0 {
+		c.S.Res[slot] = r
+	}
+	*A = Actor{PC: A.PC + 1}
 	return true
 }
 
@@ -99,7 +98,7 @@ func (c *Ctx) done(a int, r Result) bool {
 // (freezer_lock is dropped between tasks, Appendix D.2); step 2 checks
 // that every task is frozen and otherwise runs freeze_task() on the
 // stragglers again.
-func (c *Ctx) freezeStep(a int, op *Op) bool {
+func FreezerWriteFrozen(c *Ctx, a int, op *Op) bool {
 	A := &c.S.Actor[a]
 	s := &c.S.Proc[op.Proc]
 	threads := c.P.Procs[op.Proc].Threads
@@ -112,7 +111,7 @@ func (c *Ctx) freezeStep(a int, op *Op) bool {
 	case 1:
 		t := threads[A.Tmp]
 		c.Label = c.P.Tasks[t].freezeLabel
-		c.freezeTask(t)
+		c.K.FreezeTask(c, t)
 		A.Tmp++
 		if int(A.Tmp) == len(threads) {
 			A.Step = 2
@@ -121,19 +120,19 @@ func (c *Ctx) freezeStep(a int, op *Op) bool {
 	default:
 		all := true
 		for _, t := range threads {
-			if !c.freezeDone(t) {
+			if !c.FreezeDone(t) {
 				all = false
 			}
 		}
 		if all {
 			c.Label = "update_if_frozen: FROZEN"
 			s.Frozen = true
-			return c.done(a, ResOK)
+			return c.Done(a, ResOK)
 		}
 		c.Label = "update_if_frozen: FREEZING; freeze_task() again"
 		for _, t := range threads {
-			if !c.freezeDone(t) {
-				c.freezeTask(t)
+			if !c.FreezeDone(t) {
+				c.K.FreezeTask(c, t)
 			}
 		}
 	}
@@ -142,7 +141,7 @@ func (c *Ctx) freezeStep(a int, op *Op) bool {
 
 // thawStep: "echo THAWED > freezer.state": clear freezing, then
 // __thaw_task() on each task, one task a step.
-func (c *Ctx) thawStep(a int, op *Op) bool {
+func FreezerWriteThawed(c *Ctx, a int, op *Op) bool {
 	A := &c.S.Actor[a]
 	s := &c.S.Proc[op.Proc]
 	threads := c.P.Procs[op.Proc].Threads
@@ -160,7 +159,7 @@ func (c *Ctx) thawStep(a int, op *Op) bool {
 	c.Thawed[t] = true
 	A.Tmp++
 	if int(A.Tmp) == len(threads) {
-		return c.done(a, ResOK)
+		return c.Done(a, ResOK)
 	}
 	return true
 }
@@ -168,15 +167,15 @@ func (c *Ctx) thawStep(a int, op *Op) bool {
 // attachStep is PTRACE_ATTACH / PTRACE_SEIZE: ptrace_attach() under
 // tasklist_lock, then wait_on_bit(JOBCTL_TRAPPING) until a stopped tracee
 // has re-trapped into TRACED.
-func (c *Ctx) attachStep(a int, op *Op) bool {
+func SysPtraceAttach(c *Ctx, a int, op *Op) bool {
 	A := &c.S.Actor[a]
 	if A.Step == 0 {
 		if c.S.Holder[LockTasklist] != 0 {
 			return false
 		}
 		c.Label = "ptrace_attach: link; ptrace_set_stopped"
-		if e := c.ptraceAttach(a, op.T, op.Kind == scenario.OpSeize); e != 0 {
-			return c.done(a, ResErrno|Result(e))
+		if e := c.K.PtraceAttach(c, a, op.T, op.Kind == scenario.OpSeize); e != 0 {
+			return c.Done(a, ResErrno|Result(e))
 		}
 		A.Step = 1
 		return true
@@ -185,14 +184,14 @@ func (c *Ctx) attachStep(a int, op *Op) bool {
 		return false
 	}
 	c.Label = "ptrace_attach: wait_on_bit(JOBCTL_TRAPPING) done"
-	return c.done(a, ResOK)
+	return c.Done(a, ResOK)
 }
 
 // requestStep is sys_ptrace() for a request on an attached tracee:
 // ptrace_check_attach() (S1 under tasklist_lock read, with
 // ptrace_freeze_traced(); S2 wait_task_inactive()), the request, and
 // ptrace_unfreeze_traced() unless a DETACH succeeded.
-func (c *Ctx) requestStep(a int, op *Op) bool {
+func SysPtrace(c *Ctx, a int, op *Op) bool {
 	A := &c.S.Actor[a]
 	t := op.T
 	T := &c.S.Task[t]
@@ -208,7 +207,7 @@ func (c *Ctx) requestStep(a int, op *Op) bool {
 			ok = c.K.PtraceFreezeTraced(c, t)
 		}
 		if !ok {
-			return c.done(a, ResErrno|ESRCH)
+			return c.Done(a, ResErrno|ESRCH)
 		}
 		if ignoreState {
 			A.Step = 2
@@ -217,7 +216,7 @@ func (c *Ctx) requestStep(a int, op *Op) bool {
 		}
 		return true
 	case 1:
-		ok, wait := c.waitTaskInactive(t, c.K.CheckAttachMask)
+		ok, wait := c.K.WaitTaskInactive(c, t, c.K.CheckAttachMask)
 		if wait {
 			return false
 		}
@@ -226,26 +225,26 @@ func (c *Ctx) requestStep(a int, op *Op) bool {
 			// sys_ptrace() skips ptrace_unfreeze_traced().
 			c.Label = "ptrace_check_attach: wait_task_inactive failed: WARN, -ESRCH"
 			c.WTIFailed = true
-			return c.done(a, ResErrno|ESRCH)
+			return c.Done(a, ResErrno|ESRCH)
 		}
 		c.Label = "ptrace_check_attach: wait_task_inactive ok"
 		A.Hold = uint8(t + 1)
 		A.Step = 2
 		return true
 	case 2:
-		return c.request(a, op)
+		return c.K.PtraceRequest(c, a, op)
 	default:
 		c.Label = "ptrace_unfreeze_traced"
 		c.K.PtraceUnfreezeTraced(c, t)
 		if A.Tmp != 0 {
-			return c.done(a, ResErrno|Result(A.Tmp))
+			return c.Done(a, ResErrno|Result(A.Tmp))
 		}
-		return c.done(a, ResOK)
+		return c.Done(a, ResOK)
 	}
 }
 
 // request runs the request itself (arch_ptrace -> ptrace_request), one step.
-func (c *Ctx) request(a int, op *Op) bool {
+func PtraceRequest(c *Ctx, a int, op *Op) bool {
 	A := &c.S.Actor[a]
 	t := op.T
 	T := &c.S.Task[t]
@@ -258,7 +257,7 @@ func (c *Ctx) request(a int, op *Op) bool {
 		} else {
 			T.Flags &^= TIF_SYSCALL_TRACE
 		}
-		c.ptraceResume(t, op.Sig)
+		c.K.PtraceResume(c, t, op.Sig)
 		A.Hold = 0
 	case scenario.OpGetregs:
 		c.Label = "ptrace_getregs"
@@ -279,18 +278,18 @@ func (c *Ctx) request(a int, op *Op) bool {
 			errno = EIO
 			break
 		}
-		if c.taskSetJobctlPending(t, JOBCTL_TRAP_STOP) {
+		if c.TaskSetJobctlPending(t, JOBCTL_TRAP_STOP) {
 			c.K.PtraceSignalWakeUp(c, t, T.Jobctl&JOBCTL_LISTENING != 0)
 		}
 	case scenario.OpPtraceKill:
 		if c.K.PtraceKillSends {
 			c.Label = "ptrace_request(PTRACE_KILL): send_sig_info(SIGKILL)"
-			c.sendSignal(SIGKILL, t, false)
+			c.K.SendSignalLocked(c, SIGKILL, t, false)
 		} else {
 			// ≤ v5.18: resume a traced tracee with exit_code = SIGKILL.
 			c.Label = "arch_ptrace(PTRACE_KILL): ptrace_resume(SIGKILL)"
 			if T.ExitState == 0 {
-				c.ptraceResume(t, SIGKILL)
+				c.K.PtraceResume(c, t, SIGKILL)
 			}
 		}
 	case scenario.OpDetach:
@@ -299,8 +298,8 @@ func (c *Ctx) request(a int, op *Op) bool {
 		}
 		c.Label = "ptrace_detach: __ptrace_detach -> __ptrace_unlink"
 		T.ExitCode = uint16(op.Sig)
-		c.ptraceUnlink(t)
-		return c.done(a, ResOK)
+		c.K.PtraceDetach(c, a, t)
+		return c.Done(a, ResOK)
 	}
 	A.Tmp = uint8(errno)
 	A.Step = 3

@@ -7,12 +7,12 @@ package model
 // freezing is freezing(p): the task's cgroup v1 freezer is FREEZING or
 // FROZEN (cgroup_freezing(); 6.18 has the revert 14a67b42cb6f, so FROZEN
 // counts), and the task has not exited (PF_NOFREEZE).
-func (c *Ctx) freezing(t int) bool {
-	return c.sig(t).Freezing && c.S.Task[t].alive()
+func (c *Ctx) Freezing(t int) bool {
+	return c.Sig(t).Freezing && c.S.Task[t].Alive()
 }
 
 // frozen is frozen(p): __state & TASK_FROZEN (v6.1+), PF_FROZEN before.
-func (c *Ctx) frozen(t int) bool {
+func (c *Ctx) Frozen(t int) bool {
 	T := &c.S.Task[t]
 	if c.K.OldFreezer {
 		return T.Flags&PF_FROZEN != 0
@@ -24,9 +24,9 @@ func (c *Ctx) frozen(t int) bool {
 // update_if_frozen() accept as frozen: frozen(p), an exited task, and with
 // the old freezer a task that sleeps in freezable_schedule()
 // (freezer_should_skip()).
-func (c *Ctx) freezeDone(t int) bool {
+func (c *Ctx) FreezeDone(t int) bool {
 	T := &c.S.Task[t]
-	if !T.alive() || c.frozen(t) {
+	if !T.Alive() || c.Frozen(t) {
 		return true
 	}
 	return c.K.OldFreezer && T.Flags&PF_FREEZER_SKIP != 0
@@ -34,9 +34,9 @@ func (c *Ctx) freezeDone(t int) bool {
 
 // freezeTask is freeze_task(p) under freezer_lock. It reports whether the
 // task still has to freeze (the caller retries).
-func (c *Ctx) freezeTask(t int) bool {
+func FreezeTask(c *Ctx, t int) bool {
 	T := &c.S.Task[t]
-	if !c.freezing(t) || c.frozen(t) {
+	if !c.Freezing(t) || c.Frozen(t) {
 		return false
 	}
 	if c.K.OldFreezer {
@@ -57,9 +57,9 @@ func (c *Ctx) freezeTask(t int) bool {
 // setTaskFrozenCommon is the test __set_task_frozen() makes (v6.1+): the
 // task is blocked (not runnable; task_is_runnable() since v6.12) in a
 // freezable, stopped or traced sleep.
-func (c *Ctx) setTaskFrozenCommon(t int) bool {
+func (c *Ctx) SetTaskFrozenCommon(t int) bool {
 	T := &c.S.Task[t]
-	if T.OnRq || !T.alive() {
+	if T.OnRq || !T.Alive() {
 		return false
 	}
 	return T.State&(TASK_FREEZABLE|__TASK_STOPPED|__TASK_TRACED) != 0
@@ -68,7 +68,7 @@ func (c *Ctx) setTaskFrozenCommon(t int) bool {
 // SetTaskFrozenSaved is __set_task_frozen() of v6.7+ (8f0eed4a78a8): the
 // state it overwrites is kept in saved_state.
 func SetTaskFrozenSaved(c *Ctx, t int) bool {
-	if !c.setTaskFrozenCommon(t) {
+	if !c.SetTaskFrozenCommon(t) {
 		return false
 	}
 	T := &c.S.Task[t]
@@ -80,7 +80,7 @@ func SetTaskFrozenSaved(c *Ctx, t int) bool {
 // SetTaskFrozenPlain is __set_task_frozen() of v6.1–v6.6 (f5d39b020809):
 // TASK_STOPPED and TASK_TRACED are overwritten, and survive only in jobctl.
 func SetTaskFrozenPlain(c *Ctx, t int) bool {
-	if !c.setTaskFrozenCommon(t) {
+	if !c.SetTaskFrozenCommon(t) {
 		return false
 	}
 	c.S.Task[t].State = TASK_FROZEN
@@ -93,7 +93,7 @@ func SetTaskFrozenPlain(c *Ctx, t int) bool {
 // frozen task is touched; a state parked in saved_state is restored
 // without a wakeup, otherwise the task is woken from TASK_FROZEN.
 func ThawTaskRestoreSaved(c *Ctx, t int) {
-	if !c.frozen(t) {
+	if !c.Frozen(t) {
 		return
 	}
 	T := &c.S.Task[t]
@@ -103,7 +103,7 @@ func ThawTaskRestoreSaved(c *Ctx, t int) {
 		T.Saved = TASK_RUNNING
 		return
 	}
-	c.ttwu(t, TASK_FROZEN)
+	c.K.TryToWakeUp(c, t, TASK_FROZEN)
 }
 
 // ThawTaskRestoreJobctl is __thaw_task() of v6.1–v6.6: restore the special
@@ -111,7 +111,7 @@ func ThawTaskRestoreSaved(c *Ctx, t int) {
 // test), else wake it from TASK_FROZEN.
 func ThawTaskRestoreJobctl(c *Ctx, t int) {
 	T := &c.S.Task[t]
-	if T.alive() {
+	if T.Alive() {
 		var state uint16
 		switch {
 		case T.Jobctl&JOBCTL_TRACED != 0:
@@ -124,26 +124,26 @@ func ThawTaskRestoreJobctl(c *Ctx, t int) {
 			return
 		}
 	}
-	c.ttwu(t, TASK_FROZEN)
+	c.K.TryToWakeUp(c, t, TASK_FROZEN)
 }
 
 // ThawTaskOld is __thaw_task() of the old freezer (≤ v6.0):
 // if (frozen(p)) wake_up_process(p).
 func ThawTaskOld(c *Ctx, t int) {
-	if c.frozen(t) {
-		c.ttwu(t, TASK_NORMAL)
+	if c.Frozen(t) {
+		c.K.TryToWakeUp(c, t, TASK_NORMAL)
 	}
 }
 
 // refrigerator is one pass of __refrigerator() by the current task: mark
 // itself frozen and, while freezing(), sleep. (The write of TASK_FROZEN and
 // the freezing() test under freezer_lock are one step, Appendix D.3.)
-func (c *Ctx) refrigerator(t int) {
+func Refrigerator(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	if c.K.OldFreezer {
 		// ≤ v6.0: TASK_UNINTERRUPTIBLE and PF_FROZEN.
 		T.State = TASK_UNINTERRUPTIBLE
-		if c.freezing(t) {
+		if c.Freezing(t) {
 			T.Flags |= PF_FROZEN
 			T.OnRq = false
 			T.Loc = LocRefrigerator
@@ -155,7 +155,7 @@ func (c *Ctx) refrigerator(t int) {
 		if c.K.SavedStateAlways {
 			T.Saved = TASK_RUNNING // v6.7+, under pi_lock
 		}
-		if c.freezing(t) {
+		if c.Freezing(t) {
 			T.OnRq = false // TASK_FROZEN always blocks
 			T.Loc = LocRefrigerator
 			return
@@ -167,6 +167,6 @@ func (c *Ctx) refrigerator(t int) {
 	if T.Loc == LocRelock {
 		// try_to_freeze() returned: go on into get_signal's relock
 		// in the same step.
-		c.getSignalLoop(t, 0)
+		c.K.GetSignal(c, t, 0)
 	}
 }

@@ -162,7 +162,7 @@ func TestRefrigerator(t *testing.T) {
 			// A stale saved_state shows which designs write it.
 			T.Saved, T.FrzRet = TASK_STOPPED, LocPause
 			s.Proc[0].Freezing = tc.freezing
-			ctxOf(m, &s).refrigerator(0)
+			m.K.Refrigerator(ctxOf(m, &s), 0)
 			if T.State != tc.state || T.Saved != tc.sav || T.Flags != tc.flags || T.Loc != tc.loc || T.OnRq != !tc.freezing {
 				t.Errorf("__state %s saved %s flags %#x loc %v on_rq %v",
 					StateString(T.State), StateString(T.Saved), T.Flags, T.Loc, T.OnRq)
@@ -179,7 +179,7 @@ func TestFreezeTask(t *testing.T) {
 	t.Run("blocked stopped: frozen in place", func(t *testing.T) {
 		m, s := machine(t, kD3(), srcStopped)
 		s.Proc[0].Freezing = true
-		if ctxOf(m, &s).freezeTask(0) || s.Task[0].State != TASK_FROZEN || s.Task[0].SigPending {
+		if m.K.FreezeTask(ctxOf(m, &s), 0) || s.Task[0].State != TASK_FROZEN || s.Task[0].SigPending {
 			t.Errorf("%s sigpending %v", StateString(s.Task[0].State), s.Task[0].SigPending)
 		}
 	})
@@ -188,7 +188,7 @@ func TestFreezeTask(t *testing.T) {
 		s := m.Fresh()
 		s.Proc[0].Freezing = true
 		c := ctxOf(m, &s)
-		if !c.freezeTask(0) || !s.Task[0].SigPending || c.Woke[0] != TASK_INTERRUPTIBLE || s.Task[0].State != TASK_RUNNING {
+		if !c.K.FreezeTask(c, 0) || !s.Task[0].SigPending || c.Woke[0] != TASK_INTERRUPTIBLE || s.Task[0].State != TASK_RUNNING {
 			t.Errorf("sigpending %v wake %#x", s.Task[0].SigPending, c.Woke[0])
 		}
 	})
@@ -199,17 +199,17 @@ func TestFreezeTask(t *testing.T) {
 		}
 		s.Proc[0].Freezing = true
 		before := s
-		if ctxOf(m, &s).freezeTask(0) || s != before {
+		if m.K.FreezeTask(ctxOf(m, &s), 0) || s != before {
 			t.Error("freeze_task touched a PF_FREEZER_SKIP task")
 		}
-		if !ctxOf(m, &s).freezeDone(0) {
+		if !ctxOf(m, &s).FreezeDone(0) {
 			t.Error("a PF_FREEZER_SKIP task does not count as frozen")
 		}
 	})
 	t.Run("not freezing: nothing", func(t *testing.T) {
 		m, s := machine(t, kD3(), srcStopped)
 		before := s
-		if ctxOf(m, &s).freezeTask(0) || s != before {
+		if m.K.FreezeTask(ctxOf(m, &s), 0) || s != before {
 			t.Error("freeze_task acted without freezing()")
 		}
 	})

@@ -66,8 +66,12 @@ func step(t testing.TB, m *Machine, s *State, names ...string) Ctx {
 	var c Ctx
 	for _, n := range names {
 		next := *s
+		mv, err := m.ParseMove(s, n)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var ok bool
-		c, ok = m.Step(&next, actor(t, m, n))
+		c, ok = m.Step(&next, mv)
 		if !ok || next == *s {
 			t.Fatalf("%s cannot step (state %+v)", n, s.Task[0])
 		}
@@ -79,7 +83,7 @@ func step(t testing.TB, m *Machine, s *State, names ...string) Ctx {
 // blocked reports that actor name cannot make a step that changes s.
 func blocked(m *Machine, s *State, a int) bool {
 	next := *s
-	_, ok := m.Step(&next, a)
+	_, ok := m.Step(&next, Act(a))
 	return !ok || next == *s
 }
 
@@ -91,7 +95,7 @@ func runOut(t testing.TB, m *Machine, s *State, name string) {
 		if blocked(m, s, a) {
 			return
 		}
-		m.Step(s, a)
+		m.Step(s, Act(a))
 	}
 	t.Fatalf("%s does not stop stepping", name)
 }

@@ -75,6 +75,62 @@ type Kernel struct {
 	SetTaskFrozen func(c *Ctx, t int) bool
 	// ThawTask is __thaw_task().
 	ThawTask func(c *Ctx, t int)
+
+	// Every other kernel function a patch may touch, one hook each.
+	// Mainline() fills them with this package's functions of the same
+	// name; a design replaces those its patch changes. The model calls
+	// them only through these fields, so a replaced function is the one
+	// every caller gets. A replacement is written with the exported
+	// primitives of Ctx and Task (Sig, Threads, TaskSetJobctlPending, ...).
+
+	// kernel/sched/core.c
+	TryToWakeUp      func(c *Ctx, t int, mask uint16) bool            // try_to_wake_up()
+	Schedule         func(c *Ctx, t int) bool                         // __schedule(SM_NONE) by t: did it block?
+	WaitTaskInactive func(c *Ctx, t int, mask uint16) (ok, wait bool) // wait_task_inactive()
+
+	// kernel/signal.c
+	SendSignalLocked         func(c *Ctx, sig int, t int, group bool)                                // send_signal_locked()
+	PrepareSignal            func(c *Ctx, sig int, p int) bool                                       // prepare_signal()
+	SigIgnored               func(c *Ctx, p int, sig int) bool                                       // sig_ignored()
+	CompleteSignal           func(c *Ctx, sig int, p int, group bool)                                // complete_signal()
+	DequeueSignal            func(c *Ctx, t int) int                                                 // dequeue_signal()
+	TaskParticipateGroupStop func(c *Ctx, t int) bool                                                // task_participate_group_stop()
+	GetSignal                func(c *Ctx, t int, deliver int)                                        // get_signal() from "relock"
+	PtraceSignal             func(c *Ctx, t int, signr int) int                                      // ptrace_signal() after the stop
+	DoSignalStop             func(c *Ctx, t int, signr int) bool                                     // do_signal_stop() S1
+	DoJobctlTrap             func(c *Ctx, t int) bool                                                // do_jobctl_trap()
+	PtraceStop               func(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bool // ptrace_stop() S1
+	PtraceStopNotify         func(c *Ctx, t int)                                                     // ptrace_stop() S2
+	PtraceStopWake           func(c *Ctx, t int)                                                     // ptrace_stop() after schedule()
+	DoNotifyParentCldstop    func(c *Ctx, t int, forPtracer bool, why uint8)                         // do_notify_parent_cldstop()
+	DoNotifyParent           func(c *Ctx, t int)                                                     // do_notify_parent() for a dead task
+
+	// kernel/exit.c
+	DoExit            func(c *Ctx, t int)                                // do_group_exit() -> do_exit() up to exit_notify()
+	ExitNotify        func(c *Ctx, t int)                                // exit_notify()
+	DoWait            func(c *Ctx, a int, op *Op) bool                   // do_wait() for actor a's wait op, one scan
+	WaitConsiderTask  func(c *Ctx, w *WaitOpts, ptrace bool, t int) bool // wait_consider_task()
+	WaitTaskZombie    func(c *Ctx, w *WaitOpts, t int) bool              // wait_task_zombie()
+	WaitTaskStopped   func(c *Ctx, w *WaitOpts, ptrace bool, t int) bool // wait_task_stopped()
+	WaitTaskContinued func(c *Ctx, w *WaitOpts, t int) bool              // wait_task_continued()
+	DelayGroupLeader  func(c *Ctx, t int) bool                           // delay_group_leader()
+	WakeUpParent      func(c *Ctx, p int, parent int)                    // __wake_up_parent(p, parent actor)
+	ReleaseTask       func(c *Ctx, t int)                                // release_task()
+
+	// kernel/ptrace.c
+	SysPtraceAttach func(c *Ctx, a int, op *Op) bool           // PTRACE_ATTACH / PTRACE_SEIZE, one step of it
+	SysPtrace       func(c *Ctx, a int, op *Op) bool           // sys_ptrace() for other requests, one step of it
+	PtraceRequest   func(c *Ctx, a int, op *Op) bool           // ptrace_request() / arch_ptrace(): the request itself
+	PtraceAttach    func(c *Ctx, a int, t int, seize bool) int // ptrace_attach()'s linking section
+	PtraceUnlink    func(c *Ctx, t int)                        // __ptrace_unlink()
+	PtraceDetach    func(c *Ctx, tracer int, t int)            // __ptrace_detach()
+	PtraceResume    func(c *Ctx, t int, data int)              // ptrace_resume()
+
+	// kernel/freezer.c, kernel/cgroup/legacy_freezer.c
+	FreezeTask         func(c *Ctx, t int) bool         // freeze_task()
+	Refrigerator       func(c *Ctx, t int)              // __refrigerator(), one pass
+	FreezerWriteFrozen func(c *Ctx, a int, op *Op) bool // freezer.state = FROZEN, one step of it
+	FreezerWriteThawed func(c *Ctx, a int, op *Op) bool // freezer.state = THAWED, one step of it
 }
 
 // WTIMatch says how wait_task_inactive() compares the tracee's state.
@@ -111,6 +167,50 @@ func Mainline() *Kernel {
 		PtraceUnfreezeTraced:  PtraceUnfreezeTraced,
 		SetTaskFrozen:         SetTaskFrozenSaved,
 		ThawTask:              ThawTaskRestoreSaved,
+
+		TryToWakeUp:      TryToWakeUp,
+		Schedule:         Schedule,
+		WaitTaskInactive: WaitTaskInactive,
+
+		SendSignalLocked:         SendSignalLocked,
+		PrepareSignal:            PrepareSignal,
+		SigIgnored:               SigIgnored,
+		CompleteSignal:           CompleteSignal,
+		DequeueSignal:            DequeueSignal,
+		TaskParticipateGroupStop: TaskParticipateGroupStop,
+		GetSignal:                GetSignal,
+		PtraceSignal:             PtraceSignal,
+		DoSignalStop:             DoSignalStop,
+		DoJobctlTrap:             DoJobctlTrap,
+		PtraceStop:               PtraceStop,
+		PtraceStopNotify:         PtraceStopNotify,
+		PtraceStopWake:           PtraceStopWake,
+		DoNotifyParentCldstop:    DoNotifyParentCldstop,
+		DoNotifyParent:           DoNotifyParent,
+
+		DoExit:            DoExit,
+		ExitNotify:        ExitNotify,
+		DoWait:            DoWait,
+		WaitConsiderTask:  WaitConsiderTask,
+		WaitTaskZombie:    WaitTaskZombie,
+		WaitTaskStopped:   WaitTaskStopped,
+		WaitTaskContinued: WaitTaskContinued,
+		DelayGroupLeader:  DelayGroupLeader,
+		WakeUpParent:      WakeUpParent,
+		ReleaseTask:       ReleaseTask,
+
+		SysPtraceAttach: SysPtraceAttach,
+		SysPtrace:       SysPtrace,
+		PtraceRequest:   PtraceRequest,
+		PtraceAttach:    PtraceAttach,
+		PtraceUnlink:    PtraceUnlink,
+		PtraceDetach:    PtraceDetach,
+		PtraceResume:    PtraceResume,
+
+		FreezeTask:         FreezeTask,
+		Refrigerator:       Refrigerator,
+		FreezerWriteFrozen: FreezerWriteFrozen,
+		FreezerWriteThawed: FreezerWriteThawed,
 	}
 }
 
@@ -139,10 +239,32 @@ type Ctx struct {
 	// ReportedTrap is 1+the task whose ptrace stop a wait reported in this
 	// step, or 0.
 	ReportedTrap int
+	// Choice is the outcome to take at the step's choice point (input);
+	// NChoice is how many outcomes that point had (output, 1 when the
+	// step is deterministic), and ChoiceLabel names the one taken (a
+	// constant string, such as the thread complete_signal() picked). A
+	// step has at most one choice point.
+	Choice, NChoice uint8
+	ChoiceLabel     string
+	ChoiceWhat      string // what the choice point decides: "complete_signal picks"
+	// Cur is 1+the tracee thread that runs this step ("current"), or 0
+	// for an outside actor's step.
+	Cur int8
 	// Label is what the step did, for traces: "function: step". With
 	// Prefix and Suffix (see StepLabel) it is only ever assigned constant
 	// strings, so that a step allocates nothing.
 	Label, Prefix, Suffix string
+}
+
+// choose is a choice point with n possible outcomes: it returns the one
+// this step takes (Ctx.Choice; a choice out of range makes the step
+// invalid, see StepInto) and records n.
+func (c *Ctx) Choose(n int) int {
+	if c.NChoice > 1 {
+		panic("model: two choice points in one step: " + c.StepLabel())
+	}
+	c.NChoice = uint8(n)
+	return int(c.Choice)
 }
 
 // StepLabel is the whole description of the step: Prefix + Label + Suffix.

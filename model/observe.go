@@ -91,7 +91,7 @@ func (m *Machine) Observe(s *State) []Obs {
 		}
 		out = append(out, Obs{ad.Name + ".done", done})
 		for i := range ad.Script {
-			out = append(out, Obs{fmt.Sprintf("%s#%d", ad.Name, i+1), A.Res[i].String()})
+			out = append(out, Obs{fmt.Sprintf("%s#%d", ad.Name, i+1), m.P.ResultString(s, a, i)})
 		}
 	}
 	return out
@@ -107,11 +107,11 @@ func (m *Machine) Outcome(s *State) string {
 	return strings.Join(parts, " ")
 }
 
-var errnoNames = map[int]string{EPERM: "EPERM", ESRCH: "ESRCH", EIO: "EIO", ECHILD: "ECHILD"}
+var errnoNames = map[int]string{EPERM: "EPERM", ESRCH: "ESRCH", EIO: "EIO", ECHILD: "ECHILD", EINVAL: "EINVAL"}
 
 // String renders a result the way the oracle reports it.
 func (r Result) String() string {
-	v := int(r & 0xfff)
+	v := int(r & resValMask)
 	switch r & resKindMask {
 	case ResPending:
 		return "pending"
@@ -135,6 +135,19 @@ func (r Result) String() string {
 		return "killed(" + scenario.SigName(v) + ")"
 	case ResNone:
 		return "none"
+	case ResCldExited:
+		return fmt.Sprintf("CLD_EXITED(%d)", v)
+	case ResCldKilled:
+		return "CLD_KILLED(" + scenario.SigName(v) + ")"
+	case ResCldStopped:
+		return "CLD_STOPPED(" + scenario.SigName(v&0xff) + ")"
+	case ResCldTrapped:
+		if v&ResEventStop != 0 {
+			return "CLD_TRAPPED(" + scenario.SigName(v&0xff) + ",EVENT_STOP)"
+		}
+		return "CLD_TRAPPED(" + scenario.SigName(v&0xff) + ")"
+	case ResCldContinued:
+		return "CLD_CONTINUED(SIGCONT)"
 	case ResLetter:
 		if v == 'X' {
 			return "gone" // reaped: /proc has no entry any more
@@ -142,6 +155,22 @@ func (r Result) String() string {
 		return string(rune(v))
 	}
 	return "?"
+}
+
+// ResultString is op i of actor a's result in s as the observation key
+// ACTOR#N spells it. A report of wait4(-1) or waitid(P_ALL) names the
+// thread whose pid the call returned: "T2:stopped(SIGTRAP)".
+func (p *Program) ResultString(s *State, a, i int) string {
+	r := p.Result(s, a, i)
+	op := &p.Actors[a].Script[i]
+	if (op.Kind == scenario.OpWait || op.Kind == scenario.OpWaitid) && op.T < 0 {
+		switch r & resKindMask {
+		case ResPending, ResOK, ResErrno, ResNone:
+		default:
+			return p.Tasks[int(r>>ResChildShift)&(MaxTasks-1)].Name + ":" + r.String()
+		}
+	}
+	return r.String()
 }
 
 // FreezerState is what the group's cgroup v1 freezer.state reads
@@ -154,7 +183,7 @@ func (c *Ctx) FreezerState(proc int) string {
 		return "THAWED"
 	}
 	for _, t := range c.P.Procs[proc].Threads {
-		if !c.freezeDone(t) {
+		if !c.FreezeDone(t) {
 			return "FREEZING"
 		}
 	}

@@ -52,7 +52,7 @@ func TestLetterFrozenStopped(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m, s := machine(t, tc.k(), srcStopped+"init F: freeze T\nS: observe T\n")
 			runOut(t, m, &s, "S")
-			if got := s.Actor[actor(t, m, "S")].Res[0]; got != ResLetter|Result(tc.want[0]) || got.String() != tc.want {
+			if got := m.P.Result(&s, actor(t, m, "S"), 0); got != ResLetter|Result(tc.want[0]) || got.String() != tc.want {
 				t.Errorf("observe = %v, want %s", got, tc.want)
 			}
 		})

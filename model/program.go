@@ -20,6 +20,10 @@ type Program struct {
 	// UsesCssSet: an actor takes css_set_lock, so the stops' S3 step
 	// (cgroup_enter_frozen()) is modelled.
 	UsesCssSet bool
+	// NRes is the number of result slots (State.Res) the ops use.
+	NRes int
+	// Layout is the part of State this scenario uses.
+	Layout Layout
 }
 
 // TaskDef is one tracee thread.
@@ -27,7 +31,10 @@ type TaskDef struct {
 	Name   string
 	Proc   int
 	Leader bool
-	Script []Op // user-mode ops
+	// Script is the thread's user-mode ops: its prelude ("init") ops
+	// first, then its script. Task.ScriptPC indexes it.
+	Script  []Op
+	Prelude int // how many of Script's ops are the prelude's
 
 	freezeLabel, thawLabel string // step labels naming the task, made once
 }
@@ -54,7 +61,10 @@ type Op struct {
 	Proc  int // target group, or -1
 	Sig   int
 	Flags int
-	Src   scenario.Op
+	// Res is the op's result slot in State.Res, or -1 for an op without
+	// a result (a tracee thread's).
+	Res int
+	Src scenario.Op
 }
 
 // Compile resolves the names of sc.
@@ -88,9 +98,6 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		if p.NOutside == MaxActors {
 			return nil, fmt.Errorf("%s: at most %d actors besides the tracee threads", a.Pos, MaxActors)
 		}
-		if len(a.Script) > MaxOps {
-			return nil, fmt.Errorf("%s: actor %s has %d ops, at most %d", a.Pos, a.Name, len(a.Script), MaxOps)
-		}
 		actorIdx[a.Name] = len(p.Actors)
 		p.Actors = append(p.Actors, ActorDef{Name: a.Name, Task: -1})
 		p.NOutside++
@@ -113,7 +120,7 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		if !ok {
 			return Op{}, fmt.Errorf("%s: unknown actor %q", o.Pos, o.Actor)
 		}
-		r := Op{Kind: o.Kind, Actor: ai, T: -1, Proc: -1, Sig: o.Sig, Flags: o.Flags, Src: o}
+		r := Op{Kind: o.Kind, Actor: ai, T: -1, Proc: -1, Sig: o.Sig, Flags: o.Flags, Res: -1, Src: o}
 		isThread := p.Actors[ai].Task >= 0
 		threadOp := o.Kind.ThreadOp()
 		if isThread != threadOp {
@@ -133,6 +140,10 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 				p.UsesCssSet = true
 			}
 			return r, nil
+		case scenario.OpWait, scenario.OpWaitid:
+			if o.Target == scenario.AnyChild {
+				return r, nil // wait4(-1), waitid(P_ALL): T and Proc stay -1
+			}
 		}
 		if ti, ok := taskIdx[o.Target]; ok {
 			r.T = ti
@@ -145,11 +156,31 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		}
 		return r, nil
 	}
+	// newRes gives an op of an outside actor its result slot.
+	newRes := func(r *Op) error {
+		if p.Actors[r.Actor].Task >= 0 {
+			return nil
+		}
+		if p.NRes == MaxResults {
+			return fmt.Errorf("%s: at most %d ops with a result in all (the prelude included)", r.Src.Pos, MaxResults)
+		}
+		r.Res = p.NRes
+		p.NRes++
+		return nil
+	}
 	for _, a := range sc.Actors {
 		ai := actorIdx[a.Name]
+		if len(a.Script) > MaxOps {
+			// Script positions are uint8 counters in State; the bound
+			// keeps them far from overflow.
+			return nil, fmt.Errorf("%s: %s has %d ops, at most %d per actor", a.Script[MaxOps].Pos, a.Name, len(a.Script), MaxOps)
+		}
 		for _, o := range a.Script {
 			r, err := resolve(o)
 			if err != nil {
+				return nil, err
+			}
+			if err := newRes(&r); err != nil {
 				return nil, err
 			}
 			if t := p.Actors[ai].Task; t >= 0 {
@@ -163,9 +194,40 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := newRes(&r); err != nil {
+			return nil, err
+		}
 		p.Prelude = append(p.Prelude, r)
+		if t := p.Actors[r.Actor].Task; t >= 0 {
+			p.Tasks[t].Prelude++
+		}
 	}
+	// A thread's prelude ops come first in its script: after the
+	// prelude it is where the prelude left it (ScriptPC), a thread parked
+	// by "init T: sleep" still in its nanosleep.
+	for t := range p.Tasks {
+		td := &p.Tasks[t]
+		var pre []Op
+		for _, r := range p.Prelude {
+			if p.Actors[r.Actor].Task == t {
+				pre = append(pre, r)
+			}
+		}
+		td.Script = append(pre, td.Script...)
+		if len(td.Script) > MaxOps {
+			return nil, fmt.Errorf("%s: %s has %d ops with its prelude, at most %d per thread", td.Script[MaxOps].Src.Pos, td.Name, len(td.Script), MaxOps)
+		}
+	}
+	p.Layout = newLayout(p)
 	return p, nil
+}
+
+// Result is the result of op i of actor a in s (ResPending until done).
+func (p *Program) Result(s *State, a, i int) Result {
+	if r := p.Actors[a].Script[i].Res; r >= 0 {
+		return s.Res[r]
+	}
+	return ResPending
 }
 
 // ActorOf returns the actor index of task t.

@@ -27,7 +27,8 @@ const (
 
 var propNames = [...]string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "stuck"}
 
-// PropDocs are the one-line statements of the properties, in the words of SPEC §5.
+// PropDocs are the one-line statements of the properties (PropDocTable
+// has the whole definitions).
 var PropDocs = [...]string{
 	I1:    "the canonical stop state is jobctl: JOBCTL_STOPPED/TRACED set iff the task is in (or committed to) that stop",
 	I2:    "pairing: JOBCTL_STOPPED/TRACED is cleared exactly when, in the same siglock section, a wakeup aimed at that state is issued",
@@ -93,7 +94,7 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 	c := m.ctx(s)
 	for t := range m.P.Tasks {
 		T := &s.Task[t]
-		if !T.alive() {
+		if !T.Alive() {
 			if want.Has(I9) && T.Jobctl&(JOBCTL_STOPPED|JOBCTL_TRACED|JOBCTL_LISTENING|c.K.PtraceFrozenBit) != 0 {
 				bad |= 1 << I9
 			}
@@ -116,7 +117,7 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 			T.Jobctl&(JOBCTL_STOPPED|JOBCTL_TRACED|JOBCTL_LISTENING|c.K.PtraceFrozenBit) != 0 {
 			bad |= 1 << I9
 		}
-		if want.Has(I6) && T.Loc == LocUser && T.OnRq && c.sig(t).Frozen {
+		if want.Has(I6) && T.Loc == LocUser && T.OnRq && c.Sig(t).Frozen {
 			bad |= 1 << I6
 		}
 	}
@@ -194,7 +195,7 @@ func (m *Machine) CheckTransition(before, after *State, c *Ctx, want PropSet) Pr
 	var bad PropSet
 	for t := range m.P.Tasks {
 		B, A := &before.Task[t], &after.Task[t]
-		if want.Has(I2) && m.K.JobctlCanonical && A.alive() {
+		if want.Has(I2) && m.K.JobctlCanonical && A.Alive() {
 			stoppedMask := __TASK_STOPPED | TASK_WAKEKILL
 			tracedMask := __TASK_TRACED
 			if m.K.TaskTraced&TASK_WAKEKILL != 0 {
@@ -225,7 +226,7 @@ func (m *Machine) CheckTransition(before, after *State, c *Ctx, want PropSet) Pr
 			// WARNs here, believing it cannot happen.
 			bad |= 1 << I7
 		}
-		if want.Has(I6) && B.State&TASK_FROZEN != 0 && A.State&TASK_FROZEN == 0 && !c.Thawed[t] && A.alive() {
+		if want.Has(I6) && B.State&TASK_FROZEN != 0 && A.State&TASK_FROZEN == 0 && !c.Thawed[t] && A.Alive() {
 			bad |= 1 << I6
 		}
 	}
@@ -257,12 +258,12 @@ func (m *Machine) CheckTerminal(s *State, want PropSet) PropSet {
 func (m *Machine) stuckTask(c *Ctx, t int) (Prop, bool) {
 	s := c.S
 	T := &s.Task[t]
-	if !T.alive() {
+	if !T.Alive() {
 		return 0, false
 	}
-	frz := c.freezing(t)
-	sg := c.sig(t)
-	if !frz && (c.frozen(t) || T.Loc == LocRefrigerator && !T.OnRq) {
+	frz := c.Freezing(t)
+	sg := c.Sig(t)
+	if !frz && (c.Frozen(t) || T.Loc == LocRefrigerator && !T.OnRq) {
 		return I5, true
 	}
 	if T.Loc == LocRTWait && !T.OnRq {

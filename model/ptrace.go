@@ -12,7 +12,7 @@ func PtraceFreezeTraced(c *Ctx, t int) bool {
 	if T.Jobctl&JOBCTL_LISTENING != 0 {
 		return false
 	}
-	if c.taskIsTraced(t) && !T.fatalSignalPending() {
+	if c.TaskIsTraced(t) && !T.FatalSignalPending() {
 		T.Jobctl |= c.K.PtraceFrozenBit
 		return true
 	}
@@ -25,19 +25,19 @@ func PtraceFreezeTraced(c *Ctx, t int) bool {
 // during the request now ends the stop.
 func PtraceUnfreezeTraced(c *Ctx, t int) {
 	T := &c.S.Task[t]
-	if !T.alive() {
+	if !T.Alive() {
 		return // lock_task_sighand() failed
 	}
 	T.Jobctl &^= c.K.PtraceFrozenBit
-	if T.fatalSignalPending() {
+	if T.FatalSignalPending() {
 		T.Jobctl &^= JOBCTL_TRACED
-		c.ttwu(t, __TASK_TRACED)
+		c.K.TryToWakeUp(c, t, __TASK_TRACED)
 	}
 }
 
 // ptraceAttach is the linking half of ptrace_attach() under tasklist_lock
 // (write) and the tracee's siglock: it reports the errno, or 0.
-func (c *Ctx) ptraceAttach(a int, t int, seize bool) int {
+func PtraceAttach(c *Ctx, a int, t int, seize bool) int {
 	T := &c.S.Task[t]
 	if T.ExitState != 0 {
 		return EPERM
@@ -50,49 +50,73 @@ func (c *Ctx) ptraceAttach(a int, t int, seize bool) int {
 		T.Ptrace |= PT_SEIZED
 	}
 	T.Tracer = uint8(a + 1)
+	T.PtraceSeq = uint8(c.ptracedCount(a)) // ptrace_link(): list_add() at the head
 	if !seize {
-		c.sendSignal(SIGSTOP, t, false) // send_signal_locked(SIGSTOP, SEND_SIG_PRIV, task, PIDTYPE_PID)
+		c.K.SendSignalLocked(c, SIGSTOP, t, false) // send_signal_locked(SIGSTOP, SEND_SIG_PRIV, task, PIDTYPE_PID)
 	}
 	// ptrace_set_stopped(): "If the task is already STOPPED, set
 	// JOBCTL_TRAP_STOP and TRAPPING, and kick it so that it transits to
 	// TRACED."
-	if c.taskIsStopped(t) && c.taskSetJobctlPending(t, JOBCTL_TRAP_STOP|JOBCTL_TRAPPING) {
+	if c.TaskIsStopped(t) && c.TaskSetJobctlPending(t, JOBCTL_TRAP_STOP|JOBCTL_TRAPPING) {
 		T.Jobctl &^= JOBCTL_STOPPED
 		c.K.SignalWakeUpState(c, t, __TASK_STOPPED)
 	}
 	return 0
 }
 
-// ptraceUnlink is __ptrace_unlink() (tasklist_lock write, then the
+// PtraceUnlink is __ptrace_unlink() (tasklist_lock write, then the
 // tracee's siglock): the tracee goes back to its real parent; a pending
 // or completed group stop is re-armed, and a ptrace stop is ended.
-func (c *Ctx) ptraceUnlink(t int) {
+func PtraceUnlink(c *Ctx, t int) {
 	T := &c.S.Task[t]
+	for u := range c.P.Tasks { // list_del_init(&child->ptrace_entry)
+		if U := &c.S.Task[u]; U.Tracer == T.Tracer && U.PtraceSeq > T.PtraceSeq {
+			U.PtraceSeq--
+		}
+	}
 	T.Tracer = 0
 	T.Ptrace = 0
+	T.PtraceSeq = 0
 	T.Flags &^= TIF_SYSCALL_TRACE // "clear syscall-trace work"
-	if !T.alive() && T.ExitState == EXIT_ZOMBIE {
-		if !c.P.Tasks[t].Leader {
-			T.ExitState = EXIT_DEAD // __ptrace_detach(): release a detached zombie thread
-		}
-		return
+	if !T.Alive() {
+		return // PF_EXITING: nothing to re-arm, nothing to wake
 	}
-	c.taskClearJobctlPending(t, JOBCTL_TRAP_MASK)
-	c.taskClearJobctlTrapping(t)
-	s := c.sig(t)
+	c.TaskClearJobctlPending(t, JOBCTL_TRAP_MASK)
+	c.TaskClearJobctlTrapping(t)
+	s := c.Sig(t)
 	if T.Flags&PF_EXITING == 0 && (s.Flags&SIGNAL_STOP_STOPPED != 0 || s.GroupStopCount != 0) {
 		T.Jobctl |= JOBCTL_STOP_PENDING
 	}
-	if T.Jobctl&JOBCTL_STOP_PENDING != 0 || c.taskIsTraced(t) {
+	if T.Jobctl&JOBCTL_STOP_PENDING != 0 || c.TaskIsTraced(t) {
 		c.K.PtraceSignalWakeUp(c, t, true)
+	}
+}
+
+// PtraceDetach is __ptrace_detach(tracer, p) (kernel/ptrace.c, v6.18),
+// from PTRACE_DETACH and from the tracer's exit_ptrace(): unlink, and a
+// zombie is handed on — a thread is released, a leader whose group is
+// empty goes to its real parent with do_notify_parent() (the tracer is
+// never that parent here: it would have reaped it as its own child).
+func PtraceDetach(c *Ctx, tracer int, t int) {
+	T := &c.S.Task[t]
+	c.K.PtraceUnlink(c, t)
+	if T.ExitState != EXIT_ZOMBIE {
+		return
+	}
+	if !c.P.Tasks[t].Leader {
+		c.K.ReleaseTask(c, t)
+		return
+	}
+	if c.ThreadGroupEmpty(t) && c.P.Procs[c.P.Tasks[t].Proc].Parent != tracer {
+		c.K.DoNotifyParent(c, t)
 	}
 }
 
 // ptraceResume is ptrace_resume() under siglock (always, since v5.19,
 // 5b4197cb287d): the resume signal, JOBCTL_TRACED cleared, the wakeup.
-func (c *Ctx) ptraceResume(t int, data int) {
+func PtraceResume(c *Ctx, t int, data int) {
 	T := &c.S.Task[t]
 	T.ExitCode = uint16(data)
 	T.Jobctl &^= JOBCTL_TRACED
-	c.ttwu(t, __TASK_TRACED)
+	c.K.TryToWakeUp(c, t, __TASK_TRACED)
 }

@@ -17,14 +17,14 @@ func TestPtraceStopEarlyReturn(t *testing.T) {
 	m := NewMachine(kD3(), compile(t, srcOne))
 	s := m.Fresh()
 	s.Task[0].Ptrace, s.Task[0].Tracer = PT_PTRACED, uint8(actor(t, m, "P")+1)
-	ctxOf(m, &s).sendSignal(SIGKILL, 0, false)
+	m.K.SendSignalLocked(ctxOf(m, &s), SIGKILL, 0, false)
 	before := s
-	if ctxOf(m, &s).ptraceStop(0, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser) || s != before {
+	if m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetSyscallEntry) || s != before {
 		t.Errorf("ptrace_stop stopped with SIGKILL pending: jobctl %s", JobctlString(s.Task[0].Jobctl))
 	}
 	s = m.Fresh()
 	before = s
-	if ctxOf(m, &s).ptraceStop(0, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser) || s != before {
+	if m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetSyscallEntry) || s != before {
 		t.Error("ptrace_stop stopped an untraced task")
 	}
 }
@@ -40,8 +40,9 @@ func TestPtraceStopLeak(t *testing.T) {
 	s := m.Fresh()
 	T := &s.Task[0]
 	T.Ptrace, T.Tracer = PT_PTRACED, uint8(actor(t, m, "P")+1)
-	ctxOf(m, &s).sendSignal(SIGKILL, 0, false)
-	if !ctxOf(m, &s).ptraceStop(0, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser) {
+	m.K.SendSignalLocked(ctxOf(m, &s), SIGKILL, 0, false)
+	// The syscall-exit stop: after it, back to user mode.
+	if !m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetSyscallExit) {
 		t.Fatal("ptrace_stop did not commit")
 	}
 	if T.Jobctl&JOBCTL_TRACED == 0 || T.State != taskTracedOld || T.Loc != LocPSNotify {
@@ -91,8 +92,8 @@ func TestPtraceAttachRetrap(t *testing.T) {
 		t.Errorf("group-stop trap: exit_code %d siginfo %d, want SIGSTOP and none", T.ExitCode, T.LastSiginfo)
 	}
 	c := step(t, m, &s, "P")
-	if s.Actor[P].Res[0] != ResOK || c.StepLabel() != "ptrace_attach: wait_on_bit(JOBCTL_TRAPPING) done" {
-		t.Errorf("attach result %v (%q)", s.Actor[P].Res[0], c.StepLabel())
+	if m.P.Result(&s, P, 0) != ResOK || c.StepLabel() != "ptrace_attach: wait_on_bit(JOBCTL_TRAPPING) done" {
+		t.Errorf("attach result %v (%q)", m.P.Result(&s, P, 0), c.StepLabel())
 	}
 	runOut(t, m, &s, "T")
 	if got := ctxOf(m, &s).Letter(0); got != 't' || T.OnRq {
@@ -259,7 +260,7 @@ func TestPtraceResume(t *testing.T) {
 			s := m.Fresh()
 			T := &s.Task[0]
 			T.Jobctl, T.State, T.Saved, T.OnRq, T.ExitCode = JOBCTL_TRACED, tc.state, tc.saved, false, SIGTRAP
-			ctxOf(m, &s).ptraceResume(0, 15)
+			m.K.PtraceResume(ctxOf(m, &s), 0, 15)
 			if T.ExitCode != 15 || T.Jobctl != 0 || T.State != tc.state2 || T.Saved != tc.sav2 || T.OnRq != tc.onRq {
 				t.Errorf("exit_code %d jobctl %s __state %s saved %s on_rq %v",
 					T.ExitCode, JobctlString(T.Jobctl), StateString(T.State), StateString(T.Saved), T.OnRq)

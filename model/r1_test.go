@@ -100,7 +100,7 @@ func runCommand(t *testing.T, p *model.Program, cmd string) string {
 	fmt.Fprintf(&b, "init  %s\n", describe(m, &s))
 	stepOnce := func(a int) bool {
 		next := s
-		c, ok := m.Step(&next, a)
+		c, ok := m.Step(&next, model.Act(a))
 		if !ok || next == s {
 			return false
 		}
@@ -125,7 +125,7 @@ func runCommand(t *testing.T, p *model.Program, cmd string) string {
 	terminal := true
 	for a := range p.Actors {
 		next := s
-		if _, ok := m.Step(&next, a); ok && next != s {
+		if _, ok := m.Step(&next, model.Act(a)); ok && next != s {
 			terminal = false
 		}
 	}

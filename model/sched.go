@@ -7,7 +7,7 @@ package model
 // ttwu_state_match() before): 1 if __state matches, -1 if only
 // saved_state does (a PREEMPT_RT rtlock wait, or since v6.7 a task frozen
 // in place), 0 otherwise.
-func (c *Ctx) match(t int, mask uint16) int {
+func (c *Ctx) TaskStateMatch(t int, mask uint16) int {
 	T := &c.S.Task[t]
 	if T.State&mask != 0 {
 		return 1
@@ -24,13 +24,13 @@ func (c *Ctx) match(t int, mask uint16) int {
 // records the wakeup (saved_state = TASK_RUNNING): the task is blocked on
 // an rtlock (or frozen, v6.7+) and runs when that ends, so no wakeup is
 // lost.
-func (c *Ctx) ttwu(t int, mask uint16) bool {
+func TryToWakeUp(c *Ctx, t int, mask uint16) bool {
 	c.Woke[t] |= mask
 	T := &c.S.Task[t]
 	if T.ExitState != 0 {
 		return false
 	}
-	switch c.match(t, mask) {
+	switch c.TaskStateMatch(t, mask) {
 	case 0:
 		return false
 	case -1:
@@ -46,7 +46,7 @@ func (c *Ctx) ttwu(t int, mask uint16) bool {
 
 // fatalSignalPending is __fatal_signal_pending(): SIGKILL in the private
 // queue (where complete_signal() and zap_other_threads() put it).
-func (T *Task) fatalSignalPending() bool { return T.Pending&sigmask(SIGKILL) != 0 }
+func (T *Task) FatalSignalPending() bool { return T.Pending&sigmask(SIGKILL) != 0 }
 
 // signalPendingState is signal_pending_state() (include/linux/sched/signal.h):
 // the rule by which schedule() refuses to block. TASK_STOPPED (0x104)
@@ -59,12 +59,12 @@ func signalPendingState(state uint16, T *Task) bool {
 	if !T.SigPending {
 		return false
 	}
-	return state&TASK_INTERRUPTIBLE != 0 || T.fatalSignalPending()
+	return state&TASK_INTERRUPTIBLE != 0 || T.FatalSignalPending()
 }
 
 // schedule is a voluntary __schedule() by task t (SPEC §3.0.5). It
 // reports whether the task blocked (was dequeued).
-func (c *Ctx) schedule(t int) bool {
+func Schedule(c *Ctx, t int) bool {
 	T := &c.S.Task[t]
 	if T.State == TASK_RUNNING {
 		return false
@@ -81,7 +81,7 @@ func (c *Ctx) schedule(t int) bool {
 // runs it in ptrace_check_attach() (kernel/sched/core.c). It returns
 // (ok, wait): wait means "p is still queued or running; sleep a tick and
 // retry", which the model expresses as the step not being enabled yet.
-func (c *Ctx) waitTaskInactive(t int, mask uint16) (ok, wait bool) {
+func WaitTaskInactive(c *Ctx, t int, mask uint16) (ok, wait bool) {
 	T := &c.S.Task[t]
 	var m int
 	switch {
@@ -96,7 +96,7 @@ func (c *Ctx) waitTaskInactive(t int, mask uint16) (ok, wait bool) {
 			m = 1
 		}
 	default: // v6.6+: __task_state_match(); a saved_state match counts as queued
-		m = c.match(t, mask)
+		m = c.TaskStateMatch(t, mask)
 	}
 	switch {
 	case m == 0:
@@ -108,7 +108,7 @@ func (c *Ctx) waitTaskInactive(t int, mask uint16) (ok, wait bool) {
 }
 
 // taskIsTraced is task_is_traced(): jobctl since v5.19, __state before.
-func (c *Ctx) taskIsTraced(t int) bool {
+func (c *Ctx) TaskIsTraced(t int) bool {
 	T := &c.S.Task[t]
 	if c.K.JobctlCanonical {
 		return T.Jobctl&JOBCTL_TRACED != 0
@@ -117,7 +117,7 @@ func (c *Ctx) taskIsTraced(t int) bool {
 }
 
 // taskIsStopped is task_is_stopped().
-func (c *Ctx) taskIsStopped(t int) bool {
+func (c *Ctx) TaskIsStopped(t int) bool {
 	T := &c.S.Task[t]
 	if c.K.JobctlCanonical {
 		return T.Jobctl&JOBCTL_STOPPED != 0
@@ -125,7 +125,7 @@ func (c *Ctx) taskIsStopped(t int) bool {
 	return T.State&__TASK_STOPPED != 0
 }
 
-func (c *Ctx) taskIsStoppedOrTraced(t int) bool { return c.taskIsStopped(t) || c.taskIsTraced(t) }
+func (c *Ctx) TaskIsStoppedOrTraced(t int) bool { return c.TaskIsStopped(t) || c.TaskIsTraced(t) }
 
 // rtlockBlock is the entry of rtlock_slowlock_locked() on a contended
 // lock (kernel/locking/rtmutex.c, PREEMPT_RT):
@@ -133,7 +133,7 @@ func (c *Ctx) taskIsStoppedOrTraced(t int) bool { return c.taskIsStopped(t) || c
 // then schedule_rtlock() blocks until the unlocker's
 // wake_up_state(TASK_RTLOCK_WAIT). resume is the step to redo with the
 // lock held.
-func (c *Ctx) rtlockBlock(t int, resume Loc) {
+func (c *Ctx) RtlockBlock(t int, resume Loc) {
 	T := &c.S.Task[t]
 	T.Saved = T.State
 	T.State = TASK_RTLOCK_WAIT

@@ -60,10 +60,10 @@ func TestTryToWakeUp(t *testing.T) {
 			T := &s.Task[0]
 			T.State, T.Saved, T.OnRq, T.Loc = tc.state, tc.sav, false, LocDSSSleep
 			c := ctxOf(m, &s)
-			if got := c.match(0, tc.mask); got != tc.match {
+			if got := c.TaskStateMatch(0, tc.mask); got != tc.match {
 				t.Errorf("match(%s, %s) = %d, want %d", StateString(tc.state), StateString(tc.mask), got, tc.match)
 			}
-			if got := c.ttwu(0, tc.mask); got != tc.ret {
+			if got := c.K.TryToWakeUp(c, 0, tc.mask); got != tc.ret {
 				t.Errorf("ttwu = %v, want %v", got, tc.ret)
 			}
 			if T.State != tc.state2 || T.Saved != tc.sav2 || T.OnRq != tc.onRq {
@@ -82,7 +82,7 @@ func TestTryToWakeUpExited(t *testing.T) {
 	m := NewMachine(kD3(), compile(t, srcOne))
 	s := m.Fresh()
 	s.Task[0].State, s.Task[0].OnRq, s.Task[0].ExitState = TASK_DEAD, false, EXIT_ZOMBIE
-	if ctxOf(m, &s).ttwu(0, ^uint16(0)) || s.Task[0].OnRq {
+	if m.K.TryToWakeUp(ctxOf(m, &s), 0, ^uint16(0)) || s.Task[0].OnRq {
 		t.Fatal("ttwu woke a zombie")
 	}
 }
@@ -128,7 +128,7 @@ func TestSignalPendingState(t *testing.T) {
 			s := m.Fresh()
 			s.Task[0] = *T
 			s.Task[0].OnRq = true
-			blockedNow := ctxOf(m, &s).schedule(0)
+			blockedNow := m.K.Schedule(ctxOf(m, &s), 0)
 			if blockedNow == tc.want {
 				t.Errorf("schedule() blocked = %v, want %v", blockedNow, !tc.want)
 			}
@@ -147,7 +147,7 @@ func TestSignalPendingState(t *testing.T) {
 func TestScheduleRunning(t *testing.T) {
 	m := NewMachine(kD3(), compile(t, srcOne))
 	s := m.Fresh()
-	if ctxOf(m, &s).schedule(0) || !s.Task[0].OnRq {
+	if m.K.Schedule(ctxOf(m, &s), 0) || !s.Task[0].OnRq {
 		t.Fatal("a TASK_RUNNING task blocked")
 	}
 }
@@ -191,7 +191,7 @@ func TestWaitTaskInactive(t *testing.T) {
 			s := m.Fresh()
 			s.Task[0].State, s.Task[0].Saved, s.Task[0].OnRq = tc.state, tc.sav, tc.onRq
 			before := s
-			ok, wait := ctxOf(m, &s).waitTaskInactive(0, tc.mask)
+			ok, wait := m.K.WaitTaskInactive(ctxOf(m, &s), 0, tc.mask)
 			if ok != tc.ok || wait != tc.wait {
 				t.Errorf("wait_task_inactive(%s) = (ok %v, wait %v), want (%v, %v)", StateString(tc.state), ok, wait, tc.ok, tc.wait)
 			}
@@ -227,8 +227,8 @@ func TestTaskIsStoppedTraced(t *testing.T) {
 			s := m.Fresh()
 			s.Task[0].State, s.Task[0].Jobctl = tc.state, tc.jobctl
 			c := ctxOf(m, &s)
-			if c.taskIsStopped(0) != tc.stopped || c.taskIsTraced(0) != tc.traced {
-				t.Errorf("stopped %v traced %v, want %v %v", c.taskIsStopped(0), c.taskIsTraced(0), tc.stopped, tc.traced)
+			if c.TaskIsStopped(0) != tc.stopped || c.TaskIsTraced(0) != tc.traced {
+				t.Errorf("stopped %v traced %v, want %v %v", c.TaskIsStopped(0), c.TaskIsTraced(0), tc.stopped, tc.traced)
 			}
 		})
 	}

@@ -8,7 +8,7 @@ package model
 // else kick_process() (no state change). It never touches jobctl.
 func SignalWakeUpState(c *Ctx, t int, state uint16) {
 	c.S.Task[t].SigPending = true
-	c.ttwu(t, state|TASK_INTERRUPTIBLE)
+	c.K.TryToWakeUp(c, t, state|TASK_INTERRUPTIBLE)
 }
 
 // SignalWakeUp is signal_wake_up() (include/linux/sched/signal.h, v5.19+,
@@ -39,9 +39,9 @@ func PtraceSignalWakeUp(c *Ctx, t int, resume bool) {
 }
 
 // taskSetJobctlPending is task_set_jobctl_pending() (kernel/signal.c).
-func (c *Ctx) taskSetJobctlPending(t int, mask uint32) bool {
+func (c *Ctx) TaskSetJobctlPending(t int, mask uint32) bool {
 	T := &c.S.Task[t]
-	if (T.SigPending && T.fatalSignalPending()) || T.Flags&PF_EXITING != 0 {
+	if (T.SigPending && T.FatalSignalPending()) || T.Flags&PF_EXITING != 0 {
 		return false
 	}
 	if mask&JOBCTL_STOP_SIGMASK != 0 {
@@ -53,32 +53,32 @@ func (c *Ctx) taskSetJobctlPending(t int, mask uint32) bool {
 
 // taskClearJobctlTrapping is task_clear_jobctl_trapping(): releases a
 // tracer waiting in ptrace_attach() (wake_up_bit on JOBCTL_TRAPPING).
-func (c *Ctx) taskClearJobctlTrapping(t int) {
+func (c *Ctx) TaskClearJobctlTrapping(t int) {
 	c.S.Task[t].Jobctl &^= JOBCTL_TRAPPING
 }
 
 // taskClearJobctlPending is task_clear_jobctl_pending().
-func (c *Ctx) taskClearJobctlPending(t int, mask uint32) {
+func (c *Ctx) TaskClearJobctlPending(t int, mask uint32) {
 	T := &c.S.Task[t]
 	if mask&JOBCTL_STOP_PENDING != 0 {
 		mask |= JOBCTL_STOP_CONSUME | JOBCTL_STOP_DEQUEUED
 	}
 	T.Jobctl &^= mask
 	if T.Jobctl&JOBCTL_PENDING_MASK == 0 {
-		c.taskClearJobctlTrapping(t)
+		c.TaskClearJobctlTrapping(t)
 	}
 }
 
 // taskParticipateGroupStop is task_participate_group_stop(): it reports
 // whether this task completed the group stop (notify the parent).
-func (c *Ctx) taskParticipateGroupStop(t int) bool {
+func TaskParticipateGroupStop(c *Ctx, t int) bool {
 	T := &c.S.Task[t]
-	sig := c.sig(t)
+	sig := c.Sig(t)
 	consume := T.Jobctl&JOBCTL_STOP_CONSUME != 0
 	if T.Jobctl&JOBCTL_STOP_PENDING == 0 {
 		return false
 	}
-	c.taskClearJobctlPending(t, JOBCTL_STOP_PENDING)
+	c.TaskClearJobctlPending(t, JOBCTL_STOP_PENDING)
 	if !consume {
 		return false
 	}
@@ -98,45 +98,45 @@ func signalSetStopFlags(sig *Signal, flags uint8) {
 }
 
 // sig returns the signal_struct of task t.
-func (c *Ctx) sig(t int) *Signal { return &c.S.Proc[c.P.Tasks[t].Proc] }
+func (c *Ctx) Sig(t int) *Signal { return &c.S.Proc[c.P.Tasks[t].Proc] }
 
 // threads returns the task indices of t's thread group.
-func (c *Ctx) threads(t int) []int { return c.P.Procs[c.P.Tasks[t].Proc].Threads }
+func (c *Ctx) Threads(t int) []int { return c.P.Procs[c.P.Tasks[t].Proc].Threads }
 
 // alive: not yet released by the exit path (the thread is in the group's list).
-func (T *Task) alive() bool { return T.ExitState == 0 }
+func (T *Task) Alive() bool { return T.ExitState == 0 }
 
 // ptraceTrapNotify is ptrace_trap_notify() (kernel/signal.c): a SEIZEd
 // tracee re-traps to tell its tracer about a group stop or continue.
-func (c *Ctx) ptraceTrapNotify(t int) {
+func (c *Ctx) PtraceTrapNotify(t int) {
 	T := &c.S.Task[t]
-	c.taskSetJobctlPending(t, JOBCTL_TRAP_NOTIFY)
+	c.TaskSetJobctlPending(t, JOBCTL_TRAP_NOTIFY)
 	c.K.PtraceSignalWakeUp(c, t, T.Jobctl&JOBCTL_LISTENING != 0)
 }
 
 // sendSignal is send_signal_locked() under the target's siglock (one
 // atomic step): prepare_signal(), queueing, complete_signal(). group
 // selects the shared queue (kill) over the private one (tgkill).
-func (c *Ctx) sendSignal(sig int, t int, group bool) {
-	if !c.prepareSignal(sig, t) {
+func SendSignalLocked(c *Ctx, sig int, t int, group bool) {
+	if !c.K.PrepareSignal(c, sig, t) {
 		return
 	}
 	T := &c.S.Task[t]
 	pend := &T.Pending
 	if group {
-		pend = &c.sig(t).Shared
+		pend = &c.Sig(t).Shared
 	}
 	if *pend&sigmask(sig) != 0 { // legacy_queue(): not queued twice
 		return
 	}
 	*pend |= sigmask(sig)
-	c.completeSignal(sig, t, group)
+	c.K.CompleteSignal(c, sig, t, group)
 }
 
 // prepareSignal is prepare_signal(): the send-time effects of stop and
 // continue signals, and whether the signal is queued at all.
-func (c *Ctx) prepareSignal(sig int, p int) bool {
-	s := c.sig(p)
+func PrepareSignal(c *Ctx, sig int, p int) bool {
+	s := c.Sig(p)
 	if s.Flags&SIGNAL_GROUP_EXIT != 0 {
 		// 9a95f78eab70 (v6.1): a dying group takes no more signals.
 		// Before, the code fell through to !sig_ignored().
@@ -146,25 +146,25 @@ func (c *Ctx) prepareSignal(sig int, p int) bool {
 	} else if sigKernelStopP(sig) {
 		// A stop signal flushes every pending SIGCONT.
 		s.Shared &^= sigmask(SIGCONT)
-		for _, t := range c.threads(p) {
+		for _, t := range c.Threads(p) {
 			c.S.Task[t].Pending &^= sigmask(SIGCONT)
 		}
 	} else if sig == SIGCONT {
 		// SIGCONT flushes stop signals, cancels the group stop and
 		// wakes every stopped thread, at send time.
 		s.Shared &^= sigKernelStop
-		for _, t := range c.threads(p) {
+		for _, t := range c.Threads(p) {
 			T := &c.S.Task[t]
-			if !T.alive() {
+			if !T.Alive() {
 				continue
 			}
 			T.Pending &^= sigKernelStop
-			c.taskClearJobctlPending(t, JOBCTL_STOP_PENDING)
+			c.TaskClearJobctlPending(t, JOBCTL_STOP_PENDING)
 			if T.Ptrace&PT_SEIZED == 0 {
 				T.Jobctl &^= JOBCTL_STOPPED
-				c.ttwu(t, __TASK_STOPPED)
+				c.K.TryToWakeUp(c, t, __TASK_STOPPED)
 			} else {
-				c.ptraceTrapNotify(t)
+				c.PtraceTrapNotify(t)
 			}
 		}
 		var why uint8
@@ -182,57 +182,133 @@ func (c *Ctx) prepareSignal(sig int, p int) bool {
 			s.GroupExitCode = 0
 		}
 	}
-	return !c.sigIgnored(p, sig)
+	return !c.K.SigIgnored(c, p, sig)
 }
 
 // sigIgnored is sig_ignored(): the tracees install no handlers and block
 // nothing, so a signal is ignored when its default action is "ignore" and
 // no tracer wants to see it. (Appendix D.1: an untraced SIGCONT does its
 // work in prepare_signal and is then dropped.)
-func (c *Ctx) sigIgnored(p int, sig int) bool {
+func SigIgnored(c *Ctx, p int, sig int) bool {
 	if c.S.Task[p].Ptrace != 0 && sig != SIGKILL {
 		return false
 	}
 	return sigKernelIgnoreP(sig)
 }
 
-// wantsSignal is wants_signal(). task_curr() has no counterpart in a model
-// without CPUs; on_rq stands for it (Appendix D.5).
-func (c *Ctx) wantsSignal(sig int, t int) bool {
+// want is wants_signal()'s answer. task_curr() — is the thread on a CPU
+// at this instant — is the scheduler's business, which the model leaves
+// open: for a runnable thread with TIF_SIGPENDING already set the answer
+// is "maybe", and complete_signal() takes every outcome the kernel can.
+type want uint8
+
+const (
+	wantNo want = iota
+	wantMaybe
+	wantYes
+)
+
+// wantsSignal is wants_signal() (kernel/signal.c, v6.18): a thread that is
+// exiting, stopped or traced does not want the signal (SIGKILL aside); one
+// without TIF_SIGPENDING does; one with it only if it is running now
+// (task_curr()), which a blocked thread is not.
+func (c *Ctx) WantsSignal(sig int, t int) want {
 	T := &c.S.Task[t]
-	if T.Flags&PF_EXITING != 0 || !T.alive() {
-		return false
+	if T.Flags&PF_EXITING != 0 || !T.Alive() {
+		return wantNo
 	}
 	if sig == SIGKILL {
-		return true
+		return wantYes
 	}
-	if c.taskIsStoppedOrTraced(t) {
-		return false
+	if c.TaskIsStoppedOrTraced(t) {
+		return wantNo
 	}
-	return T.OnRq || !T.SigPending
+	if !T.SigPending || int(c.Cur) == t+1 {
+		return wantYes // current (raise: tgkill of itself) is on a CPU
+	}
+	if T.OnRq {
+		return wantMaybe
+	}
+	return wantNo
 }
 
-// completeSignal is complete_signal(): pick a thread to wake and, for a
-// fatal signal, turn it into a group kill at once.
-func (c *Ctx) completeSignal(sig int, p int, group bool) {
-	s := c.sig(p)
-	t := -1
-	if c.wantsSignal(sig, p) {
-		t = p
-	} else if !group || len(c.threads(p)) == 1 {
+// target is one thread complete_signal() can pick: t (-1: none, the
+// signal stays queued for whoever dequeues it), and whether it came from
+// the search that moves signal->curr_target.
+type target struct {
+	t      int8
+	search bool
+}
+
+// signalTargets lists, in the kernel's search order, every thread that
+// complete_signal(sig, p, type) can pick (kernel/signal.c, v6.18):
+//
+//	if (wants_signal(sig, p)) t = p;
+//	else if (type == PIDTYPE_PID || thread_group_empty(p)) return;
+//	else { t = signal->curr_target; while (!wants_signal(sig, t)) { t = next_thread(t); if (t == curr_target) return; } signal->curr_target = t; }
+//
+// Each "maybe" thread the search meets is picked if it is the one on a
+// CPU; the first certain one ends the search.
+func (c *Ctx) SignalTargets(sig int, p int, group bool, out *[MaxTasks + 1]target) int {
+	n := 0
+	wp := c.WantsSignal(sig, p)
+	if wp != wantNo {
+		out[n] = target{t: int8(p)}
+		n++
+		if wp == wantYes {
+			return n
+		}
+	}
+	threads := c.Threads(p)
+	if !group || len(threads) == 1 {
+		out[n] = target{t: -1}
+		return n + 1
+	}
+	start := 0
+	for i, u := range threads {
+		if u == int(c.Sig(p).CurrTarget) {
+			start = i
+		}
+	}
+	for i := range threads {
+		u := threads[(start+i)%len(threads)]
+		w := c.WantsSignal(sig, u)
+		if u == p {
+			w = wantNo // in this branch p is not on a CPU (or never wanted it)
+		}
+		if w == wantNo {
+			continue
+		}
+		out[n] = target{t: int8(u), search: true}
+		n++
+		if w == wantYes {
+			return n
+		}
+	}
+	out[n] = target{t: -1}
+	return n + 1
+}
+
+// completeSignal is complete_signal(): pick a thread to wake (each
+// possible pick is an outcome of the step) and, for a fatal signal, turn
+// it into a group kill at once.
+func CompleteSignal(c *Ctx, sig int, p int, group bool) {
+	s := c.Sig(p)
+	var targets [MaxTasks + 1]target
+	n := c.SignalTargets(sig, p, group, &targets)
+	pick := targets[0]
+	if n > 1 {
+		c.ChoiceWhat = "complete_signal picks"
+		pick = targets[c.Choose(n)%n]
+	}
+	if pick.t < 0 {
+		c.ChoiceLabel = "none"
 		return
-	} else {
-		// The kernel starts at signal->curr_target; the model starts at
-		// the leader, so the choice is deterministic (Appendix D.5).
-		for _, u := range c.threads(p) {
-			if c.wantsSignal(sig, u) {
-				t = u
-				break
-			}
-		}
-		if t < 0 {
-			return
-		}
+	}
+	t := int(pick.t)
+	c.ChoiceLabel = c.P.Tasks[t].Name
+	if pick.search {
+		s.CurrTarget = uint8(t)
 	}
 	P := &c.S.Task[p]
 	if sigFatal(sig) && s.Flags&SIGNAL_GROUP_EXIT == 0 &&
@@ -240,11 +316,11 @@ func (c *Ctx) completeSignal(sig int, p int, group bool) {
 		s.Flags = SIGNAL_GROUP_EXIT
 		s.GroupExitCode = uint8(sig)
 		s.GroupStopCount = 0
-		for _, u := range c.threads(p) {
-			if !c.S.Task[u].alive() {
+		for _, u := range c.Threads(p) {
+			if !c.S.Task[u].Alive() {
 				continue
 			}
-			c.taskClearJobctlPending(u, JOBCTL_PENDING_MASK)
+			c.TaskClearJobctlPending(u, JOBCTL_PENDING_MASK)
 			c.S.Task[u].Pending |= sigmask(SIGKILL)
 			c.K.SignalWakeUp(c, u, true)
 		}
@@ -255,22 +331,22 @@ func (c *Ctx) completeSignal(sig int, p int, group bool) {
 
 // recalcSigpending is recalc_sigpending() by the current task: TIF_SIGPENDING
 // stays set while there is work, and is never cleared while freezing(current).
-func (c *Ctx) recalcSigpending(t int) {
+func (c *Ctx) RecalcSigpending(t int) {
 	T := &c.S.Task[t]
-	if T.Jobctl&JOBCTL_PENDING_MASK != 0 || T.Pending != 0 || c.sig(t).Shared != 0 {
+	if T.Jobctl&JOBCTL_PENDING_MASK != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 {
 		T.SigPending = true
 		return
 	}
-	if !c.freezing(t) {
+	if !c.Freezing(t) {
 		T.SigPending = false
 	}
 }
 
 // dequeueSignal is dequeue_signal(): the lowest-numbered pending signal,
 // private queue first. Dequeuing a stop signal sets JOBCTL_STOP_DEQUEUED.
-func (c *Ctx) dequeueSignal(t int) int {
+func DequeueSignal(c *Ctx, t int) int {
 	T := &c.S.Task[t]
-	for _, q := range [2]*uint32{&T.Pending, &c.sig(t).Shared} {
+	for _, q := range [2]*uint32{&T.Pending, &c.Sig(t).Shared} {
 		if *q == 0 {
 			continue
 		}
@@ -280,11 +356,11 @@ func (c *Ctx) dequeueSignal(t int) int {
 				if sigKernelStopP(sig) {
 					T.Jobctl |= JOBCTL_STOP_DEQUEUED
 				}
-				c.recalcSigpending(t)
+				c.RecalcSigpending(t)
 				return sig
 			}
 		}
 	}
-	c.recalcSigpending(t)
+	c.RecalcSigpending(t)
 	return 0
 }

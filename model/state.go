@@ -1,28 +1,37 @@
 package model
 
 // Bounds of one scenario. They make State a fixed-size comparable value:
-// copying it is a snapshot, hashing its bytes is a fingerprint.
+// copying it is a snapshot. A scenario uses only a prefix of each array;
+// the checker stores and hashes just that part (Layout), so a small
+// scenario does not pay for the bounds. Compile reports a scenario beyond
+// them as FILE:LINE:COL: the limit it hits.
 const (
-	MaxTasks  = 4 // tracee threads, over all simulated thread groups
-	MaxProcs  = 2 // simulated thread groups
-	MaxActors = 5 // actors outside the thread groups (tracer, sender, freezer, waiter, lock holder)
-	MaxOps    = 8 // ops in one outside actor's script
+	MaxTasks   = 8   // tracee threads, over all simulated thread groups
+	MaxProcs   = 4   // simulated thread groups
+	MaxActors  = 8   // actors outside the thread groups (tracer, sender, freezer, waiter, lock holder)
+	MaxOps     = 32  // ops in one actor's script (an outside actor's, or a tracee thread's)
+	MaxResults = 256 // result slots over all actors' scripts and the prelude
 )
 
 // State is the whole kernel state of a scenario at one instant, plus where
 // every actor is in its script. It holds no pointers, slices or maps.
 //
 // The field order is chosen so that the struct has no padding (a test
-// asserts it): the checker hashes the raw bytes.
+// asserts it): the checker hashes the raw bytes of the parts a scenario
+// uses (see Layout). A new top-level field must be added to Layout's
+// sections too.
 type State struct {
 	Task  [MaxTasks]Task
 	Proc  [MaxProcs]Signal
 	Actor [MaxActors]Actor
+	// Res holds every op's result once it is done, at the slot
+	// Program gave the op (Op.Res); 0 (ResPending) until then.
+	Res [MaxResults]Result
 	// Holder[l] is 1+the actor that holds lock l across steps ("lock
 	// tasklist", "lock css_set"), or 0. Locks taken and released within
 	// one atomic step are not represented: nobody can observe them.
 	Holder [NumLocks]uint8
-	_      [2]uint8
+	_      [6]uint8
 }
 
 // Task mirrors the fields of struct task_struct the model needs.
@@ -51,7 +60,12 @@ type Task struct {
 	SigPending  bool  // TIF_SIGPENDING
 	FrzRet      Loc   // where the task goes when it leaves the refrigerator
 	RTRet       Loc   // the step an rtlock wait resumes
-	_           [2]uint8
+	// PtraceSeq orders the tracer's ptraced list: ptrace_link() adds a
+	// tracee at its head (list_add), so ptrace_do_wait() looks at the
+	// last attached first. 1+the number of tracees attached before it
+	// that are still linked, 0 when not traced.
+	PtraceSeq uint8
+	_         [1]uint8
 }
 
 // Signal mirrors struct signal_struct (one per thread group), plus the
@@ -66,15 +80,26 @@ type Signal struct {
 	CldStopped     uint8  // CLD_STOPPED notifications sent to the real parent (saturates at 3)
 	CldContinued   uint8  // CLD_CONTINUED notifications sent to the real parent (saturates at 3)
 	GroupExitVal   uint8  // exit_group(N): N (the kernel keeps N<<8 in group_exit_code)
+	// CurrTarget is signal->curr_target: the task index where
+	// complete_signal() starts looking for a thread to wake. It starts at
+	// the leader and moves to the thread the search picked.
+	CurrTarget uint8
+	_          [3]uint8
 }
 
-// Actor is the progress of one actor outside the thread groups.
+// Actor is the progress of one actor outside the thread groups. Its ops'
+// results are in State.Res.
 type Actor struct {
 	PC   uint8 // index of the current op in the script
 	Step uint8 // atomic step within the current op
 	Hold uint8 // 1+task index the actor holds frozen for a ptrace request (after wait_task_inactive)
 	Tmp  uint8
-	Res  [MaxOps]Result // the result of each op, once done
+	// Flags and Aux are per-op scratch for ops that need more than Step
+	// and Tmp (cleared when the op ends). A wait op keeps ActWoken in
+	// Flags.
+	Flags uint8
+	Aux   uint8
+	_     [2]uint8
 }
 
 // The locks an actor can hold across steps.
@@ -120,10 +145,11 @@ const (
 	LocPSSleep                   // ptrace_stop(): blocked (or just woken) in schedule()
 	LocPSWake                    // ptrace_stop() S6: back under siglock after the wakeup
 	LocRTWait                    // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
-	LocSyscall                   // in a system call, at syscall_trace_enter()
+	LocSyscall                   // entering a system call, at syscall_trace_enter()
 	LocExit                      // do_group_exit() -> do_exit()
 	LocExitNotify                // do_exit(): exit_code set, exit_notify() next
 	LocDead                      // exited: zombie or dead
+	LocSyscallExit               // leaving a system call, at syscall_exit_work()
 	numLocs
 )
 
@@ -133,6 +159,7 @@ var locNames = [...]string{
 	LocDSSSleep: "do_signal_stop", LocPSNotify: "ptrace_stop", LocPSSchedule: "ptrace_stop",
 	LocPSSleep: "ptrace_stop", LocPSWake: "ptrace_stop",
 	LocRTWait: "rtlock_slowlock", LocSyscall: "syscall_trace_enter", LocExitNotify: "do_exit", LocExit: "do_exit", LocDead: "exited",
+	LocSyscallExit: "syscall_exit_work",
 }
 
 func (l Loc) String() string {
@@ -144,9 +171,10 @@ func (l Loc) String() string {
 
 // Ptrace-stop continuations (Task.Ret when Loc is in ptrace_stop).
 const (
-	RetRelock       Loc = LocRelock // do_jobctl_trap(): back to get_signal's relock
-	RetUser         Loc = LocUser   // ptrace_notify(): back to the system call and user mode
-	RetPtraceSignal Loc = numLocs   // ptrace_signal(): deliver what the tracer left in exit_code
+	RetRelock       Loc = LocRelock   // do_jobctl_trap(): back to get_signal's relock
+	RetPtraceSignal Loc = numLocs     // ptrace_signal(): deliver what the tracer left in exit_code
+	RetSyscallEntry Loc = numLocs + 1 // ptrace_report_syscall_entry(): re-send exit_code, run the call, to its exit
+	RetSyscallExit  Loc = numLocs + 2 // ptrace_report_syscall_exit(): re-send exit_code, back to user mode
 )
 
 // Result is the outcome of one op: a kind in the top 4 bits and a value.
@@ -162,9 +190,21 @@ const (
 	ResKilled    Result = 6 << 12 // value: signal
 	ResNone      Result = 7 << 12 // WNOHANG, nothing to report
 	ResLetter    Result = 8 << 12 // value: a /proc state letter
+	// waitid(2)'s siginfo: si_code and si_status
+	// (kernel/exit.c:wait_task_zombie(), wait_task_stopped(),
+	// wait_task_continued(), v6.18).
+	ResCldExited    Result = 9 << 12  // CLD_EXITED, value: the exit code
+	ResCldKilled    Result = 10 << 12 // CLD_KILLED, value: the signal
+	ResCldStopped   Result = 11 << 12 // CLD_STOPPED, value: the stop signal
+	ResCldTrapped   Result = 12 << 12 // CLD_TRAPPED, value: exit_code (signal | ResEventStop)
+	ResCldContinued Result = 13 << 12 // CLD_CONTINUED (si_status SIGCONT)
 
 	ResEventStop = 0x100
-	resKindMask  = 0xf000
+	// ResChildShift: a report of wait4(-1)/waitid(P_ALL) carries the
+	// task it reports (the pid the call returned) in bits 9..11.
+	ResChildShift = 9
+	resValMask    = 0x1ff
+	resKindMask   = 0xf000
 )
 
 // errno values.
@@ -173,4 +213,5 @@ const (
 	ESRCH  = 3
 	EIO    = 5
 	ECHILD = 10
+	EINVAL = 22
 )

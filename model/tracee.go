@@ -15,7 +15,7 @@ func (c *Ctx) threadStep(t int) bool {
 	case LocUser:
 		if T.SigPending {
 			c.Label = "get_signal: try_to_freeze(); relock"
-			c.getSignalEntry(t)
+			c.GetSignalEntry(t)
 			return true
 		}
 		return c.userOp(t)
@@ -31,33 +31,38 @@ func (c *Ctx) threadStep(t int) bool {
 			return false
 		}
 		c.Label = "__refrigerator: woken; recheck freezing()"
-		c.refrigerator(t)
+		c.K.Refrigerator(c, t)
 		return true
 	case LocRelock:
 		c.Label = "get_signal: relock"
-		c.getSignalLoop(t, 0)
+		c.K.GetSignal(c, t, 0)
 		return true
 	case LocNotifyCld:
 		if c.S.Holder[LockTasklist] != 0 {
-			return c.contended(t)
+			return c.Contended(t)
 		}
 		c.Label = "get_signal: do_notify_parent_cldstop(CLD_CONTINUED/STOPPED)"
-		c.notifyParentCldstop(t, T.Why)
+		c.K.DoNotifyParentCldstop(c, t, false, T.Why)
+		if leader := c.Threads(t)[0]; c.PtraceReparented(leader) {
+			// "if (ptrace_reparented(current->group_leader))": the
+			// leader's tracer hears of it too.
+			c.K.DoNotifyParentCldstop(c, leader, true, T.Why)
+		}
 		T.Why = 0
 		T.Loc = LocRelock
 		return true
 	case LocDSSNotify:
 		if c.S.Holder[LockTasklist] != 0 {
-			return c.contended(t)
+			return c.Contended(t)
 		}
 		c.Label = "do_signal_stop: do_notify_parent_cldstop(CLD_STOPPED)"
-		c.notifyParentCldstop(t, CLD_STOPPED)
+		c.K.DoNotifyParentCldstop(c, t, false, CLD_STOPPED)
 		T.Why = 0
-		T.Loc = c.afterNotify(LocDSSEnterFrozen, LocDSSSchedule)
+		T.Loc = c.AfterNotify(LocDSSEnterFrozen, LocDSSSchedule)
 		return true
 	case LocDSSEnterFrozen, LocPSEnterFrozen:
 		if c.S.Holder[LockCssSet] != 0 {
-			return c.contended(t)
+			return c.Contended(t)
 		}
 		if T.Loc == LocDSSEnterFrozen {
 			c.Label = "do_signal_stop: cgroup_enter_frozen(): css_set_lock"
@@ -75,43 +80,43 @@ func (c *Ctx) threadStep(t int) bool {
 		if c.K.OldFreezer {
 			c.Label = "do_signal_stop: freezable_schedule()"
 		}
-		c.stopSchedule(t, LocDSSSleep, LocRelock)
+		c.StopSchedule(t, LocDSSSleep, LocRelock)
 		return true
 	case LocDSSSleep:
 		if !T.OnRq {
 			return false
 		}
 		c.Label = "do_signal_stop: woken"
-		if c.afterStopSchedule(t, LocRelock) {
+		if c.AfterStopSchedule(t, LocRelock) {
 			c.Label = "do_signal_stop: woken; get_signal: relock"
-			c.getSignalLoop(t, 0)
+			c.K.GetSignal(c, t, 0)
 		}
 		return true
 	case LocPSNotify:
 		if c.S.Holder[LockTasklist] != 0 {
-			return c.contended(t)
+			return c.Contended(t)
 		}
-		c.ptraceStopNotify(t)
+		c.K.PtraceStopNotify(c, t)
 		return true
 	case LocPSSchedule:
 		c.Label = "ptrace_stop: schedule()"
 		if c.K.OldFreezer {
 			c.Label = "ptrace_stop: freezable_schedule()"
 		}
-		c.stopSchedule(t, LocPSSleep, LocPSWake)
+		c.StopSchedule(t, LocPSSleep, LocPSWake)
 		return true
 	case LocPSSleep:
 		if !T.OnRq {
 			return false
 		}
 		c.Label = "ptrace_stop: woken"
-		if c.afterStopSchedule(t, LocPSWake) {
-			c.ptraceStopWake(t)
+		if c.AfterStopSchedule(t, LocPSWake) {
+			c.K.PtraceStopWake(c, t)
 		}
 		return true
 	case LocPSWake:
 		c.Label = "ptrace_stop: relock siglock"
-		c.ptraceStopWake(t)
+		c.K.PtraceStopWake(c, t)
 		return true
 	case LocRTWait:
 		if !T.OnRq {
@@ -133,29 +138,43 @@ func (c *Ctx) threadStep(t int) bool {
 		ok := c.threadStep(t)
 		c.Prefix = rtGotLabels[lock]
 		return ok
-	case LocSyscall:
-		// ptrace_report_syscall_entry() -> ptrace_notify(): a
-		// syscall-entry stop under PTRACE_SYSCALL. Nothing here checks
-		// for signals first: a SIGKILL that came after the syscall
-		// entered the kernel is pending when ptrace_stop() runs (R5).
-		T.Loc = LocUser
+	case LocSyscall, LocSyscallExit:
+		// ptrace_report_syscall_entry() / _exit() -> ptrace_notify():
+		// a syscall stop under PTRACE_SYSCALL, at entry and again at
+		// exit (include/linux/ptrace.h, kernel/entry/syscall-common.c,
+		// v6.18; "entry and exit look identical" to the tracer).
+		// Nothing here checks for signals first: a SIGKILL that came
+		// after the syscall entered the kernel is pending when
+		// ptrace_stop() runs (R5).
+		entry := T.Loc == LocSyscall
+		next, ret := LocUser, RetSyscallExit
+		if entry {
+			next, ret = LocSyscallExit, RetSyscallEntry
+		}
+		T.Loc = next
 		if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
-			c.Label = "syscall_trace_enter: ptrace_notify"
-			c.ptraceStop(t, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser)
-			if T.Loc == LocUser {
+			c.Label = "syscall_exit_work: ptrace_report_syscall_exit: ptrace_notify"
+			if entry {
+				c.Label = "syscall_trace_enter: ptrace_report_syscall_entry: ptrace_notify"
+			}
+			c.K.PtraceStop(c, t, SIGTRAP, CLD_TRAPPED, SiSignal, ret)
+			if T.Loc == next {
 				c.Suffix = ": ptrace_stop returns at once"
 			}
 			return true
 		}
 		c.Label = "syscall: done"
+		if entry {
+			c.Label = "syscall: the call itself"
+		}
 		return true
 	case LocExit:
 		c.Label = "do_group_exit -> do_exit: exit_signals(); exit_code = code"
-		c.doExit(t)
+		c.K.DoExit(c, t)
 		return true
 	case LocExitNotify:
 		c.Label = "do_exit: exit_notify()"
-		c.exitNotify(t)
+		c.K.ExitNotify(c, t)
 		return true
 	}
 	return false
@@ -173,13 +192,13 @@ func lockFor(l Loc) int {
 // contended: the step wants a lock an actor holds. Without PREEMPT_RT the
 // task spins (no step); with it, spinlock_t and rwlock_t are rtlocks and
 // the slow path parks __state in saved_state and blocks (SPEC §3.0.8).
-func (c *Ctx) contended(t int) bool {
+func (c *Ctx) Contended(t int) bool {
 	if !c.K.RT {
 		return false
 	}
 	l := c.S.Task[t].Loc
 	c.Label = rtWaitLabels[lockFor(l)]
-	c.rtlockBlock(t, l)
+	c.RtlockBlock(t, l)
 	return true
 }
 
@@ -187,7 +206,7 @@ func (c *Ctx) contended(t int) bool {
 // cgroup_enter_frozen() (S3) when the scenario has a css_set_lock holder —
 // otherwise S3 has no observable effect and the model skips it — else
 // straight to schedule().
-func (c *Ctx) afterNotify(s3, s4 Loc) Loc {
+func (c *Ctx) AfterNotify(s3, s4 Loc) Loc {
 	if c.P.UsesCssSet {
 		return s3
 	}
@@ -198,31 +217,31 @@ func (c *Ctx) afterNotify(s3, s4 Loc) Loc {
 // (freezable_schedule() with the old freezer, which first sets
 // PF_FREEZER_SKIP). A task that blocks goes to sleep, one that does not
 // (already woken, or a signal_pending_state() exit) goes on to next.
-func (c *Ctx) stopSchedule(t int, sleep, next Loc) {
+func (c *Ctx) StopSchedule(t int, sleep, next Loc) {
 	T := &c.S.Task[t]
 	if c.K.OldFreezer {
 		T.Flags |= PF_FREEZER_SKIP
 	}
-	if c.schedule(t) {
+	if c.K.Schedule(c, t) {
 		T.Loc = sleep
 		return
 	}
 	c.Suffix = " (does not block)"
-	c.afterStopSchedule(t, next)
+	c.AfterStopSchedule(t, next)
 }
 
 // afterStopSchedule runs what follows schedule() in do_signal_stop() and
 // ptrace_stop(). With the old freezer that was freezable_schedule():
 // clear PF_FREEZER_SKIP and try_to_freeze(), which may enter the
 // refrigerator (and reports false: the caller must not go on).
-func (c *Ctx) afterStopSchedule(t int, next Loc) bool {
+func (c *Ctx) AfterStopSchedule(t int, next Loc) bool {
 	T := &c.S.Task[t]
 	if c.K.OldFreezer {
 		T.Flags &^= PF_FREEZER_SKIP
-		if c.freezing(t) {
+		if c.Freezing(t) {
 			T.FrzRet = next
 			c.Suffix = "; freezable_schedule: try_to_freeze(): __refrigerator"
-			c.refrigerator(t)
+			c.K.Refrigerator(c, t)
 			return false
 		}
 	}
@@ -242,7 +261,7 @@ func (c *Ctx) userOp(t int) bool {
 	case scenario.OpRaise:
 		c.Label = "tgkill(self): send_signal_locked"
 		T.ScriptPC++
-		c.sendSignal(op.Sig, t, false)
+		c.K.SendSignalLocked(c, op.Sig, t, false)
 	case scenario.OpPause:
 		// hrtimer_nanosleep() -> do_nanosleep():
 		// set_current_state(TASK_INTERRUPTIBLE|TASK_FREEZABLE); schedule().
@@ -253,7 +272,7 @@ func (c *Ctx) userOp(t int) bool {
 		if !c.K.OldFreezer {
 			T.State |= TASK_FREEZABLE
 		}
-		if c.schedule(t) {
+		if c.K.Schedule(c, t) {
 			T.Loc = LocPause
 		}
 	case scenario.OpSyscall:
@@ -276,21 +295,21 @@ func (c *Ctx) userOp(t int) bool {
 // getSignalEntry is the way into get_signal() from exit_to_user_mode_loop():
 // try_to_freeze() first (a lock-free freezing() test), then the siglock
 // section at "relock" — one step when the task does not freeze (Appendix D.4).
-func (c *Ctx) getSignalEntry(t int) {
-	if c.freezing(t) {
+func (c *Ctx) GetSignalEntry(t int) {
+	if c.Freezing(t) {
 		c.S.Task[t].FrzRet = LocRelock
-		c.refrigerator(t)
+		c.K.Refrigerator(c, t)
 		return
 	}
-	c.getSignalLoop(t, 0)
+	c.K.GetSignal(c, t, 0)
 }
 
 // getSignalLoop is get_signal() from "relock" on, one siglock section
 // (SPEC §3.6). deliver, when non-zero, is a signal ptrace_signal() has just
 // let through: it is handled before anything is dequeued.
-func (c *Ctx) getSignalLoop(t int, deliver int) {
+func GetSignal(c *Ctx, t int, deliver int) {
 	T := &c.S.Task[t]
-	s := c.sig(t)
+	s := c.Sig(t)
 	if deliver == 0 && s.Flags&SIGNAL_CLD_MASK != 0 {
 		// "Every stopped thread goes here after wakeup": report the
 		// continue (or the stop that the continue interrupted).
@@ -309,22 +328,22 @@ func (c *Ctx) getSignalLoop(t int, deliver int) {
 		if signr == 0 {
 			if s.Flags&SIGNAL_GROUP_EXIT != 0 {
 				T.Pending &^= sigmask(SIGKILL)
-				c.recalcSigpending(t)
+				c.RecalcSigpending(t)
 				T.Sig = SIGKILL
 				T.Loc = LocExit
 				return
 			}
-			if T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.doSignalStop(t, 0) {
+			if T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.K.DoSignalStop(c, t, 0) {
 				return
 			}
 			if T.Jobctl&JOBCTL_TRAP_MASK != 0 {
-				if c.doJobctlTrap(t) {
+				if c.K.DoJobctlTrap(c, t) {
 					return
 				}
 				// ptrace_stop() returned at once; "goto relock".
 				continue
 			}
-			signr = c.dequeueSignal(t)
+			signr = c.K.DequeueSignal(c, t)
 			if signr == 0 {
 				T.Loc = LocUser
 				return
@@ -332,10 +351,10 @@ func (c *Ctx) getSignalLoop(t int, deliver int) {
 			if T.Ptrace != 0 && signr != SIGKILL {
 				// ptrace_signal(): a signal-delivery-stop.
 				T.Jobctl |= JOBCTL_STOP_DEQUEUED
-				if c.ptraceStop(t, uint16(signr), CLD_TRAPPED, SiSignal, RetPtraceSignal) {
+				if c.K.PtraceStop(c, t, uint16(signr), CLD_TRAPPED, SiSignal, RetPtraceSignal) {
 					return
 				}
-				signr = c.ptraceSignalResult(t, signr)
+				signr = c.K.PtraceSignal(c, t, signr)
 				if signr == 0 {
 					continue
 				}
@@ -348,7 +367,7 @@ func (c *Ctx) getSignalLoop(t int, deliver int) {
 			// Not SIGSTOP: the kernel drops siglock to test for an
 			// orphaned process group. The tracees are never orphaned;
 			// the model keeps the section whole.
-			if c.doSignalStop(t, signr) {
+			if c.K.DoSignalStop(c, t, signr) {
 				return
 			}
 			continue
@@ -363,13 +382,13 @@ func (c *Ctx) getSignalLoop(t int, deliver int) {
 // ptraceSignalResult is the tail of ptrace_signal() after the stop: the
 // tracer may have cancelled (0) or changed the signal; a signal that
 // cannot be delivered now (a fatal signal is pending) is requeued.
-func (c *Ctx) ptraceSignalResult(t int, signr int) int {
+func PtraceSignal(c *Ctx, t int, signr int) int {
 	T := &c.S.Task[t]
 	if signr == 0 {
 		return 0
 	}
-	if T.SigPending && T.fatalSignalPending() {
-		c.sendSignal(signr, t, false)
+	if T.SigPending && T.FatalSignalPending() {
+		c.K.SendSignalLocked(c, signr, t, false)
 		return 0
 	}
 	return signr
@@ -378,9 +397,9 @@ func (c *Ctx) ptraceSignalResult(t int, signr int) int {
 // doSignalStop is do_signal_stop() S1, inside get_signal's siglock
 // section (SPEC §3.4). It reports true when the task committed to a stop
 // (the caller leaves the section; the next steps are S2–S4).
-func (c *Ctx) doSignalStop(t int, signr int) bool {
+func DoSignalStop(c *Ctx, t int, signr int) bool {
 	T := &c.S.Task[t]
-	s := c.sig(t)
+	s := c.Sig(t)
 	const gstop = JOBCTL_STOP_PENDING | JOBCTL_STOP_CONSUME
 	if T.Jobctl&JOBCTL_STOP_PENDING == 0 {
 		// Initiate a group stop.
@@ -391,27 +410,27 @@ func (c *Ctx) doSignalStop(t int, signr int) bool {
 			s.GroupExitCode = uint8(signr)
 		}
 		s.GroupStopCount = 0
-		if c.taskSetJobctlPending(t, uint32(signr)|gstop) {
+		if c.TaskSetJobctlPending(t, uint32(signr)|gstop) {
 			s.GroupStopCount++
 		}
-		for _, u := range c.threads(t) {
+		for _, u := range c.Threads(t) {
 			U := &c.S.Task[u]
-			if u == t || !U.alive() {
+			if u == t || !U.Alive() {
 				continue
 			}
-			if !c.taskIsStopped(u) && c.taskSetJobctlPending(u, uint32(signr)|gstop) {
+			if !c.TaskIsStopped(u) && c.TaskSetJobctlPending(u, uint32(signr)|gstop) {
 				s.GroupStopCount++
 				if U.Ptrace&PT_SEIZED == 0 {
 					c.K.SignalWakeUp(c, u, false)
 				} else {
-					c.ptraceTrapNotify(u)
+					c.PtraceTrapNotify(u)
 				}
 			}
 		}
 	}
 	if T.Ptrace == 0 {
 		T.Why = 0
-		if c.taskParticipateGroupStop(t) {
+		if c.K.TaskParticipateGroupStop(c, t) {
 			T.Why = CLD_STOPPED
 		}
 		c.K.SetStopped(c, t)
@@ -420,12 +439,12 @@ func (c *Ctx) doSignalStop(t int, signr int) bool {
 			T.Loc = LocDSSNotify
 		} else {
 			// No notification: straight on (Appendix D.4).
-			T.Loc = c.afterNotify(LocDSSEnterFrozen, LocDSSSchedule)
+			T.Loc = c.AfterNotify(LocDSSEnterFrozen, LocDSSSchedule)
 		}
 		return true
 	}
 	// Traced: the stop becomes a ptrace trap (do_jobctl_trap).
-	c.taskSetJobctlPending(t, JOBCTL_TRAP_STOP)
+	c.TaskSetJobctlPending(t, JOBCTL_TRAP_STOP)
 	return false
 }
 
@@ -447,24 +466,24 @@ func SetTracedJobctl(c *Ctx, t int) {
 
 // doJobctlTrap is do_jobctl_trap(): a group-stop or PTRACE_EVENT_STOP trap.
 // It reports whether the task entered the ptrace stop.
-func (c *Ctx) doJobctlTrap(t int) bool {
+func DoJobctlTrap(c *Ctx, t int) bool {
 	T := &c.S.Task[t]
-	s := c.sig(t)
+	s := c.Sig(t)
 	signr := uint16(T.Jobctl & JOBCTL_STOP_SIGMASK)
 	if T.Ptrace&PT_SEIZED != 0 {
 		if s.GroupStopCount == 0 && s.Flags&SIGNAL_STOP_STOPPED == 0 {
 			signr = SIGTRAP
 		}
-		return c.ptraceStop(t, signr|PTRACE_EVENT_STOP<<8, CLD_STOPPED, SiEventStop, RetRelock)
+		return c.K.PtraceStop(c, t, signr|PTRACE_EVENT_STOP<<8, CLD_STOPPED, SiEventStop, RetRelock)
 	}
-	return c.ptraceStop(t, signr, CLD_STOPPED, SiNone, RetRelock)
+	return c.K.PtraceStop(c, t, signr, CLD_STOPPED, SiNone, RetRelock)
 }
 
 // ptraceStop is ptrace_stop() S1 (SPEC §3.5), inside the caller's siglock
 // section. It reports whether the task committed to the stop.
-func (c *Ctx) ptraceStop(t int, exitCode uint16, why uint8, si uint8, ret Loc) bool {
+func PtraceStop(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bool {
 	T := &c.S.Task[t]
-	if c.K.PtraceStopEarlyReturn && (T.Ptrace == 0 || T.fatalSignalPending()) {
+	if c.K.PtraceStopEarlyReturn && (T.Ptrace == 0 || T.FatalSignalPending()) {
 		// v5.19+: "the tracer is gone or a fatal signal is pending:
 		// do not stop" — this is what keeps JOBCTL_TRACED from leaking (R5).
 		return false
@@ -473,14 +492,14 @@ func (c *Ctx) ptraceStop(t int, exitCode uint16, why uint8, si uint8, ret Loc) b
 	T.ExitCode = exitCode
 	T.LastSiginfo = si
 	T.GstopDone = 0
-	if why == CLD_STOPPED && T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.taskParticipateGroupStop(t) {
+	if why == CLD_STOPPED && T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.K.TaskParticipateGroupStop(c, t) {
 		T.GstopDone = 1
 	}
-	c.taskClearJobctlPending(t, JOBCTL_TRAP_STOP)
+	c.TaskClearJobctlPending(t, JOBCTL_TRAP_STOP)
 	if si == SiEventStop {
-		c.taskClearJobctlPending(t, JOBCTL_TRAP_NOTIFY)
+		c.TaskClearJobctlPending(t, JOBCTL_TRAP_NOTIFY)
 	}
-	c.taskClearJobctlTrapping(t)
+	c.TaskClearJobctlTrapping(t)
 	T.Why = why
 	T.Ret = ret
 	T.Loc = LocPSNotify
@@ -491,18 +510,19 @@ func (c *Ctx) ptraceStop(t int, exitCode uint16, why uint8, si uint8, ret Loc) b
 // ptraceStopNotify is ptrace_stop() S2, under tasklist_lock: tell the
 // tracer (and the real parent, if this completed a group stop it would
 // otherwise not hear of).
-func (c *Ctx) ptraceStopNotify(t int) {
+func PtraceStopNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	c.Label = "ptrace_stop: do_notify_parent_cldstop(tracer)"
 	if T.Ptrace != 0 {
-		if T.GstopDone != 0 && c.ptraceReparented(t) {
-			c.notifyParentCldstop(t, T.Why)
+		c.K.DoNotifyParentCldstop(c, t, true, T.Why)
+		if T.GstopDone != 0 && c.PtraceReparented(t) {
+			c.K.DoNotifyParentCldstop(c, t, false, T.Why)
 		}
-		T.Loc = c.afterNotify(LocPSEnterFrozen, LocPSSchedule)
+		T.Loc = c.AfterNotify(LocPSEnterFrozen, LocPSSchedule)
 		return
 	}
 	if T.GstopDone != 0 {
-		c.notifyParentCldstop(t, T.Why)
+		c.K.DoNotifyParentCldstop(c, t, false, T.Why)
 	}
 	if !c.K.PtraceStopEarlyReturn {
 		// ≤ v5.18: "the tracer went away while we dropped the lock":
@@ -512,19 +532,19 @@ func (c *Ctx) ptraceStopNotify(t int) {
 		T.Loc = LocPSWake
 		return
 	}
-	T.Loc = c.afterNotify(LocPSEnterFrozen, LocPSSchedule)
+	T.Loc = c.AfterNotify(LocPSEnterFrozen, LocPSSchedule)
 }
 
 // ptraceStopWake is ptrace_stop() S6 after schedule() returned, with
 // siglock retaken, followed by the caller's code in the same section.
-func (c *Ctx) ptraceStopWake(t int) {
+func PtraceStopWake(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	code := T.ExitCode
 	T.LastSiginfo = SiNone
 	T.ExitCode = 0
 	T.Jobctl &^= c.K.PtraceStopClear
 	// recalc_sigpending_tsk(): may set TIF_SIGPENDING, never clears it.
-	if T.Jobctl&JOBCTL_PENDING_MASK != 0 || T.Pending != 0 || c.sig(t).Shared != 0 {
+	if T.Jobctl&JOBCTL_PENDING_MASK != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 {
 		T.SigPending = true
 	}
 	ret := T.Ret
@@ -532,31 +552,49 @@ func (c *Ctx) ptraceStopWake(t int) {
 	T.Why = 0
 	T.GstopDone = 0
 	if ret == RetPtraceSignal {
-		if signr := c.ptraceSignalResult(t, int(code&0xff)); signr != 0 {
-			c.getSignalLoop(t, signr)
+		if signr := c.K.PtraceSignal(c, t, int(code&0xff)); signr != 0 {
+			c.K.GetSignal(c, t, signr)
 			return
 		}
-		c.getSignalLoop(t, 0)
+		c.K.GetSignal(c, t, 0)
 		return
 	}
-	// do_jobctl_trap(): unlock; goto relock. ptrace_notify(): back to
-	// the system call.
+	if ret == RetSyscallEntry || ret == RetSyscallExit {
+		// ptrace_report_syscall(): "if (signr) send_sig(signr,
+		// current, 1)" — the signal the tracer resumed with is
+		// re-sent to the tracee, not dropped (include/linux/ptrace.h,
+		// v6.18).
+		T.Loc = LocSyscallExit
+		if ret == RetSyscallExit {
+			T.Loc = LocUser
+		}
+		if sig := int(code & 0xff); sig > 0 && sig < 32 {
+			c.K.SendSignalLocked(c, sig, t, false)
+		}
+		return
+	}
+	// do_jobctl_trap(): unlock; goto relock.
 	T.Loc = ret
 }
 
 // ptraceReparented is ptrace_reparented(): traced by someone other than
 // the real parent.
-func (c *Ctx) ptraceReparented(t int) bool {
+func (c *Ctx) PtraceReparented(t int) bool {
 	T := &c.S.Task[t]
 	return T.Tracer != 0 && int(T.Tracer)-1 != c.P.Procs[c.P.Tasks[t].Proc].Parent
 }
 
-// notifyParentCldstop is do_notify_parent_cldstop(tsk, false, why) to the
-// real parent: SIGCHLD and a wakeup of its wait queue. The model keeps
-// the count for invariant I10; a waiter's wait4 is an await on the state
-// it reads, so the wakeup itself needs no representation.
-func (c *Ctx) notifyParentCldstop(t int, why uint8) {
-	s := c.sig(t)
+// DoNotifyParentCldstop is do_notify_parent_cldstop(tsk, for_ptracer,
+// why) (kernel/signal.c, v6.18): SIGCHLD and __wake_up_parent() to the
+// tracer (for_ptracer: about tsk itself), or to the real parent of the
+// group (about the group leader). The model counts what the real parent
+// is sent, for invariant I10.
+func DoNotifyParentCldstop(c *Ctx, t int, forPtracer bool, why uint8) {
+	if forPtracer {
+		c.K.WakeUpParent(c, t, int(c.S.Task[t].Tracer)-1)
+		return
+	}
+	s := c.Sig(t)
 	switch why {
 	case CLD_STOPPED:
 		if s.CldStopped < 3 {
@@ -567,14 +605,16 @@ func (c *Ctx) notifyParentCldstop(t int, why uint8) {
 			s.CldContinued++
 		}
 	}
+	leader := c.Threads(t)[0]
+	c.K.WakeUpParent(c, leader, c.P.Procs[c.P.Tasks[t].Proc].Parent)
 }
 
 // doExit is do_group_exit() and the first part of do_exit(), one step
 // (Appendix D.4): the group exit (zap_other_threads), exit_signals(), and
 // the exit code; exitNotify is the second.
-func (c *Ctx) doExit(t int) {
+func DoExit(c *Ctx, t int) {
 	T := &c.S.Task[t]
-	s := c.sig(t)
+	s := c.Sig(t)
 	if s.Flags&SIGNAL_GROUP_EXIT != 0 {
 		if s.GroupExitCode != 0 {
 			T.ExitKind, T.ExitVal = ExitKilled, s.GroupExitCode
@@ -592,11 +632,11 @@ func (c *Ctx) doExit(t int) {
 		s.Flags = SIGNAL_GROUP_EXIT
 		s.GroupStopCount = 0
 		// zap_other_threads()
-		for _, u := range c.threads(t) {
-			if u == t || !c.S.Task[u].alive() {
+		for _, u := range c.Threads(t) {
+			if u == t || !c.S.Task[u].Alive() {
 				continue
 			}
-			c.taskClearJobctlPending(u, JOBCTL_PENDING_MASK)
+			c.TaskClearJobctlPending(u, JOBCTL_PENDING_MASK)
 			c.S.Task[u].Pending |= sigmask(SIGKILL)
 			c.K.SignalWakeUp(c, u, true)
 		}
@@ -615,10 +655,12 @@ func (c *Ctx) doExit(t int) {
 	T.Loc = LocExitNotify
 }
 
-// exitNotify is exit_notify() at the end of do_exit() (kernel/exit.c): the
-// task becomes a zombie for its parent (or tracer), or, a thread that is
-// neither a leader nor traced, is released at once.
-func (c *Ctx) exitNotify(t int) {
+// ExitNotify is exit_notify() at the end of do_exit() (kernel/exit.c,
+// v6.18): the task becomes a zombie and its parent (the tracer while
+// traced) is told with do_notify_parent() — a leader only once its group
+// is empty (the last thread's release_task() tells it otherwise) — or,
+// a thread that is neither a leader nor traced, is released at once.
+func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	T.Pending = 0
 	T.SigPending = false
@@ -626,9 +668,16 @@ func (c *Ctx) exitNotify(t int) {
 	T.Saved = TASK_RUNNING
 	T.OnRq = false
 	T.Loc = LocDead
-	if !c.P.Tasks[t].Leader && T.Ptrace == 0 {
-		T.ExitState = EXIT_DEAD
-	} else {
-		T.ExitState = EXIT_ZOMBIE
+	T.ExitState = EXIT_ZOMBIE
+	switch {
+	case T.Ptrace != 0:
+		c.K.DoNotifyParent(c, t) // to the tracer
+	case c.P.Tasks[t].Leader:
+		if c.ThreadGroupEmpty(t) {
+			c.K.DoNotifyParent(c, t)
+		}
+	default:
+		// An untraced thread other than the leader: autoreap.
+		c.K.ReleaseTask(c, t)
 	}
 }

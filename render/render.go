@@ -40,6 +40,7 @@ const (
 // Step is one atomic step of one actor, as drawn.
 type Step struct {
 	Actor   int      // actor index (model.Program.Actors)
+	Token   string   // the step as a schedule token: "S", or "S:T2" for one outcome of several
 	Label   string   // "function: step" (model.Ctx.Label)
 	Effects []string // "T: __state TASK_STOPPED -> TASK_FROZEN", "T: jobctl -STOPPED"
 	Marks   []string // properties this step is the first in the trace to violate
@@ -57,7 +58,7 @@ type Race struct {
 // contexts checker.Replay returned for it: len(states) == len(trace)+1 and
 // len(ctxs) == len(trace). want selects the properties whose first
 // violation is marked on the step that causes it (0: none).
-func New(m *model.Machine, trace []int, states []model.State, ctxs []model.Ctx, want model.PropSet) (*Race, error) {
+func New(m *model.Machine, trace []model.Move, states []model.State, ctxs []model.Ctx, want model.PropSet) (*Race, error) {
 	if len(states) != len(trace)+1 || len(ctxs) != len(trace) {
 		return nil, fmt.Errorf("render: %d steps, %d states and %d step contexts do not fit together", len(trace), len(states), len(ctxs))
 	}
@@ -70,14 +71,18 @@ func New(m *model.Machine, trace []int, states []model.State, ctxs []model.Ctx, 
 		seen = m.CheckState(&states[0], want)
 		r.Start = propNames(seen)
 	}
-	for i, a := range trace {
-		if a < 0 || a >= len(r.Actors) {
+	for i, mv := range trace {
+		a := int(mv.Actor)
+		if a >= len(r.Actors) {
 			return nil, fmt.Errorf("render: step %d: no actor %d", i+1, a)
 		}
 		before, after := &states[i], &states[i+1]
 		c := ctxs[i]
 		c.S = after
-		st := Step{Actor: a, Label: c.StepLabel(), Effects: Effects(m, before, after, &c)}
+		st := Step{Actor: a, Token: m.MoveString(before, mv), Label: c.StepLabel(), Effects: Effects(m, before, after, &c)}
+		if c.NChoice > 1 {
+			st.Effects = append([]string{fmt.Sprintf("%s %s (%d of %d outcomes)", c.ChoiceWhat, c.ChoiceLabel, c.Choice+1, c.NChoice)}, st.Effects...)
+		}
 		if want != 0 {
 			bad := m.CheckState(after, want) | m.CheckTransition(before, after, &c, want)
 			st.Marks = propNames(bad &^ seen)
@@ -150,8 +155,8 @@ func Effects(m *model.Machine, before, after *model.State, c *model.Ctx) []strin
 	// An outside actor's op that returned something other than 0.
 	for a := 0; a < m.P.NOutside && a < len(before.Actor); a++ {
 		script := m.P.Actors[a].Script
-		for pc := int(before.Actor[a].PC); pc < int(after.Actor[a].PC) && pc < len(script) && pc < len(after.Actor[a].Res); pc++ {
-			if r := after.Actor[a].Res[pc]; r != model.ResOK {
+		for pc := int(before.Actor[a].PC); pc < int(after.Actor[a].PC) && pc < len(script); pc++ {
+			if r := m.P.Result(after, a, pc); r != model.ResOK {
 				out = append(out, fmt.Sprintf("%s: %s returns %s", m.P.Actors[a].Name, script[pc].Src.String(), r))
 			}
 		}
@@ -281,6 +286,26 @@ func WrapText(s string, width int) []string {
 	return append(lines, cur)
 }
 
+// WrapStrict breaks s at spaces into lines of at most width bytes; only a
+// word longer than width makes a longer line (it gets a line of its own).
+func WrapStrict(s string, width int) []string {
+	words := strings.Fields(s)
+	if len(words) == 0 {
+		return []string{""}
+	}
+	var lines []string
+	cur := words[0]
+	for _, w := range words[1:] {
+		if len(cur)+1+len(w) > width {
+			lines = append(lines, cur)
+			cur = w
+			continue
+		}
+		cur += " " + w
+	}
+	return append(lines, cur)
+}
+
 // cell is the text one step puts in its column, indented within it.
 func cell(st *Step) []string {
 	label := st.Label
@@ -401,12 +426,16 @@ func (r *Race) Write(w io.Writer, prefix string) error {
 	return r.WriteFinal(w, prefix)
 }
 
-// Schedule is the trace as actor names, one per step: the argument of
+// Schedule is the trace as schedule tokens, one per step (the actor's
+// name, and the outcome where a step has several: "S:T2"): the argument of
 // `jobctl run --schedule` and of a scenario's "schedule" line.
 func (r *Race) Schedule() string {
 	names := make([]string, len(r.Steps))
 	for i, st := range r.Steps {
-		names[i] = r.Actors[st.Actor]
+		names[i] = st.Token
+		if names[i] == "" {
+			names[i] = r.Actors[st.Actor]
+		}
 	}
 	return strings.Join(names, " ")
 }

@@ -161,7 +161,7 @@ func TestNewR1(t *testing.T) {
 	m := machine(t, r1, "peterz-v2")
 	F, S := actor(m, "F"), actor(m, "S")
 	// Freeze until T is frozen, then kill.
-	var trace []int
+	var trace []model.Move
 	s, err := m.Initial()
 	if err != nil {
 		t.Fatal(err)
@@ -170,10 +170,10 @@ func TestNewR1(t *testing.T) {
 		if len(trace) > 10 {
 			t.Fatal("the freezer never freezes T")
 		}
-		m.Step(&s, F)
-		trace = append(trace, F)
+		m.Step(&s, model.Act(F))
+		trace = append(trace, model.Act(F))
 	}
-	trace = append(trace, S)
+	trace = append(trace, model.Act(S))
 	states, ctxs, err := checker.Replay(m, trace)
 	if err != nil {
 		t.Fatal(err)
@@ -217,10 +217,10 @@ func TestNewR1(t *testing.T) {
 func TestNewMismatch(t *testing.T) {
 	m := machine(t, r1, "mainline")
 	s, _ := m.Initial()
-	if _, err := New(m, []int{0}, []model.State{s}, nil, 0); err == nil {
+	if _, err := New(m, []model.Move{model.Act(0)}, []model.State{s}, nil, 0); err == nil {
 		t.Error("New accepted a trace without its states")
 	}
-	if _, err := New(m, []int{42}, []model.State{s, s}, make([]model.Ctx, 1), 0); err == nil {
+	if _, err := New(m, []model.Move{model.Act(42)}, []model.State{s, s}, make([]model.Ctx, 1), 0); err == nil {
 		t.Error("New accepted an actor that does not exist")
 	}
 }

@@ -94,6 +94,9 @@ func (p *parser) parse(src string) error {
 			}
 		}
 	}
+	if err := p.checkSequences(); err != nil {
+		return err
+	}
 	// Atoms must name things that exist.
 	for _, c := range p.sc.Checks {
 		for _, a := range c.Atoms {
@@ -178,7 +181,7 @@ func validName(s string) bool {
 	return true
 }
 
-var directives = "scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule"
+var directives = "scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule, variant"
 
 func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 	head := toks[0]
@@ -331,6 +334,15 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 		default:
 			return p.errf(args[0].col, "unknown oracle setting %q (want skip or cgroup)", args[0].s)
 		}
+	case "variant":
+		if len(args) != 1 {
+			return p.errf(head.col, "variant wants one design name (the design the schedule replays under)")
+		}
+		if p.sc.Variant != "" {
+			return p.errf(head.col, "a second variant line (the first is at line %d)", p.sc.VariantPos.Line)
+		}
+		p.sc.Variant = args[0].s
+		p.sc.VariantPos = p.pos(args[0].col)
 	case "schedule":
 		p.sc.SchedPos = p.pos(head.col)
 		p.sc.Schedule = []string{}
@@ -359,6 +371,15 @@ func (p *parser) process(head token, args []token, threadActors *[]*Actor) error
 			i++
 			for i < len(args) && args[i].s != "parent" {
 				th := args[i]
+				for _, prev := range pr.Threads {
+					if prev == th.s {
+						return p.errf(th.col, "thread %q is named twice in process %s", th.s, name.s)
+					}
+				}
+				if th.s == name.s && len(pr.Threads) > 0 {
+					// The name then means the process and its leader.
+					return p.errf(th.col, "thread %q is named after its process, so it must be the first (the leader)", th.s)
+				}
 				if th.s != name.s {
 					if err := p.declare(th, "a thread"); err != nil {
 						return err
@@ -415,7 +436,7 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 		if thread {
 			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want raise SIG, sleep, syscall, exit_group N)", args[0].s)
 		}
-		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, exit, lock, unlock, observe)", args[0].s)
+		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, waitid, exit, lock, unlock, observe)", args[0].s)
 	}
 	op := Op{Actor: actor, Kind: kind, Pos: p.pos(args[0].col)}
 	a := args[1:]
@@ -475,15 +496,39 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 				err = sig(a[1])
 			}
 		}
-	case OpWait:
-		if err = need(1, 2, "wait THREAD [WUNTRACED|WCONTINUED|WNOHANG|WNOWAIT|__WALL]"); err == nil {
-			if err = target("thread"); err == nil && len(a) == 2 {
-				f, ferr := ParseWaitFlags(a[1].s)
-				if ferr != nil {
-					err = p.errf(a[1].col, "%v", ferr)
-				}
-				op.Flags = f
+	case OpWait, OpWaitid:
+		usage := "wait THREAD|any [WUNTRACED|WCONTINUED|WNOHANG|__WALL|__WCLONE]"
+		min, allowed := 1, Wait4Flags
+		if kind == OpWaitid {
+			usage = "waitid THREAD|any WEXITED|WSTOPPED|WCONTINUED[|WNOWAIT|WNOHANG|__WALL|__WCLONE]"
+			min, allowed = 2, WaitidFlags
+		}
+		if err = need(min, 2, usage); err != nil {
+			break
+		}
+		if a[0].s == AnyChild {
+			// wait4(-1, ...), waitid(P_ALL, 0, ...): any child.
+			if p.names[AnyChild] != "" {
+				err = p.errf(a[0].col, "%q is %s, but %s %s means any child; rename it", AnyChild, p.names[AnyChild], kind, AnyChild)
+				break
 			}
+			op.Target = AnyChild
+		} else if err = target("thread"); err != nil {
+			break
+		}
+		if len(a) == 2 {
+			f, ferr := ParseWaitFlags(a[1].s)
+			if ferr != nil {
+				err = p.errf(a[1].col, "%v", ferr)
+				break
+			}
+			if bad := f &^ allowed; bad != 0 {
+				// kernel/exit.c:kernel_wait4() (v6.18): any other
+				// flag is -EINVAL; WNOWAIT and WEXITED are waitid's.
+				err = p.errf(a[1].col, "wait is wait4(2), which takes no %s (EINVAL); use waitid", WaitFlagsString(bad))
+				break
+			}
+			op.Flags = f
 		}
 	case OpExit:
 		err = need(0, 0, "exit")
@@ -615,6 +660,45 @@ func (p *parser) checkAtom(pos Pos, a Atom) error {
 	}
 	if field != "done" {
 		return bad("%q: an actor has .done and #N", a.Key)
+	}
+	return nil
+}
+
+// checkSequences checks what can be told of each actor's ops in order —
+// its prelude ops, then its script — without running them: nothing
+// follows the op that ends the actor ("exit"; for a tracee thread
+// "exit_group"), and an actor unlocks only a lock it took itself and still
+// holds (a spinlock released by a task that does not hold it is a bug in
+// the caller, not a behaviour of the kernel to model).
+func (p *parser) checkSequences() error {
+	for _, a := range p.sc.Actors {
+		var ops []Op
+		for _, o := range p.sc.Prelude {
+			if o.Actor == a.Name {
+				ops = append(ops, o)
+			}
+		}
+		ops = append(ops, a.Script...)
+		var end *Op
+		held := map[string]bool{}
+		for i := range ops {
+			o := &ops[i]
+			if end != nil {
+				return &Error{o.Pos, fmt.Sprintf("%s %s after %s at line %d: %s has ended there (nothing follows %s)",
+					a.Name, o.Kind, end.Kind, end.Pos.Line, a.Name, end.Kind)}
+			}
+			switch o.Kind {
+			case OpExit, OpExitGroup:
+				end = o
+			case OpLock:
+				held[o.Target] = true
+			case OpUnlock:
+				if !held[o.Target] {
+					return &Error{o.Pos, fmt.Sprintf("%s unlocks %s, which it does not hold (want an earlier \"%s: lock %s\")", a.Name, o.Target, a.Name, o.Target)}
+				}
+				held[o.Target] = false
+			}
+		}
 	}
 	return nil
 }

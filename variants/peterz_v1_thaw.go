@@ -41,5 +41,5 @@ func thawTaskFatalAware(c *model.Ctx, t int) {
 		T.State = state
 		return
 	}
-	c.TryToWakeUp(t, model.TASK_FROZEN)
+	c.K.TryToWakeUp(c, t, model.TASK_FROZEN)
 }

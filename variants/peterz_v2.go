@@ -42,7 +42,7 @@ func init() {
 func signalWakeUpStateClearOnSuccess(c *model.Ctx, t int, state uint16) {
 	T := c.Task(t)
 	T.SigPending = true
-	if c.TryToWakeUp(t, state|model.TASK_INTERRUPTIBLE) {
+	if c.K.TryToWakeUp(c, t, state|model.TASK_INTERRUPTIBLE) {
 		T.Jobctl &^= model.JOBCTL_STOPPED | model.JOBCTL_TRACED
 	}
 }
@@ -63,7 +63,7 @@ func ptraceUnfreezeTracedRewriteClear(c *model.Ctx, t int) {
 	}
 	if T.FatalSignalPending() {
 		T.Jobctl &^= model.JOBCTL_TRACED
-		c.TryToWakeUp(t, model.TaskTracedBit)
+		c.K.TryToWakeUp(c, t, model.TaskTracedBit)
 	} else {
 		T.State = c.K.TaskTraced
 	}

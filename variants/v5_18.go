@@ -79,7 +79,7 @@ func ptraceUnfreezeTracedRewrite(c *model.Ctx, t int) {
 		return
 	}
 	if T.FatalSignalPending() {
-		c.TryToWakeUp(t, model.TaskTracedBit)
+		c.K.TryToWakeUp(c, t, model.TaskTracedBit)
 	} else {
 		T.State = c.K.TaskTraced
 	}

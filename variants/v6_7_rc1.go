@@ -33,5 +33,5 @@ func thawTaskUnguarded(c *model.Ctx, t int) {
 		T.State = T.Saved
 		return
 	}
-	c.TryToWakeUp(t, model.TASK_FROZEN)
+	c.K.TryToWakeUp(c, t, model.TASK_FROZEN)
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -60,10 +61,22 @@ func runOracleKernel(k kernelRun, stdout, stderr io.Writer) (int, error) {
 	}
 	args = append(append(args, "--"), k.scenarios...)
 
-	// Ctrl-C (or SIGTERM) powers the guest off: vm.Run kills QEMU and
-	// reaps it before it returns.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// Every signal a host run catches (oracleSignals: Ctrl-C, SIGTERM,
+	// SIGHUP, ...) ends the guest: vm.Run kills QEMU and reaps it before
+	// it returns, and jobctl exits 128+N, as a host run does. SIGKILL
+	// cannot be caught: QEMU then dies by PR_SET_PDEATHSIG.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, oracleSignals...)
+	defer signal.Stop(sigs)
+	var got atomic.Value // the first signal
+	go func() {
+		if s, ok := <-sigs; ok {
+			got.Store(s)
+			cancel()
+		}
+	}()
 	res, err := vm.Run(ctx, vm.Config{
 		Kernel: k.image, Args: args, Dir: dir, Files: files, Accel: k.accel, Silence: k.silence,
 		Stdout: stdout, Stderr: stderr,
@@ -71,8 +84,9 @@ func runOracleKernel(k kernelRun, stdout, stderr io.Writer) (int, error) {
 	})
 	switch {
 	case ctx.Err() != nil:
-		fmt.Fprintln(stderr, "jobctl oracle: interrupted; the guest was killed and everything it started with it")
-		return exitIncomplete, nil
+		sig, _ := got.Load().(syscall.Signal)
+		fmt.Fprintf(stderr, "jobctl oracle: interrupted by %s; the guest was killed, and everything it started with it\n", signalName(sig))
+		return 128 + int(sig), nil
 	case errors.Is(err, vm.ErrWedged), errors.Is(err, vm.ErrNoExit):
 		writeConsoleTail(stderr, res.Console)
 		fmt.Fprintf(stderr, "jobctl oracle: %s: %v\n", k.image, err)

@@ -37,7 +37,9 @@ A schedule runs exactly the steps it names; when actors could still step
 after it, liveness properties and final checks are not evaluated.
 
 Flags:
-  --variant V   the kernel design (default mainline; see 'jobctl variants')
+  --variant V   the kernel design (default: the scenario's "variant" line,
+                which a counterexample file written by 'jobctl check
+                --counterexample' has, else mainline; see 'jobctl variants')
   --rt          force CONFIG_PREEMPT_RT
   --schedule S, --random, --seed N: see above
 
@@ -54,7 +56,7 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	var random, rt bool
 	var seed uint64
 	fs := newFlags("run")
-	fs.StringVar(&variant, "variant", "mainline", "")
+	fs.StringVar(&variant, "variant", "", "")
 	fs.StringVar(&sched, "schedule", "", "")
 	fs.BoolVar(&random, "random", false, "")
 	fs.Uint64Var(&seed, "seed", 0, "")
@@ -79,10 +81,22 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usagef("--schedule and --random exclude each other")
 	case seedSet && !random:
 		return exitUsage, usagef("--seed goes with --random")
+	case schedSet && strings.TrimSpace(sched) == "":
+		return exitUsage, usagef("--schedule wants the actors' names, one per step (\"A B A ...\"), got none")
 	}
 	sc, err := loadScenario(pos[0])
 	if err != nil {
 		return exitUsage, err
+	}
+	// The design: --variant, else the file's "variant" line (a
+	// counterexample records the design it was found under), else mainline.
+	switch {
+	case variant != "" && sc.Variant != "" && variant != sc.Variant:
+		fmt.Fprintf(stderr, "jobctl run: note: --variant %s overrides the file's \"variant %s\" (%s)\n", variant, sc.Variant, sc.VariantPos)
+	case variant == "" && sc.Variant != "":
+		variant = sc.Variant
+	case variant == "":
+		variant = "mainline"
 	}
 	v, err := getVariant(variant)
 	if err != nil {
@@ -100,14 +114,14 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 
 	// Choose the interleaving.
-	var trace []int
+	var trace []model.Move
 	var how string
 	capped := false
-	step := func(a int) {
+	step := func(mv model.Move) {
 		next := s
-		m.Step(&next, a)
+		m.Step(&next, mv)
 		s = next
-		trace = append(trace, a)
+		trace = append(trace, mv)
 	}
 	switch {
 	case schedSet || (!random && sc.Schedule != nil):
@@ -120,28 +134,31 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 			how = "the scenario's schedule line"
 		}
 		for i, name := range names {
-			a := actorIndex(p, name)
-			if a < 0 {
+			if a := actorIndex(p, strings.SplitN(name, ":", 2)[0]); a < 0 {
 				return exitUsage, &inputError{fmt.Errorf("%s: step %d: no actor named %q (actors: %s)", where, i+1, name, actorList(p, nil))}
 			}
+			mv, err := m.ParseMove(&s, name)
+			if err != nil {
+				return exitUsage, &inputError{fmt.Errorf("%s: step %d: %v", where, i+1, err)}
+			}
 			en := checker.Enabled(m, &s)
-			if !contains(en, a) {
+			if !containsMove(en, mv) {
 				can := "no actor can step"
 				if len(en) > 0 {
-					can = "can step: " + actorList(p, en)
+					can = "can step: " + moveList(m, &s, en)
 				}
 				return exitUsage, &inputError{fmt.Errorf("%s: step %d: %s cannot step (%s)", where, i+1, name, can)}
 			}
-			step(a)
+			step(mv)
 		}
 	default:
 		// The lowest-numbered actor that can step, or (--random) any.
 		how = "the lowest-numbered actor that can step"
-		pick := func(en []int) int { return en[0] }
+		pick := func(en []model.Move) model.Move { return en[0] }
 		if random {
 			how = fmt.Sprintf("--random --seed %d", seed)
 			rng := rand.New(rand.NewPCG(seed, 0x6a6f6263746c)) // "jobctl"
-			pick = func(en []int) int { return en[rng.IntN(len(en))] }
+			pick = func(en []model.Move) model.Move { return en[rng.IntN(len(en))] }
 		}
 		for {
 			en := checker.Enabled(m, &s)
@@ -182,22 +199,29 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	race.Write(&b, "")
 	switch {
 	case capped:
-		fmt.Fprintf(&b, "\n stopped after %d steps (the cap); %s could still step\n", maxRunSteps, actorList(p, still))
+		fmt.Fprintf(&b, "\n stopped after %d steps (the cap); %s could still step\n", maxRunSteps, moveList(m, final, still))
 	case len(still) > 0:
-		fmt.Fprintf(&b, "\n the schedule ends here; %s could still step: liveness properties and final checks not evaluated\n", actorList(p, still))
+		fmt.Fprintf(&b, "\n the schedule ends here; %s could still step: a partial schedule, so the final and liveness checks are not made\n", moveList(m, final, still))
 	}
 	b.WriteString("\n outcome:\n")
 	for _, o := range m.Observe(final) {
 		fmt.Fprintf(&b, "   %s=%s\n", o.Key, o.Value)
 	}
 
-	viol := runViolations(m, sc, want, trace, states, ctxs, len(still) == 0 && !capped)
-	if len(viol) == 0 {
+	terminal := len(still) == 0 && !capped
+	viol := runViolations(m, sc, want, trace, states, ctxs, terminal)
+	switch {
+	case len(viol) == 0 && terminal:
 		b.WriteString("\n no property violated\n")
-	} else {
+	case len(viol) == 0:
+		b.WriteString("\n no property violated on the way; the final and liveness checks were not made (the run ends before the scenario does)\n")
+	default:
 		b.WriteString("\n violated:\n")
 		for _, l := range viol {
 			fmt.Fprintf(&b, "   %s\n", l)
+		}
+		if !terminal {
+			b.WriteString("   (the final and liveness checks were not made: the run ends before the scenario does)\n")
 		}
 	}
 	io.WriteString(stdout, b.String())
@@ -214,7 +238,7 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 // order they happen: state and transition properties at the step that
 // first breaks them, the scenario's always checks, and, when the run ended
 // in a terminal state, the liveness properties and final checks.
-func runViolations(m *model.Machine, sc *scenario.Scenario, want model.PropSet, trace []int, states []model.State, ctxs []model.Ctx, terminal bool) []string {
+func runViolations(m *model.Machine, sc *scenario.Scenario, want model.PropSet, trace []model.Move, states []model.State, ctxs []model.Ctx, terminal bool) []string {
 	var out []string
 	var seen model.PropSet
 	alwaysSeen := map[int]bool{}
@@ -223,7 +247,7 @@ func runViolations(m *model.Machine, sc *scenario.Scenario, want model.PropSet, 
 			if bad.Has(p) && !seen.Has(p) {
 				at := "in the initial state"
 				if i > 0 {
-					at = fmt.Sprintf("at step %d (%s)", i, m.P.Actors[trace[i-1]].Name)
+					at = fmt.Sprintf("at step %d (%s)", i, m.MoveString(&states[i-1], trace[i-1]))
 				}
 				out = append(out, fmt.Sprintf("%s %s: %s", p, at, m.Explain(&states[i], p)))
 			}
@@ -303,11 +327,20 @@ func actorList(p *model.Program, as []int) string {
 	return strings.Join(names, ", ")
 }
 
-func contains(xs []int, x int) bool {
+func containsMove(xs []model.Move, x model.Move) bool {
 	for _, y := range xs {
 		if y == x {
 			return true
 		}
 	}
 	return false
+}
+
+// moveList names the moves en of state s as schedule tokens.
+func moveList(m *model.Machine, s *model.State, en []model.Move) string {
+	names := make([]string, len(en))
+	for i, mv := range en {
+		names[i] = m.MoveString(s, mv)
+	}
+	return strings.Join(names, ", ")
 }
