@@ -36,3 +36,28 @@ func TestLateAnswerIsNotBlocked(t *testing.T) {
 		t.Errorf("the scripts ended on the quiet period while P's answers were on their way")
 	}
 }
+
+// TestActorReadyBeforePrelude: an actor that is slow to start (here made
+// so; on a 6.1-rt guest its cgroup write waited 0.8s for an RCU grace
+// period) must be in its command loop before the prelude's first op, or
+// the prelude takes its start for the op blocking, goes on, and T raises
+// its signal before P has seized it: P's waits got ECHILD
+// (ptrace-signal-delivery-stop, 1 in 150 runs on Debian's 6.1.180-rt).
+func TestActorReadyBeforePrelude(t *testing.T) {
+	sc := &scenario.Scenario{Name: "slow-actor",
+		Processes: []scenario.Process{process("T", "")},
+		Prelude:   []scenario.Op{by("P", op(scenario.OpSeize, "T"))},
+		Actors: []scenario.Actor{
+			threadActor("T", sigOp(scenario.OpRaise, "", scenario.SIGUSR1)),
+			actor("P", op(scenario.OpWait, "T")),
+		},
+	}
+	needKernel(t, sc)
+	testActorStartDelay = 10 * blockedAfter
+	defer func() { testActorStartDelay = 0 }()
+	log, obs := runLog(t, sc, Options{Seed: 1})
+	expect(t, obs, "P#1=stopped(SIGUSR1)", "T.tracer=P")
+	if !logHas(log, "init P: seize T -> 0") {
+		t.Errorf("the prelude did not wait for P")
+	}
+}

@@ -44,6 +44,8 @@ var (
 	// testHookPrelude, if set, runs after the prelude (tests use it to
 	// cancel or kill a run at a known point).
 	testHookPrelude func(r *runner)
+	// testActorStartDelay, if set, slows every actor helper's start.
+	testActorStartDelay time.Duration
 )
 
 // errBlocked: a prelude op did not return because it blocks.
@@ -314,7 +316,11 @@ func (r *runner) setup(ctx context.Context) error {
 			continue
 		}
 		fds := []int{fdIn[k], fdIn[k] + 1}
-		resp, err := r.initp.call(ctx, request{Cmd: "spawn", Env: r.env("actor", a.name, cg.helpers, 2),
+		var extra []string
+		if testActorStartDelay > 0 {
+			extra = append(extra, envStartDelay+"="+testActorStartDelay.String())
+		}
+		resp, err := r.initp.call(ctx, request{Cmd: "spawn", Env: r.env("actor", a.name, cg.helpers, 2, extra...),
 			Fds: append([]int{fdShm}, fds...), CloseAfter: fds, Pdeathsig: true})
 		if err != nil {
 			mine[k+1].cmdW.Close()
@@ -323,6 +329,20 @@ func (r *runner) setup(ctx context.Context) error {
 		}
 		r.conns[k] = newHelperConn(a.name, resp.Pid, mine[k+1].cmdW, mine[k+1].respR)
 		r.logf("actor %s: pid %d", a.name, resp.Pid)
+	}
+	// Every actor must be in its command loop before the first op: an
+	// actor still starting (its cgroup write can wait for an RCU grace
+	// period, which on a PREEMPT_RT guest took 0.8s) sleeps, and the
+	// prelude would take that sleep for its first op blocking and go on
+	// without it (ptrace-signal-delivery-stop on 6.1-rt: the seize came
+	// after T's raise, so the tracer's waits got ECHILD).
+	for k, c := range r.conns {
+		if c == nil {
+			continue
+		}
+		if _, err := c.call(ctx, request{Cmd: "ready"}); err != nil {
+			return fmt.Errorf("start actor %s: %w", r.pl.actors[k].name, err)
+		}
 	}
 
 	r.procs = make([]procRT, len(r.pl.procs))
