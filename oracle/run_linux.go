@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,7 +144,8 @@ func run(ctx context.Context, sc *scenario.Scenario, opt Options) (out Outcome, 
 	}
 	r := &runner{pl: pl, opt: opt, exe: exe, t0: time.Now(), memfd: -1, exits: map[int]string{}}
 	r.deadline = r.t0.Add(opt.Timeout)
-	r.logf("scenario %s, seed %d, timeout %v, cgroup %s", sc.Name, opt.Seed, opt.Timeout, map[bool]string{false: "v1", true: "v2"}[pl.v2])
+	r.logf("scenario %s, seed %d, timeout %v, default freezer %s, cgroup v2 used: %v", sc.Name, opt.Seed, opt.Timeout,
+		map[bool]string{false: "v1", true: "v2"}[pl.v2], pl.usesV2 || pl.v2)
 	if removed, cerr := cleanup(); len(removed) > 0 || cerr != nil {
 		r.logf("cleanup of earlier runs: removed %v, error %v", removed, cerr)
 	}
@@ -210,17 +212,16 @@ func (r *runner) env(mode, name, cgroup string, maxprocs int, extra ...string) [
 
 func (r *runner) setup(ctx context.Context) error {
 	v1, v2 := cgroupRoots()
-	root := v1
-	if r.pl.v2 {
-		root = v2
-	}
 	r.id = fmt.Sprintf("%d.%d.%d", os.Getpid(), procStart(os.Getpid()), runSeq.Add(1))
-	cg, err := makeRunCgroups(root, r.pl.v2, r.id, len(r.pl.procs))
+	cg, err := makeRunCgroups(r.pl, v1, v2, r.id)
 	r.cg = cg
 	if err != nil {
 		return err
 	}
-	r.logf("cgroup %s", cg.dir)
+	for _, t := range cg.trees {
+		r.logf("cgroup %s", t.dir)
+	}
+	helpers := strings.Join(cg.helpers, string(filepath.ListSeparator))
 
 	r.memfd, err = unix.MemfdCreate("jobctl-oracle", unix.MFD_CLOEXEC)
 	if err != nil {
@@ -287,7 +288,7 @@ func (r *runner) setup(ctx context.Context) error {
 	}
 	pid, err := syscall.ForkExec(r.exe, []string{r.exe}, &syscall.ProcAttr{
 		Dir:   "/",
-		Env:   r.env("actor", initActor, cg.helpers, 2, envSubreaper+"=1"),
+		Env:   r.env("actor", initActor, helpers, 2, envSubreaper+"=1"),
 		Files: files,
 		// No Pdeathsig: when the runner dies, %init tears the run
 		// down itself (orphan_linux.go).
@@ -320,7 +321,7 @@ func (r *runner) setup(ctx context.Context) error {
 		if testActorStartDelay > 0 {
 			extra = append(extra, envStartDelay+"="+testActorStartDelay.String())
 		}
-		resp, err := r.initp.call(ctx, request{Cmd: "spawn", Env: r.env("actor", a.name, cg.helpers, 2, extra...),
+		resp, err := r.initp.call(ctx, request{Cmd: "spawn", Env: r.env("actor", a.name, helpers, 2, extra...),
 			Fds: append([]int{fdShm}, fds...), CloseAfter: fds, Pdeathsig: true})
 		if err != nil {
 			mine[k+1].cmdW.Close()
@@ -350,7 +351,7 @@ func (r *runner) setup(ctx context.Context) error {
 		parent := r.parentConn(p.parent)
 		n := len(p.threads)
 		resp, err := parent.call(ctx, request{Cmd: "spawn",
-			Env: r.env("tracee", p.name, cg.procs[i], n+1,
+			Env: r.env("tracee", p.name, strings.Join(cg.procs[i], string(filepath.ListSeparator)), n+1,
 				envSlot+"="+strconv.Itoa(i), envThreads+"="+strconv.Itoa(n), "GOGC=off"),
 			Fds: []int{fdShm}, Setpgid: true,
 			// A tracee must outlive an actor parent that exits; %init
@@ -390,6 +391,18 @@ func (r *runner) setup(ctx context.Context) error {
 		}
 		r.logf("process %s: pid %d, parent %s, threads %s (%d tasks with the Go runtime's)",
 			p.name, pr.pid, p.parent, strings.Join(ts, " "), len(listTasks(pr.pid)))
+	}
+	// A thread frozen on its own moves into its cgroup, a child of its
+	// process's.
+	for k, c := range r.pl.cgroups {
+		if c.thread < 0 {
+			continue
+		}
+		tid := r.procs[c.proc].tids[c.thread]
+		if err := moveThread(cg.cgs[k], c.v2, tid); err != nil {
+			return fmt.Errorf("move thread %s (tid %d) to %s: %w", c.name, tid, cg.cgs[k], err)
+		}
+		r.logf("thread %s: cgroup %s", c.name, cg.cgs[k])
 	}
 	return nil
 }
@@ -437,8 +450,8 @@ func (r *runner) opRequest(op scenario.Op) request {
 		p, _ := r.pl.proc(op.Target)
 		req.Pid = r.procs[p].pid
 	case scenario.OpFreeze, scenario.OpThaw:
-		p, _ := r.pl.proc(op.Target)
-		req.Dir, req.V2 = r.cg.procs[p], r.pl.v2
+		k := r.pl.cgroupOf(op)
+		req.Dir, req.V2 = r.cg.cgs[k], r.pl.cgroups[k].v2
 		req.Bound = min(freezeBound, max(time.Until(r.deadline), 10*time.Millisecond))
 	case scenario.OpExit:
 	case scenario.OpWait, scenario.OpWaitid:
@@ -727,6 +740,37 @@ func (r *runner) actorTask(k int) (pid, tid int) {
 	return r.conns[k].pid, r.conns[k].pid
 }
 
+// userProgress remembers, per named thread, its user-mode counter and
+// when it last moved (or the thread was not runnable).
+type userProgress struct {
+	counter []uint64
+	moved   []time.Time
+}
+
+// inKernel: some named thread is runnable ('R') and its counter has not
+// moved for quietPeriod: it is running (or waiting to run) kernel code.
+func (r *runner) inKernel(p *userProgress, now time.Time) bool {
+	n, busy := 0, false
+	for i, pd := range r.pl.procs {
+		for j := range pd.threads {
+			pr := &r.procs[i]
+			c := r.mem.slot(i, j).counter.Load()
+			runnable := taskLetter(pr.pid, pr.tids[j], pr.starts[j]) == "R"
+			if n == len(p.counter) {
+				p.counter = append(p.counter, c)
+				p.moved = append(p.moved, now)
+			}
+			if c != p.counter[n] || !runnable {
+				p.counter[n], p.moved[n] = c, now
+			} else if now.Sub(p.moved[n]) >= quietPeriod {
+				busy = true
+			}
+			n++
+		}
+	}
+	return busy
+}
+
 // states renders the state letters of every named thread.
 func (r *runner) states() string {
 	var b strings.Builder
@@ -764,6 +808,7 @@ func (r *runner) scripts(ctx context.Context) (timedOut bool) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	var lastFP string
+	var progress userProgress
 	lastChange := time.Now()
 	for {
 		now := time.Now()
@@ -791,6 +836,14 @@ func (r *runner) scripts(ctx context.Context) (timedOut bool) {
 		}
 		if all {
 			break
+		}
+		// A tracee thread that is runnable but has not run user code
+		// (its counter has not moved) for the whole quiet period is in
+		// the kernel on its way somewhere — say to do_exit() on a loaded
+		// machine, where it may wait long for a CPU — and may still wake
+		// a waiter: nothing is quiet until it gets there.
+		if r.inKernel(&progress, now) {
+			stuck = false
 		}
 		fp.WriteString(r.states())
 		if s := fp.String(); s != lastFP {
@@ -904,7 +957,15 @@ func (r *runner) observe() map[string]string {
 			obs[t+".tracer"], obs[t+".pending"] = r.taskStatus(pr.pid, pr.tids[j], pr.starts[j])
 			n++
 		}
-		obs[p.name+".freezer"] = freezerState(r.cg.procs[i], r.cg.v2)
+	}
+	// Like package model: freezer.state of each v1 cgroup, cgroup.events
+	// "frozen" of each v2 one, named after its process or thread.
+	for k, c := range r.pl.cgroups {
+		if c.v2 {
+			obs[c.name+".frozen"] = eventsFrozen(r.cg.cgs[k])
+		} else {
+			obs[c.name+".freezer"] = freezerState(r.cg.cgs[k])
+		}
 	}
 	// Like package model (Machine.Observe): .done and #n for the outside
 	// actors only, #n for every op of the script, "pending" for one that
@@ -984,10 +1045,10 @@ func (r *runner) procExit(p int) string {
 func (r *runner) teardown() error {
 	var errs []error
 	if r.cg != nil {
-		for _, d := range r.cg.procs {
-			thawCgroup(d, r.cg.v2)
+		for _, t := range r.cg.trees {
+			thawTree(t.dir, t.v2)
+			killTree(t.dir, r.initPid)
 		}
-		killTree(r.cg.dir, r.initPid)
 	}
 	reaped := false
 	if r.initp != nil {
@@ -1020,8 +1081,10 @@ func (r *runner) teardown() error {
 		}
 	}
 	if r.cg != nil {
-		if err := removeTree(r.cg.dir, r.cg.v2, 5*time.Second); err != nil {
-			errs = append(errs, err)
+		for _, t := range r.cg.trees {
+			if err := removeTree(t.dir, t.v2, 5*time.Second); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if r.initp != nil {
