@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,21 +24,35 @@ import (
 var cmdOracle = &command{
 	name:    "oracle",
 	summary: "run scenarios on the running kernel and compare with the model",
-	usage:   "  jobctl oracle [SCENARIO|DIR ...] [--repeat N] [--seed N] [--timeout D] [--variant V[,V...]] [--json] [-v]",
+	usage: `  jobctl oracle [SCENARIO|DIR ...] [--repeat N] [--seed N] [--timeout D] [--variant V[,V...]] [--json] [-v]
+  jobctl oracle --kernel IMAGE [SCENARIO ...] [--accel A] [--guest-timeout D] [flags as above]`,
 	help: `
 Runs each scenario with real processes on the running kernel — tracee
 processes in a fresh cgroup, a tracer, signal senders, a waiter and the
 cgroup freezer as helper processes of this binary — and compares what user
 space observed (/proc state letters, wait and ptrace results, exit status,
 whether each thread runs) with the set of final outcomes the model allows
-for the design that matches the running kernel (from uname -r: 6.7+ is
-mainline, 6.1–6.6 v6.1, 5.19–6.0 v5.19, older v5.18).
+for the design that matches the running kernel, from uname -r (and the
+point release a distribution puts in uname -v, as Debian does): 6.7+ and
+6.6.102+ mainline, 6.6.0–6.6.101 v6.6, 6.1.123+ v6.1.y, 6.1.0–6.1.122 v6.1,
+5.19–6.0 v5.19, older v5.18. On a PREEMPT_RT kernel, the design's RT build.
+
+With --kernel IMAGE, the same runs inside a QEMU guest that boots IMAGE (a
+bzImage or a distribution's vmlinuz): this binary, which must be static
+(CGO_ENABLED=0), is the guest's init; it mounts /proc, /sys, /dev and both
+cgroup freezers, runs "jobctl oracle" with the same flags, sends its output
+back over a second serial port and powers the guest off. The output is
+what a run on that kernel prints, and the exit code its exit code; one line
+on stderr says which kernel booted under which accelerator (KVM when it
+works, else TCG). The design comes from the guest's uname, as above, unless
+--variant names one (the design you wrote for your patch). Ctrl-C, a guest
+that stops answering and SIGKILL of jobctl all leave no QEMU behind.
 
 Without SCENARIO, every built-in scenario; with several, or a directory
 (every *.jc file in it, in natural order), a corpus of your own. Those the
-machine cannot run are skipped with the reason (not root, no freezer, an RT
-lock holder, a PREEMPT_RT scenario on a non-RT kernel, ...). One line per
-scenario and design:
+machine cannot run are skipped with the reason (not root, no freezer, a
+kernel lock holder, a PREEMPT_RT scenario on a non-RT kernel, ...). One
+line per scenario and design:
   match      every outcome the kernel produced is one the model allows
   mismatch   the kernel produced an outcome outside the model's set; the
              differing observations are shown beside the closest model outcome
@@ -61,6 +76,12 @@ Flags:
   --variant V[,V...]
                  compare with these designs instead of the detected one
                  (e.g. --variant v6.1,mainline: the same runs held to each)
+  --kernel IMAGE run in a QEMU guest booting IMAGE (see above)
+  --accel A      with --kernel: auto (default: KVM if it works, else TCG),
+                 kvm or tcg
+  --guest-timeout D
+                 with --kernel: kill a guest that sends nothing, not even its
+                 once-a-second heartbeat, for D (default 60s); exit 3
   --json         one JSON object per line per scenario and design: scenario, variant,
                  verdict (match, mismatch, skipped, wedged, incomplete),
                  reason, runs, outcomes [{outcome, count, in_model, closest,
@@ -98,12 +119,26 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	variant := fs.String("variant", "", "")
 	asJSON := fs.Bool("json", false, "")
 	verbose := fs.Bool("v", false, "")
+	kernel := fs.String("kernel", "", "")
+	accel := fs.String("accel", "auto", "")
+	guestTimeout := fs.Duration("guest-timeout", 60*time.Second, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
 	}
 	if *repeat < 1 {
 		return exitUsage, usagef("--repeat wants a positive count, got %d", *repeat)
+	}
+	if *kernel == "" {
+		var err error
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "accel" || f.Name == "guest-timeout" {
+				err = usagef("--%s needs --kernel", f.Name)
+			}
+		})
+		if err != nil {
+			return exitUsage, err
+		}
 	}
 	if *timeout <= 0 {
 		return exitUsage, usagef("--timeout wants a positive duration, got %s", *timeout)
@@ -113,13 +148,14 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		if vs, err = getVariants(*variant); err != nil {
 			return exitUsage, err
 		}
-	} else {
+	} else if *kernel == "" {
 		var v *variants.Variant
 		rel, rerr := os.ReadFile("/proc/sys/kernel/osrelease")
 		if rerr != nil {
 			return exitUsage, &inputError{fmt.Errorf("jobctl oracle: cannot tell the running kernel's version (%v); name a design with --variant", rerr)}
 		}
-		if v, err = variants.ForKernelRelease(strings.TrimSpace(string(rel))); err != nil {
+		ver, _ := os.ReadFile("/proc/sys/kernel/version")
+		if v, err = variants.ForKernel(strings.TrimSpace(string(rel)), strings.TrimSpace(string(ver))); err != nil {
 			return exitUsage, &inputError{fmt.Errorf("jobctl oracle: %v; name a design with --variant", err)}
 		}
 		vs = []*variants.Variant{v}
@@ -131,6 +167,12 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 	} else if scs, err = loadScenarios(pos); err != nil {
 		return exitUsage, err
+	}
+	if *kernel != "" {
+		return runOracleKernel(kernelRun{
+			image: *kernel, accel: *accel, silence: *guestTimeout, scenarios: pos,
+			repeat: *repeat, seed: *seed, timeout: *timeout, variant: *variant, json: *asJSON, verbose: *verbose,
+		}, stdout, stderr)
 	}
 
 	// Every terminating signal that can be caught (Ctrl-C, SIGTERM, a
@@ -163,13 +205,16 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		fmt.Fprintf(stderr, "jobctl oracle: cleaning up after an earlier run: %v\n", oneLine(err.Error()))
 	}
 
+	// On a PREEMPT_RT kernel every scenario is compared with the design's
+	// RT build, as the kernel runs every one with sleeping spinlocks.
+	rt := oracle.KernelIsRT()
 	code := exitOK
 	counts := map[string]int{}
 	for _, sc := range scs {
 		if ctx.Err() != nil {
 			break
 		}
-		reports := oracleOne(ctx, sc, vs, *repeat, *seed, *timeout)
+		reports := oracleOne(ctx, sc, vs, rt, *repeat, *seed, *timeout)
 		if ctx.Err() != nil {
 			break // interrupted: not a result
 		}
@@ -207,12 +252,16 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		for _, v := range vs {
 			names = append(names, v.Name)
 		}
+		design := strings.Join(names, ", ")
+		if rt {
+			design += ", PREEMPT_RT"
+		}
 		what := plural(len(scs), "scenario")
 		if len(vs) > 1 {
 			what += " x " + plural(len(vs), "design")
 		}
 		fmt.Fprintf(stdout, "\n%s on %s (compared with %s): %d match, %d mismatch, %d skipped, %d wedged, %d incomplete, %d error\n",
-			what, kernelRelease(), strings.Join(names, ", "), counts["match"], counts["mismatch"], counts["skipped"], counts["wedged"], counts["incomplete"], counts["error"])
+			what, kernelRelease(), design, counts["match"], counts["mismatch"], counts["skipped"], counts["wedged"], counts["incomplete"], counts["error"])
 	}
 	return code, nil
 }
@@ -235,9 +284,9 @@ func kernelRelease() string {
 }
 
 // oracleOne runs one scenario repeat times and compares what the kernel
-// did with the model under each design of vs: one report per design, from
-// the same runs.
-func oracleOne(ctx context.Context, sc *scenario.Scenario, vs []*variants.Variant, repeat int, seed int64, timeout time.Duration) []oracleReport {
+// did with the model under each design of vs (their RT builds if rt): one
+// report per design, from the same runs.
+func oracleOne(ctx context.Context, sc *scenario.Scenario, vs []*variants.Variant, rt bool, repeat int, seed int64, timeout time.Duration) []oracleReport {
 	start := time.Now()
 	reports := make([]oracleReport, len(vs))
 	for i, v := range vs {
@@ -276,7 +325,7 @@ func oracleOne(ctx context.Context, sc *scenario.Scenario, vs []*variants.Varian
 		if r.Verdict != "" {
 			continue
 		}
-		res, err := modelOutcomes(ctx, model.NewMachine(v.Kernel(sc.RT), p))
+		res, err := modelOutcomes(ctx, model.NewMachine(v.Kernel(sc.RT || rt), p))
 		switch {
 		case ctx.Err() != nil:
 			return all("incomplete", "interrupted")
