@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -50,6 +51,7 @@ Flags:
                        expected (pass|violation), expected_properties, as_expected,
                        violations [{property, message, trace [{actor, function, step}],
                        counterexample}], states, transitions, depth, elapsed_ms,
+                       bytes_per_state (the visited set and parent links per state),
                        outcomes [{outcome, count}], incomplete (the reason, "" if complete)
   --counterexample DIR write each counterexample as a scenario file in DIR, named
                        SCENARIO.VARIANT.PROPERTY.jc, with a "schedule" line that
@@ -498,7 +500,7 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult) {
 	}
 	judgement := map[status]string{asExpected: "as expected", differs: "DIFFERS", unknown: "not known (a limit was hit)"}[cr.status]
 	fmt.Fprintf(&b, "== %s: %s (expected %s: %s)\n", name, got, expectText(cr.exp), judgement)
-	fmt.Fprintf(&b, "   %d states, %d transitions, depth %d, %d terminal states\n", r.States, r.Transitions, r.Depth, r.Terminal)
+	fmt.Fprintf(&b, "   %d states, %d transitions, depth %d, %d terminal states, %.1f bytes/state stored\n", r.States, r.Transitions, r.Depth, r.Terminal, r.BytesPerState())
 	if r.Incomplete != "" {
 		fmt.Fprintf(&b, "   incomplete: %s\n", r.Incomplete)
 	}
@@ -595,6 +597,7 @@ type jsonResult struct {
 	Transitions        int             `json:"transitions"`
 	Depth              int             `json:"depth"`
 	ElapsedMS          int64           `json:"elapsed_ms"`
+	BytesPerState      float64         `json:"bytes_per_state"` // the visited set and parent links per stored state
 	Outcomes           []jsonOutcome   `json:"outcomes"`
 	Incomplete         string          `json:"incomplete"`
 }
@@ -651,6 +654,7 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 		Transitions:        r.Transitions,
 		Depth:              r.Depth,
 		ElapsedMS:          r.Elapsed.Milliseconds(),
+		BytesPerState:      math.Round(r.BytesPerState()*10) / 10,
 		Outcomes:           []jsonOutcome{},
 		Incomplete:         r.Incomplete,
 	}
