@@ -102,12 +102,20 @@ type Kernel struct {
 	PtraceStop               func(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bool // ptrace_stop() S1
 	PtraceStopNotify         func(c *Ctx, t int)                                                     // ptrace_stop() S2
 	PtraceStopWake           func(c *Ctx, t int)                                                     // ptrace_stop() after schedule()
-	DoNotifyParentCldstop    func(c *Ctx, t int, why uint8)                                          // do_notify_parent_cldstop()
+	DoNotifyParentCldstop    func(c *Ctx, t int, forPtracer bool, why uint8)                         // do_notify_parent_cldstop()
+	DoNotifyParent           func(c *Ctx, t int)                                                     // do_notify_parent() for a dead task
 
 	// kernel/exit.c
-	DoExit     func(c *Ctx, t int)              // do_group_exit() -> do_exit() up to exit_notify()
-	ExitNotify func(c *Ctx, t int)              // exit_notify()
-	DoWait     func(c *Ctx, a int, op *Op) bool // do_wait() for actor a's wait op
+	DoExit            func(c *Ctx, t int)                                // do_group_exit() -> do_exit() up to exit_notify()
+	ExitNotify        func(c *Ctx, t int)                                // exit_notify()
+	DoWait            func(c *Ctx, a int, op *Op) bool                   // do_wait() for actor a's wait op, one scan
+	WaitConsiderTask  func(c *Ctx, w *WaitOpts, ptrace bool, t int) bool // wait_consider_task()
+	WaitTaskZombie    func(c *Ctx, w *WaitOpts, t int) bool              // wait_task_zombie()
+	WaitTaskStopped   func(c *Ctx, w *WaitOpts, ptrace bool, t int) bool // wait_task_stopped()
+	WaitTaskContinued func(c *Ctx, w *WaitOpts, t int) bool              // wait_task_continued()
+	DelayGroupLeader  func(c *Ctx, t int) bool                           // delay_group_leader()
+	WakeUpParent      func(c *Ctx, p int, parent int)                    // __wake_up_parent(p, parent actor)
+	ReleaseTask       func(c *Ctx, t int)                                // release_task()
 
 	// kernel/ptrace.c
 	SysPtraceAttach func(c *Ctx, a int, op *Op) bool           // PTRACE_ATTACH / PTRACE_SEIZE, one step of it
@@ -115,13 +123,26 @@ type Kernel struct {
 	PtraceRequest   func(c *Ctx, a int, op *Op) bool           // ptrace_request() / arch_ptrace(): the request itself
 	PtraceAttach    func(c *Ctx, a int, t int, seize bool) int // ptrace_attach()'s linking section
 	PtraceUnlink    func(c *Ctx, t int)                        // __ptrace_unlink()
+	PtraceDetach    func(c *Ctx, tracer int, t int)            // __ptrace_detach()
 	PtraceResume    func(c *Ctx, t int, data int)              // ptrace_resume()
 
 	// kernel/freezer.c, kernel/cgroup/legacy_freezer.c
 	FreezeTask         func(c *Ctx, t int) bool         // freeze_task()
 	Refrigerator       func(c *Ctx, t int)              // __refrigerator(), one pass
-	FreezerWriteFrozen func(c *Ctx, a int, op *Op) bool // freezer.state = FROZEN, one step of it
+	FreezerWriteFrozen func(c *Ctx, a int, op *Op) bool // freezer.state = FROZEN until FROZEN, one step of it
 	FreezerWriteThawed func(c *Ctx, a int, op *Op) bool // freezer.state = THAWED, one step of it
+	FreezerApplyState  func(c *Ctx, cg int, freeze bool, flag uint8) bool
+	FreezerRead        func(c *Ctx, cg int) string // freezer_read() of freezer.state
+	UpdateIfFrozen     func(c *Ctx, cg int)        // update_if_frozen(), bottom-up from cg's descendants
+
+	// kernel/cgroup/freezer.c, and the cgroup v2 freezer's part of kernel/signal.c, kernel/cgroup/cgroup.c
+	CgroupFreezeWrite  func(c *Ctx, a int, op *Op, freeze bool) bool // cgroup.freeze = 1 until frozen, or = 0; one step of it
+	CgroupFreezeTask   func(c *Ctx, t int, freeze bool)              // cgroup_freeze_task()
+	CgroupEnterFrozen  func(c *Ctx, t int)                           // cgroup_enter_frozen() by t
+	CgroupLeaveFrozen  func(c *Ctx, t int, always bool)              // cgroup_leave_frozen(always_leave) by t
+	CgroupUpdateFrozen func(c *Ctx, cg int)                          // cgroup_update_frozen() and cgroup_propagate_frozen()
+	DoFreezerTrap      func(c *Ctx, t int)                           // do_freezer_trap(), its siglock section
+	CgroupExit         func(c *Ctx, t int)                           // cgroup_exit()'s revisit of a freezing cgroup
 }
 
 // WTIMatch says how wait_task_inactive() compares the tracee's state.
@@ -177,22 +198,42 @@ func Mainline() *Kernel {
 		PtraceStopNotify:         PtraceStopNotify,
 		PtraceStopWake:           PtraceStopWake,
 		DoNotifyParentCldstop:    DoNotifyParentCldstop,
+		DoNotifyParent:           DoNotifyParent,
 
-		DoExit:     DoExit,
-		ExitNotify: ExitNotify,
-		DoWait:     DoWait,
+		DoExit:            DoExit,
+		ExitNotify:        ExitNotify,
+		DoWait:            DoWait,
+		WaitConsiderTask:  WaitConsiderTask,
+		WaitTaskZombie:    WaitTaskZombie,
+		WaitTaskStopped:   WaitTaskStopped,
+		WaitTaskContinued: WaitTaskContinued,
+		DelayGroupLeader:  DelayGroupLeader,
+		WakeUpParent:      WakeUpParent,
+		ReleaseTask:       ReleaseTask,
 
 		SysPtraceAttach: SysPtraceAttach,
 		SysPtrace:       SysPtrace,
 		PtraceRequest:   PtraceRequest,
 		PtraceAttach:    PtraceAttach,
 		PtraceUnlink:    PtraceUnlink,
+		PtraceDetach:    PtraceDetach,
 		PtraceResume:    PtraceResume,
 
 		FreezeTask:         FreezeTask,
 		Refrigerator:       Refrigerator,
 		FreezerWriteFrozen: FreezerWriteFrozen,
 		FreezerWriteThawed: FreezerWriteThawed,
+		FreezerApplyState:  FreezerApplyState,
+		FreezerRead:        FreezerRead,
+		UpdateIfFrozen:     UpdateIfFrozen,
+
+		CgroupFreezeWrite:  CgroupFreezeWrite,
+		CgroupFreezeTask:   CgroupFreezeTask,
+		CgroupEnterFrozen:  CgroupEnterFrozen,
+		CgroupLeaveFrozen:  CgroupLeaveFrozen,
+		CgroupUpdateFrozen: CgroupUpdateFrozen,
+		DoFreezerTrap:      DoFreezerTrap,
+		CgroupExit:         CgroupExit,
 	}
 }
 

@@ -42,7 +42,7 @@ type Obs struct{ Key, Value string }
 // Observe returns what user space can see in state s, as the oracle sees
 // it on the real kernel, in a fixed order: per tracee thread its state
 // letter ("gone" once reaped), exit status and whether it runs user code;
-// per thread group what its cgroup's freezer.state reads; per outside actor
+// per cgroup what its freezer.state (v1) or cgroup.events (v2) reads; per outside actor
 // whether it finished and each op's result.
 func (m *Machine) Observe(s *State) []Obs {
 	c := m.ctx(s)
@@ -80,7 +80,16 @@ func (m *Machine) Observe(s *State) []Obs {
 			out = append(out, Obs{td.Name + ".state", st}, Obs{td.Name + ".exit", exit}, Obs{td.Name + ".ran", ran},
 				Obs{td.Name + ".tracer", tracer}, Obs{td.Name + ".pending", pending})
 		}
-		out = append(out, Obs{pd.Name + ".freezer", c.FreezerState(pi)})
+	}
+	// Per cgroup: a v1 one's freezer.state, a v2 one's cgroup.events
+	// "frozen", under the name of its process or of the thread that
+	// lives in it alone.
+	for i, cd := range m.P.Cgroups {
+		if cd.V2 {
+			out = append(out, Obs{cd.Name + ".frozen", c.CgroupEventsFrozen(i)})
+		} else {
+			out = append(out, Obs{cd.Name + ".freezer", c.FreezerState(i)})
+		}
 	}
 	for a := 0; a < m.P.NOutside; a++ {
 		ad := &m.P.Actors[a]
@@ -91,7 +100,7 @@ func (m *Machine) Observe(s *State) []Obs {
 		}
 		out = append(out, Obs{ad.Name + ".done", done})
 		for i := range ad.Script {
-			out = append(out, Obs{fmt.Sprintf("%s#%d", ad.Name, i+1), m.P.Result(s, a, i).String()})
+			out = append(out, Obs{fmt.Sprintf("%s#%d", ad.Name, i+1), m.P.ResultString(s, a, i)})
 		}
 	}
 	return out
@@ -107,11 +116,11 @@ func (m *Machine) Outcome(s *State) string {
 	return strings.Join(parts, " ")
 }
 
-var errnoNames = map[int]string{EPERM: "EPERM", ESRCH: "ESRCH", EIO: "EIO", ECHILD: "ECHILD"}
+var errnoNames = map[int]string{EPERM: "EPERM", ESRCH: "ESRCH", EIO: "EIO", ECHILD: "ECHILD", EINVAL: "EINVAL"}
 
 // String renders a result the way the oracle reports it.
 func (r Result) String() string {
-	v := int(r & 0xfff)
+	v := int(r & resValMask)
 	switch r & resKindMask {
 	case ResPending:
 		return "pending"
@@ -135,6 +144,19 @@ func (r Result) String() string {
 		return "killed(" + scenario.SigName(v) + ")"
 	case ResNone:
 		return "none"
+	case ResCldExited:
+		return fmt.Sprintf("CLD_EXITED(%d)", v)
+	case ResCldKilled:
+		return "CLD_KILLED(" + scenario.SigName(v) + ")"
+	case ResCldStopped:
+		return "CLD_STOPPED(" + scenario.SigName(v&0xff) + ")"
+	case ResCldTrapped:
+		if v&ResEventStop != 0 {
+			return "CLD_TRAPPED(" + scenario.SigName(v&0xff) + ",EVENT_STOP)"
+		}
+		return "CLD_TRAPPED(" + scenario.SigName(v&0xff) + ")"
+	case ResCldContinued:
+		return "CLD_CONTINUED(SIGCONT)"
 	case ResLetter:
 		if v == 'X' {
 			return "gone" // reaped: /proc has no entry any more
@@ -144,21 +166,20 @@ func (r Result) String() string {
 	return "?"
 }
 
-// FreezerState is what the group's cgroup v1 freezer.state reads
-// (kernel/cgroup/legacy_freezer.c:freezer_read(), v6.18): THAWED, or
-// FREEZING until update_if_frozen() finds every task frozen, then FROZEN.
-// (A task in freezable_schedule() counts as frozen with the old freezer.)
-func (c *Ctx) FreezerState(proc int) string {
-	s := &c.S.Proc[proc]
-	if !s.Freezing {
-		return "THAWED"
-	}
-	for _, t := range c.P.Procs[proc].Threads {
-		if !c.FreezeDone(t) {
-			return "FREEZING"
+// ResultString is op i of actor a's result in s as the observation key
+// ACTOR#N spells it. A report of wait4(-1) or waitid(P_ALL) names the
+// thread whose pid the call returned: "T2:stopped(SIGTRAP)".
+func (p *Program) ResultString(s *State, a, i int) string {
+	r := p.Result(s, a, i)
+	op := &p.Actors[a].Script[i]
+	if (op.Kind == scenario.OpWait || op.Kind == scenario.OpWaitid) && op.T < 0 {
+		switch r & resKindMask {
+		case ResPending, ResOK, ResErrno, ResNone:
+		default:
+			return p.Tasks[int(r>>ResChildShift)&(MaxTasks-1)].Name + ":" + r.String()
 		}
 	}
-	return "FROZEN"
+	return r.String()
 }
 
 // sigsetString renders a pending set (bit n = signal n) as /proc's SigPnd

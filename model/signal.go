@@ -333,7 +333,9 @@ func CompleteSignal(c *Ctx, sig int, p int, group bool) {
 // stays set while there is work, and is never cleared while freezing(current).
 func (c *Ctx) RecalcSigpending(t int) {
 	T := &c.S.Task[t]
-	if T.Jobctl&JOBCTL_PENDING_MASK != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 {
+	// recalc_sigpending_tsk(): JOBCTL_TRAP_FREEZE and cgroup_task_frozen()
+	// (the cgroup v2 freezer) count as work too.
+	if T.Jobctl&(JOBCTL_PENDING_MASK|JOBCTL_TRAP_FREEZE) != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 || T.CgFrozen {
 		T.SigPending = true
 		return
 	}

@@ -1,5 +1,7 @@
 package model
 
+import "fmt"
+
 // Bounds of one scenario. They make State a fixed-size comparable value:
 // copying it is a snapshot. A scenario uses only a prefix of each array;
 // the checker stores and hashes just that part (Layout), so a small
@@ -27,11 +29,20 @@ type State struct {
 	// Res holds every op's result once it is done, at the slot
 	// Program gave the op (Op.Res); 0 (ResPending) until then.
 	Res [MaxResults]Result
+	// Cgroup holds the freezer state of the scenario's cgroups
+	// (Program.Cgroups).
+	Cgroup [MaxCgroups]Cgroup
 	// Holder[l] is 1+the actor that holds lock l across steps ("lock
 	// tasklist", "lock css_set"), or 0. Locks taken and released within
 	// one atomic step are not represented: nobody can observe them.
 	Holder [NumLocks]uint8
-	_      [6]uint8
+	// FreezerMutex is 1+the actor inside a cgroup v1 freezer write
+	// (freezer_mutex, kernel/cgroup/legacy_freezer.c), or 0.
+	FreezerMutex uint8
+	// CgroupMutex is 1+the actor inside a cgroup v2 cgroup.freeze write
+	// (cgroup_mutex, held by cgroup_kn_lock_live()), or 0.
+	CgroupMutex uint8
+	_           [4]uint8
 }
 
 // Task mirrors the fields of struct task_struct the model needs.
@@ -60,18 +71,22 @@ type Task struct {
 	SigPending  bool  // TIF_SIGPENDING
 	FrzRet      Loc   // where the task goes when it leaves the refrigerator
 	RTRet       Loc   // the step an rtlock wait resumes
-	_           [2]uint8
+	// PtraceSeq orders the tracer's ptraced list: ptrace_link() adds a
+	// tracee at its head (list_add), so ptrace_do_wait() looks at the
+	// last attached first. 1+the number of tracees attached before it
+	// that are still linked, 0 when not traced.
+	PtraceSeq uint8
+	// CgFrozen is task->frozen: the cgroup v2 freezer counts the task
+	// as frozen (cgroup_enter_frozen(), css_set_lock).
+	CgFrozen bool
 }
 
-// Signal mirrors struct signal_struct (one per thread group), plus the
-// group's cgroup freezer state.
+// Signal mirrors struct signal_struct (one per thread group).
 type Signal struct {
 	Shared         uint32 // signal->shared_pending.signal
 	Flags          uint8  // SIGNAL_STOP_STOPPED, ...
 	GroupStopCount uint8  // signal->group_stop_count
 	GroupExitCode  uint8  // signal->group_exit_code
-	Freezing       bool   // freezing(p) for the group's tasks: the cgroup is FREEZING or FROZEN
-	Frozen         bool   // the freezer reported FROZEN (every task frozen) and no thaw began since
 	CldStopped     uint8  // CLD_STOPPED notifications sent to the real parent (saturates at 3)
 	CldContinued   uint8  // CLD_CONTINUED notifications sent to the real parent (saturates at 3)
 	GroupExitVal   uint8  // exit_group(N): N (the kernel keeps N<<8 in group_exit_code)
@@ -79,7 +94,7 @@ type Signal struct {
 	// complete_signal() starts looking for a thread to wake. It starts at
 	// the leader and moves to the thread the search picked.
 	CurrTarget uint8
-	_          [3]uint8
+	_          [5]uint8
 }
 
 // Actor is the progress of one actor outside the thread groups. Its ops'
@@ -90,7 +105,8 @@ type Actor struct {
 	Hold uint8 // 1+task index the actor holds frozen for a ptrace request (after wait_task_inactive)
 	Tmp  uint8
 	// Flags and Aux are per-op scratch for ops that need more than Step
-	// and Tmp (cleared when the op ends).
+	// and Tmp (cleared when the op ends). A wait op keeps ActWoken in
+	// Flags.
 	Flags uint8
 	Aux   uint8
 	_     [2]uint8
@@ -124,25 +140,30 @@ const (
 type Loc uint8
 
 const (
-	LocUser           Loc = iota // in user mode (runs its script; enters get_signal on TIF_SIGPENDING)
-	LocPause                     // blocked in pause(2)
-	LocRefrigerator              // blocked in __refrigerator()
-	LocRelock                    // get_signal(): about to take siglock at "relock"
-	LocNotifyCld                 // get_signal(): notify the parent of CLD_STOPPED/CONTINUED
-	LocDSSNotify                 // do_signal_stop() S2: do_notify_parent_cldstop under tasklist_lock
-	LocDSSEnterFrozen            // do_signal_stop() S3: cgroup_enter_frozen() takes css_set_lock
-	LocDSSSchedule               // do_signal_stop() S4: schedule()
-	LocDSSSleep                  // do_signal_stop(): blocked (or just woken) in schedule()
-	LocPSNotify                  // ptrace_stop() S2: notify the tracer under tasklist_lock
-	LocPSEnterFrozen             // ptrace_stop() S3: cgroup_enter_frozen() takes css_set_lock
-	LocPSSchedule                // ptrace_stop() S4: schedule()
-	LocPSSleep                   // ptrace_stop(): blocked (or just woken) in schedule()
-	LocPSWake                    // ptrace_stop() S6: back under siglock after the wakeup
-	LocRTWait                    // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
-	LocSyscall                   // in a system call, at syscall_trace_enter()
-	LocExit                      // do_group_exit() -> do_exit()
-	LocExitNotify                // do_exit(): exit_code set, exit_notify() next
-	LocDead                      // exited: zombie or dead
+	LocUser            Loc = iota // in user mode (runs its script; enters get_signal on TIF_SIGPENDING)
+	LocPause                      // blocked in pause(2)
+	LocRefrigerator               // blocked in __refrigerator()
+	LocRelock                     // get_signal(): about to take siglock at "relock"
+	LocNotifyCld                  // get_signal(): notify the parent of CLD_STOPPED/CONTINUED
+	LocDSSNotify                  // do_signal_stop() S2: do_notify_parent_cldstop under tasklist_lock
+	LocDSSEnterFrozen             // do_signal_stop() S3: cgroup_enter_frozen() takes css_set_lock
+	LocDSSSchedule                // do_signal_stop() S4: schedule()
+	LocDSSSleep                   // do_signal_stop(): blocked (or just woken) in schedule()
+	LocPSNotify                   // ptrace_stop() S2: notify the tracer under tasklist_lock
+	LocPSEnterFrozen              // ptrace_stop() S3: cgroup_enter_frozen() takes css_set_lock
+	LocPSSchedule                 // ptrace_stop() S4: schedule()
+	LocPSSleep                    // ptrace_stop(): blocked (or just woken) in schedule()
+	LocPSWake                     // ptrace_stop() S6: back under siglock after the wakeup
+	LocRTWait                     // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
+	LocSyscall                    // entering a system call, at syscall_trace_enter()
+	LocExit                       // do_group_exit() -> do_exit()
+	LocExitNotify                 // do_exit(): exit_code set, exit_notify() next
+	LocDead                       // exited: zombie or dead
+	LocSyscallExit                // leaving a system call, at syscall_exit_work()
+	LocTrapEnterFrozen            // do_freezer_trap(): cgroup_enter_frozen() takes css_set_lock
+	LocTrapSchedule               // do_freezer_trap(): schedule()
+	LocTrapSleep                  // do_freezer_trap(): blocked (or just woken) in schedule()
+	LocLeaveFrozen                // get_signal(): cgroup_leave_frozen(false) takes css_set_lock
 	numLocs
 )
 
@@ -152,6 +173,9 @@ var locNames = [...]string{
 	LocDSSSleep: "do_signal_stop", LocPSNotify: "ptrace_stop", LocPSSchedule: "ptrace_stop",
 	LocPSSleep: "ptrace_stop", LocPSWake: "ptrace_stop",
 	LocRTWait: "rtlock_slowlock", LocSyscall: "syscall_trace_enter", LocExitNotify: "do_exit", LocExit: "do_exit", LocDead: "exited",
+	LocSyscallExit:     "syscall_exit_work",
+	LocTrapEnterFrozen: "do_freezer_trap", LocTrapSchedule: "do_freezer_trap", LocTrapSleep: "do_freezer_trap",
+	LocLeaveFrozen: "get_signal",
 }
 
 func (l Loc) String() string {
@@ -161,11 +185,38 @@ func (l Loc) String() string {
 	return "?"
 }
 
+// locSteps name each place apart, down to the step of one kernel
+// function (String names only the function, as /proc's wchan would).
+var locSteps = [...]string{
+	LocUser: "user mode", LocPause: "pause", LocRefrigerator: "__refrigerator",
+	LocRelock: "get_signal: relock", LocNotifyCld: "get_signal: notify the parent",
+	LocDSSNotify: "do_signal_stop: notify the parent", LocDSSEnterFrozen: "do_signal_stop: cgroup_enter_frozen",
+	LocDSSSchedule: "do_signal_stop: before schedule", LocDSSSleep: "do_signal_stop: schedule",
+	LocPSNotify: "ptrace_stop: notify the tracer", LocPSEnterFrozen: "ptrace_stop: cgroup_enter_frozen",
+	LocPSSchedule: "ptrace_stop: before schedule", LocPSSleep: "ptrace_stop: schedule",
+	LocPSWake: "ptrace_stop: after the wakeup", LocRTWait: "rtlock_slowlock",
+	LocSyscall: "syscall_trace_enter", LocExit: "do_exit", LocExitNotify: "do_exit: exit_notify",
+	LocDead: "exited", LocSyscallExit: "syscall_exit_work",
+	LocTrapEnterFrozen: "do_freezer_trap: cgroup_enter_frozen", LocTrapSchedule: "do_freezer_trap: before schedule",
+	LocTrapSleep: "do_freezer_trap: schedule", LocLeaveFrozen: "get_signal: cgroup_leave_frozen",
+	RetPtraceSignal: "ptrace_signal", RetSyscallEntry: "ptrace_report_syscall_entry", RetSyscallExit: "ptrace_report_syscall_exit",
+}
+
+// Step names place l down to the step of its kernel function
+// ("do_signal_stop: schedule"); no two places share a name.
+func (l Loc) Step() string {
+	if int(l) < len(locSteps) && locSteps[l] != "" {
+		return locSteps[l]
+	}
+	return fmt.Sprintf("%s (%d)", l, l)
+}
+
 // Ptrace-stop continuations (Task.Ret when Loc is in ptrace_stop).
 const (
-	RetRelock       Loc = LocRelock // do_jobctl_trap(): back to get_signal's relock
-	RetUser         Loc = LocUser   // ptrace_notify(): back to the system call and user mode
-	RetPtraceSignal Loc = numLocs   // ptrace_signal(): deliver what the tracer left in exit_code
+	RetRelock       Loc = LocRelock   // do_jobctl_trap(): back to get_signal's relock
+	RetPtraceSignal Loc = numLocs     // ptrace_signal(): deliver what the tracer left in exit_code
+	RetSyscallEntry Loc = numLocs + 1 // ptrace_report_syscall_entry(): re-send exit_code, run the call, to its exit
+	RetSyscallExit  Loc = numLocs + 2 // ptrace_report_syscall_exit(): re-send exit_code, back to user mode
 )
 
 // Result is the outcome of one op: a kind in the top 4 bits and a value.
@@ -181,9 +232,21 @@ const (
 	ResKilled    Result = 6 << 12 // value: signal
 	ResNone      Result = 7 << 12 // WNOHANG, nothing to report
 	ResLetter    Result = 8 << 12 // value: a /proc state letter
+	// waitid(2)'s siginfo: si_code and si_status
+	// (kernel/exit.c:wait_task_zombie(), wait_task_stopped(),
+	// wait_task_continued(), v6.18).
+	ResCldExited    Result = 9 << 12  // CLD_EXITED, value: the exit code
+	ResCldKilled    Result = 10 << 12 // CLD_KILLED, value: the signal
+	ResCldStopped   Result = 11 << 12 // CLD_STOPPED, value: the stop signal
+	ResCldTrapped   Result = 12 << 12 // CLD_TRAPPED, value: exit_code (signal | ResEventStop)
+	ResCldContinued Result = 13 << 12 // CLD_CONTINUED (si_status SIGCONT)
 
 	ResEventStop = 0x100
-	resKindMask  = 0xf000
+	// ResChildShift: a report of wait4(-1)/waitid(P_ALL) carries the
+	// task it reports (the pid the call returned) in bits 9..11.
+	ResChildShift = 9
+	resValMask    = 0x1ff
+	resKindMask   = 0xf000
 )
 
 // errno values.
@@ -192,4 +255,5 @@ const (
 	ESRCH  = 3
 	EIO    = 5
 	ECHILD = 10
+	EINVAL = 22
 )

@@ -42,7 +42,12 @@ func (c *Ctx) threadStep(t int) bool {
 			return c.Contended(t)
 		}
 		c.Label = "get_signal: do_notify_parent_cldstop(CLD_CONTINUED/STOPPED)"
-		c.K.DoNotifyParentCldstop(c, t, T.Why)
+		c.K.DoNotifyParentCldstop(c, t, false, T.Why)
+		if leader := c.Threads(t)[0]; c.PtraceReparented(leader) {
+			// "if (ptrace_reparented(current->group_leader))": the
+			// leader's tracer hears of it too.
+			c.K.DoNotifyParentCldstop(c, leader, true, T.Why)
+		}
 		T.Why = 0
 		T.Loc = LocRelock
 		return true
@@ -51,7 +56,7 @@ func (c *Ctx) threadStep(t int) bool {
 			return c.Contended(t)
 		}
 		c.Label = "do_signal_stop: do_notify_parent_cldstop(CLD_STOPPED)"
-		c.K.DoNotifyParentCldstop(c, t, CLD_STOPPED)
+		c.K.DoNotifyParentCldstop(c, t, false, CLD_STOPPED)
 		T.Why = 0
 		T.Loc = c.AfterNotify(LocDSSEnterFrozen, LocDSSSchedule)
 		return true
@@ -63,6 +68,9 @@ func (c *Ctx) threadStep(t int) bool {
 			c.Label = "do_signal_stop: cgroup_enter_frozen(): css_set_lock"
 		} else {
 			c.Label = "ptrace_stop: cgroup_enter_frozen(): css_set_lock"
+		}
+		if c.P.UsesV2 {
+			c.K.CgroupEnterFrozen(c, t)
 		}
 		if T.Loc == LocDSSEnterFrozen {
 			T.Loc = LocDSSSchedule
@@ -113,6 +121,39 @@ func (c *Ctx) threadStep(t int) bool {
 		c.Label = "ptrace_stop: relock siglock"
 		c.K.PtraceStopWake(c, t)
 		return true
+	case LocTrapEnterFrozen:
+		if c.S.Holder[LockCssSet] != 0 {
+			return c.Contended(t)
+		}
+		c.Label = "do_freezer_trap: cgroup_enter_frozen(): css_set_lock"
+		c.K.CgroupEnterFrozen(c, t)
+		T.Loc = LocTrapSchedule
+		return true
+	case LocTrapSchedule:
+		c.Label = "do_freezer_trap: schedule()"
+		if c.K.OldFreezer {
+			c.Label = "do_freezer_trap: freezable_schedule()"
+		}
+		c.StopSchedule(t, LocTrapSleep, LocRelock)
+		return true
+	case LocTrapSleep:
+		if !T.OnRq {
+			return false
+		}
+		c.Label = "do_freezer_trap: woken"
+		if c.AfterStopSchedule(t, LocRelock) {
+			c.Label = "do_freezer_trap: woken; get_signal: relock"
+			c.K.GetSignal(c, t, 0)
+		}
+		return true
+	case LocLeaveFrozen:
+		if c.S.Holder[LockCssSet] != 0 {
+			return c.Contended(t)
+		}
+		c.Label = "get_signal: cgroup_leave_frozen(false)"
+		c.K.CgroupLeaveFrozen(c, t, false)
+		T.Loc = LocRelock
+		return true
 	case LocRTWait:
 		if !T.OnRq {
 			return false
@@ -133,21 +174,35 @@ func (c *Ctx) threadStep(t int) bool {
 		ok := c.threadStep(t)
 		c.Prefix = rtGotLabels[lock]
 		return ok
-	case LocSyscall:
-		// ptrace_report_syscall_entry() -> ptrace_notify(): a
-		// syscall-entry stop under PTRACE_SYSCALL. Nothing here checks
-		// for signals first: a SIGKILL that came after the syscall
-		// entered the kernel is pending when ptrace_stop() runs (R5).
-		T.Loc = LocUser
+	case LocSyscall, LocSyscallExit:
+		// ptrace_report_syscall_entry() / _exit() -> ptrace_notify():
+		// a syscall stop under PTRACE_SYSCALL, at entry and again at
+		// exit (include/linux/ptrace.h, kernel/entry/syscall-common.c,
+		// v6.18; "entry and exit look identical" to the tracer).
+		// Nothing here checks for signals first: a SIGKILL that came
+		// after the syscall entered the kernel is pending when
+		// ptrace_stop() runs (R5).
+		entry := T.Loc == LocSyscall
+		next, ret := LocUser, RetSyscallExit
+		if entry {
+			next, ret = LocSyscallExit, RetSyscallEntry
+		}
+		T.Loc = next
 		if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
-			c.Label = "syscall_trace_enter: ptrace_notify"
-			c.K.PtraceStop(c, t, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser)
-			if T.Loc == LocUser {
+			c.Label = "syscall_exit_work: ptrace_report_syscall_exit: ptrace_notify"
+			if entry {
+				c.Label = "syscall_trace_enter: ptrace_report_syscall_entry: ptrace_notify"
+			}
+			c.K.PtraceStop(c, t, SIGTRAP, CLD_TRAPPED, SiSignal, ret)
+			if T.Loc == next {
 				c.Suffix = ": ptrace_stop returns at once"
 			}
 			return true
 		}
 		c.Label = "syscall: done"
+		if entry {
+			c.Label = "syscall: the call itself"
+		}
 		return true
 	case LocExit:
 		c.Label = "do_group_exit -> do_exit: exit_signals(); exit_code = code"
@@ -164,7 +219,7 @@ func (c *Ctx) threadStep(t int) bool {
 // lockFor is the lock the step at l needs: css_set_lock in
 // cgroup_enter_frozen(), tasklist_lock for the parent notifications.
 func lockFor(l Loc) int {
-	if l == LocDSSEnterFrozen || l == LocPSEnterFrozen {
+	if l == LocDSSEnterFrozen || l == LocPSEnterFrozen || l == LocTrapEnterFrozen || l == LocLeaveFrozen {
 		return LockCssSet
 	}
 	return LockTasklist
@@ -184,11 +239,11 @@ func (c *Ctx) Contended(t int) bool {
 }
 
 // afterNotify is where a stop goes after its parent notification: to
-// cgroup_enter_frozen() (S3) when the scenario has a css_set_lock holder —
-// otherwise S3 has no observable effect and the model skips it — else
-// straight to schedule().
+// cgroup_enter_frozen() (S3) when the scenario has a css_set_lock holder
+// or freezes through cgroup v2 — otherwise S3 has no observable effect
+// and the model skips it — else straight to schedule().
 func (c *Ctx) AfterNotify(s3, s4 Loc) Loc {
-	if c.P.UsesCssSet {
+	if c.P.UsesCssSet || c.P.UsesV2 {
 		return s3
 	}
 	return s4
@@ -311,7 +366,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 				T.Pending &^= sigmask(SIGKILL)
 				c.RecalcSigpending(t)
 				T.Sig = SIGKILL
-				T.Loc = LocExit
+				c.getSignalFatal(t)
 				return
 			}
 			if T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.K.DoSignalStop(c, t, 0) {
@@ -323,6 +378,18 @@ func GetSignal(c *Ctx, t int, deliver int) {
 				}
 				// ptrace_stop() returned at once; "goto relock".
 				continue
+			}
+			if T.Jobctl&JOBCTL_TRAP_FREEZE != 0 {
+				// The cgroup v2 freezer's trap; then "goto relock".
+				c.K.DoFreezerTrap(c, t)
+				return
+			}
+			if T.CgFrozen {
+				// "If the task is leaving the frozen state, let's
+				// update cgroup counters and reset the frozen bit":
+				// unlock, cgroup_leave_frozen(false), goto relock.
+				T.Loc = LocLeaveFrozen
+				return
 			}
 			signr = c.K.DequeueSignal(c, t)
 			if signr == 0 {
@@ -355,9 +422,22 @@ func GetSignal(c *Ctx, t int, deliver int) {
 		}
 		// Death signal: do_group_exit(signr).
 		T.Sig = uint8(signr)
-		T.Loc = LocExit
+		c.getSignalFatal(t)
 		return
 	}
+}
+
+// getSignalFatal is get_signal()'s "fatal:" path: unlock, and a task the
+// cgroup v2 freezer counts as frozen leaves that count for good
+// (cgroup_leave_frozen(true)) before do_group_exit(). The css_set_lock
+// section is folded into this step: between the two nothing the task does
+// is visible.
+func (c *Ctx) getSignalFatal(t int) {
+	T := &c.S.Task[t]
+	if T.CgFrozen {
+		c.K.CgroupLeaveFrozen(c, t, true)
+	}
+	T.Loc = LocExit
 }
 
 // ptraceSignalResult is the tail of ptrace_signal() after the stop: the
@@ -495,14 +575,15 @@ func PtraceStopNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	c.Label = "ptrace_stop: do_notify_parent_cldstop(tracer)"
 	if T.Ptrace != 0 {
+		c.K.DoNotifyParentCldstop(c, t, true, T.Why)
 		if T.GstopDone != 0 && c.PtraceReparented(t) {
-			c.K.DoNotifyParentCldstop(c, t, T.Why)
+			c.K.DoNotifyParentCldstop(c, t, false, T.Why)
 		}
 		T.Loc = c.AfterNotify(LocPSEnterFrozen, LocPSSchedule)
 		return
 	}
 	if T.GstopDone != 0 {
-		c.K.DoNotifyParentCldstop(c, t, T.Why)
+		c.K.DoNotifyParentCldstop(c, t, false, T.Why)
 	}
 	if !c.K.PtraceStopEarlyReturn {
 		// ≤ v5.18: "the tracer went away while we dropped the lock":
@@ -517,14 +598,20 @@ func PtraceStopNotify(c *Ctx, t int) {
 
 // ptraceStopWake is ptrace_stop() S6 after schedule() returned, with
 // siglock retaken, followed by the caller's code in the same section.
+// cgroup_leave_frozen(true), between schedule() and the siglock, is folded
+// in: nothing between them is visible but the v2 cgroup's state, which
+// only this task's count changes.
 func PtraceStopWake(c *Ctx, t int) {
 	T := &c.S.Task[t]
+	if T.CgFrozen {
+		c.K.CgroupLeaveFrozen(c, t, true)
+	}
 	code := T.ExitCode
 	T.LastSiginfo = SiNone
 	T.ExitCode = 0
 	T.Jobctl &^= c.K.PtraceStopClear
 	// recalc_sigpending_tsk(): may set TIF_SIGPENDING, never clears it.
-	if T.Jobctl&JOBCTL_PENDING_MASK != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 {
+	if T.Jobctl&(JOBCTL_PENDING_MASK|JOBCTL_TRAP_FREEZE) != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 || T.CgFrozen {
 		T.SigPending = true
 	}
 	ret := T.Ret
@@ -539,8 +626,21 @@ func PtraceStopWake(c *Ctx, t int) {
 		c.K.GetSignal(c, t, 0)
 		return
 	}
-	// do_jobctl_trap(): unlock; goto relock. ptrace_notify(): back to
-	// the system call.
+	if ret == RetSyscallEntry || ret == RetSyscallExit {
+		// ptrace_report_syscall(): "if (signr) send_sig(signr,
+		// current, 1)" — the signal the tracer resumed with is
+		// re-sent to the tracee, not dropped (include/linux/ptrace.h,
+		// v6.18).
+		T.Loc = LocSyscallExit
+		if ret == RetSyscallExit {
+			T.Loc = LocUser
+		}
+		if sig := int(code & 0xff); sig > 0 && sig < 32 {
+			c.K.SendSignalLocked(c, sig, t, false)
+		}
+		return
+	}
+	// do_jobctl_trap(): unlock; goto relock.
 	T.Loc = ret
 }
 
@@ -551,11 +651,16 @@ func (c *Ctx) PtraceReparented(t int) bool {
 	return T.Tracer != 0 && int(T.Tracer)-1 != c.P.Procs[c.P.Tasks[t].Proc].Parent
 }
 
-// notifyParentCldstop is do_notify_parent_cldstop(tsk, false, why) to the
-// real parent: SIGCHLD and a wakeup of its wait queue. The model keeps
-// the count for invariant I10; a waiter's wait4 is an await on the state
-// it reads, so the wakeup itself needs no representation.
-func DoNotifyParentCldstop(c *Ctx, t int, why uint8) {
+// DoNotifyParentCldstop is do_notify_parent_cldstop(tsk, for_ptracer,
+// why) (kernel/signal.c, v6.18): SIGCHLD and __wake_up_parent() to the
+// tracer (for_ptracer: about tsk itself), or to the real parent of the
+// group (about the group leader). The model counts what the real parent
+// is sent, for invariant I10.
+func DoNotifyParentCldstop(c *Ctx, t int, forPtracer bool, why uint8) {
+	if forPtracer {
+		c.K.WakeUpParent(c, t, int(c.S.Task[t].Tracer)-1)
+		return
+	}
 	s := c.Sig(t)
 	switch why {
 	case CLD_STOPPED:
@@ -567,6 +672,8 @@ func DoNotifyParentCldstop(c *Ctx, t int, why uint8) {
 			s.CldContinued++
 		}
 	}
+	leader := c.Threads(t)[0]
+	c.K.WakeUpParent(c, leader, c.P.Procs[c.P.Tasks[t].Proc].Parent)
 }
 
 // doExit is do_group_exit() and the first part of do_exit(), one step
@@ -603,6 +710,8 @@ func DoExit(c *Ctx, t int) {
 	}
 	T.Flags |= PF_EXITING
 	T.Sig = 0
+	// cgroup_exit(), later in do_exit(): off the css_set.
+	c.K.CgroupExit(c, t)
 	// do_exit(): "tsk->exit_code = code", long before exit_notify(). A
 	// tracer's wait4() that finds task_is_traced() true in this window
 	// reports the exit code as a ptrace stop: with a stale JOBCTL_TRACED
@@ -615,9 +724,11 @@ func DoExit(c *Ctx, t int) {
 	T.Loc = LocExitNotify
 }
 
-// exitNotify is exit_notify() at the end of do_exit() (kernel/exit.c): the
-// task becomes a zombie for its parent (or tracer), or, a thread that is
-// neither a leader nor traced, is released at once.
+// ExitNotify is exit_notify() at the end of do_exit() (kernel/exit.c,
+// v6.18): the task becomes a zombie and its parent (the tracer while
+// traced) is told with do_notify_parent() — a leader only once its group
+// is empty (the last thread's release_task() tells it otherwise) — or,
+// a thread that is neither a leader nor traced, is released at once.
 func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	T.Pending = 0
@@ -626,9 +737,16 @@ func ExitNotify(c *Ctx, t int) {
 	T.Saved = TASK_RUNNING
 	T.OnRq = false
 	T.Loc = LocDead
-	if !c.P.Tasks[t].Leader && T.Ptrace == 0 {
-		T.ExitState = EXIT_DEAD
-	} else {
-		T.ExitState = EXIT_ZOMBIE
+	T.ExitState = EXIT_ZOMBIE
+	switch {
+	case T.Ptrace != 0:
+		c.K.DoNotifyParent(c, t) // to the tracer
+	case c.P.Tasks[t].Leader:
+		if c.ThreadGroupEmpty(t) {
+			c.K.DoNotifyParent(c, t)
+		}
+	default:
+		// An untraced thread other than the leader: autoreap.
+		c.K.ReleaseTask(c, t)
 	}
 }

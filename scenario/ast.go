@@ -35,6 +35,10 @@ type Scenario struct {
 	Schedule  []string // "schedule" line: a fixed interleaving (actor names, one per atomic step)
 	SchedPos  Pos
 	RT        bool // "config PREEMPT_RT"
+	// Variant is the "variant" line: the design the schedule replays under
+	// (a counterexample file records the design it was found under).
+	Variant    string
+	VariantPos Pos
 }
 
 // Process is a thread group of the tracee side. Threads[0] is the group leader.
@@ -62,8 +66,8 @@ const (
 	// Outside actors.
 	OpKill      // kill PROC SIG          kill(2): a group-directed signal
 	OpTkill     // tkill THREAD SIG       tgkill(2): a thread-directed signal
-	OpFreeze    // freeze PROC            cgroup v1 freezer.state = FROZEN, retried until frozen
-	OpThaw      // thaw PROC              freezer.state = THAWED
+	OpFreeze    // freeze PROC|THREAD [v1|v2]  v1: freezer.state = FROZEN, retried until FROZEN; v2: cgroup.freeze = 1, until frozen
+	OpThaw      // thaw PROC|THREAD [v1|v2]    v1: freezer.state = THAWED; v2: cgroup.freeze = 0
 	OpAttach    // attach T               PTRACE_ATTACH
 	OpSeize     // seize T                PTRACE_SEIZE
 	OpInterrupt // interrupt T            PTRACE_INTERRUPT
@@ -72,7 +76,7 @@ const (
 	OpDetach    // detach T [SIG]         PTRACE_DETACH
 	OpPtraceKill
 	OpGetregs // getregs T             a register read (PTRACE_GETREGS): check_attach + unfreeze
-	OpWait    // wait T [FLAGS]        wait4/waitid on T's pid
+	OpWait    // wait T|any [FLAGS]    wait4(pid of T, or -1, &status, FLAGS, NULL)
 	OpExit    // exit                  the actor exits (a tracer: exit_ptrace)
 	OpLock    // lock tasklist|css_set take tasklist_lock for write, or css_set_lock, and hold it (RT lock holder)
 	OpUnlock  // unlock tasklist|css_set
@@ -84,6 +88,7 @@ const (
 	// Added later; kept at the end so that the numbering above is stable.
 	OpSyscall       // syscall            (tracee) a system call; under PTRACE_SYSCALL, a syscall-entry stop
 	OpPtraceSyscall // ptrace-syscall T [SIG]  PTRACE_SYSCALL: resume, stopping at the next system call
+	OpWaitid        // waitid T|any FLAGS     waitid(P_PID, pid of T (or P_ALL, 0), &info, FLAGS, NULL)
 	numOps
 )
 
@@ -93,7 +98,7 @@ var opNames = [...]string{
 	OpCont: "cont", OpDetach: "detach", OpPtraceKill: "ptrace-kill", OpGetregs: "getregs",
 	OpWait: "wait", OpExit: "exit", OpLock: "lock", OpUnlock: "unlock", OpObserve: "observe",
 	OpRaise: "raise", OpPause: "sleep", OpExitGroup: "exit_group",
-	OpSyscall: "syscall", OpPtraceSyscall: "ptrace-syscall",
+	OpSyscall: "syscall", OpPtraceSyscall: "ptrace-syscall", OpWaitid: "waitid",
 }
 
 // ThreadOp: the op is done by a tracee thread from user mode.
@@ -108,15 +113,87 @@ func (k OpKind) String() string {
 	return fmt.Sprintf("op(%d)", k)
 }
 
-// Wait flags (the kernel's values).
+// Wait flags (the kernel's values, include/uapi/linux/wait.h).
 const (
 	WNOHANG    = 0x1
 	WUNTRACED  = 0x2 // == WSTOPPED
+	WSTOPPED   = WUNTRACED
 	WEXITED    = 0x4
 	WCONTINUED = 0x8
 	WNOWAIT    = 0x1000000
 	WALL       = 0x40000000 // __WALL
+	WCLONE     = 0x80000000 // __WCLONE
 )
+
+// Wait4Flags are the flags wait4(2) accepts (kernel/exit.c:kernel_wait4(),
+// v6.18; __WNOTHREAD aside): any other is EINVAL, so the language rejects
+// it. waitid(2) accepts these and WEXITED and WNOWAIT
+// (kernel_waitid_prepare()).
+const (
+	Wait4Flags  = WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE
+	WaitidFlags = Wait4Flags | WEXITED | WNOWAIT
+)
+
+// AnyChild is the Target of "wait any" / "waitid any": wait4(-1, ...),
+// waitid(P_ALL, 0, ...).
+const AnyChild = "any"
+
+// Which cgroup freezer a freeze or thaw op uses (Op.Flags). 0 is the
+// scenario's default: v1, or v2 under "oracle cgroup v2".
+const (
+	FreezerV1 = 1 // cgroup v1: freezer.state (kernel/cgroup/legacy_freezer.c)
+	FreezerV2 = 2 // cgroup v2: cgroup.freeze (kernel/cgroup/freezer.c)
+)
+
+// FreezerOf is the freezer a freeze or thaw op uses in sc: FreezerV1 or
+// FreezerV2.
+func (sc *Scenario) FreezerOf(o Op) int {
+	if o.Flags == FreezerV1 || o.Flags == FreezerV2 {
+		return o.Flags
+	}
+	if sc.Oracle.Cgroup == "v2" {
+		return FreezerV2
+	}
+	return FreezerV1
+}
+
+// UsesFreezer reports whether some freeze or thaw op of sc uses freezer f
+// (FreezerV1 or FreezerV2), in the prelude or a script.
+func (sc *Scenario) UsesFreezer(f int) bool {
+	return sc.anyOp(func(o Op) bool { return (o.Kind == OpFreeze || o.Kind == OpThaw) && sc.FreezerOf(o) == f })
+}
+
+// FrozenAlone reports whether thread th is frozen or thawed on its own
+// (not through its process) by some op through freezer f (0: either):
+// then it lives in a cgroup of its own, a child of its process's. A
+// single-threaded process's only thread, or a leader named after its
+// process, is the process.
+func (sc *Scenario) FrozenAlone(th string, f int) bool {
+	for _, pr := range sc.Processes {
+		if pr.Name == th || len(pr.Threads) == 1 && pr.Threads[0] == th {
+			return false
+		}
+	}
+	return sc.anyOp(func(o Op) bool {
+		return (o.Kind == OpFreeze || o.Kind == OpThaw) && o.Target == th && (f == 0 || sc.FreezerOf(o) == f)
+	})
+}
+
+func (sc *Scenario) anyOp(f func(Op) bool) bool {
+	for _, o := range sc.Prelude {
+		if f(o) {
+			return true
+		}
+	}
+	for _, a := range sc.Actors {
+		for _, o := range a.Script {
+			if f(o) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // Op is one step of an actor's script.
 type Op struct {
@@ -124,7 +201,7 @@ type Op struct {
 	Kind   OpKind
 	Target string // a process or thread name, or "tasklist" for lock/unlock
 	Sig    int    // signal number (kill, tkill, cont, detach), or exit code (exit_group)
-	Flags  int    // wait flags
+	Flags  int    // wait flags; for freeze/thaw, which freezer (FreezerV1, FreezerV2, 0: the default)
 	Pos    Pos
 }
 
@@ -142,7 +219,14 @@ func (o Op) String() string {
 		}
 	case OpExitGroup:
 		s += fmt.Sprint(" ", o.Sig)
-	case OpWait:
+	case OpFreeze, OpThaw:
+		switch o.Flags {
+		case FreezerV1:
+			s += " v1"
+		case FreezerV2:
+			s += " v2"
+		}
+	case OpWait, OpWaitid:
 		if f := WaitFlagsString(o.Flags); f != "" {
 			s += " " + f
 		}
@@ -186,6 +270,9 @@ type Verdict struct {
 
 // OracleSpec says whether and how the scenario runs on the real kernel.
 type OracleSpec struct {
-	Skip   string // non-empty: not run on the real kernel, with this reason
-	Cgroup string // "v1" (default) or "v2"
+	Skip string // non-empty: not run on the real kernel, with this reason
+	// Cgroup is the default freezer of a freeze or thaw op that names
+	// none: "v1" (the default) or "v2". An op can name its own
+	// ("freeze T v2"), so one scenario can use both.
+	Cgroup string
 }

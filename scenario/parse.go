@@ -181,7 +181,7 @@ func validName(s string) bool {
 	return true
 }
 
-var directives = "scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule"
+var directives = "scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule, variant"
 
 func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 	head := toks[0]
@@ -281,11 +281,11 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 		p.sc.Checks = append(p.sc.Checks, c)
 	case "disable":
 		if len(args) == 0 {
-			return p.errf(head.col, "disable wants property names (I1 ... I11, stuck)")
+			return p.errf(head.col, "disable wants property names (I1 ... I14, stuck)")
 		}
 		for _, t := range args {
 			if !knownProp(t.s) {
-				return p.errf(t.col, "unknown property %q (want I1 ... I11 or stuck)", t.s)
+				return p.errf(t.col, "unknown property %q (want I1 ... I14 or stuck)", t.s)
 			}
 			p.sc.Disabled = append(p.sc.Disabled, t.s)
 		}
@@ -303,7 +303,7 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 			v.Violation = true
 			for _, t := range args[2:] {
 				if !knownProp(t.s) {
-					return p.errf(t.col, "unknown property %q (want I1 ... I11 or stuck)", t.s)
+					return p.errf(t.col, "unknown property %q (want I1 ... I14 or stuck)", t.s)
 				}
 				v.Properties = append(v.Properties, t.s)
 			}
@@ -334,6 +334,15 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 		default:
 			return p.errf(args[0].col, "unknown oracle setting %q (want skip or cgroup)", args[0].s)
 		}
+	case "variant":
+		if len(args) != 1 {
+			return p.errf(head.col, "variant wants one design name (the design the schedule replays under)")
+		}
+		if p.sc.Variant != "" {
+			return p.errf(head.col, "a second variant line (the first is at line %d)", p.sc.VariantPos.Line)
+		}
+		p.sc.Variant = args[0].s
+		p.sc.VariantPos = p.pos(args[0].col)
 	case "schedule":
 		p.sc.SchedPos = p.pos(head.col)
 		p.sc.Schedule = []string{}
@@ -427,7 +436,7 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 		if thread {
 			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want raise SIG, sleep, syscall, exit_group N)", args[0].s)
 		}
-		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, exit, lock, unlock, observe)", args[0].s)
+		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, waitid, exit, lock, unlock, observe)", args[0].s)
 	}
 	op := Op{Actor: actor, Kind: kind, Pos: p.pos(args[0].col)}
 	a := args[1:]
@@ -474,8 +483,17 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 			}
 		}
 	case OpFreeze, OpThaw:
-		if err = need(1, 1, args[0].s+" PROCESS"); err == nil {
-			err = target("process")
+		if err = need(1, 2, args[0].s+" PROCESS|THREAD [v1|v2]"); err == nil {
+			if err = target("process or thread"); err == nil && len(a) == 2 {
+				switch a[1].s {
+				case "v1":
+					op.Flags = FreezerV1
+				case "v2":
+					op.Flags = FreezerV2
+				default:
+					err = p.errf(a[1].col, "unknown freezer %q (want v1 or v2)", a[1].s)
+				}
+			}
 		}
 	case OpAttach, OpSeize, OpInterrupt, OpListen, OpPtraceKill, OpGetregs, OpObserve:
 		if err = need(1, 1, args[0].s+" THREAD"); err == nil {
@@ -487,15 +505,39 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 				err = sig(a[1])
 			}
 		}
-	case OpWait:
-		if err = need(1, 2, "wait THREAD [WUNTRACED|WCONTINUED|WNOHANG|WNOWAIT|__WALL]"); err == nil {
-			if err = target("thread"); err == nil && len(a) == 2 {
-				f, ferr := ParseWaitFlags(a[1].s)
-				if ferr != nil {
-					err = p.errf(a[1].col, "%v", ferr)
-				}
-				op.Flags = f
+	case OpWait, OpWaitid:
+		usage := "wait THREAD|any [WUNTRACED|WCONTINUED|WNOHANG|__WALL|__WCLONE]"
+		min, allowed := 1, Wait4Flags
+		if kind == OpWaitid {
+			usage = "waitid THREAD|any WEXITED|WSTOPPED|WCONTINUED[|WNOWAIT|WNOHANG|__WALL|__WCLONE]"
+			min, allowed = 2, WaitidFlags
+		}
+		if err = need(min, 2, usage); err != nil {
+			break
+		}
+		if a[0].s == AnyChild {
+			// wait4(-1, ...), waitid(P_ALL, 0, ...): any child.
+			if p.names[AnyChild] != "" {
+				err = p.errf(a[0].col, "%q is %s, but %s %s means any child; rename it", AnyChild, p.names[AnyChild], kind, AnyChild)
+				break
 			}
+			op.Target = AnyChild
+		} else if err = target("thread"); err != nil {
+			break
+		}
+		if len(a) == 2 {
+			f, ferr := ParseWaitFlags(a[1].s)
+			if ferr != nil {
+				err = p.errf(a[1].col, "%v", ferr)
+				break
+			}
+			if bad := f &^ allowed; bad != 0 {
+				// kernel/exit.c:kernel_wait4() (v6.18): any other
+				// flag is -EINVAL; WNOWAIT and WEXITED are waitid's.
+				err = p.errf(a[1].col, "wait is wait4(2), which takes no %s (EINVAL); use waitid", WaitFlagsString(bad))
+				break
+			}
+			op.Flags = f
 		}
 	case OpExit:
 		err = need(0, 0, "exit")
@@ -558,7 +600,7 @@ func (p *parser) isSingleThreadProc(name string) bool {
 
 func knownProp(s string) bool {
 	switch s {
-	case "I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "stuck":
+	case "I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "I12", "I13", "I14", "stuck":
 		return true
 	}
 	return false
@@ -597,15 +639,32 @@ func (p *parser) checkAtom(pos Pos, a Atom) error {
 	}
 	i := strings.LastIndex(a.Key, ".")
 	if i <= 0 {
-		return bad("unknown key %q (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, ACTOR.done or ACTOR#N)", a.Key)
+		return bad("unknown key %q (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, PROCESS.frozen, ACTOR.done or ACTOR#N)", a.Key)
 	}
 	name, field := a.Key[:i], a.Key[i+1:]
-	if field == "freezer" && p.names[name] == "a process" {
-		switch a.Value {
-		case "THAWED", "FREEZING", "FROZEN":
-			return nil
+	if field == "freezer" || field == "frozen" {
+		// A process's cgroups, or those of a thread frozen on its own.
+		f := FreezerV1
+		if field == "frozen" {
+			f = FreezerV2
 		}
-		return bad("%q: freezer.state is THAWED, FREEZING or FROZEN", a.Key+"="+a.Value)
+		if p.names[name] != "a process" && !p.sc.FrozenAlone(name, f) {
+			return bad("%q: %s is not a process, nor a thread frozen on its own through cgroup %s (it has no cgroup of its own there)", a.Key, name, map[int]string{FreezerV1: "v1", FreezerV2: "v2"}[f])
+		}
+		if field == "freezer" {
+			switch a.Value {
+			case "THAWED", "FREEZING", "FROZEN":
+				return nil
+			}
+			return bad("%q: freezer.state is THAWED, FREEZING or FROZEN", a.Key+"="+a.Value)
+		}
+		if !p.sc.UsesFreezer(FreezerV2) {
+			return bad("%q: the scenario freezes nothing through cgroup v2 (\"freeze %s v2\"), so there is no cgroup.events to read", a.Key, name)
+		}
+		if a.Value != "0" && a.Value != "1" {
+			return bad("%q: cgroup.events frozen is 0 or 1", a.Key+"="+a.Value)
+		}
+		return nil
 	}
 	act, ok := p.actors[name]
 	if !ok {

@@ -33,6 +33,7 @@ verdict peterz-v2 violation I4 I2
 oracle skip needs two cgroups
 oracle cgroup v2
 schedule W T2 S
+variant peterz-v2
 `
 	sc, err := Parse("dir/file.jc", []byte(src))
 	if err != nil {
@@ -119,6 +120,9 @@ schedule W T2 S
 	if want := []string{"W", "T2", "S"}; !reflect.DeepEqual(sc.Schedule, want) || sc.SchedPos != pos(24, 1) {
 		t.Errorf("schedule %q at %v", sc.Schedule, sc.SchedPos)
 	}
+	if sc.Variant != "peterz-v2" || sc.VariantPos != pos(25, 9) {
+		t.Errorf("variant %q at %v", sc.Variant, sc.VariantPos)
+	}
 }
 
 // TestParseName: without "scenario", the name is the file's base name
@@ -161,7 +165,11 @@ func TestParseOps(t *testing.T) {
 		{"A: getregs T", Op{Kind: OpGetregs, Target: "T"}},
 		{"A: wait T", Op{Kind: OpWait, Target: "T"}},
 		{"A: wait T WSTOPPED|WCONTINUED|WNOHANG", Op{Kind: OpWait, Target: "T", Flags: WUNTRACED | WCONTINUED | WNOHANG}},
-		{"A: wait Q WNOWAIT|__WALL|WEXITED", Op{Kind: OpWait, Target: "Q", Flags: WNOWAIT | WALL | WEXITED}},
+		{"A: wait Q WUNTRACED|__WALL", Op{Kind: OpWait, Target: "Q", Flags: WUNTRACED | WALL}},
+		{"A: waitid Q WNOWAIT|__WALL|WEXITED", Op{Kind: OpWaitid, Target: "Q", Flags: WNOWAIT | WALL | WEXITED}},
+		{"A: wait any WCONTINUED|__WCLONE", Op{Kind: OpWait, Target: AnyChild, Flags: WCONTINUED | WCLONE}},
+		{"A: waitid any WSTOPPED", Op{Kind: OpWaitid, Target: AnyChild, Flags: WSTOPPED}},
+		{"A: waitid Q WNOHANG", Op{Kind: OpWaitid, Target: "Q", Flags: WNOHANG}},
 		{"A: exit", Op{Kind: OpExit}},
 		{"A: lock tasklist", Op{Kind: OpLock, Target: "tasklist"}},
 		{"A: unlock tasklist", Op{Kind: OpUnlock, Target: "tasklist"}},
@@ -230,11 +238,11 @@ func TestParseErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown directive", "frobnicate x\n",
-			`bad.jc:1:1: unknown directive "frobnicate" (want one of: scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule)`},
+			`bad.jc:1:1: unknown directive "frobnicate" (want one of: scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule, variant)`},
 		{"unknown actor", head + "Q: kill T SIGKILL\n",
 			`bad.jc:4:1: unknown actor "Q" (declare it with "actor Q", or as a thread with "process")`},
 		{"unknown op", head + "S: frob T\n",
-			`bad.jc:4:4: unknown op "frob" (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, exit, lock, unlock, observe)`},
+			`bad.jc:4:4: unknown op "frob" (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, waitid, exit, lock, unlock, observe)`},
 		{"unknown op for a thread", head + "T: frob\n",
 			`bad.jc:4:4: unknown op "frob" for a tracee thread (want raise SIG, sleep, syscall, exit_group N)`},
 		{"missing op", head + "S:\n",
@@ -254,13 +262,17 @@ func TestParseErrors(t *testing.T) {
 		{"undeclared parent", "process T parent W\n",
 			`bad.jc:1:18: parent "W" is not a declared actor (declare it with "actor" first)`},
 		{"unknown target", head + "S: freeze X\n",
-			`bad.jc:4:11: unknown process "X"`},
+			`bad.jc:4:11: unknown process or thread "X"`},
 		{"actor as a target", head + "S: kill W SIGKILL\n",
 			`bad.jc:4:9: "W" is an actor, not a process or thread`},
 		{"multi-threaded process as a thread", head + "S: tkill P SIGKILL\n",
 			`bad.jc:4:10: "P" is a multi-threaded process; name one of its threads`},
 		{"unknown wait flag", head + "W: wait T WFOO\n",
-			`bad.jc:4:11: unknown wait flag "WFOO" (want WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT, __WALL)`},
+			`bad.jc:4:11: unknown wait flag "WFOO" (want WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT, __WALL, __WCLONE)`},
+		{"wait4 takes no WNOWAIT", head + "W: wait T WUNTRACED|WNOWAIT\n",
+			`bad.jc:4:11: wait is wait4(2), which takes no WNOWAIT (EINVAL); use waitid`},
+		{"waitid wants flags", head + "W: waitid T\n",
+			`bad.jc:4:4: waitid wants "waitid THREAD|any WEXITED|WSTOPPED|WCONTINUED[|WNOWAIT|WNOHANG|__WALL|__WCLONE]"`},
 		{"bad exit code", head + "A: exit_group 300\n",
 			`bad.jc:4:15: exit_group wants an exit code 0..255, got "300"`},
 		{"unknown lock", head + "S: lock siglock\n",
@@ -270,7 +282,7 @@ func TestParseErrors(t *testing.T) {
 		{"atom on an unknown name", head + "final X.state=T\n",
 			`bad.jc:4:1: "X.state": unknown thread or actor "X"`},
 		{"atom without a dot", head + "always T=R\n",
-			`bad.jc:4:1: unknown key "T" (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, ACTOR.done or ACTOR#N)`},
+			`bad.jc:4:1: unknown key "T" (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, PROCESS.frozen, ACTOR.done or ACTOR#N)`},
 		{"actor field", head + "final S.state=R\n",
 			`bad.jc:4:1: "S.state": an actor has .done and #N`},
 		{"op index out of range", head + "S: kill T SIGKILL\nfinal S#2=0\n",
@@ -283,10 +295,10 @@ func TestParseErrors(t *testing.T) {
 			`bad.jc:4:11: "T.state" is not an atom (want KEY=VALUE or KEY!=VALUE, e.g. T.state=T)`},
 		{"empty check", head + "final\n",
 			`bad.jc:4:1: final wants one or more KEY=VALUE atoms (e.g. T.state=T, T.exit=killed(SIGKILL), P#2=ESRCH)`},
-		{"unknown property", head + "disable I12\n",
-			`bad.jc:4:9: unknown property "I12" (want I1 ... I11 or stuck)`},
+		{"unknown property", head + "disable I15\n",
+			`bad.jc:4:9: unknown property "I15" (want I1 ... I14 or stuck)`},
 		{"unknown property in a verdict", head + "verdict mainline violation I0\n",
-			`bad.jc:4:28: unknown property "I0" (want I1 ... I11 or stuck)`},
+			`bad.jc:4:28: unknown property "I0" (want I1 ... I14 or stuck)`},
 		{"duplicate verdict", head + "verdict mainline pass\nverdict mainline violation I4\n",
 			`bad.jc:5:9: a second verdict for mainline (the first is at line 4)`},
 		{"unknown verdict", head + "verdict * maybe\n",
@@ -325,6 +337,10 @@ func TestParseErrors(t *testing.T) {
 			`bad.jc:4:6: unknown actor "X"`},
 		{"schedule names a stranger", head + "schedule S X\n",
 			`bad.jc:4:1: schedule names "X", which is not an actor or thread`},
+		{"variant without a name", head + "variant\n",
+			`bad.jc:4:1: variant wants one design name (the design the schedule replays under)`},
+		{"two variant lines", head + "variant v6.1\nvariant mainline\n",
+			`bad.jc:5:1: a second variant line (the first is at line 4)`},
 		{"no process", "actor S",
 			`bad.jc:1:1: no process declared (want a line "process NAME [threads T1 T2 ...] [parent ACTOR]")`},
 		{"a thread named twice", "process T threads T T\n",

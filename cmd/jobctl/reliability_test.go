@@ -81,7 +81,7 @@ func TestErrorCellIsNotAsExpected(t *testing.T) {
 			if !strings.Contains(stdout, "== mainline: error: "+path+":") || !strings.Contains(stdout, "at most") {
 				t.Errorf("check: no error line naming the file and the limit:\n%s", stdout)
 			}
-			if !strings.Contains(stdout, "1 check: 0 as expected, 0 differ, 1 failed") {
+			if !strings.Contains(stdout, "1 check: 0 as expected, 0 differ; 1 failed: over-"+what+" (mainline)") {
 				t.Errorf("check: the summary does not count a failed check:\n%s", stdout)
 			}
 
@@ -123,7 +123,7 @@ func TestMatrixErrorCell(t *testing.T) {
 		row = append(row, &cellResult{sc: sc, v: v, err: cerr, status: failed})
 	}
 	var b bytes.Buffer
-	writeMatrix(&b, vs, [][]*cellResult{row})
+	writeMatrix(&b, vs, [][]*cellResult{row}, false)
 	out := b.String()
 	if !regexp.MustCompile(`\nover +error! +error! +error! +0 `).MatchString(out) || strings.Count(out, "error!") != 3+1 { // 3 cells and the legend
 		t.Errorf("matrix without error! cells:\n%s", out)
@@ -134,7 +134,7 @@ func TestMatrixErrorCell(t *testing.T) {
 	if !strings.Contains(out, "error: over under every variant: over.jc:") {
 		t.Errorf("no error line for every variant:\n%s", out)
 	}
-	if !strings.Contains(out, "3 checks: 0 as expected, 0 differ, 3 failed") {
+	if !strings.Contains(out, "3 checks: 0 as expected, 0 differ; 3 failed: over (v5.18, peterz-v2, peterz-v1-thaw)") {
 		t.Errorf("summary:\n%s", out)
 	}
 }
