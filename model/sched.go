@@ -52,10 +52,12 @@ func TryToWakeUp(c *Ctx, t int, mask uint16) bool {
 // get_signal(), which "goto relock"s at once (kernel/signal.c:
 // do_signal_stop(), get_signal(), v6.18), so the woken task is already at
 // relock — one state, not two that differ only in a program counter.
-// With the old freezer, freezable_schedule() first runs try_to_freeze()
-// (AfterStopSchedule), so the woken task stays in do_signal_stop().
+// The same holds for the cgroup v2 freezer's trap: do_freezer_trap()
+// returns and get_signal() goes to relock. With the old freezer,
+// freezable_schedule() first runs try_to_freeze() (AfterStopSchedule), so
+// the woken task stays where it slept.
 func (c *Ctx) StopWoken(t int) {
-	if T := &c.S.Task[t]; T.Loc == LocDSSSleep && !c.K.OldFreezer {
+	if T := &c.S.Task[t]; (T.Loc == LocDSSSleep || T.Loc == LocTrapSleep) && !c.K.OldFreezer {
 		T.Loc = LocRelock
 	}
 }
