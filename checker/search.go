@@ -386,8 +386,11 @@ func (x *search) match(v, key, tg uint64, rw []uint64, link uint64) bool {
 // that a large table stays between 3/4 and 9/10 full.
 const minSlots = 1 << 11
 
+// doubleBelow: up to this many slots (8 MiB) the table doubles.
+const doubleBelow = 1 << 20
+
 func nextSize(slots int) int {
-	if slots < 1<<22 {
+	if slots < doubleBelow {
 		return 2 * slots
 	}
 	return slots / 40 * 48

@@ -102,8 +102,8 @@ func TestTableConcurrentInsert(t *testing.T) {
 // TestTableSizes: the sizes grow by doubling, then by a fifth, and a
 // table at its target size is at most 9/10 full with room for a block.
 func TestTableSizes(t *testing.T) {
-	if nextSize(1<<12) != 1<<13 || nextSize(1<<22) != (1<<22)/40*48 {
-		t.Errorf("nextSize: %d, %d", nextSize(1<<12), nextSize(1<<22))
+	if nextSize(1<<12) != 1<<13 || nextSize(doubleBelow) != doubleBelow/40*48 {
+		t.Errorf("nextSize: %d, %d", nextSize(1<<12), nextSize(doubleBelow))
 	}
 	x := tableSearch(1)
 	x.maxBranch = 10
