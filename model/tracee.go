@@ -504,8 +504,9 @@ func DoSignalStop(c *Ctx, t int, signr int) bool {
 		if c.K.TaskParticipateGroupStop(c, t) {
 			T.Why = CLD_STOPPED
 		}
-		c.K.SetStopped(c, t)
+		// The label first: a design's SetStopped may say what it does instead.
 		c.Label = "get_signal: do_signal_stop: jobctl |= JOBCTL_STOPPED; set_special_state(TASK_STOPPED)"
+		c.K.SetStopped(c, t)
 		if T.Why != 0 {
 			T.Loc = LocDSSNotify
 		} else {
