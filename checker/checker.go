@@ -78,6 +78,10 @@ const (
 // nothing. It is never a pass.
 const NoTerminal = "noterminal"
 
+// Prelude is the property a check reports when the scenario's prelude does
+// not reach its start state under the design (model.PreludeError).
+const Prelude = "prelude"
+
 // Result is what a check found.
 type Result struct {
 	Verdict     string
@@ -116,9 +120,20 @@ type Outcome struct {
 
 // Found is one violated property.
 type Found struct {
-	Property string // "I4", "stuck", or "final"/"sometimes"/"always"/"noterminal" for a scenario check
+	Property string // "I4", "stuck", or "final"/"sometimes"/"always"/"noterminal"/"prelude" for a scenario check
 	Message  string
 	Trace    []model.Move // from the initial state; empty for a check over the whole space
+}
+
+// NoTrace says, for a violation without a trace, why there is none.
+func (f Found) NoTrace() string {
+	switch f.Property {
+	case Prelude:
+		return "the prelude runs before the exploration: there is no interleaving to show"
+	case NoTerminal:
+		return "a property of the whole state space: no single interleaving shows it"
+	}
+	return "a check over all final outcomes: no single interleaving shows it"
 }
 
 // DefaultMaxMemory is the memory bound of a check when none is given: at

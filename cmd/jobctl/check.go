@@ -733,23 +733,25 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult, st o
 	} else {
 		prose("%s", head)
 	}
-	prose("   %d states, %d transitions, depth %d, %d terminal states, %.1f bytes/state stored", r.States, r.Transitions, r.Depth, r.Terminal, r.BytesPerState())
-	if r.Incomplete != "" {
-		prose("   incomplete: %s", r.Incomplete)
-	}
-	prose("   final outcomes:")
-	if len(r.Outcomes) == 0 {
-		prose("     (none: no terminal state reached)")
-	}
-	for _, o := range r.Outcomes {
-		wrapLine(&b, fmt.Sprintf("     %4dx %s", o.Count, o.Text), width, 6)
+	if r.States > 0 { // 0: the prelude never reached a start state
+		prose("   %d states, %d transitions, depth %d, %d terminal states, %.1f bytes/state stored", r.States, r.Transitions, r.Depth, r.Terminal, r.BytesPerState())
+		if r.Incomplete != "" {
+			prose("   incomplete: %s", r.Incomplete)
+		}
+		prose("   final outcomes:")
+		if len(r.Outcomes) == 0 {
+			prose("     (none: no terminal state reached)")
+		}
+		for _, o := range r.Outcomes {
+			wrapLine(&b, fmt.Sprintf("     %4dx %s", o.Count, o.Text), width, 6)
+		}
 	}
 	drawn := map[string]string{} // schedule -> the property drawn with it
 	for _, fd := range r.Violations {
 		b.WriteString("\n")
 		if fd.Trace == nil {
 			prose("   => %s violated: %s", fd.Property, fd.Message)
-			prose("      (a check over all final outcomes: no single interleaving shows it)")
+			prose("      (%s)", fd.NoTrace())
 			continue
 		}
 		sched := scheduleOf(cr.m, fd.Trace)

@@ -142,20 +142,23 @@ func TestMatrixErrorCell(t *testing.T) {
 // A prelude op that never completes fails the check under every design:
 // exit 2, and the message once, not once per design.
 func TestPreludeErrorOnce(t *testing.T) {
-	path := writeScenario(t, "pre.jc", "actor W\nprocess T parent W\ninit W: wait T\nW: wait T WNOHANG\n")
-	stdout, stderr, code := jobctl(t, "check", path)
-	if code != exitUsage {
-		t.Errorf("exit %d, want %d", code, exitUsage)
+	// A prelude that never reaches its start state is the violation
+	// "prelude" under each design (a patch can make a prelude block), not
+	// bad input: exit 1, a verdict of violation, never "as expected".
+	path := writeScenario(t, "pre.jc", "actor W\nprocess T parent W\ninit W: wait T\nW: wait T WNOHANG\nverdict * pass\n")
+	stdout, _, code := jobctl(t, "check", path, "--width", "400")
+	if code != exitDiffers {
+		t.Errorf("exit %d, want %d", code, exitDiffers)
 	}
-	if n := strings.Count(stdout, "never completes"); n != 1 {
-		t.Errorf("the prelude error is printed %d times, want once:\n%s", n, stdout)
+	if n := strings.Count(stdout, "=> prelude violated: "+path+":3:9: the prelude op \"wait T\" never completes"); n != len(variants.All()) {
+		t.Errorf("%d designs report the prelude violation, want %d:\n%s", n, len(variants.All()), stdout)
 	}
-	if n := strings.Count(stdout, "error: the same as under v5.18"); n != len(variants.All())-1 {
-		t.Errorf("%d designs refer to the first error, want %d:\n%s", n, len(variants.All())-1, stdout)
+	if strings.Contains(stdout, "as expected\n") && !strings.Contains(stdout, " 0 as expected") {
+		t.Errorf("a cell whose prelude never completes counted as expected:\n%s", stdout)
 	}
-	_, stderr, code = jobctl(t, "check", path, "--json")
-	if code != exitUsage || strings.Count(stderr, "never completes") != 1 {
-		t.Errorf("--json: exit %d, stderr %q; want exit 2 and the error once", code, stderr)
+	out, _, code := jobctl(t, "check", path, "--json", "--variant", "mainline")
+	if code != exitDiffers || !strings.Contains(out, `"verdict":"violation"`) || !strings.Contains(out, `"property":"prelude"`) {
+		t.Errorf("--json: exit %d, %s; want exit 1 and a prelude violation", code, out)
 	}
 }
 
