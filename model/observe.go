@@ -107,7 +107,24 @@ func (m *Machine) Outcome(s *State) string {
 	return strings.Join(parts, " ")
 }
 
-var errnoNames = map[int]string{EPERM: "EPERM", ESRCH: "ESRCH", EIO: "EIO", ECHILD: "ECHILD"}
+var errnoNames = map[int]string{EPERM: "EPERM", ESRCH: "ESRCH", EIO: "EIO", ECHILD: "ECHILD", EINVAL: "EINVAL"}
+
+// siCodeNames are the printed si_code of a PTRACE_GETSIGINFO result: the
+// kernel's name for a sender's code, or the exit code that ptrace_notify()
+// and PTRACE_EVENT_STOP put there.
+var siCodeNames = [numSi]string{
+	SiNone: "none", SiSignal: "SIGTRAP", SiEventStop: "EVENT_STOP", SiUser: "SI_USER", SiTkill: "SI_TKILL",
+	SiKernel: "SI_KERNEL", SiTrapGood: "SIGTRAP|0x80", SiEventExit: "EVENT_EXIT",
+}
+
+// stopSigName is the signal part of a stop code: a name, or SIGTRAP|0x80
+// (a syscall stop under PTRACE_O_TRACESYSGOOD).
+func stopSigName(v int) string {
+	if v&0x80 != 0 {
+		return scenario.SigName(v&0x7f) + "|0x80"
+	}
+	return scenario.SigName(v)
+}
 
 // String renders a result the way the oracle reports it.
 func (r Result) String() string {
@@ -123,10 +140,13 @@ func (r Result) String() string {
 		}
 		return fmt.Sprintf("errno(%d)", v)
 	case ResStopped:
-		if v&ResEventStop != 0 {
-			return "stopped(" + scenario.SigName(v&0xff) + ",EVENT_STOP)"
+		switch {
+		case v&ResEventStop != 0:
+			return "stopped(" + stopSigName(v&0xff) + ",EVENT_STOP)"
+		case v&ResEventExit != 0:
+			return "stopped(" + stopSigName(v&0xff) + ",EVENT_EXIT)"
 		}
-		return "stopped(" + scenario.SigName(v&0xff) + ")"
+		return "stopped(" + stopSigName(v&0xff) + ")"
 	case ResContinued:
 		return "continued"
 	case ResExited:
@@ -135,6 +155,12 @@ func (r Result) String() string {
 		return "killed(" + scenario.SigName(v) + ")"
 	case ResNone:
 		return "none"
+	case ResSiginfo:
+		code := fmt.Sprint(v >> 5)
+		if v>>5 < int(numSi) {
+			code = siCodeNames[v>>5]
+		}
+		return "siginfo(" + scenario.SigName(v&31) + "," + code + ")"
 	case ResLetter:
 		if v == 'X' {
 			return "gone" // reaped: /proc has no entry any more

@@ -38,7 +38,18 @@ type State struct {
 type Task struct {
 	Jobctl  uint32 // task->jobctl (siglock)
 	Pending uint32 // task->pending.signal: private pending set, bit n = signal n (siglock)
-	Ptrace  uint32 // task->ptrace: PT_PTRACED, PT_SEIZED (tasklist_lock write; siglock for the clear)
+	Ptrace  uint32 // task->ptrace: PT_PTRACED, PT_SEIZED, the PT_* options (tasklist_lock write; siglock for the clear)
+	Blocked uint32 // task->blocked: the signal mask, bit n = signal n (siglock)
+	// PendingKernel and PendingUser say how each signal of the private
+	// queue was sent (its siginfo's si_code): SI_KERNEL (SEND_SIG_PRIV),
+	// SI_USER (a signal requeued by ptrace_signal()), else SI_TKILL. A
+	// signal in the shared queue was sent by kill(): SI_USER.
+	PendingKernel uint32
+	PendingUser   uint32
+	// Frames is the stack of signal frames on the thread's user stack, a
+	// handler running for each (handle_signal() pushed it, rt_sigreturn()
+	// pops it): 5 bits a signal number, the innermost in the low bits.
+	Frames uint32
 
 	State    uint16 // task->__state (pi_lock for special states, the freezer and RT)
 	Saved    uint16 // task->saved_state (pi_lock): RT rtlock waits; v6.7+ also the pre-freeze state
@@ -55,26 +66,32 @@ type Task struct {
 	ExitVal     uint8 // exit code or signal
 	ScriptPC    uint8 // next user-mode op of this thread's script
 	Tracer      uint8 // task->parent when traced: 1+actor index, or 0
-	LastSiginfo uint8 // task->last_siginfo: SiNone, SiSignal, SiEventStop
+	LastSiginfo uint8 // task->last_siginfo: its si_code (SiNone for NULL)
+	LastSigno   uint8 // task->last_siginfo->si_signo
+	SigInfo     uint8 // the si_code of the signal get_signal is handling (ksig->info), with SigInfoShared
 	OnRq        bool  // task->on_rq: runnable (running, or preempted before blocking)
 	SigPending  bool  // TIF_SIGPENDING
 	FrzRet      Loc   // where the task goes when it leaves the refrigerator
 	RTRet       Loc   // the step an rtlock wait resumes
-	_           [2]uint8
 }
 
 // Signal mirrors struct signal_struct (one per thread group), plus the
 // group's cgroup freezer state.
 type Signal struct {
-	Shared         uint32 // signal->shared_pending.signal
-	Flags          uint8  // SIGNAL_STOP_STOPPED, ...
-	GroupStopCount uint8  // signal->group_stop_count
-	GroupExitCode  uint8  // signal->group_exit_code
-	Freezing       bool   // freezing(p) for the group's tasks: the cgroup is FREEZING or FROZEN
-	Frozen         bool   // the freezer reported FROZEN (every task frozen) and no thaw began since
-	CldStopped     uint8  // CLD_STOPPED notifications sent to the real parent (saturates at 3)
-	CldContinued   uint8  // CLD_CONTINUED notifications sent to the real parent (saturates at 3)
-	GroupExitVal   uint8  // exit_group(N): N (the kernel keeps N<<8 in group_exit_code)
+	Shared uint32 // signal->shared_pending.signal
+	// Ignored and Handled are the dispositions in sighand->action[]
+	// (shared by the threads): bit n set = signal n is SIG_IGN, or has a
+	// handler; neither = SIG_DFL.
+	Ignored        uint32
+	Handled        uint32
+	Flags          uint8 // SIGNAL_STOP_STOPPED, ...
+	GroupStopCount uint8 // signal->group_stop_count
+	GroupExitCode  uint8 // signal->group_exit_code
+	Freezing       bool  // freezing(p) for the group's tasks: the cgroup is FREEZING or FROZEN
+	Frozen         bool  // the freezer reported FROZEN (every task frozen) and no thaw began since
+	CldStopped     uint8 // CLD_STOPPED notifications sent to the real parent (saturates at 3)
+	CldContinued   uint8 // CLD_CONTINUED notifications sent to the real parent (saturates at 3)
+	GroupExitVal   uint8 // exit_group(N): N (the kernel keeps N<<8 in group_exit_code)
 	// CurrTarget is signal->curr_target: the task index where
 	// complete_signal() starts looking for a thread to wake. It starts at
 	// the leader and moves to the thread the search picked.
@@ -106,11 +123,23 @@ const (
 // LockNames are the scenario language's names of the locks.
 var LockNames = [NumLocks]string{"tasklist", "css_set"}
 
-// Task.LastSiginfo values.
+// Task.LastSiginfo values: the si_code of the siginfo a ptrace stop
+// publishes in task->last_siginfo (what PTRACE_GETSIGINFO copies out), and
+// Task.SigInfo's of a dequeued signal. The si_signo is Task.LastSigno.
 const (
-	SiNone      uint8 = iota
-	SiSignal          // a signal-delivery-stop or ptrace_notify stop
-	SiEventStop       // PTRACE_EVENT_STOP (SEIZE group stop, INTERRUPT, notify)
+	SiNone      uint8 = iota // NULL: a group stop of an ATTACHed tracee (PTRACE_GETSIGINFO: EINVAL)
+	SiSignal                 // ptrace_notify(): si_code = exit_code, SIGTRAP (a syscall stop)
+	SiEventStop              // PTRACE_EVENT_STOP: si_code = signr | PTRACE_EVENT_STOP<<8
+	SiUser                   // a signal sent by kill(): SI_USER
+	SiTkill                  // sent by tgkill(): SI_TKILL
+	SiKernel                 // sent by the kernel (SEND_SIG_PRIV): SI_KERNEL
+	SiTrapGood               // ptrace_notify(): si_code = SIGTRAP|0x80 (PTRACE_O_TRACESYSGOOD)
+	SiEventExit              // ptrace_notify(): si_code = SIGTRAP | PTRACE_EVENT_EXIT<<8
+	numSi
+
+	// SigInfoShared, in Task.SigInfo: the signal was dequeued from the
+	// shared queue (get_signal()'s type == PIDTYPE_TGID).
+	SigInfoShared uint8 = 0x80
 )
 
 // Task.ExitKind values.
@@ -142,6 +171,9 @@ const (
 	LocSyscall                   // in a system call, at syscall_trace_enter()
 	LocExit                      // do_group_exit() -> do_exit()
 	LocExitNotify                // do_exit(): exit_code set, exit_notify() next
+	LocExitSignals               // do_exit(): after the PTRACE_EVENT_EXIT stop, exit_signals() next
+	LocOrphanCheck               // get_signal(): siglock dropped for is_current_pgrp_orphaned()
+	LocHandleSignal              // get_signal() returned a signal with a handler: handle_signal() next
 	LocDead                      // exited: zombie or dead
 	numLocs
 )
@@ -152,6 +184,7 @@ var locNames = [...]string{
 	LocDSSSleep: "do_signal_stop", LocPSNotify: "ptrace_stop", LocPSSchedule: "ptrace_stop",
 	LocPSSleep: "ptrace_stop", LocPSWake: "ptrace_stop",
 	LocRTWait: "rtlock_slowlock", LocSyscall: "syscall_trace_enter", LocExitNotify: "do_exit", LocExit: "do_exit", LocDead: "exited",
+	LocExitSignals: "do_exit", LocOrphanCheck: "get_signal", LocHandleSignal: "handle_signal",
 }
 
 func (l Loc) String() string {
@@ -181,8 +214,10 @@ const (
 	ResKilled    Result = 6 << 12 // value: signal
 	ResNone      Result = 7 << 12 // WNOHANG, nothing to report
 	ResLetter    Result = 8 << 12 // value: a /proc state letter
+	ResSiginfo   Result = 9 << 12 // value: si_signo | si_code (Si*) << 5
 
-	ResEventStop = 0x100
+	ResEventStop = 0x100 // with ResStopped: PTRACE_EVENT_STOP
+	ResEventExit = 0x200 // with ResStopped: PTRACE_EVENT_EXIT
 	resKindMask  = 0xf000
 )
 
@@ -192,4 +227,5 @@ const (
 	ESRCH  = 3
 	EIO    = 5
 	ECHILD = 10
+	EINVAL = 22
 )

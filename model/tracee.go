@@ -18,6 +18,11 @@ func (c *Ctx) threadStep(t int) bool {
 			c.GetSignalEntry(t)
 			return true
 		}
+		if T.Frames != 0 {
+			c.Label = "handler returns: rt_sigreturn: set_current_blocked(saved mask)"
+			c.K.SysRtSigreturn(c, t)
+			return true
+		}
 		return c.userOp(t)
 	case LocPause:
 		if !T.OnRq {
@@ -25,6 +30,11 @@ func (c *Ctx) threadStep(t int) bool {
 		}
 		c.Label = "hrtimer_nanosleep: woken; back to user mode"
 		T.Loc = LocUser
+		if T.SigPending {
+			// do_nanosleep() saw signal_pending(): -ERESTART_RESTARTBLOCK.
+			c.Label = "hrtimer_nanosleep: woken by a signal: -ERESTART_RESTARTBLOCK"
+			T.Flags |= ERESTART_RESTARTBLOCK
+		}
 		return true
 	case LocRefrigerator:
 		if !T.OnRq {
@@ -141,7 +151,7 @@ func (c *Ctx) threadStep(t int) bool {
 		T.Loc = LocUser
 		if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
 			c.Label = "syscall_trace_enter: ptrace_notify"
-			c.K.PtraceStop(c, t, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser)
+			c.K.PtraceStop(c, t, PtraceSyscallCode(T), CLD_TRAPPED, SiSignal, RetUser)
 			if T.Loc == LocUser {
 				c.Suffix = ": ptrace_stop returns at once"
 			}
@@ -156,6 +166,20 @@ func (c *Ctx) threadStep(t int) bool {
 	case LocExitNotify:
 		c.Label = "do_exit: exit_notify()"
 		c.K.ExitNotify(c, t)
+		return true
+	case LocExitSignals:
+		c.Label = "do_exit: exit_signals(); exit_code = code"
+		c.K.DoExitSignals(c, t)
+		return true
+	case LocOrphanCheck:
+		if c.S.Holder[LockTasklist] != 0 {
+			return c.Contended(t)
+		}
+		c.K.GetSignalOrphanCheck(c, t)
+		return true
+	case LocHandleSignal:
+		c.Label = "handle_signal: setup_rt_frame; signal_delivered: block the signal"
+		c.K.HandleSignal(c, t)
 		return true
 	}
 	return false
@@ -242,7 +266,33 @@ func (c *Ctx) userOp(t int) bool {
 	case scenario.OpRaise:
 		c.Label = "tgkill(self): send_signal_locked"
 		T.ScriptPC++
-		c.K.SendSignalLocked(c, op.Sig, t, false)
+		c.K.SendSignalLocked(c, op.Sig, SiTkill, t, false)
+	case scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault:
+		c.Label = "rt_sigaction: do_sigaction"
+		T.ScriptPC++
+		handler := SIG_DFL
+		switch op.Kind {
+		case scenario.OpIgnore:
+			handler = SIG_IGN
+		case scenario.OpHandle:
+			handler = SIG_HANDLER
+		}
+		c.K.DoSigaction(c, t, op.Sig, handler)
+	case scenario.OpBlock, scenario.OpUnblock:
+		c.Label = "rt_sigprocmask: __set_current_blocked"
+		T.ScriptPC++
+		blocked := T.Blocked | sigmask(op.Sig)
+		if op.Kind == scenario.OpUnblock {
+			blocked = T.Blocked &^ sigmask(op.Sig)
+		}
+		c.K.SetCurrentBlocked(c, t, blocked)
+	case scenario.OpTraceme:
+		if c.S.Holder[LockTasklist] != 0 {
+			return c.Contended(t)
+		}
+		c.Label = "ptrace_traceme: ptrace_link(current, real_parent)"
+		T.ScriptPC++
+		c.K.PtraceTraceme(c, t)
 	case scenario.OpPause:
 		// hrtimer_nanosleep() -> do_nanosleep():
 		// set_current_state(TASK_INTERRUPTIBLE|TASK_FREEZABLE); schedule().
@@ -303,6 +353,9 @@ func GetSignal(c *Ctx, t int, deliver int) {
 		T.Loc = LocNotifyCld
 		return
 	}
+	if deliver == GetSignalContinue {
+		deliver = 0
+	}
 	for {
 		signr := deliver
 		deliver = 0
@@ -326,13 +379,18 @@ func GetSignal(c *Ctx, t int, deliver int) {
 			}
 			signr = c.K.DequeueSignal(c, t)
 			if signr == 0 {
+				// Back to user mode; an interrupted nanosleep()
+				// is restarted (its op goes on).
+				T.Flags &^= ERESTART_RESTARTBLOCK
 				T.Loc = LocUser
 				return
 			}
 			if T.Ptrace != 0 && signr != SIGKILL {
-				// ptrace_signal(): a signal-delivery-stop.
+				// ptrace_signal(): a signal-delivery-stop, with
+				// the dequeued siginfo in last_siginfo.
 				T.Jobctl |= JOBCTL_STOP_DEQUEUED
-				if c.K.PtraceStop(c, t, uint16(signr), CLD_TRAPPED, SiSignal, RetPtraceSignal) {
+				T.Sig = uint8(signr)
+				if c.K.PtraceStop(c, t, uint16(signr), CLD_TRAPPED, T.SigInfo&^SigInfoShared, RetPtraceSignal) {
 					return
 				}
 				signr = c.K.PtraceSignal(c, t, signr)
@@ -341,13 +399,33 @@ func GetSignal(c *Ctx, t int, deliver int) {
 				}
 			}
 		}
+		// ka = &sighand->action[signr-1] (kernel/signal.c:get_signal(), v6.18).
+		switch c.SigHandler(t, signr) {
+		case SIG_IGN: // "Do nothing."
+			T.SigInfo = 0
+			continue
+		case SIG_HANDLER:
+			// "Run the handler": get_signal() returns the signal;
+			// handle_signal() runs after siglock is dropped.
+			T.Sig = uint8(signr)
+			T.Loc = LocHandleSignal
+			return
+		}
+		T.SigInfo = 0
 		if sigKernelIgnoreP(signr) {
 			continue
 		}
 		if sigKernelStopP(signr) {
-			// Not SIGSTOP: the kernel drops siglock to test for an
-			// orphaned process group. The tracees are never orphaned;
-			// the model keeps the section whole.
+			if signr != SIGSTOP {
+				// "The job control signals do nothing in an
+				// orphaned pgrp, but SIGSTOP always works":
+				// siglock is dropped for is_current_pgrp_orphaned()
+				// (lock ordering with tasklist_lock), and
+				// "signals can be posted during this window".
+				T.Sig = uint8(signr)
+				T.Loc = LocOrphanCheck
+				return
+			}
 			if c.K.DoSignalStop(c, t, signr) {
 				return
 			}
@@ -360,16 +438,54 @@ func GetSignal(c *Ctx, t int, deliver int) {
 	}
 }
 
-// ptraceSignalResult is the tail of ptrace_signal() after the stop: the
-// tracer may have cancelled (0) or changed the signal; a signal that
-// cannot be delivered now (a fatal signal is pending) is requeued.
+// GetSignalContinue, as GetSignal's deliver, enters get_signal()'s loop at
+// its top: a "continue" after a step that dropped siglock.
+const GetSignalContinue = -1
+
+// GetSignalOrphanCheck is get_signal()'s step for a job-control stop
+// signal other than SIGSTOP after siglock was dropped (kernel/signal.c,
+// v6.18): is_current_pgrp_orphaned() under tasklist_lock — the signal is
+// dropped ("goto relock") for an orphaned group — else siglock is retaken
+// and do_signal_stop() runs, which finds JOBCTL_STOP_DEQUEUED gone if a
+// SIGCONT came in the window ("continue").
+func GetSignalOrphanCheck(c *Ctx, t int) {
+	T := &c.S.Task[t]
+	signr := int(T.Sig)
+	T.Sig = 0
+	if c.K.IsCurrentPgrpOrphaned(c, t) {
+		c.Label = "get_signal: is_current_pgrp_orphaned(): the stop signal is dropped; relock"
+		T.Loc = LocRelock
+		return
+	}
+	c.Label = "get_signal: is_current_pgrp_orphaned() = 0; relock siglock; do_signal_stop"
+	if c.K.DoSignalStop(c, t, signr) {
+		return
+	}
+	c.Label = "get_signal: is_current_pgrp_orphaned() = 0; relock siglock; do_signal_stop: no stop"
+	c.K.GetSignal(c, t, GetSignalContinue)
+}
+
+// ptraceSignalResult is the tail of ptrace_signal() after the stop
+// (kernel/signal.c, v6.18): the tracer may have cancelled (0) or changed
+// the signal (the siginfo then says SI_USER); a signal that cannot be
+// delivered now — blocked, or a fatal signal is pending — is requeued on
+// the queue it came from. T.Sig is the signal dequeued, T.SigInfo its
+// siginfo.
 func PtraceSignal(c *Ctx, t int, signr int) int {
 	T := &c.S.Task[t]
+	orig, si := int(T.Sig), T.SigInfo
+	T.Sig = 0
 	if signr == 0 {
+		T.SigInfo = 0
 		return 0
 	}
-	if T.SigPending && T.FatalSignalPending() {
-		c.K.SendSignalLocked(c, signr, t, false)
+	if signr != orig {
+		si = SiUser | si&SigInfoShared
+		T.SigInfo = si
+	}
+	if T.Blocked&sigmask(signr) != 0 || (T.SigPending && T.FatalSignalPending()) {
+		T.SigInfo = 0
+		c.K.SendSignalLocked(c, signr, si&^SigInfoShared, t, si&SigInfoShared != 0)
 		return 0
 	}
 	return signr
@@ -471,7 +587,20 @@ func PtraceStop(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bo
 	}
 	c.K.SetTraced(c, t)
 	T.ExitCode = exitCode
+	if si == SiSignal {
+		// ptrace_notify(): si_code is the exit code.
+		switch {
+		case exitCode>>8 == PTRACE_EVENT_EXIT:
+			si = SiEventExit
+		case exitCode&0x80 != 0:
+			si = SiTrapGood
+		}
+	}
 	T.LastSiginfo = si
+	T.LastSigno = 0
+	if si != SiNone {
+		T.LastSigno = uint8(exitCode & 0x7f)
+	}
 	T.GstopDone = 0
 	if why == CLD_STOPPED && T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.K.TaskParticipateGroupStop(c, t) {
 		T.GstopDone = 1
@@ -520,7 +649,7 @@ func PtraceStopNotify(c *Ctx, t int) {
 func PtraceStopWake(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	code := T.ExitCode
-	T.LastSiginfo = SiNone
+	T.LastSiginfo, T.LastSigno = SiNone, 0
 	T.ExitCode = 0
 	T.Jobctl &^= c.K.PtraceStopClear
 	// recalc_sigpending_tsk(): may set TIF_SIGPENDING, never clears it.
@@ -570,8 +699,10 @@ func DoNotifyParentCldstop(c *Ctx, t int, why uint8) {
 }
 
 // doExit is do_group_exit() and the first part of do_exit(), one step
-// (Appendix D.4): the group exit (zap_other_threads), exit_signals(), and
-// the exit code; exitNotify is the second.
+// (Appendix D.4): the group exit (zap_other_threads), then, for a tracee
+// with PTRACE_O_TRACEEXIT, ptrace_event(PTRACE_EVENT_EXIT) — a ptrace stop
+// before exit_signals() sets PF_EXITING (kernel/exit.c:do_exit(), v6.18;
+// the same place in v5.18) — else DoExitSignals at once.
 func DoExit(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	s := c.Sig(t)
@@ -601,8 +732,26 @@ func DoExit(c *Ctx, t int) {
 			c.K.SignalWakeUp(c, u, true)
 		}
 	}
-	T.Flags |= PF_EXITING
 	T.Sig = 0
+	if T.Ptrace&PT_TRACE_EXIT != 0 {
+		// ptrace_event(PTRACE_EVENT_EXIT, code) -> ptrace_notify():
+		// ptrace_stop() returns at once if a fatal signal is pending
+		// (v5.19+); a SIGKILL that comes during the stop is dropped by
+		// prepare_signal() once the group is exiting (v6.1+), so only
+		// the tracer ends it.
+		c.Label = "do_exit: ptrace_event(PTRACE_EVENT_EXIT): ptrace_notify"
+		if c.K.PtraceStop(c, t, SIGTRAP|PTRACE_EVENT_EXIT<<8, CLD_TRAPPED, SiSignal, LocExitSignals) {
+			return
+		}
+	}
+	c.K.DoExitSignals(c, t)
+}
+
+// DoExitSignals is do_exit() from exit_signals() to exit_notify()
+// (kernel/exit.c, v6.18): PF_EXITING, and the exit code.
+func DoExitSignals(c *Ctx, t int) {
+	T := &c.S.Task[t]
+	T.Flags |= PF_EXITING
 	// do_exit(): "tsk->exit_code = code", long before exit_notify(). A
 	// tracer's wait4() that finds task_is_traced() true in this window
 	// reports the exit code as a ptrace stop: with a stale JOBCTL_TRACED
@@ -615,12 +764,23 @@ func DoExit(c *Ctx, t int) {
 	T.Loc = LocExitNotify
 }
 
+// PtraceSyscallCode is the exit code of a syscall stop
+// (include/linux/ptrace.h:ptrace_report_syscall(), v6.18): SIGTRAP, with
+// 0x80 under PTRACE_O_TRACESYSGOOD.
+func PtraceSyscallCode(T *Task) uint16 {
+	if T.Ptrace&PT_TRACESYSGOOD != 0 {
+		return SIGTRAP | 0x80
+	}
+	return SIGTRAP
+}
+
 // exitNotify is exit_notify() at the end of do_exit() (kernel/exit.c): the
 // task becomes a zombie for its parent (or tracer), or, a thread that is
 // neither a leader nor traced, is released at once.
 func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
-	T.Pending = 0
+	T.FlushPending(^uint32(0))
+	T.Flags &^= ERESTART_RESTARTBLOCK
 	T.SigPending = false
 	T.State = TASK_DEAD
 	T.Saved = TASK_RUNNING

@@ -71,8 +71,11 @@ func DoWait(c *Ctx, a int, op *Op) bool {
 				c.ReportedTrap = t + 1
 			}
 			r := ResStopped | Result(code&0xff)
-			if code>>8 == PTRACE_EVENT_STOP {
+			switch code >> 8 {
+			case PTRACE_EVENT_STOP:
 				r |= ResEventStop
+			case PTRACE_EVENT_EXIT:
+				r |= ResEventExit
 			}
 			return c.Done(a, r)
 		}

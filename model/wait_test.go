@@ -64,7 +64,7 @@ func TestWaitBlocks(t *testing.T) {
 	if !blocked(m, &s, actor(t, m, "W")) {
 		t.Fatal("wait4 on a running child returned")
 	}
-	m.K.SendSignalLocked(ctxOf(m, &s), SIGSTOP, 0, true)
+	m.K.SendSignalLocked(ctxOf(m, &s), SIGSTOP, SiUser, 0, true)
 	runOut(t, m, &s, "T")
 	if blocked(m, &s, actor(t, m, "W")) {
 		t.Fatal("wait4 not woken by the stop")

@@ -42,7 +42,11 @@ type Process struct {
 	Name    string
 	Threads []string
 	Parent  string // actor that is the real parent ("" = an init-like parent that never waits)
-	Pos     Pos
+	// Orphaned: the process group is orphaned (kernel/exit.c:
+	// will_become_orphaned_pgrp(): no member has a parent in another
+	// group of the same session). Otherwise it never is.
+	Orphaned bool
+	Pos      Pos
 }
 
 // Actor is a task outside the simulated thread groups (or, with Thread set,
@@ -84,6 +88,14 @@ const (
 	// Added later; kept at the end so that the numbering above is stable.
 	OpSyscall       // syscall            (tracee) a system call; under PTRACE_SYSCALL, a syscall-entry stop
 	OpPtraceSyscall // ptrace-syscall T [SIG]  PTRACE_SYSCALL: resume, stopping at the next system call
+	OpTraceme       // traceme             (tracee) PTRACE_TRACEME: the real parent becomes the tracer
+	OpIgnore        // ignore SIG          (tracee) rt_sigaction(SIG, SIG_IGN)
+	OpHandle        // handle SIG          (tracee) rt_sigaction(SIG, a handler that returns at once)
+	OpDefault       // default SIG         (tracee) rt_sigaction(SIG, SIG_DFL)
+	OpBlock         // block SIG           (tracee) rt_sigprocmask(SIG_BLOCK, {SIG})
+	OpUnblock       // unblock SIG         (tracee) rt_sigprocmask(SIG_UNBLOCK, {SIG})
+	OpGetsiginfo    // getsiginfo T        PTRACE_GETSIGINFO: si_signo and si_code of the stop
+	OpSetoptions    // setoptions T OPTS   PTRACE_SETOPTIONS
 	numOps
 )
 
@@ -94,11 +106,17 @@ var opNames = [...]string{
 	OpWait: "wait", OpExit: "exit", OpLock: "lock", OpUnlock: "unlock", OpObserve: "observe",
 	OpRaise: "raise", OpPause: "sleep", OpExitGroup: "exit_group",
 	OpSyscall: "syscall", OpPtraceSyscall: "ptrace-syscall",
+	OpTraceme: "traceme", OpIgnore: "ignore", OpHandle: "handle", OpDefault: "default",
+	OpBlock: "block", OpUnblock: "unblock", OpGetsiginfo: "getsiginfo", OpSetoptions: "setoptions",
 }
 
 // ThreadOp: the op is done by a tracee thread from user mode.
 func (k OpKind) ThreadOp() bool {
-	return k == OpRaise || k == OpPause || k == OpExitGroup || k == OpSyscall
+	switch k {
+	case OpRaise, OpPause, OpExitGroup, OpSyscall, OpTraceme, OpIgnore, OpHandle, OpDefault, OpBlock, OpUnblock:
+		return true
+	}
+	return false
 }
 
 func (k OpKind) String() string {
@@ -118,13 +136,21 @@ const (
 	WALL       = 0x40000000 // __WALL
 )
 
+// PTRACE_O_* options (include/uapi/linux/ptrace.h) that "seize T OPTS" and
+// "setoptions T OPTS" take.
+const (
+	PTRACE_O_TRACESYSGOOD = 0x1
+	PTRACE_O_TRACEEXIT    = 0x40
+	PTRACE_O_EXITKILL     = 0x100000
+)
+
 // Op is one step of an actor's script.
 type Op struct {
 	Actor  string // who does it
 	Kind   OpKind
 	Target string // a process or thread name, or "tasklist" for lock/unlock
 	Sig    int    // signal number (kill, tkill, cont, detach), or exit code (exit_group)
-	Flags  int    // wait flags
+	Flags  int    // wait flags; PTRACE_O_* options (seize, setoptions)
 	Pos    Pos
 }
 
@@ -134,8 +160,12 @@ func (o Op) String() string {
 		s += " " + o.Target
 	}
 	switch o.Kind {
-	case OpKill, OpTkill, OpRaise:
+	case OpKill, OpTkill, OpRaise, OpIgnore, OpHandle, OpDefault, OpBlock, OpUnblock:
 		s += " " + SigName(o.Sig)
+	case OpSeize, OpSetoptions:
+		if f := PtraceOptionsString(o.Flags); f != "" {
+			s += " " + f
+		}
 	case OpCont, OpDetach, OpPtraceSyscall:
 		if o.Sig != 0 {
 			s += " " + SigName(o.Sig)
