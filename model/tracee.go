@@ -30,8 +30,9 @@ func (c *Ctx) threadStep(t int) bool {
 		}
 		c.Label = "hrtimer_nanosleep: woken; back to user mode"
 		T.Loc = LocUser
-		if T.SigPending {
-			// do_nanosleep() saw signal_pending(): -ERESTART_RESTARTBLOCK.
+		if T.SigPending && c.P.Procs[c.P.Tasks[t].Proc].Handlers {
+			// do_nanosleep() saw signal_pending(): -ERESTART_RESTARTBLOCK
+			// (kept only where a handler can turn it into -EINTR).
 			c.Label = "hrtimer_nanosleep: woken by a signal: -ERESTART_RESTARTBLOCK"
 			T.Flags |= ERESTART_RESTARTBLOCK
 		}
