@@ -45,10 +45,6 @@ type ProcDef struct {
 	// Orphaned: is_current_pgrp_orphaned() is true for the group's
 	// threads (the scenario's "orphaned").
 	Orphaned bool
-	// Handlers: a thread of the group installs a handler ("handle"),
-	// so an interrupted nanosleep()'s -ERESTART_RESTARTBLOCK can matter
-	// (without one it is always restarted, and the model does not keep it).
-	Handlers bool
 }
 
 // ActorDef is one actor: outside (Task < 0) or a tracee thread.
@@ -227,7 +223,6 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 				last = o
 			}
 		}
-		p.Procs[pi].Handlers = handled != 0
 		if bits.OnesCount32(handled) > maxFrames {
 			return nil, fmt.Errorf("%s: at most %d signals with a handler in process %s", last.Pos, maxFrames, pd.Name)
 		}

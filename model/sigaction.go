@@ -97,10 +97,7 @@ func HandleSignal(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	sig := T.Sig
 	T.Sig, T.SigInfo = 0, 0
-	if T.Flags&ERESTART_RESTARTBLOCK != 0 {
-		T.Flags &^= ERESTART_RESTARTBLOCK
-		T.ScriptPC++
-	}
+	T.Flags &^= ERESTART_RESTARTBLOCK // the sleep op is over: -EINTR
 	T.Frames = T.Frames<<5 | uint32(sig)
 	c.K.SetCurrentBlocked(c, t, T.Blocked|sigmask(int(sig)))
 	T.Loc = LocUser

@@ -18,6 +18,14 @@ func (c *Ctx) threadStep(t int) bool {
 			c.GetSignalEntry(t)
 			return true
 		}
+		if T.Flags&ERESTART_RESTARTBLOCK != 0 {
+			// No handler ran: regs->ax = __NR_restart_syscall, and
+			// the sleep goes on (hrtimer_nanosleep_restart()).
+			T.Flags &^= ERESTART_RESTARTBLOCK
+			c.DoNanosleep(t)
+			c.Label = "restart_syscall: do_nanosleep: schedule()"
+			return true
+		}
 		if T.Frames != 0 {
 			c.Label = "handler returns: rt_sigreturn: set_current_blocked(saved mask)"
 			c.K.SysRtSigreturn(c, t)
@@ -28,14 +36,13 @@ func (c *Ctx) threadStep(t int) bool {
 		if !T.OnRq {
 			return false
 		}
-		c.Label = "hrtimer_nanosleep: woken; back to user mode"
+		// do_nanosleep() returns -ERESTART_RESTARTBLOCK: get_signal()
+		// runs (if a signal is pending), then either a handler ends
+		// the sleep with -EINTR or the sleep is restarted (a wakeup
+		// without a signal sleeps again the same way).
+		c.Label = "hrtimer_nanosleep: woken: -ERESTART_RESTARTBLOCK; back to user mode"
 		T.Loc = LocUser
-		if T.SigPending && c.P.Procs[c.P.Tasks[t].Proc].Handlers {
-			// do_nanosleep() saw signal_pending(): -ERESTART_RESTARTBLOCK
-			// (kept only where a handler can turn it into -EINTR).
-			c.Label = "hrtimer_nanosleep: woken by a signal: -ERESTART_RESTARTBLOCK"
-			T.Flags |= ERESTART_RESTARTBLOCK
-		}
+		T.Flags |= ERESTART_RESTARTBLOCK
 		return true
 	case LocRefrigerator:
 		if !T.OnRq {
@@ -295,18 +302,12 @@ func (c *Ctx) userOp(t int) bool {
 		T.ScriptPC++
 		c.K.PtraceTraceme(c, t)
 	case scenario.OpPause:
-		// hrtimer_nanosleep() -> do_nanosleep():
-		// set_current_state(TASK_INTERRUPTIBLE|TASK_FREEZABLE); schedule().
-		// Interrupted by a signal, it returns to get_signal and, the
-		// signal being ignored or stopping, restarts: the op never ends.
+		// Interrupted by a signal, nanosleep() returns to get_signal
+		// and, the signal being ignored or stopping, restarts: the op
+		// ends only when a handler runs (-EINTR).
+		T.ScriptPC++
+		c.DoNanosleep(t)
 		c.Label = "do_nanosleep: schedule()"
-		T.State = TASK_INTERRUPTIBLE
-		if !c.K.OldFreezer {
-			T.State |= TASK_FREEZABLE
-		}
-		if c.K.Schedule(c, t) {
-			T.Loc = LocPause
-		}
 	case scenario.OpSyscall:
 		c.Label = "syscall: enter the kernel"
 		T.ScriptPC++
@@ -322,6 +323,24 @@ func (c *Ctx) userOp(t int) bool {
 		return false
 	}
 	return true
+}
+
+// DoNanosleep is hrtimer_nanosleep() -> do_nanosleep()
+// (kernel/time/hrtimer.c, v6.18):
+// set_current_state(TASK_INTERRUPTIBLE|TASK_FREEZABLE); schedule(). A
+// signal already pending makes schedule() return at once, and the call
+// -ERESTART_RESTARTBLOCK.
+func (c *Ctx) DoNanosleep(t int) {
+	T := &c.S.Task[t]
+	T.State = TASK_INTERRUPTIBLE
+	if !c.K.OldFreezer {
+		T.State |= TASK_FREEZABLE
+	}
+	if c.K.Schedule(c, t) {
+		T.Loc = LocPause
+		return
+	}
+	T.Flags |= ERESTART_RESTARTBLOCK
 }
 
 // getSignalEntry is the way into get_signal() from exit_to_user_mode_loop():
@@ -380,9 +399,8 @@ func GetSignal(c *Ctx, t int, deliver int) {
 			}
 			signr = c.K.DequeueSignal(c, t)
 			if signr == 0 {
-				// Back to user mode; an interrupted nanosleep()
-				// is restarted (its op goes on).
-				T.Flags &^= ERESTART_RESTARTBLOCK
+				// Back to user mode (an interrupted nanosleep()
+				// is restarted there).
 				T.Loc = LocUser
 				return
 			}
