@@ -20,6 +20,7 @@ import (
 	"time"
 	"unsafe"
 
+	"jobctl/internal/memlimit"
 	"jobctl/model"
 	"jobctl/scenario"
 )
@@ -32,8 +33,11 @@ type Options struct {
 	// links, frontier, successor buffers, and the Go runtime's own
 	// overhead as runtime/metrics reports it): the search stops
 	// (incomplete) before it would exceed it, and the Go runtime's soft
-	// memory limit is set to it for the check as a backstop. 0: 4 GiB.
+	// memory limit is set to it for the check as a backstop. 0:
+	// DefaultMaxMemory(4 GiB).
 	MaxMemory int64
+	// Cancel, when closed, stops the search (incomplete) at the next block.
+	Cancel <-chan struct{}
 	Exact     bool      // deduplicate by whole states instead of 64-bit fingerprints
 	Workers   int       // expansion goroutines; 0: GOMAXPROCS
 	Progress  io.Writer // if non-nil, a progress line (ProgressLine) about every second
@@ -187,7 +191,7 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 		opt.MaxStates = 5_000_000
 	}
 	if opt.MaxMemory == 0 {
-		opt.MaxMemory = 4 << 30
+		opt.MaxMemory = DefaultMaxMemory(4 << 30)
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
@@ -275,6 +279,19 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 	x.finish()
 	res.Elapsed = time.Since(x.start)
 	return res, nil
+}
+
+// DefaultMaxMemory is the memory bound of a check when none is given: at
+// most upTo, and at most 3/4 of what this process can still use (the
+// machine's available memory, or a memory cgroup's limit less its usage,
+// whichever is less), so that a default check stops (incomplete) before
+// the OOM killer ends it. The quarter left is for the rest of the process.
+func DefaultMaxMemory(upTo int64) int64 {
+	b, _, err := memlimit.Available()
+	if err != nil {
+		return upTo
+	}
+	return max(min(upTo, b.Bytes/4*3), 1<<20)
 }
 
 // insert adds a packed state to the visited set and reports whether it was new.
@@ -470,6 +487,11 @@ func (x *search) memory(frontier, next *arena, exps []expansion) int64 {
 // bound also looks ahead: the visited set doubles when it grows, and the
 // search stops before a growth that would cross the bound.
 func (x *search) limits(exps []expansion, frontier, next *arena) string {
+	select {
+	case <-x.opt.Cancel:
+		return "cancelled"
+	default:
+	}
 	if x.opt.Timeout > 0 && time.Since(x.start) >= x.opt.Timeout {
 		return fmt.Sprintf("--timeout %s reached", x.opt.Timeout)
 	}

@@ -39,10 +39,15 @@ func randomScenario(r *rand.Rand) string {
 		}
 	}
 	if r.Intn(2) == 0 {
+		exited := false // nothing may follow exit; the draws go on, so that the sequence of scenarios stays the same
 		for i := 0; i <= r.Intn(3); i++ {
-			b.WriteString("P: " + pick("attach "+thread(), "seize "+thread(), "interrupt "+thread(), "listen "+thread(),
+			op := pick("attach "+thread(), "seize "+thread(), "interrupt "+thread(), "listen "+thread(),
 				"cont "+thread(), "detach "+thread(), "getregs "+thread(), "ptrace-kill "+thread(), "exit",
-				"ptrace-syscall "+thread()) + "\n")
+				"ptrace-syscall "+thread())
+			if !exited {
+				b.WriteString("P: " + op + "\n")
+			}
+			exited = exited || op == "exit"
 		}
 	}
 	if r.Intn(2) == 0 {

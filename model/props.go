@@ -27,7 +27,8 @@ const (
 
 var propNames = [...]string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "stuck"}
 
-// PropDocs are the one-line statements of the properties, in the words of SPEC §5.
+// PropDocs are the one-line statements of the properties (PropDocTable
+// has the whole definitions).
 var PropDocs = [...]string{
 	I1:    "the canonical stop state is jobctl: JOBCTL_STOPPED/TRACED set iff the task is in (or committed to) that stop",
 	I2:    "pairing: JOBCTL_STOPPED/TRACED is cleared exactly when, in the same siglock section, a wakeup aimed at that state is issued",

@@ -23,7 +23,8 @@
 //
 //	runner ──pipes──┐
 //	 └─ %init       │  subreaper; the parent of processes without "parent";
-//	     │          │  never waits until cleanup (its zombies stay 'Z')
+//	     │          │  never waits until cleanup (its zombies stay 'Z');
+//	     │          │  tears the run down if the runner dies
 //	     ├─ actor P ┘  forks the processes that name it parent, so its
 //	     │   └─ T2     waits are the real parent's
 //	     ├─ actor S
@@ -39,8 +40,12 @@
 //	observe   settle, then per thread: state letter, ran, exit
 //	teardown  thaw, SIGKILL, reap (by %init), rmdir — always
 //
-// Cleanup removes what a killed runner left: its cgroups are named after it,
-// and helpers carry JOBCTL_ORACLE_RUN=<id> in their environment.
+// A runner killed with SIGKILL cannot tear down; its %init does: it sees
+// its command pipe close without a "quit", leaves the run's cgroup, kills
+// and thaws everything in it until nothing is left, reaps, removes the
+// cgroups and exits (orphan_linux.go). Cleanup removes what is left when
+// %init died too: the cgroups are named after their runner, and helpers
+// carry JOBCTL_ORACLE_RUN=<id> in their environment.
 //
 // # Differences from the model that a comparison must allow for
 //

@@ -336,15 +336,23 @@ func actorMain() {
 	exe := os.Getenv(envExe)
 	dec := json.NewDecoder(os.NewFile(fdCmd, "cmd"))
 	enc := json.NewEncoder(os.NewFile(fdResp, "resp"))
+	// The runner is gone (its end of the pipes closed) without a "quit":
+	// %init tears the run down (orphan_linux.go); an actor just exits.
+	gone := func() {
+		if os.Getenv(envSubreaper) == "1" {
+			orphanTeardown()
+		}
+		os.Exit(0)
+	}
 	for {
 		var req request
 		if err := dec.Decode(&req); err != nil {
-			os.Exit(0) // the runner is gone
+			gone()
 		}
 		resp := actorDo(req, exe, devnull)
 		resp.Seq = req.Seq
 		if err := enc.Encode(resp); err != nil {
-			os.Exit(0)
+			gone()
 		}
 		if req.Cmd == "quit" || (req.Cmd == "op" && req.Op == scenario.OpExit) {
 			// exit_group(): a tracer's tracees are detached by

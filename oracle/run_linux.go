@@ -287,7 +287,9 @@ func (r *runner) setup(ctx context.Context) error {
 		Dir:   "/",
 		Env:   r.env("actor", initActor, cg.helpers, 2, envSubreaper+"=1"),
 		Files: files,
-		Sys:   &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+		// No Pdeathsig: when the runner dies, %init tears the run
+		// down itself (orphan_linux.go).
+		Sys: &syscall.SysProcAttr{Setpgid: true},
 	})
 	if err != nil {
 		for _, e := range mine {

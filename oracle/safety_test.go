@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -209,7 +210,7 @@ func TestCancel(t *testing.T) {
 // waits to be killed.
 func killedRunnerMain() {
 	testHookPrelude = func(r *runner) {
-		fmt.Printf("READY %s %s\n", r.id, r.cg.dir)
+		fmt.Printf("READY %s %d %s\n", r.id, r.initPid, r.cg.dir)
 		time.Sleep(time.Hour)
 	}
 	_, err := Run(context.Background(), frozenAttach(os.Getenv(envTestRunner) == "v2"), Options{Timeout: time.Hour})
@@ -217,11 +218,112 @@ func killedRunnerMain() {
 	os.Exit(1)
 }
 
-// A runner SIGKILLed in the middle of a scenario (its tracee frozen, with a
-// tracer blocked on it) leaves a frozen cgroup and processes behind; Cleanup
-// finds them as its own (the owner is dead), thaws, kills and removes them,
-// and touches nothing else: not a cgroup of a live owner, not a malformed
-// name, not a foreign directory, not a live owner's tagged process.
+// startKilledRunner starts the test binary as a runner of a wedged scenario
+// (killedRunnerMain) and returns once its tracee is frozen, with the run id
+// and the pid of its %init.
+func startKilledRunner(t *testing.T, cg string) (cmd *exec.Cmd, id string, initPid int) {
+	t.Helper()
+	self, _ := os.Executable()
+	cmd = exec.Command(self)
+	cmd.Env = append(os.Environ(), envTestRunner+"="+cg)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	type ready struct {
+		id  string
+		pid int
+	}
+	ch := make(chan ready, 1)
+	go func() {
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			if f := strings.Fields(s.Text()); len(f) == 4 && f[0] == "READY" {
+				pid, _ := strconv.Atoi(f[2])
+				ch <- ready{f[1], pid}
+			}
+			t.Logf("runner: %s", s.Text())
+		}
+		close(ch)
+	}()
+	var r ready
+	select {
+	case r = <-ch:
+	case <-time.After(20 * time.Second):
+	}
+	if r.id == "" || r.pid <= 0 {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the runner did not get its scenario going")
+	}
+	return cmd, r.id, r.pid
+}
+
+// reapUntil reaps the orphans that come to this (subreaper) process until
+// done() or the bound.
+func reapUntil(bound time.Duration, done func() bool) {
+	end := time.Now().Add(bound)
+	for !done() && time.Now().Before(end) {
+		for {
+			var ws unix.WaitStatus
+			pid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG, nil)
+			if pid <= 0 || err != nil {
+				break
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A runner SIGKILLed in the middle of a scenario (its tracee stopped and
+// frozen, a tracer blocked in PTRACE_ATTACH on it) leaves nothing behind,
+// by design and with no other run: its %init sees the runner go and tears
+// the run down. Within a few seconds no cgroup and no process of the run is
+// left, and no process of the run is alive.
+func TestRunnerSIGKILLTearsDown(t *testing.T) {
+	for _, cg := range []string{"v1", "v2"} {
+		t.Run(cg, func(t *testing.T) {
+			needKernel(t, frozenAttach(cg == "v2"))
+			if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+				t.Fatalf("PR_SET_CHILD_SUBREAPER: %v", err)
+			}
+			defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+			cmd, id, initPid := startKilledRunner(t, cg)
+			dirs := runDirs(func(x string) bool { return x == id })
+			if len(dirs) != 1 {
+				t.Fatalf("run cgroups before the kill: %v", dirs)
+			}
+			if pids, _ := cgroupPids(filepath.Join(dirs[0], "p0")); len(pids) == 0 {
+				t.Fatalf("no tracee in %s/p0 before the kill", dirs[0])
+			}
+			killed := time.Now()
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			gone := func() bool {
+				return len(runDirs(func(x string) bool { return x == id })) == 0 &&
+					len(taggedPids(func(x string) bool { return x == id })) == 0 &&
+					unix.Kill(initPid, 0) != nil
+			}
+			reapUntil(5*time.Second, gone)
+			if !gone() {
+				t.Fatalf("5s after the SIGKILL: cgroups %v, processes %v, %%init alive: %v",
+					runDirs(func(x string) bool { return x == id }), taggedPids(func(x string) bool { return x == id }), unix.Kill(initPid, 0) == nil)
+			}
+			t.Logf("the run was gone %v after the SIGKILL", time.Since(killed).Round(time.Millisecond))
+		})
+	}
+}
+
+// A runner SIGKILLed together with its %init (say by the OOM killer, or a
+// kill of every process) does leave a frozen cgroup and processes behind;
+// Cleanup finds them as its own (the owner is dead), thaws, kills and
+// removes them, and touches nothing else: not a cgroup of a live owner, not
+// a malformed name, not a foreign directory, not a live owner's tagged
+// process.
 func TestCleanupAfterSIGKILL(t *testing.T) {
 	for _, cg := range []string{"v1", "v2"} {
 		t.Run(cg, func(t *testing.T) { testCleanupAfterSIGKILL(t, cg) })
@@ -256,38 +358,9 @@ func testCleanupAfterSIGKILL(t *testing.T, cg string) {
 	}
 	defer func() { sleeper.Process.Kill(); sleeper.Wait() }()
 
-	self, _ := os.Executable()
-	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), envTestRunner+"="+cg)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan string, 1)
-	go func() {
-		s := bufio.NewScanner(stdout)
-		for s.Scan() {
-			if f := strings.Fields(s.Text()); len(f) == 3 && f[0] == "READY" {
-				ready <- f[1]
-			}
-			t.Logf("runner: %s", s.Text())
-		}
-		close(ready)
-	}()
-	var id string
-	select {
-	case id = <-ready:
-	case <-time.After(20 * time.Second):
-	}
-	if id == "" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("the runner did not get its scenario going")
-	}
+	cmd, id, initPid := startKilledRunner(t, cg)
+	// Both at once: %init has no chance to tear the run down.
+	unix.Kill(initPid, unix.SIGKILL)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	time.Sleep(50 * time.Millisecond) // PR_SET_PDEATHSIG kills propagate

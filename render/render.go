@@ -286,6 +286,26 @@ func WrapText(s string, width int) []string {
 	return append(lines, cur)
 }
 
+// WrapStrict breaks s at spaces into lines of at most width bytes; only a
+// word longer than width makes a longer line (it gets a line of its own).
+func WrapStrict(s string, width int) []string {
+	words := strings.Fields(s)
+	if len(words) == 0 {
+		return []string{""}
+	}
+	var lines []string
+	cur := words[0]
+	for _, w := range words[1:] {
+		if len(cur)+1+len(w) > width {
+			lines = append(lines, cur)
+			cur = w
+			continue
+		}
+		cur += " " + w
+	}
+	return append(lines, cur)
+}
+
 // cell is the text one step puts in its column, indented within it.
 func cell(st *Step) []string {
 	label := st.Label

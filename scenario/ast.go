@@ -35,6 +35,10 @@ type Scenario struct {
 	Schedule  []string // "schedule" line: a fixed interleaving (actor names, one per atomic step)
 	SchedPos  Pos
 	RT        bool // "config PREEMPT_RT"
+	// Variant is the "variant" line: the design the schedule replays under
+	// (a counterexample file records the design it was found under).
+	Variant    string
+	VariantPos Pos
 }
 
 // Process is a thread group of the tracee side. Threads[0] is the group leader.

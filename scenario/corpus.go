@@ -2,11 +2,14 @@ package scenario
 
 import (
 	"embed"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // Corpus holds the built-in scenarios, embedded in the binary.
@@ -36,12 +39,69 @@ func Builtin() ([]*Scenario, error) {
 	return out, nil
 }
 
+// MaxFileSize bounds a scenario file: the largest built-in one is a few
+// KiB, and a bound keeps a mistaken argument (a log, an image) from being
+// read into memory whole.
+const MaxFileSize = 1 << 20
+
+// ReadFile reads a scenario file. Only a regular file is read: a named
+// pipe, a device (/dev/zero), a socket or a directory is refused with an
+// error naming what it is, before anything is read (the file is opened
+// O_NONBLOCK, so that opening a FIFO does not wait for a writer, and its
+// type is checked on the open descriptor). A file larger than MaxFileSize
+// is refused, whatever its size claims (a /proc file reads as size 0).
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such file", path)
+		}
+		return nil, fmt.Errorf("%s: %v", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %s, not a scenario file (want a regular .jc file)", path, fileKind(st.Mode()))
+	}
+	if st.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%s: %d bytes, more than a scenario file may have (%d KiB)", path, st.Size(), MaxFileSize>>10)
+	}
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if len(src) > MaxFileSize {
+		return nil, fmt.Errorf("%s: more than a scenario file may have (%d KiB)", path, MaxFileSize>>10)
+	}
+	return src, nil
+}
+
+// fileKind names what a file that is not regular is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return "not a regular file"
+}
+
 // Load returns the scenario named by arg: a file if one exists at that
-// path, else a built-in scenario of that name (or name prefix, if unique:
-// "R1" finds "R1-kill-frozen-stopped").
+// path (read by ReadFile), else a built-in scenario of that name (or name
+// prefix, if unique: "R1" finds "R1-kill-frozen-stopped").
 func Load(arg string) (*Scenario, error) {
-	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
-		src, err := os.ReadFile(arg)
+	if _, err := os.Lstat(arg); err == nil {
+		src, err := ReadFile(arg)
 		if err != nil {
 			return nil, err
 		}

@@ -28,6 +28,8 @@
 //	oracle skip REASON             the real kernel cannot run it
 //	oracle cgroup v1|v2            which cgroup freezer the oracle uses
 //	schedule ACTOR ...             a fixed interleaving, one actor per step
+//	variant DESIGN                 the design 'jobctl run' replays it under
+//	                               (a counterexample file records its design)
 //
 // Ops of an outside actor (Op.Kind): kill PROC SIG, tkill THREAD SIG,
 // freeze PROC, thaw PROC, attach T, seize T, interrupt T, listen T,
@@ -43,9 +45,16 @@
 //
 // Errors name the file, line and column, and what was expected
 // (*Error). Names are checked: an unknown actor, thread, signal, op,
-// property or directive is an error, never a silent default. Variant
-// names in verdict lines are checked by the caller, which knows the
-// designs.
+// property or directive is an error, never a silent default. So is what
+// each actor's ops in order (its "init" ops, then its script) show
+// without running them: an op after the actor's "exit" (a thread's
+// "exit_group"), an "unlock" of a lock the actor does not hold by an
+// earlier "lock" of its own, a thread named twice in a process.
+//
+// A scenario file is read by ReadFile: a regular file of at most
+// MaxFileSize bytes (never a named pipe, a device or a directory). Variant
+// names in verdict and variant lines are checked by the caller, which
+// knows the designs.
 //
 // The built-in corpus (corpus/*.jc) is embedded in the binary: Builtin,
 // Load.

@@ -3,8 +3,10 @@ package scenario_test
 import (
 	"errors"
 	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"jobctl/checker"
 	"jobctl/model"
@@ -12,9 +14,9 @@ import (
 )
 
 // FuzzParse: Parse never panics; an error is a *scenario.Error naming the
-// file and a line and column; a parsed scenario compiles or returns an
-// error; a compiled one runs its prelude and a bounded walk of steps under
-// mainline without panicking.
+// file and a line and column; every parsed scenario is compiled, and every
+// compiled one checked under mainline with tiny limits (200 states, 1s),
+// neither panicking; their errors name FILE:LINE:COL too.
 //
 //	go test -run=NONE -fuzz=FuzzParse -fuzztime=10s ./scenario
 func FuzzParse(f *testing.F) {
@@ -52,23 +54,38 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		// Every parsed scenario is compiled; an error names the place.
 		p, err := model.Compile(sc)
 		if err != nil {
-			return
-		}
-		m := model.NewMachine(k, p)
-		s, err := m.Initial()
-		if err != nil {
-			return
-		}
-		// A bounded walk: at each step the first actor that can move.
-		for i := 0; i < 200; i++ {
-			en := checker.Enabled(m, &s)
-			if len(en) == 0 {
-				break
+			if !positioned(err) {
+				t.Fatalf("compile error %q names no FILE:LINE:COL", err)
 			}
-			m.Step(&s, en[i%len(en)])
-			m.CheckState(&s, model.All)
+			return
+		}
+		// And checked, with tiny limits: a check never panics, and
+		// says pass, violation or incomplete, with counts that add up.
+		m := model.NewMachine(k, p)
+		res, err := checker.Check(m, checker.Options{MaxStates: 200, Timeout: time.Second, Workers: 1})
+		if err != nil {
+			if !positioned(err) {
+				t.Fatalf("check error %q names no FILE:LINE:COL", err)
+			}
+			return
+		}
+		switch res.Verdict {
+		case checker.Pass, checker.Violation, checker.Incomplete:
+		default:
+			t.Fatalf("verdict %q", res.Verdict)
+		}
+		if res.States < 1 || res.Terminal > res.States || (res.Verdict == checker.Incomplete) != (res.Incomplete != "" && len(res.Violations) == 0) {
+			t.Fatalf("result %+v", res)
 		}
 	})
 }
+
+// positioned: err's text starts with fuzz.jc:LINE:COL.
+func positioned(err error) bool {
+	return positionRE.MatchString(err.Error())
+}
+
+var positionRE = regexp.MustCompile(`^fuzz\.jc:[1-9][0-9]*:[1-9][0-9]*: `)

@@ -94,6 +94,9 @@ func (p *parser) parse(src string) error {
 			}
 		}
 	}
+	if err := p.checkSequences(); err != nil {
+		return err
+	}
 	// Atoms must name things that exist.
 	for _, c := range p.sc.Checks {
 		for _, a := range c.Atoms {
@@ -178,7 +181,7 @@ func validName(s string) bool {
 	return true
 }
 
-var directives = "scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule"
+var directives = "scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule, variant"
 
 func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 	head := toks[0]
@@ -331,6 +334,15 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 		default:
 			return p.errf(args[0].col, "unknown oracle setting %q (want skip or cgroup)", args[0].s)
 		}
+	case "variant":
+		if len(args) != 1 {
+			return p.errf(head.col, "variant wants one design name (the design the schedule replays under)")
+		}
+		if p.sc.Variant != "" {
+			return p.errf(head.col, "a second variant line (the first is at line %d)", p.sc.VariantPos.Line)
+		}
+		p.sc.Variant = args[0].s
+		p.sc.VariantPos = p.pos(args[0].col)
 	case "schedule":
 		p.sc.SchedPos = p.pos(head.col)
 		p.sc.Schedule = []string{}
@@ -359,6 +371,15 @@ func (p *parser) process(head token, args []token, threadActors *[]*Actor) error
 			i++
 			for i < len(args) && args[i].s != "parent" && args[i].s != "orphaned" {
 				th := args[i]
+				for _, prev := range pr.Threads {
+					if prev == th.s {
+						return p.errf(th.col, "thread %q is named twice in process %s", th.s, name.s)
+					}
+				}
+				if th.s == name.s && len(pr.Threads) > 0 {
+					// The name then means the process and its leader.
+					return p.errf(th.col, "thread %q is named after its process, so it must be the first (the leader)", th.s)
+				}
 				if th.s != name.s {
 					if err := p.declare(th, "a thread"); err != nil {
 						return err
@@ -637,6 +658,45 @@ func (p *parser) checkAtom(pos Pos, a Atom) error {
 	}
 	if field != "done" {
 		return bad("%q: an actor has .done and #N", a.Key)
+	}
+	return nil
+}
+
+// checkSequences checks what can be told of each actor's ops in order —
+// its prelude ops, then its script — without running them: nothing
+// follows the op that ends the actor ("exit"; for a tracee thread
+// "exit_group"), and an actor unlocks only a lock it took itself and still
+// holds (a spinlock released by a task that does not hold it is a bug in
+// the caller, not a behaviour of the kernel to model).
+func (p *parser) checkSequences() error {
+	for _, a := range p.sc.Actors {
+		var ops []Op
+		for _, o := range p.sc.Prelude {
+			if o.Actor == a.Name {
+				ops = append(ops, o)
+			}
+		}
+		ops = append(ops, a.Script...)
+		var end *Op
+		held := map[string]bool{}
+		for i := range ops {
+			o := &ops[i]
+			if end != nil {
+				return &Error{o.Pos, fmt.Sprintf("%s %s after %s at line %d: %s has ended there (nothing follows %s)",
+					a.Name, o.Kind, end.Kind, end.Pos.Line, a.Name, end.Kind)}
+			}
+			switch o.Kind {
+			case OpExit, OpExitGroup:
+				end = o
+			case OpLock:
+				held[o.Target] = true
+			case OpUnlock:
+				if !held[o.Target] {
+					return &Error{o.Pos, fmt.Sprintf("%s unlocks %s, which it does not hold (want an earlier \"%s: lock %s\")", a.Name, o.Target, a.Name, o.Target)}
+				}
+				held[o.Target] = false
+			}
+		}
 	}
 	return nil
 }

@@ -33,6 +33,7 @@ verdict peterz-v2 violation I4 I2
 oracle skip needs two cgroups
 oracle cgroup v2
 schedule W T2 S
+variant peterz-v2
 `
 	sc, err := Parse("dir/file.jc", []byte(src))
 	if err != nil {
@@ -119,6 +120,9 @@ schedule W T2 S
 	if want := []string{"W", "T2", "S"}; !reflect.DeepEqual(sc.Schedule, want) || sc.SchedPos != pos(24, 1) {
 		t.Errorf("schedule %q at %v", sc.Schedule, sc.SchedPos)
 	}
+	if sc.Variant != "peterz-v2" || sc.VariantPos != pos(25, 9) {
+		t.Errorf("variant %q at %v", sc.Variant, sc.VariantPos)
+	}
 }
 
 // TestParseName: without "scenario", the name is the file's base name
@@ -175,14 +179,18 @@ func TestParseOps(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.line, func(t *testing.T) {
-			sc, err := Parse("ops.jc", []byte(head+tc.line+"\n"))
+			pre := "" // an unlock needs the lock
+			if tc.want.Kind == OpUnlock {
+				pre = "init A: lock " + tc.want.Target + "\n"
+			}
+			sc, err := Parse("ops.jc", []byte(head+pre+tc.line+"\n"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			actor, _, _ := strings.Cut(tc.line, ":")
 			want := tc.want
 			want.Actor = actor
-			want.Pos = Pos{"ops.jc", 4, len(actor) + 3}
+			want.Pos = Pos{"ops.jc", 4 + strings.Count(pre, "\n"), len(actor) + 3}
 			var got []Op
 			for _, a := range sc.Actors {
 				if a.Name == actor {
@@ -226,7 +234,7 @@ func TestParseErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown directive", "frobnicate x\n",
-			`bad.jc:1:1: unknown directive "frobnicate" (want one of: scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule)`},
+			`bad.jc:1:1: unknown directive "frobnicate" (want one of: scenario, title, source, process, actor, config, init, ACTOR:, always, final, sometimes, disable, verdict, oracle, schedule, variant)`},
 		{"unknown actor", head + "Q: kill T SIGKILL\n",
 			`bad.jc:4:1: unknown actor "Q" (declare it with "actor Q", or as a thread with "process")`},
 		{"unknown op", head + "S: frob T\n",
@@ -321,8 +329,30 @@ func TestParseErrors(t *testing.T) {
 			`bad.jc:4:6: unknown actor "X"`},
 		{"schedule names a stranger", head + "schedule S X\n",
 			`bad.jc:4:1: schedule names "X", which is not an actor or thread`},
+		{"variant without a name", head + "variant\n",
+			`bad.jc:4:1: variant wants one design name (the design the schedule replays under)`},
+		{"two variant lines", head + "variant v6.1\nvariant mainline\n",
+			`bad.jc:5:1: a second variant line (the first is at line 4)`},
 		{"no process", "actor S",
 			`bad.jc:1:1: no process declared (want a line "process NAME [threads T1 T2 ...] [parent ACTOR]")`},
+		{"a thread named twice", "process T threads T T\n",
+			`bad.jc:1:21: thread "T" is named twice in process T`},
+		{"another thread named twice", "process P threads A B A\n",
+			`bad.jc:1:23: thread "A" is named twice in process P`},
+		{"the process's name for a thread that is not the leader", "process P threads A P\n",
+			`bad.jc:1:21: thread "P" is named after its process, so it must be the first (the leader)`},
+		{"an op after exit", head + "S: exit\nS: kill T SIGKILL\n",
+			`bad.jc:5:4: S kill after exit at line 4: S has ended there (nothing follows exit)`},
+		{"a script op after a prelude exit", head + "init S: exit\nS: kill T SIGKILL\n",
+			`bad.jc:5:4: S kill after exit at line 4: S has ended there (nothing follows exit)`},
+		{"a thread op after exit_group", head + "A: exit_group 0\nA: raise SIGSTOP\n",
+			`bad.jc:5:4: A raise after exit_group at line 4: A has ended there (nothing follows exit_group)`},
+		{"unlock of a lock never taken", head + "S: unlock tasklist\n",
+			`bad.jc:4:4: S unlocks tasklist, which it does not hold (want an earlier "S: lock tasklist")`},
+		{"unlock of a lock another actor took", head + "W: lock css_set\nS: unlock css_set\n",
+			`bad.jc:5:4: S unlocks css_set, which it does not hold (want an earlier "S: lock css_set")`},
+		{"unlock twice", head + "S: lock tasklist\nS: unlock tasklist\nS: unlock tasklist\n",
+			`bad.jc:6:4: S unlocks tasklist, which it does not hold (want an earlier "S: lock tasklist")`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,7 +25,7 @@ var cmdCheck = &command{
 	help: `
 Explores every interleaving of the actors of a scenario (breadth-first, so
 each counterexample is a shortest one) under a kernel design ("variant"),
-checking the built-in properties I1..I11 and stuck (SPEC §5) and the
+checking the built-in properties I1..I11 and stuck ('jobctl props') and the
 scenario's own always/final/sometimes checks, and compares the result with
 the scenario's verdict lines (its verdict for the variant, else its "*"
 verdict, else pass). An expected violation that lists properties is met
@@ -42,28 +42,48 @@ counterexample drawn as a race diagram (one column per CPU/actor, time
 flowing down, each step the kernel function and the state it changed).
 
 Flags:
-  --variant V          check under variant V only (a name or SPEC id; see 'jobctl variants')
+  --variant V          check under variant V only (a name or short id; see 'jobctl variants')
   --rt                 force CONFIG_PREEMPT_RT (scenarios with "config PREEMPT_RT" have it anyway)
   --json               one JSON object per line per (scenario, variant) instead of text:
-                       scenario, variant, rt, verdict (pass|violation|incomplete),
+                       scenario, variant, rt, verdict (pass|violation|incomplete|error),
+                       message (why an "error" check could not run),
                        expected (pass|violation), expected_properties, as_expected,
                        violations [{property, message, trace [{actor, function, step}],
                        counterexample}], states, transitions, depth, elapsed_ms,
                        outcomes [{outcome, count}], incomplete (the reason, "" if complete)
+  --html FILE          also write the results as one self-contained HTML page: the
+                       matrix (each cell links to its counterexample), every
+                       counterexample as an SVG sequence diagram with the state of
+                       every task at each step on hover or click, and each
+                       scenario's source beside it; written atomically
   --counterexample DIR write each counterexample as a scenario file in DIR, named
-                       SCENARIO.VARIANT.PROPERTY.jc, with a "schedule" line that
-                       'jobctl run FILE --variant VARIANT' replays exactly
+                       SCENARIO.VARIANT.PROPERTY.jc, with "variant" and "schedule"
+                       lines that 'jobctl run FILE' replays exactly
   --max-states N       stop a check (incomplete) after N distinct states (default 5000000)
   --timeout D          stop a check (incomplete) after duration D, e.g. 30s (default none)
-  --max-memory MiB     stop a check (incomplete) when its tables exceed MiB (default 4096)
+  --max-memory MiB     stop a check (incomplete) before its memory would exceed MiB
+                       (default: 4096, or 3/4 of the memory this process can still
+                       use if that is less: the machine's available memory, or its
+                       cgroup's limit less its usage)
   --exact              deduplicate whole states instead of 64-bit fingerprints
   --workers N          expansion goroutines (default GOMAXPROCS); the output is the same for any N
+  --quiet              no progress lines on stderr
+  --only-differ        show only the results that are not what their scenario expects
+                       (the matrix: only those rows and columns; --json: only those lines)
 
-The limits apply to each (scenario, variant) check. Progress lines go to
-stderr when it is a terminal.
+The limits apply to each (scenario, variant) check.
+
+A long run reports on stderr, whatever stderr is: on a terminal one line
+redrawn every second, elsewhere (a pipe, a log) a line every 5 seconds —
+the checks done, and for the check in progress its states, states/s, depth,
+frontier and memory. --quiet turns it off. stdout is not affected.
 `,
 	run: runCheck,
 }
+
+// maxMemoryMiB bounds --max-memory: 2^40 MiB (an exbibyte) is far above
+// any machine, and far below the 2^43 MiB at which MiB<<20 overflows.
+const maxMemoryMiB = 1 << 40
 
 type checkFlags struct {
 	variant   string
@@ -75,6 +95,9 @@ type checkFlags struct {
 	workers   int
 	rt        bool
 	cexDir    string
+	onlyDiff  bool
+	quiet     bool
+	html      string
 }
 
 // status is how a result compares with its scenario's expectation.
@@ -114,6 +137,9 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.IntVar(&f.workers, "workers", 0, "")
 	fs.BoolVar(&f.rt, "rt", false, "")
 	fs.StringVar(&f.cexDir, "counterexample", "", "")
+	fs.BoolVar(&f.onlyDiff, "only-differ", false, "")
+	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.StringVar(&f.html, "html", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -124,7 +150,13 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	if f.maxStates < 0 || f.timeout < 0 || maxMiB < 0 || f.workers < 0 {
 		return exitUsage, usagef("--max-states, --timeout, --max-memory and --workers must not be negative")
 	}
+	if maxMiB > maxMemoryMiB {
+		return exitUsage, usagef("--max-memory %d MiB is more than any machine has (at most %d MiB)", maxMiB, int64(maxMemoryMiB))
+	}
 	f.maxMemory = maxMiB << 20
+	if f.maxMemory == 0 {
+		f.maxMemory = defaultMaxMemory(4 << 30)
+	}
 
 	var vs []*variants.Variant
 	if f.variant != "" {
@@ -155,7 +187,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			return exitUsage, &inputError{fmt.Errorf("jobctl: --counterexample: %v", err)}
 		}
 	}
-	progress := isTerminal(stderr)
+	progress := newProgress(stderr, len(scs)*len(vs), f.quiet)
 	code := exitOK
 	worse := func(c int) {
 		// 2 (bad input) > 1 (differs) > 3 (incomplete) > 0.
@@ -168,13 +200,17 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	for _, sc := range scs {
 		p, err := compile(sc)
 		var row []*cellResult
+		headed := false
 		for _, v := range vs {
 			cr := &cellResult{sc: sc, v: v, rt: sc.RT || f.rt, exp: expectation(sc, v.Name)}
 			if err != nil {
 				cr.err = err
+				cr.status = failed
 			} else {
+				progress.begin(scenarioName(sc) + " under " + v.Name)
 				checkOne(cr, p, &f, progress, stderr)
 			}
+			progress.finished()
 			switch cr.status {
 			case differs:
 				worse(exitDiffers)
@@ -185,25 +221,39 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			case crashed:
 				worse(exitInternal)
 			}
-			if f.json {
+			// A check that cannot run is bad input: its error goes to
+			// stderr too, once per scenario, as one line.
+			shown := !f.onlyDiff || cr.status != asExpected
+			if shown {
+				progress.clear()
+			}
+			same := sameError(row, cr)
+			if cr.status == failed && cr.err != nil && same == nil {
+				fmt.Fprintln(stderr, oneLine(cr.err.Error()))
+			}
+			if f.json && shown {
 				if err := writeJSON(stdout, cr); err != nil {
 					return exitInternal, err
 				}
-				if cr.err != nil {
-					fmt.Fprintln(stderr, oneLine(cr.err.Error()))
-				}
-			} else if len(pos) == 1 {
-				writeDetail(stdout, cr, len(row) == 0)
+			} else if len(pos) == 1 && !f.json && shown {
+				writeDetail(stdout, cr, !headed, same)
+				headed = true
 			}
 			row = append(row, cr)
 		}
 		rows = append(rows, row)
 	}
+	progress.clear()
+	if f.html != "" {
+		if err := writeHTMLReport(f.html, args, vs, rows); err != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl: --html: %v", err)}
+		}
+	}
 	if !f.json {
 		if len(pos) == 1 {
 			writeDetailSummary(stdout, rows)
 		} else {
-			writeMatrix(stdout, vs, rows)
+			writeMatrix(stdout, vs, rows, f.onlyDiff)
 		}
 	}
 	return code, nil
@@ -212,7 +262,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 // checkOne runs one check and judges it. A panic in the model or the
 // checker fails this check only (exit 4 at the end), so that the others
 // are still reported.
-func checkOne(cr *cellResult, p *model.Program, f *checkFlags, progress bool, stderr io.Writer) {
+func checkOne(cr *cellResult, p *model.Program, f *checkFlags, progress *progressReporter, stderr io.Writer) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "jobctl: internal error checking %s under %s: %v\n%s", scenarioName(cr.sc), cr.v.Name, r, debug.Stack())
@@ -230,8 +280,9 @@ func checkOne(cr *cellResult, p *model.Program, f *checkFlags, progress bool, st
 		Workers:   f.workers,
 		Props:     props(cr.sc),
 	}
-	if progress {
-		opt.Progress = stderr
+	if progress != nil {
+		opt.OnProgress = progress.searching
+		opt.ProgressEvery = progress.interval()
 	}
 	res, err := checker.Check(cr.m, opt)
 	if err != nil {
@@ -344,7 +395,92 @@ func fmtDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-func writeMatrix(w io.Writer, vs []*variants.Variant, rows [][]*cellResult) {
+// notAsExpected lists the checks that are not what their scenario
+// expects, by status, grouped by scenario: "R1-kill-frozen-stopped
+// (mainline, v6.1)". At most max scenarios are named; the rest are
+// counted.
+func notAsExpected(rows [][]*cellResult, want func(status) bool, max int) string {
+	var parts []string
+	more := 0
+	for _, row := range rows {
+		var ds []string
+		for _, cr := range row {
+			if want(cr.status) {
+				ds = append(ds, cr.v.Name)
+			}
+		}
+		if len(ds) == 0 {
+			continue
+		}
+		if len(parts) == max {
+			more++
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", scenarioName(row[0].sc), strings.Join(ds, ", ")))
+	}
+	if more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// summaryLine counts the checks by status and names those that are not
+// as expected: which scenarios under which designs.
+func summaryLine(rows [][]*cellResult) string {
+	var t tally
+	for _, row := range rows {
+		for _, cr := range row {
+			t.add(cr)
+		}
+	}
+	s := fmt.Sprintf("%d as expected, %d differ", t.ok, t.bad)
+	if t.bad > 0 {
+		s += ": " + notAsExpected(rows, func(st status) bool { return st == differs }, 6)
+	}
+	if t.unk > 0 {
+		s += fmt.Sprintf("; %d incomplete: %s", t.unk, notAsExpected(rows, func(st status) bool { return st == unknown }, 6))
+	}
+	if t.errs > 0 {
+		s += fmt.Sprintf("; %d failed: %s", t.errs, notAsExpected(rows, func(st status) bool { return st == failed || st == crashed }, 6))
+	}
+	return s
+}
+
+func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, onlyDiff bool) {
+	rows := allRows
+	if onlyDiff {
+		// Only the rows and columns with a result that is not as expected;
+		// the cells that are as expected in them show as ".".
+		keep := make([]bool, len(vs))
+		rows = nil
+		for _, row := range allRows {
+			bad := false
+			for j, cr := range row {
+				if cr.status != asExpected {
+					keep[j], bad = true, true
+				}
+			}
+			if bad {
+				rows = append(rows, row)
+			}
+		}
+		var kvs []*variants.Variant
+		var cols []int
+		for j, k := range keep {
+			if k {
+				kvs = append(kvs, vs[j])
+				cols = append(cols, j)
+			}
+		}
+		vs = kvs
+		for i, row := range rows {
+			var r []*cellResult
+			for _, j := range cols {
+				r = append(r, row[j])
+			}
+			rows[i] = r
+		}
+	}
 	nameW := len("scenario")
 	for _, row := range rows {
 		if len(row) > 0 {
@@ -364,45 +500,57 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, rows [][]*cellResult) {
 	for j, v := range vs {
 		hdr += fmt.Sprintf("  %-*s", colW[j], v.Name)
 	}
-	line(hdr + fmt.Sprintf("  %10s  %7s", "states", "time"))
-	var t tally
-	var total int
-	var elapsed time.Duration
+	if len(rows) > 0 {
+		line(hdr + fmt.Sprintf("  %10s  %7s", "states", "time"))
+	}
 	for _, row := range rows {
 		s := fmt.Sprintf("%-*s", nameW, scenarioName(row[0].sc))
 		states := 0
 		var el time.Duration
 		for j, cr := range row {
-			s += fmt.Sprintf("  %-*s", colW[j], cellText(cr))
-			t.add(cr)
+			text := cellText(cr)
+			if onlyDiff && cr.status == asExpected {
+				text = "."
+			}
+			s += fmt.Sprintf("  %-*s", colW[j], text)
 			if cr.res != nil {
 				states += cr.res.States
 				el += cr.res.Elapsed
 			}
 		}
-		total += states
-		elapsed += el
 		line(s + fmt.Sprintf("  %10d  %7s", states, fmtDuration(el)))
 	}
 	for _, row := range rows {
+		// One line per distinct error of a scenario, naming the
+		// variants it happened under (a prelude that blocks usually
+		// blocks under every design).
+		var msgs []string
+		under := map[string][]string{}
 		for _, cr := range row {
 			if cr.err != nil {
-				line(fmt.Sprintf("error: %s under %s: %s", scenarioName(cr.sc), cr.v.Name, oneLine(cr.err.Error())))
+				m := oneLine(cr.err.Error())
+				if under[m] == nil {
+					msgs = append(msgs, m)
+				}
+				under[m] = append(under[m], cr.v.Name)
 			}
 		}
+		for _, m := range msgs {
+			vs := strings.Join(under[m], ", ")
+			if len(under[m]) == len(row) && len(row) > 1 {
+				vs = "every variant"
+			}
+			line(fmt.Sprintf("error: %s under %s: %s", scenarioName(row[0].sc), vs, m))
+		}
+	}
+	if onlyDiff && len(rows) == 0 {
+		line("(every result is what its scenario expects)")
 	}
 	b.WriteString("\n")
-	summary := fmt.Sprintf("%s x %s = %s: %d as expected, %d differ", plural(len(rows), "scenario"), plural(len(vs), "variant"), plural(t.n, "check"), t.ok, t.bad)
-	if t.unk > 0 {
-		summary += fmt.Sprintf(", %d incomplete", t.unk)
-	}
-	if t.errs > 0 {
-		summary += fmt.Sprintf(", %d failed", t.errs)
-	}
-	line(summary + fmt.Sprintf("; %d states in %s", total, fmtDuration(elapsed)))
+	line(matrixSummary(allRows))
 	b.WriteString(`
 legend: pass           no property violated
-        I1..I11        built-in properties violated (SPEC §5); stuck: an actor blocked for ever
+        I1..I11        built-in properties violated (jobctl props); stuck: an actor blocked for ever
         final          the scenario's own final check failed (also: always, sometimes)
         X!             not what the scenario's verdict expects for this variant
         X?             a limit stopped the search before the expected violation was found
@@ -411,11 +559,51 @@ legend: pass           no property violated
         panic!         jobctl itself failed (a bug: exit 4)
         states, time   the sum over the row
 `)
+	if onlyDiff {
+		b.WriteString("        .              as expected (--only-differ shows only the rows and designs that are not)\n")
+	}
 	io.WriteString(w, b.String())
 }
 
-// writeDetail writes the result of one check of one scenario in full.
-func writeDetail(w io.Writer, cr *cellResult, first bool) {
+// matrixSummary is the line under the matrix: the counts, which scenarios
+// and designs differ, and the states.
+func matrixSummary(allRows [][]*cellResult) string {
+	var all tally
+	total := 0
+	var elapsed time.Duration
+	for _, row := range allRows {
+		for _, cr := range row {
+			all.add(cr)
+			if cr.res != nil {
+				total += cr.res.States
+				elapsed += cr.res.Elapsed
+			}
+		}
+	}
+	nv := 0
+	if len(allRows) > 0 {
+		nv = len(allRows[0])
+	}
+	return fmt.Sprintf("%s x %s = %s: %s; %d states in %s", plural(len(allRows), "scenario"), plural(nv, "variant"), plural(all.n, "check"), summaryLine(allRows), total, fmtDuration(elapsed))
+}
+
+// sameError returns the earlier cell of row that failed with the error of
+// cr, if any: an error is reported once per scenario, not once per design.
+func sameError(row []*cellResult, cr *cellResult) *cellResult {
+	if cr.err == nil {
+		return nil
+	}
+	for _, o := range row {
+		if o.err != nil && o.err.Error() == cr.err.Error() {
+			return o
+		}
+	}
+	return nil
+}
+
+// writeDetail writes the result of one check of one scenario in full; same
+// is an earlier cell with the same error, reported there.
+func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult) {
 	var b strings.Builder
 	if first {
 		if cr.sc.Title != "" {
@@ -431,6 +619,11 @@ func writeDetail(w io.Writer, cr *cellResult, first bool) {
 	name := cr.v.Name
 	if cr.rt {
 		name += " (PREEMPT_RT)"
+	}
+	if cr.res == nil && same != nil {
+		fmt.Fprintf(&b, "== %s: error: the same as under %s\n", name, same.v.Name)
+		io.WriteString(w, b.String())
+		return
 	}
 	if cr.res == nil {
 		fmt.Fprintf(&b, "== %s: error: %s\n", name, oneLine(cr.err.Error()))
@@ -475,7 +668,7 @@ func writeDetail(w io.Writer, cr *cellResult, first bool) {
 		}
 		fmt.Fprintf(&b, "   => %s violated: %s\n", fd.Property, fd.Message)
 		if p, ok := cr.cex[fd.Property]; ok {
-			fmt.Fprintf(&b, "   counterexample written to %s (replay: jobctl run %s --variant %s)\n", p, p, cr.v.Name)
+			fmt.Fprintf(&b, "   counterexample written to %s (replay: jobctl run %s)\n", p, p)
 		}
 	}
 	io.WriteString(w, b.String())
@@ -488,14 +681,7 @@ func writeDetailSummary(w io.Writer, rows [][]*cellResult) {
 			t.add(cr)
 		}
 	}
-	s := fmt.Sprintf("\n%s: %d as expected, %d differ", plural(t.n, "check"), t.ok, t.bad)
-	if t.unk > 0 {
-		s += fmt.Sprintf(", %d incomplete", t.unk)
-	}
-	if t.errs > 0 {
-		s += fmt.Sprintf(", %d failed", t.errs)
-	}
-	fmt.Fprintln(w, s)
+	fmt.Fprintf(w, "\n%s: %s\n", plural(t.n, "check"), summaryLine(rows))
 }
 
 // tally counts cells by status.
@@ -532,6 +718,7 @@ type jsonResult struct {
 	Variant            string          `json:"variant"`
 	RT                 bool            `json:"rt"`
 	Verdict            string          `json:"verdict"`
+	Message            string          `json:"message,omitempty"` // verdict "error": why the check could not run
 	Expected           string          `json:"expected"`
 	ExpectedProperties []string        `json:"expected_properties"`
 	AsExpected         bool            `json:"as_expected"`
@@ -563,14 +750,26 @@ type jsonOutcome struct {
 }
 
 func writeJSON(w io.Writer, cr *cellResult) error {
-	if cr.res == nil {
-		return nil // reported on stderr
-	}
-	r := cr.res
 	exp := "pass"
 	if cr.exp.Violation {
 		exp = "violation"
 	}
+	if cr.res == nil {
+		// The check could not run (a scenario the model cannot hold, a
+		// prelude that blocks) or crashed: never "as expected".
+		return encodeJSON(w, jsonResult{
+			Scenario:           scenarioName(cr.sc),
+			Variant:            cr.v.Name,
+			RT:                 cr.rt,
+			Verdict:            "error",
+			Message:            oneLine(cr.err.Error()),
+			Expected:           exp,
+			ExpectedProperties: append([]string{}, cr.exp.Properties...),
+			Violations:         []jsonViolation{},
+			Outcomes:           []jsonOutcome{},
+		})
+	}
+	r := cr.res
 	j := jsonResult{
 		Scenario:           scenarioName(cr.sc),
 		Variant:            cr.v.Name,
@@ -604,6 +803,10 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 	for _, o := range r.Outcomes {
 		j.Outcomes = append(j.Outcomes, jsonOutcome{o.Text, o.Count})
 	}
+	return encodeJSON(w, j)
+}
+
+func encodeJSON(w io.Writer, j jsonResult) error {
 	var buf strings.Builder
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -618,11 +821,14 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 // replays the violation's trace, and returns the file's path.
 func writeCounterexample(dir string, cr *cellResult, fd checker.Found) (string, error) {
 	name := scenarioName(cr.sc)
-	file := fmt.Sprintf("%s.%s.%s", name, cr.v.Name, fd.Property)
+	file := fmt.Sprintf("%s.%s.%s", safeFileName(name), cr.v.Name, fd.Property)
 	if cr.rt && !cr.sc.RT {
 		file += ".rt"
 	}
 	path := filepath.Join(dir, file+".jc")
+	if filepath.Dir(path) != filepath.Clean(dir) {
+		return "", fmt.Errorf("the counterexample of %s would not be in %s", name, dir)
+	}
 	text := counterexampleText(cr, fd, path)
 	if _, err := scenario.Parse(path, []byte(text)); err != nil {
 		return "", fmt.Errorf("the counterexample of %s does not parse: %v", name, err)
@@ -630,10 +836,28 @@ func writeCounterexample(dir string, cr *cellResult, fd checker.Found) (string, 
 	return path, writeFileAtomic(path, []byte(text))
 }
 
+// safeFileName makes a scenario's name (its "scenario" line, which may be
+// anything) a file name: letters, digits, '-', '_' and '.' are kept, every
+// other byte ('/', '\\', white space, control characters) becomes '_', and a
+// leading '.' becomes '_' too, so that "../../x" is "_._.._x", never a path.
+func safeFileName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		if !ok || (i == 0 && c == '.') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}
+
 func counterexampleText(cr *cellResult, fd checker.Found, path string) string {
 	var b strings.Builder
 	for _, l := range strings.SplitAfter(cr.sc.Text, "\n") {
-		if f := strings.Fields(l); len(f) > 0 && f[0] == "schedule" {
+		if f := strings.Fields(l); len(f) > 0 && (f[0] == "schedule" || f[0] == "variant") {
 			continue
 		}
 		b.WriteString(l)
@@ -648,7 +872,8 @@ func counterexampleText(cr *cellResult, fd checker.Found, path string) string {
 	for _, l := range render.WrapText(fd.Message, 72) {
 		fmt.Fprintf(&b, "#   %s\n", l)
 	}
-	fmt.Fprintf(&b, "# Replay: jobctl run %s --variant %s\n", path, cr.v.Name)
+	fmt.Fprintf(&b, "# Replay: jobctl run %s\n", path)
+	fmt.Fprintf(&b, "variant %s\n", cr.v.Name)
 	fmt.Fprintf(&b, "schedule %s\n", scheduleOf(cr.m, fd.Trace))
 	return b.String()
 }

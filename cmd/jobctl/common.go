@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"jobctl/checker"
 	"jobctl/model"
 	"jobctl/scenario"
 	"jobctl/variants"
@@ -68,9 +69,14 @@ func builtin() ([]*scenario.Scenario, error) {
 	return all, nil
 }
 
-// checkVerdicts rejects a verdict line that names no design: a typo would
-// otherwise fall back to "*" in silence.
+// checkVerdicts rejects a verdict or variant line that names no design: a
+// typo would otherwise fall back to "*" or mainline in silence.
 func checkVerdicts(sc *scenario.Scenario) error {
+	if sc.Variant != "" {
+		if _, err := variants.Get(sc.Variant); err != nil {
+			return &inputError{&scenario.Error{Pos: sc.VariantPos, Msg: fmt.Sprintf("variant %q is not a design (want one of: %s)", sc.Variant, strings.Join(variants.Names(), ", "))}}
+		}
+	}
 	for _, v := range sc.Verdicts {
 		if v.Variant == "*" {
 			continue
@@ -245,3 +251,7 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// defaultMaxMemory is checker.DefaultMaxMemory: at most upTo, and at most
+// 3/4 of what this process can still use.
+func defaultMaxMemory(upTo int64) int64 { return checker.DefaultMaxMemory(upTo) }

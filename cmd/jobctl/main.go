@@ -61,7 +61,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{cmdCheck, cmdRun, cmdScenarios, cmdVariants, cmdHelp, cmdOracle}
+	commands = []*command{cmdCheck, cmdRun, cmdGraph, cmdExplore, cmdScenarios, cmdVariants, cmdProps, cmdHelp, cmdOracle}
 }
 
 func lookup(name string) *command {
@@ -91,6 +91,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	switch name {
 	case "-h", "-help", "--help":
 		name = "help"
+	case "-version", "--version", "version":
+		fmt.Fprintln(stdout, versionString())
+		return exitOK
 	}
 	cmd := lookup(name)
 	if cmd == nil {
@@ -139,6 +142,7 @@ const exitCodesHelp = `Exit codes:
   3  incomplete: a limit (--max-states, --timeout, --max-memory, run's step cap)
      was hit before the answer was known
   4  internal error (a bug in jobctl)
+  128+N  oracle: stopped by signal N (130: Ctrl-C) after cleaning up
 `
 
 func writeUsage(w io.Writer) {
@@ -157,7 +161,8 @@ Commands:
 	fmt.Fprint(w, `
 A SCENARIO is a scenario file (.jc) or the name of a built-in one (see
 'jobctl scenarios'); a unique prefix up to a '-' is enough: R1.
-Run 'jobctl help <command>' for a command's flags.
+Run 'jobctl help <command>' for a command's flags, 'jobctl help properties'
+for what I1..I11 and stuck assert, 'jobctl --version' for the build.
 
 `)
 	fmt.Fprint(w, exitCodesHelp)
@@ -171,12 +176,16 @@ func writeCommandHelp(w io.Writer, c *command) {
 var cmdHelp = &command{
 	name:    "help",
 	summary: "show the usage of jobctl or of one command",
-	usage:   "  jobctl help [command]",
+	usage:   "  jobctl help [command | properties [NAME ...]]",
 	help: `
 Without a command, the list of commands and the exit codes; with one,
-its usage and flags.
+its usage and flags. 'jobctl help properties' prints what each property
+asserts (the same as 'jobctl props').
 `,
 	run: func(args []string, stdout, stderr io.Writer) (int, error) {
+		if len(args) > 0 && (args[0] == "properties" || args[0] == "props" || args[0] == "property") {
+			return writeProps(stdout, args[1:])
+		}
 		switch len(args) {
 		case 0:
 			writeUsage(stdout)

@@ -330,7 +330,11 @@ func TestCounterexampleReplays(t *testing.T) {
 		}
 		want := m.Outcome(&states[len(states)-1])
 
-		runOut, stderr, code := jobctl(t, "run", file, "--variant", "peterz-v2")
+		// The file records its design: no --variant needed.
+		runOut, stderr, code := jobctl(t, "run", file)
+		if !strings.Contains(runOut, " under peterz-v2") || stderr != "" {
+			t.Errorf("run %s does not replay under the file's design:\n%s%s", file, runOut, stderr)
+		}
 		if code != exitDiffers {
 			t.Errorf("run %s: exit %d, want %d (a property is violated)\n%s", file, code, exitDiffers, stderr)
 		}
@@ -350,6 +354,56 @@ func TestCounterexampleReplays(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no counterexample written")
+	}
+	// An explicit --variant wins, with a note.
+	files, _ := filepath.Glob(filepath.Join(dir, "*.jc"))
+	out, stderr, code = jobctl(t, "run", files[0], "--variant", "mainline")
+	if !strings.Contains(out, " under mainline") || !strings.Contains(stderr, `note: --variant mainline overrides the file's "variant peterz-v2"`) {
+		t.Errorf("run --variant mainline on %s: exit %d\n%s%s", files[0], code, out, stderr)
+	}
+}
+
+// TestVariantLine: a scenario's variant line names a design, checked like
+// a verdict's; run honours it.
+func TestVariantLine(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("testdata/pass.jc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.jc")
+	os.WriteFile(bad, append(append([]byte{}, src...), "variant peterz-v9\n"...), 0o644)
+	_, stderr, code := jobctl(t, "run", bad)
+	if code != exitUsage || !oneLineError.MatchString(stderr) || !strings.Contains(stderr, `variant "peterz-v9" is not a design`) {
+		t.Errorf("run with an unknown variant line: exit %d, %q", code, stderr)
+	}
+	good := filepath.Join(dir, "good.jc")
+	os.WriteFile(good, append(append([]byte{}, src...), "variant v5.18\n"...), 0o644)
+	out, _, _ := jobctl(t, "run", good)
+	if !strings.Contains(out, "good under v5.18") {
+		t.Errorf("run with variant v5.18:\n%s", out)
+	}
+}
+
+// TestPartialSchedule: a schedule that stops before the scenario does says
+// that the final and liveness checks were not made, and passes no
+// judgement it could not make.
+func TestPartialSchedule(t *testing.T) {
+	out, _, code := jobctl(t, "run", "R1", "--schedule", "F")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"could still step", "final and liveness checks were not made"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run R1 --schedule F lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\n no property violated\n") {
+		t.Errorf("a partial run claims a clean pass:\n%s", out)
+	}
+	out, _, _ = jobctl(t, "run", "R1")
+	if strings.Contains(out, "not made") {
+		t.Errorf("a complete run says checks were not made:\n%s", out)
 	}
 }
 

@@ -9,11 +9,18 @@ import (
 	"jobctl/oracle"
 )
 
+// envCLI makes the test binary the jobctl command (see TestMain), so that
+// a test can signal a real jobctl process or run it in a cgroup.
+const envCLI = "JOBCTL_TEST_CLI"
+
 // TestMain lets the oracle re-execute this test binary as its tracee and
 // actor helpers, as it does the jobctl binary.
 func TestMain(m *testing.M) {
 	if oracle.HelperMain() {
 		return
+	}
+	if os.Getenv(envCLI) == "1" { // the jobctl command itself (signal_linux_test.go)
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }

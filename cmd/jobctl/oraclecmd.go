@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -42,8 +43,12 @@ PREEMPT_RT scenario on a non-RT kernel, ...). One line per scenario:
   wedged     a run did not finish within --timeout; it was cleaned up and
              the rest goes on
 Nothing is left behind: every process started is killed and reaped, every
-cgroup made is thawed and removed — also after Ctrl-C, and a run killed
-with SIGKILL is cleaned up by the next one.
+cgroup made is thawed and removed. On SIGINT (Ctrl-C), SIGTERM, SIGHUP or
+SIGQUIT the oracle stops what it is doing (a run, or the model's
+exploration), cleans up, says so on stderr and exits 128+N (130 for
+Ctrl-C). When jobctl is killed with SIGKILL, the run's init-like helper
+process tears the run down itself within a few seconds; and every oracle
+command first removes what an earlier, killed one left behind.
 
 Flags:
   --repeat N     run each scenario N times with different delays, to sample
@@ -127,10 +132,35 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		scs = append(scs, sc)
 	}
 
-	// Ctrl-C (or SIGTERM) cancels the run in progress; oracle.Run cleans
-	// up before it returns.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// Every terminating signal that can be caught (Ctrl-C, SIGTERM, a
+	// closed terminal's SIGHUP, Ctrl-\'s SIGQUIT, a closed pipe's SIGPIPE,
+	// ...: oracleSignals) cancels what is in
+	// progress — the model's exploration or a run, which cleans up before
+	// it returns — and jobctl exits 128+N, as a shell reports a death by
+	// that signal, after saying so on stderr. Further signals meanwhile
+	// are ignored, so that the cleanup finishes. (A SIGKILL cannot be
+	// caught: the run's %init helper then tears it down; see package
+	// oracle.)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, oracleSignals...)
+	defer signal.Stop(sigs)
+	var got atomic.Value // the first signal
+	go func() {
+		if s, ok := <-sigs; ok {
+			got.Store(s)
+			cancel()
+		}
+	}()
+
+	// Leftovers of an earlier run that was killed go first, whatever
+	// this run does (even if it skips every scenario).
+	if removed, err := oracle.Cleanup(); len(removed) > 0 {
+		fmt.Fprintf(stderr, "jobctl oracle: cleaned up after an earlier run: removed %v\n", removed)
+	} else if err != nil {
+		fmt.Fprintf(stderr, "jobctl oracle: cleaning up after an earlier run: %v\n", oneLine(err.Error()))
+	}
 
 	code := exitOK
 	counts := map[string]int{}
@@ -139,6 +169,9 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 			break
 		}
 		r := oracleOne(ctx, sc, v, *repeat, *seed, *timeout)
+		if ctx.Err() != nil {
+			break // interrupted: not a result
+		}
 		counts[r.Verdict]++
 		switch r.Verdict {
 		case "mismatch":
@@ -162,8 +195,9 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		printOracle(stdout, r, *verbose)
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintln(stderr, "jobctl oracle: interrupted; everything it started was cleaned up")
-		return exitIncomplete, nil
+		sig, _ := got.Load().(syscall.Signal)
+		fmt.Fprintf(stderr, "jobctl oracle: interrupted by %s; everything it started was cleaned up\n", signalName(sig))
+		return 128 + int(sig), nil
 	}
 	if !*asJSON && len(scs) > 1 {
 		fmt.Fprintf(stdout, "\n%d scenarios on %s (compared with %s): %d match, %d mismatch, %d skipped, %d wedged, %d incomplete, %d error\n",
@@ -214,7 +248,11 @@ func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, 
 		r.Verdict, r.Reason = "error", err.Error()
 		return r
 	}
-	res, err := checker.Check(model.NewMachine(v.Kernel(sc.RT), p), checker.Options{Timeout: time.Minute})
+	res, err := modelOutcomes(ctx, model.NewMachine(v.Kernel(sc.RT), p))
+	if ctx.Err() != nil {
+		r.Verdict, r.Reason = "incomplete", "interrupted"
+		return r
+	}
 	if err != nil {
 		r.Verdict, r.Reason = "error", err.Error()
 		return r
@@ -259,6 +297,42 @@ func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, 
 		}
 	}
 	return r
+}
+
+// Limits of the model's exploration for the oracle: the outcome set of a
+// scenario the oracle can run is small (the corpus's largest takes a few
+// hundred thousand states); a scenario past these is reported as
+// incomplete, not explored until the machine runs out of memory.
+var (
+	oracleMaxStates          = 2_000_000
+	oracleMaxMemory    int64 = 1 << 30
+	oracleModelTimeout       = time.Minute
+)
+
+// modelOutcomes explores m for its outcome set, within the oracle's limits,
+// and returns at once when ctx is cancelled (the exploration, which cannot
+// be interrupted, is abandoned; the process is about to exit).
+func modelOutcomes(ctx context.Context, m *model.Machine) (*checker.Result, error) {
+	type result struct {
+		res *checker.Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{nil, fmt.Errorf("jobctl: internal error exploring the model: %v", r)}
+			}
+		}()
+		res, err := checker.Check(m, checker.Options{MaxStates: oracleMaxStates, MaxMemory: defaultMaxMemory(oracleMaxMemory), Timeout: oracleModelTimeout})
+		done <- result{res, err}
+	}()
+	select {
+	case r := <-done:
+		return r.res, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func printOracle(w io.Writer, r oracleReport, verbose bool) {

@@ -37,7 +37,9 @@ A schedule runs exactly the steps it names; when actors could still step
 after it, liveness properties and final checks are not evaluated.
 
 Flags:
-  --variant V   the kernel design (default mainline; see 'jobctl variants')
+  --variant V   the kernel design (default: the scenario's "variant" line,
+                which a counterexample file written by 'jobctl check
+                --counterexample' has, else mainline; see 'jobctl variants')
   --rt          force CONFIG_PREEMPT_RT
   --schedule S, --random, --seed N: see above
 
@@ -54,7 +56,7 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	var random, rt bool
 	var seed uint64
 	fs := newFlags("run")
-	fs.StringVar(&variant, "variant", "mainline", "")
+	fs.StringVar(&variant, "variant", "", "")
 	fs.StringVar(&sched, "schedule", "", "")
 	fs.BoolVar(&random, "random", false, "")
 	fs.Uint64Var(&seed, "seed", 0, "")
@@ -79,10 +81,22 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usagef("--schedule and --random exclude each other")
 	case seedSet && !random:
 		return exitUsage, usagef("--seed goes with --random")
+	case schedSet && strings.TrimSpace(sched) == "":
+		return exitUsage, usagef("--schedule wants the actors' names, one per step (\"A B A ...\"), got none")
 	}
 	sc, err := loadScenario(pos[0])
 	if err != nil {
 		return exitUsage, err
+	}
+	// The design: --variant, else the file's "variant" line (a
+	// counterexample records the design it was found under), else mainline.
+	switch {
+	case variant != "" && sc.Variant != "" && variant != sc.Variant:
+		fmt.Fprintf(stderr, "jobctl run: note: --variant %s overrides the file's \"variant %s\" (%s)\n", variant, sc.Variant, sc.VariantPos)
+	case variant == "" && sc.Variant != "":
+		variant = sc.Variant
+	case variant == "":
+		variant = "mainline"
 	}
 	v, err := getVariant(variant)
 	if err != nil {
@@ -187,20 +201,27 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	case capped:
 		fmt.Fprintf(&b, "\n stopped after %d steps (the cap); %s could still step\n", maxRunSteps, moveList(m, final, still))
 	case len(still) > 0:
-		fmt.Fprintf(&b, "\n the schedule ends here; %s could still step: liveness properties and final checks not evaluated\n", moveList(m, final, still))
+		fmt.Fprintf(&b, "\n the schedule ends here; %s could still step: a partial schedule, so the final and liveness checks are not made\n", moveList(m, final, still))
 	}
 	b.WriteString("\n outcome:\n")
 	for _, o := range m.Observe(final) {
 		fmt.Fprintf(&b, "   %s=%s\n", o.Key, o.Value)
 	}
 
-	viol := runViolations(m, sc, want, trace, states, ctxs, len(still) == 0 && !capped)
-	if len(viol) == 0 {
+	terminal := len(still) == 0 && !capped
+	viol := runViolations(m, sc, want, trace, states, ctxs, terminal)
+	switch {
+	case len(viol) == 0 && terminal:
 		b.WriteString("\n no property violated\n")
-	} else {
+	case len(viol) == 0:
+		b.WriteString("\n no property violated on the way; the final and liveness checks were not made (the run ends before the scenario does)\n")
+	default:
 		b.WriteString("\n violated:\n")
 		for _, l := range viol {
 			fmt.Fprintf(&b, "   %s\n", l)
+		}
+		if !terminal {
+			b.WriteString("   (the final and liveness checks were not made: the run ends before the scenario does)\n")
 		}
 	}
 	io.WriteString(stdout, b.String())
