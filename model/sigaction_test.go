@@ -140,7 +140,7 @@ func TestNextSignal(t *testing.T) {
 func TestDequeueSiginfo(t *testing.T) {
 	m, s := machine(t, Mainline(), "process T\n")
 	c := ctxOf(m, &s)
-	s.Task[0].Ptrace = PT_PTRACED // not a group kill: the signals stay queued
+	s.Task[0].Ptrace = PT_PTRACED                                // not a group kill: the signals stay queued
 	m.K.SendSignalLocked(ctxOf(m, &s), sigUSR1, SiUser, 0, true) // one step each: one choice point
 	m.K.SendSignalLocked(ctxOf(m, &s), sigUSR2, SiTkill, 0, false)
 	m.K.SendSignalLocked(ctxOf(m, &s), SIGSTOP, SiKernel, 0, false)
