@@ -37,10 +37,10 @@ type Options struct {
 	// DefaultMaxMemory(4 GiB).
 	MaxMemory int64
 	// Cancel, when closed, stops the search (incomplete) at the next block.
-	Cancel <-chan struct{}
-	Exact     bool      // deduplicate by whole states instead of 64-bit fingerprints
-	Workers   int       // expansion goroutines; 0: GOMAXPROCS
-	Progress  io.Writer // if non-nil, a progress line (ProgressLine) about every second
+	Cancel   <-chan struct{}
+	Exact    bool      // deduplicate by whole states instead of 64-bit fingerprints
+	Workers  int       // expansion goroutines; 0: GOMAXPROCS
+	Progress io.Writer // if non-nil, a progress line (ProgressLine) about every second
 	// OnProgress, if non-nil, is called about every ProgressEvery with
 	// where the search is.
 	OnProgress    func(Progress)

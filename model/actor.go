@@ -41,13 +41,13 @@ func (c *Ctx) actorStep(a int) bool {
 	case scenario.OpInterrupt, scenario.OpPtraceKill, scenario.OpCont, scenario.OpDetach,
 		scenario.OpListen, scenario.OpGetregs, scenario.OpPtraceSyscall, scenario.OpGetsiginfo, scenario.OpSetoptions:
 		return c.K.SysPtrace(c, a, op)
-	case scenario.OpWait:
+	case scenario.OpWait, scenario.OpWaitid:
 		return c.K.DoWait(c, a, op)
 	case scenario.OpExit:
 		if h := c.S.Holder[LockTasklist]; h != 0 && int(h) != a+1 {
 			return false
 		}
-		c.Label = "do_exit: exit_ptrace: __ptrace_unlink"
+		c.Label = "do_exit: exit_ptrace: __ptrace_detach"
 		c.K.ExitPtrace(c, a)
 		return c.Done(a, ResOK)
 	case scenario.OpLock:
@@ -314,7 +314,7 @@ func PtraceRequest(c *Ctx, a int, op *Op) bool {
 		}
 		c.Label = "ptrace_detach: __ptrace_detach -> __ptrace_unlink"
 		T.ExitCode = uint16(op.Sig)
-		c.K.PtraceUnlink(c, t)
+		c.K.PtraceDetach(c, a, t)
 		return c.Done(a, ResOK)
 	}
 	A.Tmp = uint8(errno)

@@ -54,6 +54,7 @@ func (m *Machine) Diff(before, after *State) []Change {
 		add(n, "exit", exitName(B), exitName(A))
 		add(n, "refrigerator returns to", retName(B.FrzRet), retName(A.FrzRet))
 		add(n, "rtlock wait resumes", retName(B.RTRet), retName(A.RTRet))
+		add(n, "ptraced list position", fmt.Sprint(B.PtraceSeq), fmt.Sprint(A.PtraceSeq))
 	}
 	for pi, pd := range m.P.Procs {
 		B, A := &before.Proc[pi], &after.Proc[pi]
@@ -75,7 +76,7 @@ func (m *Machine) Diff(before, after *State) []Change {
 		B, A := &before.Actor[a], &after.Actor[a]
 		add(ad.Name, "op", m.opName(a, B), m.opName(a, A))
 		for i := range ad.Script {
-			add(ad.Name, fmt.Sprintf("#%d", i+1), m.P.Result(before, a, i).String(), m.P.Result(after, a, i).String())
+			add(ad.Name, fmt.Sprintf("#%d", i+1), m.P.ResultString(before, a, i), m.P.ResultString(after, a, i))
 		}
 	}
 	for l := range before.Holder {
@@ -118,6 +119,15 @@ func (m *Machine) opName(a int, A *Actor) string {
 	if A.Hold > 0 {
 		s += ", holds " + m.P.Tasks[A.Hold-1].Name
 	}
+	if sc[A.PC].Kind == scenario.OpWait || sc[A.PC].Kind == scenario.OpWaitid {
+		switch {
+		case A.Step == 1 && A.Flags&ActWoken != 0:
+			s += ", woken (TASK_RUNNING on wait_chldexit)"
+		case A.Step == 1:
+			s += ", asleep on wait_chldexit"
+		}
+		return s
+	}
 	if A.Tmp != 0 || A.Flags != 0 || A.Aux != 0 {
 		s += fmt.Sprintf(" [%d %d %d]", A.Tmp, A.Flags, A.Aux)
 	}
@@ -130,6 +140,10 @@ func retName(l Loc) string {
 		return "-"
 	case RetPtraceSignal:
 		return "ptrace_signal"
+	case RetSyscallEntry:
+		return "ptrace_report_syscall_entry"
+	case RetSyscallExit:
+		return "ptrace_report_syscall_exit"
 	}
 	return l.String()
 }

@@ -102,7 +102,8 @@ type Kernel struct {
 	PtraceStop               func(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bool // ptrace_stop() S1
 	PtraceStopNotify         func(c *Ctx, t int)                                                     // ptrace_stop() S2
 	PtraceStopWake           func(c *Ctx, t int)                                                     // ptrace_stop() after schedule()
-	DoNotifyParentCldstop    func(c *Ctx, t int, why uint8)                                          // do_notify_parent_cldstop()
+	DoNotifyParentCldstop    func(c *Ctx, t int, forPtracer bool, why uint8)                         // do_notify_parent_cldstop()
+	DoNotifyParent           func(c *Ctx, t int)                                                     // do_notify_parent() for a dead task
 	GetSignalOrphanCheck     func(c *Ctx, t int)                                                     // get_signal(): is_current_pgrp_orphaned(), relock, do_signal_stop()
 	DoSigaction              func(c *Ctx, t int, sig int, handler int)                               // do_sigaction()
 	SetCurrentBlocked        func(c *Ctx, t int, blocked uint32)                                     // __set_current_blocked()
@@ -110,11 +111,18 @@ type Kernel struct {
 	SysRtSigreturn           func(c *Ctx, t int)                                                     // rt_sigreturn() (arch)
 
 	// kernel/exit.c
-	DoExit                func(c *Ctx, t int)              // do_group_exit() -> do_exit() up to ptrace_event(PTRACE_EVENT_EXIT)
-	DoExitSignals         func(c *Ctx, t int)              // do_exit() from exit_signals() up to exit_notify()
-	IsCurrentPgrpOrphaned func(c *Ctx, t int) bool         // is_current_pgrp_orphaned()
-	ExitNotify            func(c *Ctx, t int)              // exit_notify()
-	DoWait                func(c *Ctx, a int, op *Op) bool // do_wait() for actor a's wait op
+	DoExit                func(c *Ctx, t int)                                // do_group_exit() -> do_exit() up to ptrace_event(PTRACE_EVENT_EXIT)
+	DoExitSignals         func(c *Ctx, t int)                                // do_exit() from exit_signals() up to exit_notify()
+	IsCurrentPgrpOrphaned func(c *Ctx, t int) bool                           // is_current_pgrp_orphaned()
+	ExitNotify            func(c *Ctx, t int)                                // exit_notify()
+	DoWait                func(c *Ctx, a int, op *Op) bool                   // do_wait() for actor a's wait op, one scan
+	WaitConsiderTask      func(c *Ctx, w *WaitOpts, ptrace bool, t int) bool // wait_consider_task()
+	WaitTaskZombie        func(c *Ctx, w *WaitOpts, t int) bool              // wait_task_zombie()
+	WaitTaskStopped       func(c *Ctx, w *WaitOpts, ptrace bool, t int) bool // wait_task_stopped()
+	WaitTaskContinued     func(c *Ctx, w *WaitOpts, t int) bool              // wait_task_continued()
+	DelayGroupLeader      func(c *Ctx, t int) bool                           // delay_group_leader()
+	WakeUpParent          func(c *Ctx, p int, parent int)                    // __wake_up_parent(p, parent actor)
+	ReleaseTask           func(c *Ctx, t int)                                // release_task()
 
 	// kernel/ptrace.c
 	SysPtraceAttach func(c *Ctx, a int, op *Op) bool           // PTRACE_ATTACH / PTRACE_SEIZE, one step of it
@@ -122,6 +130,7 @@ type Kernel struct {
 	PtraceRequest   func(c *Ctx, a int, op *Op) bool           // ptrace_request() / arch_ptrace(): the request itself
 	PtraceAttach    func(c *Ctx, a int, t int, seize bool) int // ptrace_attach()'s linking section
 	PtraceUnlink    func(c *Ctx, t int)                        // __ptrace_unlink()
+	PtraceDetach    func(c *Ctx, tracer int, t int)            // __ptrace_detach()
 	PtraceResume    func(c *Ctx, t int, data int)              // ptrace_resume()
 	PtraceTraceme   func(c *Ctx, t int)                        // ptrace_traceme()
 	ExitPtrace      func(c *Ctx, a int)                        // exit_ptrace(): a tracer's exit
@@ -186,6 +195,7 @@ func Mainline() *Kernel {
 		PtraceStopNotify:         PtraceStopNotify,
 		PtraceStopWake:           PtraceStopWake,
 		DoNotifyParentCldstop:    DoNotifyParentCldstop,
+		DoNotifyParent:           DoNotifyParent,
 		GetSignalOrphanCheck:     GetSignalOrphanCheck,
 		DoSigaction:              DoSigaction,
 		SetCurrentBlocked:        SetCurrentBlocked,
@@ -197,12 +207,20 @@ func Mainline() *Kernel {
 		IsCurrentPgrpOrphaned: IsCurrentPgrpOrphaned,
 		ExitNotify:            ExitNotify,
 		DoWait:                DoWait,
+		WaitConsiderTask:      WaitConsiderTask,
+		WaitTaskZombie:        WaitTaskZombie,
+		WaitTaskStopped:       WaitTaskStopped,
+		WaitTaskContinued:     WaitTaskContinued,
+		DelayGroupLeader:      DelayGroupLeader,
+		WakeUpParent:          WakeUpParent,
+		ReleaseTask:           ReleaseTask,
 
 		SysPtraceAttach: SysPtraceAttach,
 		SysPtrace:       SysPtrace,
 		PtraceRequest:   PtraceRequest,
 		PtraceAttach:    PtraceAttach,
 		PtraceUnlink:    PtraceUnlink,
+		PtraceDetach:    PtraceDetach,
 		PtraceResume:    PtraceResume,
 		PtraceTraceme:   PtraceTraceme,
 		ExitPtrace:      ExitPtrace,

@@ -83,10 +83,15 @@ const preludeLimit = 10000
 // Initial runs the scenario's prelude ("init" lines) from Fresh: each op
 // to completion, the tracee threads settling (running until none can
 // step) after each, with a fixed schedule (the op's actor whenever it can
-// step, else the lowest-numbered thread). Then the actors' scripts start
-// from their beginning.
+// step, else the lowest-numbered thread). Then the outside actors'
+// scripts start from their beginning, and each tracee thread goes on
+// from where the prelude left it — in the kernel and in its script (a
+// thread's prelude ops are the first ops of its script): a thread parked
+// in "init T: sleep" is still in that nanosleep, which restarts after a
+// stop as the kernel's does.
 func (m *Machine) Initial() (State, error) {
 	s := m.Fresh()
+	ran := make([]int, len(m.P.Tasks)) // each thread's prelude ops so far
 	for _, op := range m.P.Prelude {
 		pp := *m.P
 		pp.Actors = make([]ActorDef, len(m.P.Actors))
@@ -96,18 +101,18 @@ func (m *Machine) Initial() (State, error) {
 		for i := range pp.Actors {
 			pp.Actors[i].Script = nil
 		}
-		for i := range pp.Tasks {
-			pp.Tasks[i].Script = nil
+		t := pp.Actors[op.Actor].Task
+		if t >= 0 {
+			ran[t]++
+		} else {
+			pp.Actors[op.Actor].Script = []Op{op}
 		}
-		pp.Actors[op.Actor].Script = []Op{op}
-		if t := pp.Actors[op.Actor].Task; t >= 0 {
-			pp.Tasks[t].Script = []Op{op}
+		for u := range pp.Tasks {
+			// A thread runs its prelude ops so far, never its script.
+			pp.Tasks[u].Script = m.P.Tasks[u].Script[:ran[u]]
 		}
 		pm := &Machine{K: m.K, P: &pp}
 		s.Actor = [MaxActors]Actor{}
-		for t := range s.Task {
-			s.Task[t].ScriptPC = 0
-		}
 		steps := 0
 		// step runs actor a on s if that changes the state (a retry
 		// that changes nothing, like the freezer's, is no progress).
@@ -129,13 +134,7 @@ func (m *Machine) Initial() (State, error) {
 				break
 			}
 		}
-		done := false
-		if op.Actor < pp.NOutside {
-			done = s.Actor[op.Actor].PC == 1
-		} else {
-			done = s.Task[pp.Actors[op.Actor].Task].ScriptPC == 1 || op.Src.Kind == 0
-		}
-		if !done && op.Actor < pp.NOutside {
+		if t < 0 && s.Actor[op.Actor].PC != 1 {
 			return s, fmt.Errorf("%s: the prelude op %q never completes", op.Src.Pos, op.Src.String())
 		}
 		if steps > preludeLimit {
@@ -143,9 +142,6 @@ func (m *Machine) Initial() (State, error) {
 		}
 	}
 	s.Actor = [MaxActors]Actor{}
-	for t := range s.Task {
-		s.Task[t].ScriptPC = 0
-	}
 	return s, nil
 }
 

@@ -91,7 +91,7 @@ func (m *Machine) Observe(s *State) []Obs {
 		}
 		out = append(out, Obs{ad.Name + ".done", done})
 		for i := range ad.Script {
-			out = append(out, Obs{fmt.Sprintf("%s#%d", ad.Name, i+1), m.P.Result(s, a, i).String()})
+			out = append(out, Obs{fmt.Sprintf("%s#%d", ad.Name, i+1), m.P.ResultString(s, a, i)})
 		}
 	}
 	return out
@@ -126,9 +126,22 @@ func stopSigName(v int) string {
 	return scenario.SigName(v)
 }
 
+// stopCodeString renders a stop code's value: the signal (SIGTRAP|0x80
+// for a TRACESYSGOOD syscall stop) and its PTRACE_EVENT.
+func stopCodeString(v int) string {
+	s := stopSigName(v & resStopSig)
+	switch {
+	case v&ResEventStop != 0:
+		s += ",EVENT_STOP"
+	case v&ResEventExit != 0:
+		s += ",EVENT_EXIT"
+	}
+	return s
+}
+
 // String renders a result the way the oracle reports it.
 func (r Result) String() string {
-	v := int(r & 0xfff)
+	v := int(r & resValMask)
 	switch r & resKindMask {
 	case ResPending:
 		return "pending"
@@ -140,13 +153,7 @@ func (r Result) String() string {
 		}
 		return fmt.Sprintf("errno(%d)", v)
 	case ResStopped:
-		switch {
-		case v&ResEventStop != 0:
-			return "stopped(" + stopSigName(v&0xff) + ",EVENT_STOP)"
-		case v&ResEventExit != 0:
-			return "stopped(" + stopSigName(v&0xff) + ",EVENT_EXIT)"
-		}
-		return "stopped(" + stopSigName(v&0xff) + ")"
+		return "stopped(" + stopCodeString(v) + ")"
 	case ResContinued:
 		return "continued"
 	case ResExited:
@@ -161,6 +168,16 @@ func (r Result) String() string {
 			code = siCodeNames[v>>5]
 		}
 		return "siginfo(" + scenario.SigName(v&31) + "," + code + ")"
+	case ResCldExited:
+		return fmt.Sprintf("CLD_EXITED(%d)", v)
+	case ResCldKilled:
+		return "CLD_KILLED(" + scenario.SigName(v) + ")"
+	case ResCldStopped:
+		return "CLD_STOPPED(" + scenario.SigName(v&0xff) + ")"
+	case ResCldTrapped:
+		return "CLD_TRAPPED(" + stopCodeString(v) + ")"
+	case ResCldContinued:
+		return "CLD_CONTINUED(SIGCONT)"
 	case ResLetter:
 		if v == 'X' {
 			return "gone" // reaped: /proc has no entry any more
@@ -168,6 +185,22 @@ func (r Result) String() string {
 		return string(rune(v))
 	}
 	return "?"
+}
+
+// ResultString is op i of actor a's result in s as the observation key
+// ACTOR#N spells it. A report of wait4(-1) or waitid(P_ALL) names the
+// thread whose pid the call returned: "T2:stopped(SIGTRAP)".
+func (p *Program) ResultString(s *State, a, i int) string {
+	r := p.Result(s, a, i)
+	op := &p.Actors[a].Script[i]
+	if (op.Kind == scenario.OpWait || op.Kind == scenario.OpWaitid) && op.T < 0 {
+		switch r & resKindMask {
+		case ResPending, ResOK, ResErrno, ResNone:
+		default:
+			return p.Tasks[int(r>>ResChildShift)&(MaxTasks-1)].Name + ":" + r.String()
+		}
+	}
+	return r.String()
 }
 
 // FreezerState is what the group's cgroup v1 freezer.state reads

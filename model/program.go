@@ -32,7 +32,10 @@ type TaskDef struct {
 	Name   string
 	Proc   int
 	Leader bool
-	Script []Op // user-mode ops
+	// Script is the thread's user-mode ops: its prelude ("init") ops
+	// first, then its script. Task.ScriptPC indexes it.
+	Script  []Op
+	Prelude int // how many of Script's ops are the prelude's
 
 	freezeLabel, thawLabel string // step labels naming the task, made once
 }
@@ -45,6 +48,11 @@ type ProcDef struct {
 	// Orphaned: is_current_pgrp_orphaned() is true for the group's
 	// threads (the scenario's "orphaned").
 	Orphaned bool
+	// Handlers: a thread of the group installs a handler ("handle"),
+	// so an interrupted nanosleep()'s -ERESTART_RESTARTBLOCK can matter:
+	// a handler makes it -EINTR. Without one it is always restarted,
+	// and the model does not keep it.
+	Handlers bool
 }
 
 // ActorDef is one actor: outside (Task < 0) or a tracee thread.
@@ -157,6 +165,10 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 				p.UsesCssSet = true
 			}
 			return r, nil
+		case scenario.OpWait, scenario.OpWaitid:
+			if o.Target == scenario.AnyChild {
+				return r, nil // wait4(-1), waitid(P_ALL): T and Proc stay -1
+			}
 		}
 		if ti, ok := taskIdx[o.Target]; ok {
 			r.T = ti
@@ -211,6 +223,25 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 			return nil, err
 		}
 		p.Prelude = append(p.Prelude, r)
+		if t := p.Actors[r.Actor].Task; t >= 0 {
+			p.Tasks[t].Prelude++
+		}
+	}
+	// A thread's prelude ops come first in its script: after the
+	// prelude it is where the prelude left it (ScriptPC), a thread parked
+	// by "init T: sleep" still in its nanosleep.
+	for t := range p.Tasks {
+		td := &p.Tasks[t]
+		var pre []Op
+		for _, r := range p.Prelude {
+			if p.Actors[r.Actor].Task == t {
+				pre = append(pre, r)
+			}
+		}
+		td.Script = append(pre, td.Script...)
+		if len(td.Script) > MaxOps {
+			return nil, fmt.Errorf("%s: %s has %d ops with its prelude, at most %d per thread", td.Script[MaxOps].Src.Pos, td.Name, len(td.Script), MaxOps)
+		}
 	}
 	// Task.Frames holds 6 signal frames; a frame's signal is blocked
 	// while it lives, so a thread has at most one per handled signal.
@@ -223,6 +254,7 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 				last = o
 			}
 		}
+		p.Procs[pi].Handlers = handled != 0
 		if bits.OnesCount32(handled) > maxFrames {
 			return nil, fmt.Errorf("%s: at most %d signals with a handler in process %s", last.Pos, maxFrames, pd.Name)
 		}

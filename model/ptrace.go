@@ -50,6 +50,7 @@ func PtraceAttach(c *Ctx, a int, t int, seize bool) int {
 		T.Ptrace |= PT_SEIZED
 	}
 	T.Tracer = uint8(a + 1)
+	T.PtraceSeq = uint8(c.ptracedCount(a)) // ptrace_link(): list_add() at the head
 	if !seize {
 		c.K.SendSignalLocked(c, SIGSTOP, SiKernel, t, false) // send_signal_locked(SIGSTOP, SEND_SIG_PRIV, task, PIDTYPE_PID)
 	}
@@ -63,19 +64,22 @@ func PtraceAttach(c *Ctx, a int, t int, seize bool) int {
 	return 0
 }
 
-// ptraceUnlink is __ptrace_unlink() (tasklist_lock write, then the
+// PtraceUnlink is __ptrace_unlink() (tasklist_lock write, then the
 // tracee's siglock): the tracee goes back to its real parent; a pending
 // or completed group stop is re-armed, and a ptrace stop is ended.
 func PtraceUnlink(c *Ctx, t int) {
 	T := &c.S.Task[t]
+	for u := range c.P.Tasks { // list_del_init(&child->ptrace_entry)
+		if U := &c.S.Task[u]; U.Tracer == T.Tracer && U.PtraceSeq > T.PtraceSeq {
+			U.PtraceSeq--
+		}
+	}
 	T.Tracer = 0
 	T.Ptrace = 0
+	T.PtraceSeq = 0
 	T.Flags &^= TIF_SYSCALL_TRACE // "clear syscall-trace work"
-	if !T.Alive() && T.ExitState == EXIT_ZOMBIE {
-		if !c.P.Tasks[t].Leader {
-			T.ExitState = EXIT_DEAD // __ptrace_detach(): release a detached zombie thread
-		}
-		return
+	if !T.Alive() {
+		return // PF_EXITING: nothing to re-arm, nothing to wake
 	}
 	c.TaskClearJobctlPending(t, JOBCTL_TRAP_MASK)
 	c.TaskClearJobctlTrapping(t)
@@ -85,6 +89,26 @@ func PtraceUnlink(c *Ctx, t int) {
 	}
 	if T.Jobctl&JOBCTL_STOP_PENDING != 0 || c.TaskIsTraced(t) {
 		c.K.PtraceSignalWakeUp(c, t, true)
+	}
+}
+
+// PtraceDetach is __ptrace_detach(tracer, p) (kernel/ptrace.c, v6.18),
+// from PTRACE_DETACH and from the tracer's exit_ptrace(): unlink, and a
+// zombie is handed on — a thread is released, a leader whose group is
+// empty goes to its real parent with do_notify_parent() (the tracer is
+// never that parent here: it would have reaped it as its own child).
+func PtraceDetach(c *Ctx, tracer int, t int) {
+	T := &c.S.Task[t]
+	c.K.PtraceUnlink(c, t)
+	if T.ExitState != EXIT_ZOMBIE {
+		return
+	}
+	if !c.P.Tasks[t].Leader {
+		c.K.ReleaseTask(c, t)
+		return
+	}
+	if c.ThreadGroupEmpty(t) && c.P.Procs[c.P.Tasks[t].Proc].Parent != tracer {
+		c.K.DoNotifyParent(c, t)
 	}
 }
 

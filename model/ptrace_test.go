@@ -19,12 +19,12 @@ func TestPtraceStopEarlyReturn(t *testing.T) {
 	s.Task[0].Ptrace, s.Task[0].Tracer = PT_PTRACED, uint8(actor(t, m, "P")+1)
 	m.K.SendSignalLocked(ctxOf(m, &s), SIGKILL, SiTkill, 0, false)
 	before := s
-	if m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser) || s != before {
+	if m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetSyscallEntry) || s != before {
 		t.Errorf("ptrace_stop stopped with SIGKILL pending: jobctl %s", JobctlString(s.Task[0].Jobctl))
 	}
 	s = m.Fresh()
 	before = s
-	if m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser) || s != before {
+	if m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetSyscallEntry) || s != before {
 		t.Error("ptrace_stop stopped an untraced task")
 	}
 }
@@ -41,7 +41,8 @@ func TestPtraceStopLeak(t *testing.T) {
 	T := &s.Task[0]
 	T.Ptrace, T.Tracer = PT_PTRACED, uint8(actor(t, m, "P")+1)
 	m.K.SendSignalLocked(ctxOf(m, &s), SIGKILL, SiTkill, 0, false)
-	if !m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetUser) {
+	// The syscall-exit stop: after it, back to user mode.
+	if !m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetSyscallExit) {
 		t.Fatal("ptrace_stop did not commit")
 	}
 	if T.Jobctl&JOBCTL_TRACED == 0 || T.State != taskTracedOld || T.Loc != LocPSNotify {

@@ -97,7 +97,10 @@ func HandleSignal(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	sig := T.Sig
 	T.Sig, T.SigInfo = 0, 0
-	T.Flags &^= ERESTART_RESTARTBLOCK // the sleep op is over: -EINTR
+	if T.Flags&ERESTART_RESTARTBLOCK != 0 {
+		T.Flags &^= ERESTART_RESTARTBLOCK
+		T.ScriptPC++ // the sleep op is over: -EINTR
+	}
 	T.Frames = T.Frames<<5 | uint32(sig)
 	c.K.SetCurrentBlocked(c, t, T.Blocked|sigmask(int(sig)))
 	T.Loc = LocUser

@@ -200,7 +200,7 @@ func TestNanosleepRestart(t *testing.T) {
 	}
 	step(t, m, &s, "S") // SIGCONT
 	runOut(t, m, &s, "T")
-	if s.Task[0].Loc != LocPause || s.Task[0].ScriptPC != 1 {
+	if s.Task[0].Loc != LocPause || s.Task[0].ScriptPC != 1 { // op 0 is the prelude's handle
 		t.Fatalf("after the stop T is at %v (op %d), want asleep again in the same op", s.Task[0].Loc, s.Task[0].ScriptPC)
 	}
 	step(t, m, &s, "S")

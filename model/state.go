@@ -73,6 +73,12 @@ type Task struct {
 	SigPending  bool  // TIF_SIGPENDING
 	FrzRet      Loc   // where the task goes when it leaves the refrigerator
 	RTRet       Loc   // the step an rtlock wait resumes
+	// PtraceSeq orders the tracer's ptraced list: ptrace_link() adds a
+	// tracee at its head (list_add), so ptrace_do_wait() looks at the
+	// last attached first. 1+the number of tracees attached before it
+	// that are still linked, 0 when not traced.
+	PtraceSeq uint8
+	_         [3]uint8
 }
 
 // Signal mirrors struct signal_struct (one per thread group), plus the
@@ -107,7 +113,8 @@ type Actor struct {
 	Hold uint8 // 1+task index the actor holds frozen for a ptrace request (after wait_task_inactive)
 	Tmp  uint8
 	// Flags and Aux are per-op scratch for ops that need more than Step
-	// and Tmp (cleared when the op ends).
+	// and Tmp (cleared when the op ends). A wait op keeps ActWoken in
+	// Flags.
 	Flags uint8
 	Aux   uint8
 	_     [2]uint8
@@ -168,13 +175,14 @@ const (
 	LocPSSleep                   // ptrace_stop(): blocked (or just woken) in schedule()
 	LocPSWake                    // ptrace_stop() S6: back under siglock after the wakeup
 	LocRTWait                    // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
-	LocSyscall                   // in a system call, at syscall_trace_enter()
+	LocSyscall                   // entering a system call, at syscall_trace_enter()
 	LocExit                      // do_group_exit() -> do_exit()
 	LocExitNotify                // do_exit(): exit_code set, exit_notify() next
 	LocExitSignals               // do_exit(): after the PTRACE_EVENT_EXIT stop, exit_signals() next
 	LocOrphanCheck               // get_signal(): siglock dropped for is_current_pgrp_orphaned()
 	LocHandleSignal              // get_signal() returned a signal with a handler: handle_signal() next
 	LocDead                      // exited: zombie or dead
+	LocSyscallExit               // leaving a system call, at syscall_exit_work()
 	numLocs
 )
 
@@ -184,6 +192,7 @@ var locNames = [...]string{
 	LocDSSSleep: "do_signal_stop", LocPSNotify: "ptrace_stop", LocPSSchedule: "ptrace_stop",
 	LocPSSleep: "ptrace_stop", LocPSWake: "ptrace_stop",
 	LocRTWait: "rtlock_slowlock", LocSyscall: "syscall_trace_enter", LocExitNotify: "do_exit", LocExit: "do_exit", LocDead: "exited",
+	LocSyscallExit: "syscall_exit_work",
 	LocExitSignals: "do_exit", LocOrphanCheck: "get_signal", LocHandleSignal: "handle_signal",
 }
 
@@ -196,9 +205,10 @@ func (l Loc) String() string {
 
 // Ptrace-stop continuations (Task.Ret when Loc is in ptrace_stop).
 const (
-	RetRelock       Loc = LocRelock // do_jobctl_trap(): back to get_signal's relock
-	RetUser         Loc = LocUser   // ptrace_notify(): back to the system call and user mode
-	RetPtraceSignal Loc = numLocs   // ptrace_signal(): deliver what the tracer left in exit_code
+	RetRelock       Loc = LocRelock   // do_jobctl_trap(): back to get_signal's relock
+	RetPtraceSignal Loc = numLocs     // ptrace_signal(): deliver what the tracer left in exit_code
+	RetSyscallEntry Loc = numLocs + 1 // ptrace_report_syscall_entry(): re-send exit_code, run the call, to its exit
+	RetSyscallExit  Loc = numLocs + 2 // ptrace_report_syscall_exit(): re-send exit_code, back to user mode
 )
 
 // Result is the outcome of one op: a kind in the top 4 bits and a value.
@@ -214,11 +224,26 @@ const (
 	ResKilled    Result = 6 << 12 // value: signal
 	ResNone      Result = 7 << 12 // WNOHANG, nothing to report
 	ResLetter    Result = 8 << 12 // value: a /proc state letter
-	ResSiginfo   Result = 9 << 12 // value: si_signo | si_code (Si*) << 5
+	// waitid(2)'s siginfo: si_code and si_status
+	// (kernel/exit.c:wait_task_zombie(), wait_task_stopped(),
+	// wait_task_continued(), v6.18).
+	ResCldExited    Result = 9 << 12  // CLD_EXITED, value: the exit code
+	ResCldKilled    Result = 10 << 12 // CLD_KILLED, value: the signal
+	ResCldStopped   Result = 11 << 12 // CLD_STOPPED, value: the stop signal
+	ResCldTrapped   Result = 12 << 12 // CLD_TRAPPED, value: exit_code (signal | ResEventStop | ResEventExit)
+	ResCldContinued Result = 13 << 12 // CLD_CONTINUED (si_status SIGCONT)
+	ResSiginfo      Result = 14 << 12 // PTRACE_GETSIGINFO, value: si_signo | si_code (Si*) << 5
 
-	ResEventStop = 0x100 // with ResStopped: PTRACE_EVENT_STOP
-	ResEventExit = 0x200 // with ResStopped: PTRACE_EVENT_EXIT
-	resKindMask  = 0xf000
+	// With ResStopped and ResCldTrapped, beside the signal (bits 0..4,
+	// and 0x80 for a TRACESYSGOOD syscall stop): the PTRACE_EVENT.
+	ResEventStop = 0x100 // PTRACE_EVENT_STOP
+	ResEventExit = 0x40  // PTRACE_EVENT_EXIT
+	resStopSig   = 0x9f  // the signal, with 0x80
+	// ResChildShift: a report of wait4(-1)/waitid(P_ALL) carries the
+	// task it reports (the pid the call returned) in bits 9..11.
+	ResChildShift = 9
+	resValMask    = 0x1ff
+	resKindMask   = 0xf000
 )
 
 // errno values.

@@ -18,14 +18,6 @@ func (c *Ctx) threadStep(t int) bool {
 			c.GetSignalEntry(t)
 			return true
 		}
-		if T.Flags&ERESTART_RESTARTBLOCK != 0 {
-			// No handler ran: regs->ax = __NR_restart_syscall, and
-			// the sleep goes on (hrtimer_nanosleep_restart()).
-			T.Flags &^= ERESTART_RESTARTBLOCK
-			c.DoNanosleep(t)
-			c.Label = "restart_syscall: do_nanosleep: schedule()"
-			return true
-		}
 		if T.Frames != 0 {
 			c.Label = "handler returns: rt_sigreturn: set_current_blocked(saved mask)"
 			c.K.SysRtSigreturn(c, t)
@@ -38,11 +30,15 @@ func (c *Ctx) threadStep(t int) bool {
 		}
 		// do_nanosleep() returns -ERESTART_RESTARTBLOCK: get_signal()
 		// runs (if a signal is pending), then either a handler ends
-		// the sleep with -EINTR or the sleep is restarted (a wakeup
-		// without a signal sleeps again the same way).
+		// the sleep with -EINTR (the op is over) or the sleep is
+		// restarted: the op runs again (a wakeup without a signal
+		// sleeps again the same way). The model keeps
+		// -ERESTART_RESTARTBLOCK only where a handler can see it.
 		c.Label = "hrtimer_nanosleep: woken: -ERESTART_RESTARTBLOCK; back to user mode"
 		T.Loc = LocUser
-		T.Flags |= ERESTART_RESTARTBLOCK
+		if c.P.Procs[c.P.Tasks[t].Proc].Handlers {
+			T.Flags |= ERESTART_RESTARTBLOCK
+		}
 		return true
 	case LocRefrigerator:
 		if !T.OnRq {
@@ -60,7 +56,12 @@ func (c *Ctx) threadStep(t int) bool {
 			return c.Contended(t)
 		}
 		c.Label = "get_signal: do_notify_parent_cldstop(CLD_CONTINUED/STOPPED)"
-		c.K.DoNotifyParentCldstop(c, t, T.Why)
+		c.K.DoNotifyParentCldstop(c, t, false, T.Why)
+		if leader := c.Threads(t)[0]; c.PtraceReparented(leader) {
+			// "if (ptrace_reparented(current->group_leader))": the
+			// leader's tracer hears of it too.
+			c.K.DoNotifyParentCldstop(c, leader, true, T.Why)
+		}
 		T.Why = 0
 		T.Loc = LocRelock
 		return true
@@ -69,7 +70,7 @@ func (c *Ctx) threadStep(t int) bool {
 			return c.Contended(t)
 		}
 		c.Label = "do_signal_stop: do_notify_parent_cldstop(CLD_STOPPED)"
-		c.K.DoNotifyParentCldstop(c, t, CLD_STOPPED)
+		c.K.DoNotifyParentCldstop(c, t, false, CLD_STOPPED)
 		T.Why = 0
 		T.Loc = c.AfterNotify(LocDSSEnterFrozen, LocDSSSchedule)
 		return true
@@ -151,21 +152,35 @@ func (c *Ctx) threadStep(t int) bool {
 		ok := c.threadStep(t)
 		c.Prefix = rtGotLabels[lock]
 		return ok
-	case LocSyscall:
-		// ptrace_report_syscall_entry() -> ptrace_notify(): a
-		// syscall-entry stop under PTRACE_SYSCALL. Nothing here checks
-		// for signals first: a SIGKILL that came after the syscall
-		// entered the kernel is pending when ptrace_stop() runs (R5).
-		T.Loc = LocUser
+	case LocSyscall, LocSyscallExit:
+		// ptrace_report_syscall_entry() / _exit() -> ptrace_notify():
+		// a syscall stop under PTRACE_SYSCALL, at entry and again at
+		// exit (include/linux/ptrace.h, kernel/entry/syscall-common.c,
+		// v6.18; "entry and exit look identical" to the tracer).
+		// Nothing here checks for signals first: a SIGKILL that came
+		// after the syscall entered the kernel is pending when
+		// ptrace_stop() runs (R5).
+		entry := T.Loc == LocSyscall
+		next, ret := LocUser, RetSyscallExit
+		if entry {
+			next, ret = LocSyscallExit, RetSyscallEntry
+		}
+		T.Loc = next
 		if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
-			c.Label = "syscall_trace_enter: ptrace_notify"
-			c.K.PtraceStop(c, t, PtraceSyscallCode(T), CLD_TRAPPED, SiSignal, RetUser)
-			if T.Loc == LocUser {
+			c.Label = "syscall_exit_work: ptrace_report_syscall_exit: ptrace_notify"
+			if entry {
+				c.Label = "syscall_trace_enter: ptrace_report_syscall_entry: ptrace_notify"
+			}
+			c.K.PtraceStop(c, t, PtraceSyscallCode(T), CLD_TRAPPED, SiSignal, ret)
+			if T.Loc == next {
 				c.Suffix = ": ptrace_stop returns at once"
 			}
 			return true
 		}
 		c.Label = "syscall: done"
+		if entry {
+			c.Label = "syscall: the call itself"
+		}
 		return true
 	case LocExit:
 		c.Label = "do_group_exit -> do_exit: exit_signals(); exit_code = code"
@@ -303,11 +318,15 @@ func (c *Ctx) userOp(t int) bool {
 		c.K.PtraceTraceme(c, t)
 	case scenario.OpPause:
 		// Interrupted by a signal, nanosleep() returns to get_signal
-		// and, the signal being ignored or stopping, restarts: the op
-		// ends only when a handler runs (-EINTR).
-		T.ScriptPC++
-		c.DoNanosleep(t)
+		// and, the signal being ignored or stopping, restarts (the op
+		// runs again: restart_syscall, hrtimer_nanosleep_restart());
+		// the op ends only when a handler runs (-EINTR).
 		c.Label = "do_nanosleep: schedule()"
+		if T.Flags&ERESTART_RESTARTBLOCK != 0 {
+			T.Flags &^= ERESTART_RESTARTBLOCK
+			c.Label = "restart_syscall: do_nanosleep: schedule()"
+		}
+		c.DoNanosleep(t)
 	case scenario.OpSyscall:
 		c.Label = "syscall: enter the kernel"
 		T.ScriptPC++
@@ -340,7 +359,9 @@ func (c *Ctx) DoNanosleep(t int) {
 		T.Loc = LocPause
 		return
 	}
-	T.Flags |= ERESTART_RESTARTBLOCK
+	if c.P.Procs[c.P.Tasks[t].Proc].Handlers {
+		T.Flags |= ERESTART_RESTARTBLOCK
+	}
 }
 
 // getSignalEntry is the way into get_signal() from exit_to_user_mode_loop():
@@ -399,8 +420,11 @@ func GetSignal(c *Ctx, t int, deliver int) {
 			}
 			signr = c.K.DequeueSignal(c, t)
 			if signr == 0 {
-				// Back to user mode (an interrupted nanosleep()
-				// is restarted there).
+				// Back to user mode; an interrupted nanosleep() is
+				// restarted (arch_do_signal_or_restart(): regs->ax
+				// = __NR_restart_syscall): its op runs again, and a
+				// handler that runs before that no longer ends it.
+				T.Flags &^= ERESTART_RESTARTBLOCK
 				T.Loc = LocUser
 				return
 			}
@@ -643,14 +667,15 @@ func PtraceStopNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	c.Label = "ptrace_stop: do_notify_parent_cldstop(tracer)"
 	if T.Ptrace != 0 {
+		c.K.DoNotifyParentCldstop(c, t, true, T.Why)
 		if T.GstopDone != 0 && c.PtraceReparented(t) {
-			c.K.DoNotifyParentCldstop(c, t, T.Why)
+			c.K.DoNotifyParentCldstop(c, t, false, T.Why)
 		}
 		T.Loc = c.AfterNotify(LocPSEnterFrozen, LocPSSchedule)
 		return
 	}
 	if T.GstopDone != 0 {
-		c.K.DoNotifyParentCldstop(c, t, T.Why)
+		c.K.DoNotifyParentCldstop(c, t, false, T.Why)
 	}
 	if !c.K.PtraceStopEarlyReturn {
 		// ≤ v5.18: "the tracer went away while we dropped the lock":
@@ -687,8 +712,21 @@ func PtraceStopWake(c *Ctx, t int) {
 		c.K.GetSignal(c, t, 0)
 		return
 	}
-	// do_jobctl_trap(): unlock; goto relock. ptrace_notify(): back to
-	// the system call.
+	if ret == RetSyscallEntry || ret == RetSyscallExit {
+		// ptrace_report_syscall(): "if (signr) send_sig(signr,
+		// current, 1)" — the signal the tracer resumed with is
+		// re-sent to the tracee, not dropped (include/linux/ptrace.h,
+		// v6.18).
+		T.Loc = LocSyscallExit
+		if ret == RetSyscallExit {
+			T.Loc = LocUser
+		}
+		if sig := int(code & 0xff); sig > 0 && sig < 32 {
+			c.K.SendSignalLocked(c, sig, SiKernel, t, false) // send_sig(..., 1): SEND_SIG_PRIV
+		}
+		return
+	}
+	// do_jobctl_trap(): unlock; goto relock.
 	T.Loc = ret
 }
 
@@ -699,11 +737,16 @@ func (c *Ctx) PtraceReparented(t int) bool {
 	return T.Tracer != 0 && int(T.Tracer)-1 != c.P.Procs[c.P.Tasks[t].Proc].Parent
 }
 
-// notifyParentCldstop is do_notify_parent_cldstop(tsk, false, why) to the
-// real parent: SIGCHLD and a wakeup of its wait queue. The model keeps
-// the count for invariant I10; a waiter's wait4 is an await on the state
-// it reads, so the wakeup itself needs no representation.
-func DoNotifyParentCldstop(c *Ctx, t int, why uint8) {
+// DoNotifyParentCldstop is do_notify_parent_cldstop(tsk, for_ptracer,
+// why) (kernel/signal.c, v6.18): SIGCHLD and __wake_up_parent() to the
+// tracer (for_ptracer: about tsk itself), or to the real parent of the
+// group (about the group leader). The model counts what the real parent
+// is sent, for invariant I10.
+func DoNotifyParentCldstop(c *Ctx, t int, forPtracer bool, why uint8) {
+	if forPtracer {
+		c.K.WakeUpParent(c, t, int(c.S.Task[t].Tracer)-1)
+		return
+	}
 	s := c.Sig(t)
 	switch why {
 	case CLD_STOPPED:
@@ -715,6 +758,8 @@ func DoNotifyParentCldstop(c *Ctx, t int, why uint8) {
 			s.CldContinued++
 		}
 	}
+	leader := c.Threads(t)[0]
+	c.K.WakeUpParent(c, leader, c.P.Procs[c.P.Tasks[t].Proc].Parent)
 }
 
 // doExit is do_group_exit() and the first part of do_exit(), one step
@@ -793,9 +838,11 @@ func PtraceSyscallCode(T *Task) uint16 {
 	return SIGTRAP
 }
 
-// exitNotify is exit_notify() at the end of do_exit() (kernel/exit.c): the
-// task becomes a zombie for its parent (or tracer), or, a thread that is
-// neither a leader nor traced, is released at once.
+// ExitNotify is exit_notify() at the end of do_exit() (kernel/exit.c,
+// v6.18): the task becomes a zombie and its parent (the tracer while
+// traced) is told with do_notify_parent() — a leader only once its group
+// is empty (the last thread's release_task() tells it otherwise) — or,
+// a thread that is neither a leader nor traced, is released at once.
 func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	T.FlushPending(^uint32(0))
@@ -805,9 +852,16 @@ func ExitNotify(c *Ctx, t int) {
 	T.Saved = TASK_RUNNING
 	T.OnRq = false
 	T.Loc = LocDead
-	if !c.P.Tasks[t].Leader && T.Ptrace == 0 {
-		T.ExitState = EXIT_DEAD
-	} else {
-		T.ExitState = EXIT_ZOMBIE
+	T.ExitState = EXIT_ZOMBIE
+	switch {
+	case T.Ptrace != 0:
+		c.K.DoNotifyParent(c, t) // to the tracer
+	case c.P.Tasks[t].Leader:
+		if c.ThreadGroupEmpty(t) {
+			c.K.DoNotifyParent(c, t)
+		}
+	default:
+		// An untraced thread other than the leader: autoreap.
+		c.K.ReleaseTask(c, t)
 	}
 }

@@ -113,24 +113,52 @@ const (
 	cldContinued = 6
 )
 
-// formatSiginfo renders a waitid() result (si_pid, si_code, si_status).
+// formatSiginfo renders a waitid() result (si_pid, si_code, si_status) as
+// the model does: the si_code's name and si_status ("CLD_EXITED(3)",
+// "CLD_TRAPPED(SIGTRAP,EVENT_STOP)"), or "none" when WNOHANG found nothing
+// (si_pid 0).
 func formatSiginfo(pid, code, status int) string {
 	if pid == 0 {
 		return resNone
 	}
 	switch code {
 	case cldExited:
-		return fmt.Sprintf("exited(%d)", status&0xff)
+		return fmt.Sprintf("CLD_EXITED(%d)", status&0xff)
 	case cldKilled:
-		return formatTermSig(status&0x7f, false)
+		return "CLD_KILLED(" + scenario.SigName(status&0x7f) + ")"
 	case cldDumped:
-		return formatTermSig(status&0x7f, true)
-	case cldTrapped, cldStopped:
-		return formatStopCode(status)
+		return "CLD_DUMPED(" + scenario.SigName(status&0x7f) + ")"
+	case cldTrapped:
+		return "CLD_TRAPPED" + strings.TrimPrefix(formatStopCode(status), "stopped")
+	case cldStopped:
+		return "CLD_STOPPED" + strings.TrimPrefix(formatStopCode(status), "stopped")
 	case cldContinued:
-		return "continued"
+		return "CLD_CONTINUED(" + scenario.SigName(status) + ")"
 	}
 	return fmt.Sprintf("si_code(%d,status=%d)", code, status)
+}
+
+// cldToWait spells a waitid() exit report as wait4 does: "CLD_EXITED(3)"
+// is "exited(3)", "CLD_KILLED(SIGKILL)" is "killed(SIGKILL)", and
+// "CLD_DUMPED(SIGQUIT)" is "killed(SIGQUIT,core)". Anything else is
+// returned as it is.
+func cldToWait(r string) string {
+	inner := func(prefix string) (string, bool) {
+		if strings.HasPrefix(r, prefix+"(") && strings.HasSuffix(r, ")") {
+			return r[len(prefix)+1 : len(r)-1], true
+		}
+		return "", false
+	}
+	if v, ok := inner("CLD_EXITED"); ok {
+		return "exited(" + v + ")"
+	}
+	if v, ok := inner("CLD_KILLED"); ok {
+		return "killed(" + v + ")"
+	}
+	if v, ok := inner("CLD_DUMPED"); ok {
+		return "killed(" + v + ",core)"
+	}
+	return r
 }
 
 // formatExitCode renders task->exit_code of a zombie, as shown in field 52 of

@@ -329,6 +329,15 @@ func actorMain() {
 		}
 	}
 	setCloexecFrom(fdShm)
+	// The ops' thread blocks SIGCHLD: the Go runtime's SIGCHLD handler
+	// would otherwise interrupt a wait4/waitid asleep in do_wait() and
+	// the restarted call would scan the children again without a
+	// __wake_up_parent() for the child it waits for (kernel/exit.c:
+	// child_wait_callback()). The signal goes to another thread.
+	chld := uint64(1) << (unix.SIGCHLD - 1)
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&chld)), 0, 8, 0, 0); e != 0 {
+		helperFatal("block SIGCHLD: %v", e)
+	}
 	devnull, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err != nil {
 		helperFatal("open /dev/null: %v", err)
@@ -367,6 +376,14 @@ func actorMain() {
 func actorDo(req request, exe string, devnull int) response {
 	switch req.Cmd {
 	case "op":
+		switch req.Op {
+		case scenario.OpWait:
+			res, pid := doWait(req.Tid, req.Flags)
+			return response{Res: res, Pid: pid}
+		case scenario.OpWaitid:
+			res, pid := doWaitid(req.Tid, req.Flags)
+			return response{Res: res, Pid: pid}
+		}
 		res, note := actorOp(req)
 		return response{Res: res, Note: note}
 	case "spawn":
@@ -388,7 +405,7 @@ func actorDo(req request, exe string, devnull int) response {
 		return response{Pid: pid}
 	case "status":
 		// What the parent would get, without reaping (waitid WNOWAIT).
-		return response{Res: doWait(req.Pid, scenario.WEXITED|scenario.WNOWAIT|scenario.WNOHANG|scenario.WALL)}
+		return response{Res: statusOf(req.Pid)}
 	case "reap":
 		n := 0
 		for {
@@ -458,8 +475,10 @@ func actorOp(req request) (res, note string) {
 		return errnoName(ptrace(unix.PTRACE_KILL, req.Tid, 0, 0)), ""
 	case scenario.OpGetregs:
 		return getRegs(req.Tid)
-	case scenario.OpWait:
-		return doWait(req.Tid, req.Flags), ""
+	case scenario.OpWait, scenario.OpWaitid:
+		// The runner reads the pid back from the response (see
+		// actorDo).
+		return "", ""
 	case scenario.OpExit:
 		return resOK, ""
 	case scenario.OpObserve:
@@ -472,45 +491,70 @@ func actorOp(req request) (res, note string) {
 	return "ENOSYS", "op " + req.Op.String() + " is not run by actors"
 }
 
-// doWait waits for the task tid: wait4() unless the flags need waitid()
-// (WEXITED or WNOWAIT, which wait4 rejects with EINVAL:
-// kernel/exit.c:kernel_wait4()).
-func doWait(tid, flags int) string {
+// doWait is the "wait" op: wait4(pid, &status, flags, NULL), exactly
+// (kernel/exit.c:kernel_wait4(), v6.18); pid -1 for "wait any". It
+// returns the result and the pid the call returned (0 for none).
+func doWait(pid, flags int) (string, int) {
 	for {
-		var r string
-		var err error
-		if flags&(scenario.WEXITED|scenario.WNOWAIT) != 0 {
-			r, err = waitid(tid, flags)
-		} else {
-			var ws unix.WaitStatus
-			var pid int
-			pid, err = unix.Wait4(tid, &ws, flags, nil)
-			if err == nil {
-				if pid == 0 {
-					r = resNone
-				} else {
-					r = formatWaitStatus(uint32(ws))
-				}
-			}
+		var ws unix.WaitStatus
+		got, err := unix.Wait4(pid, &ws, flags, nil)
+		switch {
+		case err == unix.EINTR:
+			continue // a handler ran (SA_RESTART does not restart wait4 after a stop signal)
+		case err != nil:
+			return errnoName(err), 0
+		case got == 0:
+			return resNone, 0
 		}
+		return formatWaitStatus(uint32(ws)), got
+	}
+}
+
+// P_ALL and P_PID (include/uapi/linux/wait.h).
+const (
+	pAll = 0
+	pPid = 1
+)
+
+// doWaitid is the "waitid" op: waitid(P_PID, pid, &info, flags, NULL), or
+// waitid(P_ALL, 0, ...) for pid -1, exactly (kernel/exit.c:
+// kernel_waitid_prepare(), v6.18). It returns the siginfo as a result
+// and si_pid.
+func doWaitid(pid, flags int) (string, int) {
+	idtype, id := pPid, pid
+	if pid < 0 {
+		idtype, id = pAll, 0
+	}
+	for {
+		r, got, err := waitid(idtype, id, flags)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return errnoName(err)
+			return errnoName(err), 0
 		}
-		return r
+		return r, got
 	}
 }
 
-// waitid(P_PID, tid, &info, flags, NULL), decoded from the x86-64/arm64
+// waitid(idtype, id, &info, flags, NULL), decoded from the x86-64/arm64
 // siginfo layout: si_code at 8, si_pid at 16, si_status at 24.
-func waitid(tid, flags int) (string, error) {
+func waitid(idtype, id, flags int) (string, int, error) {
 	var info [128]byte
-	_, _, e := unix.Syscall6(unix.SYS_WAITID, unix.P_PID, uintptr(tid), uintptr(unsafe.Pointer(&info[0])), uintptr(flags), 0, 0)
+	_, _, e := unix.Syscall6(unix.SYS_WAITID, uintptr(idtype), uintptr(id), uintptr(unsafe.Pointer(&info[0])), uintptr(flags), 0, 0)
 	if e != 0 {
-		return "", e
+		return "", 0, e
 	}
 	i32 := func(off int) int { return int(*(*int32)(unsafe.Pointer(&info[off]))) }
-	return formatSiginfo(i32(16), i32(8), i32(24)), nil
+	return formatSiginfo(i32(16), i32(8), i32(24)), i32(16), nil
+}
+
+// statusOf is what the parent would get for pid, without reaping
+// (waitid WEXITED|WNOWAIT|WNOHANG|__WALL), as wait4 spells it.
+func statusOf(pid int) string {
+	r, _, err := waitid(pPid, pid, scenario.WEXITED|scenario.WNOWAIT|scenario.WNOHANG|scenario.WALL)
+	if err != nil {
+		return errnoName(err)
+	}
+	return cldToWait(r)
 }

@@ -171,7 +171,10 @@ func (pl *plan) checkOp(who string, op scenario.Op) error {
 		}
 	case scenario.OpTkill, scenario.OpAttach, scenario.OpSeize, scenario.OpInterrupt, scenario.OpListen,
 		scenario.OpCont, scenario.OpDetach, scenario.OpPtraceKill, scenario.OpGetregs, scenario.OpWait, scenario.OpObserve,
-		scenario.OpPtraceSyscall, scenario.OpGetsiginfo, scenario.OpSetoptions:
+		scenario.OpPtraceSyscall, scenario.OpWaitid, scenario.OpGetsiginfo, scenario.OpSetoptions:
+		if (op.Kind == scenario.OpWait || op.Kind == scenario.OpWaitid) && op.Target == scenario.AnyChild {
+			break
+		}
 		if _, err := pl.thread(op.Target); err != nil {
 			return fmt.Errorf("%s: %s: %v", op.Pos, op, err)
 		}

@@ -425,11 +425,30 @@ func (r *runner) opRequest(op scenario.Op) request {
 		req.Dir, req.V2 = r.cg.procs[p], r.pl.v2
 		req.Bound = min(freezeBound, max(time.Until(r.deadline), 10*time.Millisecond))
 	case scenario.OpExit:
+	case scenario.OpWait, scenario.OpWaitid:
+		if op.Target == scenario.AnyChild {
+			req.Pid, req.Tid = -1, -1 // wait4(-1), waitid(P_ALL)
+			break
+		}
+		t, _ := r.pl.thread(op.Target)
+		req.Pid, req.Tid, _ = r.tid(t)
 	default:
 		t, _ := r.pl.thread(op.Target)
 		req.Pid, req.Tid, _ = r.tid(t)
 	}
 	return req
+}
+
+// threadOfTid is the thread whose tid is tid.
+func (r *runner) threadOfTid(tid int) (tref, bool) {
+	for p := range r.procs {
+		for j, x := range r.procs[p].tids {
+			if x == tid {
+				return tref{p, j}, true
+			}
+		}
+	}
+	return tref{}, false
 }
 
 // exec performs op for actor ai and returns its result. errAbandoned: ctx
@@ -467,12 +486,23 @@ func (r *runner) exec(ctx context.Context, ai int, op scenario.Op, prelude bool)
 			}
 			time.Sleep(time.Millisecond)
 		}
-	case scenario.OpWait:
-		if isExitResult(resp.Res) {
-			t, _ := r.pl.thread(op.Target)
+	case scenario.OpWait, scenario.OpWaitid:
+		if resp.Pid <= 0 {
+			break
+		}
+		t, ok := r.threadOfTid(resp.Pid)
+		if !ok {
+			return fmt.Sprintf("pid(%d):%s", resp.Pid, resp.Res), nil
+		}
+		if exit := cldToWait(resp.Res); isExitResult(exit) && t.t == 0 {
 			r.mu.Lock()
-			r.exits[t.p] = resp.Res
+			r.exits[t.p] = exit
 			r.mu.Unlock()
+		}
+		if op.Target == scenario.AnyChild {
+			// The pid the call returned, by name (the model's
+			// Program.ResultString).
+			return r.pl.procs[t.p].threads[t.t] + ":" + resp.Res, nil
 		}
 	}
 	return resp.Res, nil

@@ -59,15 +59,24 @@ func TestFormatSiginfo(t *testing.T) {
 		want              string
 	}{
 		{0, 0, 0, "none"},
-		{5, cldExited, 3, "exited(3)"},
-		{5, cldKilled, 9, "killed(SIGKILL)"},
-		{5, cldDumped, 3, "killed(SIGQUIT,core)"},
-		{5, cldStopped, 19, "stopped(SIGSTOP)"},
-		{5, cldTrapped, 0x8005, "stopped(SIGTRAP,EVENT_STOP)"},
-		{5, cldContinued, 18, "continued"},
+		{5, cldExited, 3, "CLD_EXITED(3)"},
+		{5, cldKilled, 9, "CLD_KILLED(SIGKILL)"},
+		{5, cldDumped, 3, "CLD_DUMPED(SIGQUIT)"},
+		{5, cldStopped, 19, "CLD_STOPPED(SIGSTOP)"},
+		{5, cldTrapped, 0x8005, "CLD_TRAPPED(SIGTRAP,EVENT_STOP)"},
+		{5, cldTrapped, 0x85, "CLD_TRAPPED(SIGTRAP|0x80)"},
+		{5, cldContinued, 18, "CLD_CONTINUED(SIGCONT)"},
 	} {
 		if got := formatSiginfo(c.pid, c.code, c.status); got != c.want {
 			t.Errorf("formatSiginfo(%d, %d, %#x) = %s, want %s", c.pid, c.code, c.status, got, c.want)
+		}
+	}
+	for in, want := range map[string]string{
+		"CLD_EXITED(3)": "exited(3)", "CLD_KILLED(SIGKILL)": "killed(SIGKILL)",
+		"CLD_DUMPED(SIGQUIT)": "killed(SIGQUIT,core)", "CLD_STOPPED(SIGSTOP)": "CLD_STOPPED(SIGSTOP)",
+	} {
+		if got := cldToWait(in); got != want {
+			t.Errorf("cldToWait(%s) = %s, want %s", in, got, want)
 		}
 	}
 	if got := formatExitCode(0x9); got != "killed(SIGKILL)" {

@@ -80,7 +80,7 @@ const (
 	OpDetach    // detach T [SIG]         PTRACE_DETACH
 	OpPtraceKill
 	OpGetregs // getregs T             a register read (PTRACE_GETREGS): check_attach + unfreeze
-	OpWait    // wait T [FLAGS]        wait4/waitid on T's pid
+	OpWait    // wait T|any [FLAGS]    wait4(pid of T, or -1, &status, FLAGS, NULL)
 	OpExit    // exit                  the actor exits (a tracer: exit_ptrace)
 	OpLock    // lock tasklist|css_set take tasklist_lock for write, or css_set_lock, and hold it (RT lock holder)
 	OpUnlock  // unlock tasklist|css_set
@@ -92,6 +92,7 @@ const (
 	// Added later; kept at the end so that the numbering above is stable.
 	OpSyscall       // syscall            (tracee) a system call; under PTRACE_SYSCALL, a syscall-entry stop
 	OpPtraceSyscall // ptrace-syscall T [SIG]  PTRACE_SYSCALL: resume, stopping at the next system call
+	OpWaitid        // waitid T|any FLAGS     waitid(P_PID, pid of T (or P_ALL, 0), &info, FLAGS, NULL)
 	OpTraceme       // traceme             (tracee) PTRACE_TRACEME: the real parent becomes the tracer
 	OpIgnore        // ignore SIG          (tracee) rt_sigaction(SIG, SIG_IGN)
 	OpHandle        // handle SIG          (tracee) rt_sigaction(SIG, a handler that returns at once)
@@ -109,7 +110,7 @@ var opNames = [...]string{
 	OpCont: "cont", OpDetach: "detach", OpPtraceKill: "ptrace-kill", OpGetregs: "getregs",
 	OpWait: "wait", OpExit: "exit", OpLock: "lock", OpUnlock: "unlock", OpObserve: "observe",
 	OpRaise: "raise", OpPause: "sleep", OpExitGroup: "exit_group",
-	OpSyscall: "syscall", OpPtraceSyscall: "ptrace-syscall",
+	OpSyscall: "syscall", OpPtraceSyscall: "ptrace-syscall", OpWaitid: "waitid",
 	OpTraceme: "traceme", OpIgnore: "ignore", OpHandle: "handle", OpDefault: "default",
 	OpBlock: "block", OpUnblock: "unblock", OpGetsiginfo: "getsiginfo", OpSetoptions: "setoptions",
 }
@@ -130,14 +131,16 @@ func (k OpKind) String() string {
 	return fmt.Sprintf("op(%d)", k)
 }
 
-// Wait flags (the kernel's values).
+// Wait flags (the kernel's values, include/uapi/linux/wait.h).
 const (
 	WNOHANG    = 0x1
 	WUNTRACED  = 0x2 // == WSTOPPED
+	WSTOPPED   = WUNTRACED
 	WEXITED    = 0x4
 	WCONTINUED = 0x8
 	WNOWAIT    = 0x1000000
 	WALL       = 0x40000000 // __WALL
+	WCLONE     = 0x80000000 // __WCLONE
 )
 
 // PTRACE_O_* options (include/uapi/linux/ptrace.h) that "seize T OPTS" and
@@ -147,6 +150,19 @@ const (
 	PTRACE_O_TRACEEXIT    = 0x40
 	PTRACE_O_EXITKILL     = 0x100000
 )
+
+// Wait4Flags are the flags wait4(2) accepts (kernel/exit.c:kernel_wait4(),
+// v6.18; __WNOTHREAD aside): any other is EINVAL, so the language rejects
+// it. waitid(2) accepts these and WEXITED and WNOWAIT
+// (kernel_waitid_prepare()).
+const (
+	Wait4Flags  = WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE
+	WaitidFlags = Wait4Flags | WEXITED | WNOWAIT
+)
+
+// AnyChild is the Target of "wait any" / "waitid any": wait4(-1, ...),
+// waitid(P_ALL, 0, ...).
+const AnyChild = "any"
 
 // Op is one step of an actor's script.
 type Op struct {
@@ -176,7 +192,7 @@ func (o Op) String() string {
 		}
 	case OpExitGroup:
 		s += fmt.Sprint(" ", o.Sig)
-	case OpWait:
+	case OpWait, OpWaitid:
 		if f := WaitFlagsString(o.Flags); f != "" {
 			s += " " + f
 		}

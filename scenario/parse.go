@@ -442,7 +442,7 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 		if thread {
 			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want %s)", args[0].s, threadOpsUsage)
 		}
-		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, getsiginfo, setoptions, wait, exit, lock, unlock, observe)", args[0].s)
+		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, getsiginfo, setoptions, wait, waitid, exit, lock, unlock, observe)", args[0].s)
 	}
 	op := Op{Actor: actor, Kind: kind, Pos: p.pos(args[0].col)}
 	a := args[1:]
@@ -516,15 +516,39 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 				err = sig(a[1])
 			}
 		}
-	case OpWait:
-		if err = need(1, 2, "wait THREAD [WUNTRACED|WCONTINUED|WNOHANG|WNOWAIT|__WALL]"); err == nil {
-			if err = target("thread"); err == nil && len(a) == 2 {
-				f, ferr := ParseWaitFlags(a[1].s)
-				if ferr != nil {
-					err = p.errf(a[1].col, "%v", ferr)
-				}
-				op.Flags = f
+	case OpWait, OpWaitid:
+		usage := "wait THREAD|any [WUNTRACED|WCONTINUED|WNOHANG|__WALL|__WCLONE]"
+		min, allowed := 1, Wait4Flags
+		if kind == OpWaitid {
+			usage = "waitid THREAD|any WEXITED|WSTOPPED|WCONTINUED[|WNOWAIT|WNOHANG|__WALL|__WCLONE]"
+			min, allowed = 2, WaitidFlags
+		}
+		if err = need(min, 2, usage); err != nil {
+			break
+		}
+		if a[0].s == AnyChild {
+			// wait4(-1, ...), waitid(P_ALL, 0, ...): any child.
+			if p.names[AnyChild] != "" {
+				err = p.errf(a[0].col, "%q is %s, but %s %s means any child; rename it", AnyChild, p.names[AnyChild], kind, AnyChild)
+				break
 			}
+			op.Target = AnyChild
+		} else if err = target("thread"); err != nil {
+			break
+		}
+		if len(a) == 2 {
+			f, ferr := ParseWaitFlags(a[1].s)
+			if ferr != nil {
+				err = p.errf(a[1].col, "%v", ferr)
+				break
+			}
+			if bad := f &^ allowed; bad != 0 {
+				// kernel/exit.c:kernel_wait4() (v6.18): any other
+				// flag is -EINVAL; WNOWAIT and WEXITED are waitid's.
+				err = p.errf(a[1].col, "wait is wait4(2), which takes no %s (EINVAL); use waitid", WaitFlagsString(bad))
+				break
+			}
+			op.Flags = f
 		}
 	case OpExit:
 		err = need(0, 0, "exit")

@@ -71,7 +71,7 @@ var waitFlagNames = []struct {
 	bit  int
 }{
 	{"WNOHANG", WNOHANG}, {"WUNTRACED", WUNTRACED}, {"WEXITED", WEXITED},
-	{"WCONTINUED", WCONTINUED}, {"WNOWAIT", WNOWAIT}, {"__WALL", WALL},
+	{"WCONTINUED", WCONTINUED}, {"WNOWAIT", WNOWAIT}, {"__WALL", WALL}, {"__WCLONE", WCLONE},
 }
 
 // ParseWaitFlags parses "WUNTRACED|WCONTINUED" (WSTOPPED is an alias of WUNTRACED).
@@ -82,8 +82,8 @@ func ParseWaitFlags(s string) (int, error) {
 		if p == "WSTOPPED" {
 			p = "WUNTRACED"
 		}
-		if p == "WALL" {
-			p = "__WALL"
+		if p == "WALL" || p == "WCLONE" {
+			p = "__" + p
 		}
 		found := false
 		for _, w := range waitFlagNames {
@@ -93,7 +93,7 @@ func ParseWaitFlags(s string) (int, error) {
 			}
 		}
 		if !found {
-			return 0, fmt.Errorf("unknown wait flag %q (want WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT, __WALL)", part)
+			return 0, fmt.Errorf("unknown wait flag %q (want WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT, __WALL, __WCLONE)", part)
 		}
 	}
 	return f, nil
