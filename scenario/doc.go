@@ -12,10 +12,14 @@
 //	title TEXT                     one line
 //	source TEXT                    where the story comes from (repeatable)
 //	actor NAME ...                 actors outside the thread groups
-//	process NAME [threads T1 ...] [parent ACTOR]
+//	process NAME [threads T1 ...] [parent ACTOR] [orphaned]
 //	                               a thread group of tracee threads, leader
 //	                               first (default: one thread named NAME);
-//	                               ACTOR is its real parent
+//	                               ACTOR is its real parent; "orphaned":
+//	                               its process group is orphaned (no
+//	                               member has a parent in another group of
+//	                               its session), so SIGTSTP, SIGTTIN and
+//	                               SIGTTOU do nothing; otherwise it never is
 //	config PREEMPT_RT              an RT kernel
 //	init ACTOR: OP ...             prelude: run to completion, threads settle
 //	ACTOR: OP ...                  the next op of ACTOR's script
@@ -32,11 +36,35 @@
 //	                               (a counterexample file records its design)
 //
 // Ops of an outside actor (Op.Kind): kill PROC SIG, tkill THREAD SIG,
-// freeze PROC, thaw PROC, attach T, seize T, interrupt T, listen T,
-// cont T [SIG], detach T [SIG], ptrace-syscall T [SIG], ptrace-kill T,
-// getregs T, wait T [FLAGS], exit, observe T, lock tasklist|css_set,
-// unlock tasklist|css_set. Ops of a tracee thread: raise SIG, sleep,
-// syscall, exit_group N.
+// freeze PROC, thaw PROC, attach T, seize T [OPTIONS], interrupt T,
+// listen T, cont T [SIG], detach T [SIG], ptrace-syscall T [SIG],
+// ptrace-kill T, getregs T, getsiginfo T, setoptions T OPTIONS,
+// wait T [FLAGS], waitid T|any FLAGS, exit, observe T,
+// lock tasklist|css_set, unlock tasklist|css_set. OPTIONS are PTRACE_O_*
+// names without the prefix joined by ',' (TRACESYSGOOD, TRACEEXIT,
+// EXITKILL): seize's become task->ptrace's, setoptions replaces them.
+//
+// Ops of a tracee thread: raise SIG, sleep, syscall, exit_group N,
+// traceme (PTRACE_TRACEME: the process's parent actor becomes the tracer;
+// the process must have one, and it must not exit), ignore SIG, handle
+// SIG, default SIG (rt_sigaction: SIG_IGN, a handler that returns at
+// once, SIG_DFL; per process; SIGKILL and SIGSTOP stay SIG_DFL), block
+// SIG, unblock SIG (rt_sigprocmask on the thread; SIGKILL and SIGSTOP are
+// never blocked). A handler blocks its signal while it runs and returns
+// to the script; a handled signal ends a "sleep" with EINTR (the thread
+// goes on to its next op), any other signal restarts it. At most 6
+// signals of a process have a handler.
+//
+// Results (ACTOR#N): "0", an errno (ESRCH, EIO, EINVAL, ...), a wait's
+// stopped(SIG), stopped(SIG,EVENT_STOP), stopped(SIGTRAP,EVENT_EXIT),
+// stopped(SIGTRAP|0x80) (a syscall stop under TRACESYSGOOD), continued,
+// exited(N), killed(SIG), none, waitid's CLD_*(...), getsiginfo's
+// siginfo(SIGNO,CODE) — CODE is the sender's si_code (SI_USER for kill,
+// SI_TKILL for tkill and raise, SI_KERNEL for the kernel's own, such as
+// PTRACE_ATTACH's SIGSTOP) or the exit code a ptrace stop puts there
+// (SIGTRAP, SIGTRAP|0x80, EVENT_STOP, EVENT_EXIT); EINVAL when the stop
+// has no siginfo (the group-stop of a tracee that is not SEIZEd) — an
+// observe's /proc letter, pending.
 //
 // An atom is KEY=VALUE or KEY!=VALUE over the observations of package
 // model (Machine.Observe), which the oracle observes on the real kernel
