@@ -32,9 +32,13 @@ func (c *Ctx) actorStep(a int) bool {
 		}
 		c.K.SendSignalLocked(c, op.Sig, si, op.T, op.Kind == scenario.OpKill)
 		return c.Done(a, ResOK)
-	case scenario.OpFreeze:
-		return c.K.FreezerWriteFrozen(c, a, op)
-	case scenario.OpThaw:
+	case scenario.OpFreeze, scenario.OpThaw:
+		if c.P.Cgroups[op.Cg].V2 {
+			return c.K.CgroupFreezeWrite(c, a, op, op.Kind == scenario.OpFreeze)
+		}
+		if op.Kind == scenario.OpFreeze {
+			return c.K.FreezerWriteFrozen(c, a, op)
+		}
 		return c.K.FreezerWriteThawed(c, a, op)
 	case scenario.OpAttach, scenario.OpSeize:
 		return c.K.SysPtraceAttach(c, a, op)
@@ -87,78 +91,6 @@ func (c *Ctx) Done(a int, r Result) bool {
 		c.S.Res[slot] = r
 	}
 	*A = Actor{PC: A.PC + 1}
-	return true
-}
-
-// freezeStep: cgroup v1 "echo FROZEN > freezer.state", retried until the
-// state reads FROZEN (as runc does). Step 0 sets the cgroup freezing;
-// step 1 is freeze_cgroup(): freeze_task() on each task, one task a step
-// (freezer_lock is dropped between tasks, Appendix D.2); step 2 checks
-// that every task is frozen and otherwise runs freeze_task() on the
-// stragglers again.
-func FreezerWriteFrozen(c *Ctx, a int, op *Op) bool {
-	A := &c.S.Actor[a]
-	s := &c.S.Proc[op.Proc]
-	threads := c.P.Procs[op.Proc].Threads
-	switch A.Step {
-	case 0:
-		c.Label = "freezer_write(FROZEN): freezer_apply_state: CGROUP_FREEZING"
-		s.Freezing = true
-		A.Step = 1
-		A.Tmp = 0
-	case 1:
-		t := threads[A.Tmp]
-		c.Label = c.P.Tasks[t].freezeLabel
-		c.K.FreezeTask(c, t)
-		A.Tmp++
-		if int(A.Tmp) == len(threads) {
-			A.Step = 2
-			A.Tmp = 0
-		}
-	default:
-		all := true
-		for _, t := range threads {
-			if !c.FreezeDone(t) {
-				all = false
-			}
-		}
-		if all {
-			c.Label = "update_if_frozen: FROZEN"
-			s.Frozen = true
-			return c.Done(a, ResOK)
-		}
-		c.Label = "update_if_frozen: FREEZING; freeze_task() again"
-		for _, t := range threads {
-			if !c.FreezeDone(t) {
-				c.K.FreezeTask(c, t)
-			}
-		}
-	}
-	return true
-}
-
-// thawStep: "echo THAWED > freezer.state": clear freezing, then
-// __thaw_task() on each task, one task a step.
-func FreezerWriteThawed(c *Ctx, a int, op *Op) bool {
-	A := &c.S.Actor[a]
-	s := &c.S.Proc[op.Proc]
-	threads := c.P.Procs[op.Proc].Threads
-	if A.Step == 0 {
-		c.Label = "freezer_write(THAWED): clear CGROUP_FREEZING"
-		s.Freezing = false
-		s.Frozen = false
-		A.Step = 1
-		A.Tmp = 0
-		return true
-	}
-	t := threads[A.Tmp]
-	c.Label = c.P.Tasks[t].thawLabel
-	c.K.ThawTask(c, t)
-	c.Thawed[t] = true
-	A.Tmp++
-	if int(A.Tmp) == len(threads) {
-		return c.Done(a, ResOK)
-	}
 	return true
 }
 

@@ -55,7 +55,7 @@ const (
 	JOBCTL_TRAP_NOTIFY    uint32 = 1 << 20 // ptrace (SEIZE): re-trap to notify the tracer
 	JOBCTL_TRAPPING       uint32 = 1 << 21 // STOPPED -> TRACED after attach; the tracer waits on it
 	JOBCTL_LISTENING      uint32 = 1 << 22 // PTRACE_LISTEN
-	JOBCTL_TRAP_FREEZE    uint32 = 1 << 23 // cgroup v2 freezer trap (not modelled)
+	JOBCTL_TRAP_FREEZE    uint32 = 1 << 23 // cgroup v2 freezer: trap into do_freezer_trap()
 	JOBCTL_PTRACE_FROZEN  uint32 = 1 << 24 // v5.19+: a ptrace request is in progress
 	JOBCTL_DELAY_WAKEKILL uint32 = 1 << 25 // Eric's proposal (c): the same role as PTRACE_FROZEN
 	JOBCTL_STOPPED        uint32 = 1 << 26 // canonical: in (or committed to) a job-control stop

@@ -37,7 +37,7 @@ func (m *Machine) Diff(before, after *State) []Change {
 		add(n, "signal frames", framesName(B.Frames), framesName(A.Frames))
 		add(n, "TIF_SIGPENDING", onOff(B.SigPending), onOff(A.SigPending))
 		add(n, "on_rq", onOff(B.OnRq), onOff(A.OnRq))
-		add(n, "where", B.Loc.String(), A.Loc.String())
+		add(n, "where", B.Loc.Step(), A.Loc.Step())
 		add(n, "ptrace", ptraceName(B.Ptrace), ptraceName(A.Ptrace))
 		add(n, "parent", m.tracerName(B.Tracer), m.tracerName(A.Tracer))
 		add(n, "exit_code", fmt.Sprintf("%#x", B.ExitCode), fmt.Sprintf("%#x", A.ExitCode))
@@ -55,6 +55,7 @@ func (m *Machine) Diff(before, after *State) []Change {
 		add(n, "refrigerator returns to", retName(B.FrzRet), retName(A.FrzRet))
 		add(n, "rtlock wait resumes", retName(B.RTRet), retName(A.RTRet))
 		add(n, "ptraced list position", fmt.Sprint(B.PtraceSeq), fmt.Sprint(A.PtraceSeq))
+		add(n, "frozen (cgroup v2)", onOff(B.CgFrozen), onOff(A.CgFrozen))
 	}
 	for pi, pd := range m.P.Procs {
 		B, A := &before.Proc[pi], &after.Proc[pi]
@@ -67,21 +68,33 @@ func (m *Machine) Diff(before, after *State) []Change {
 		add(n, "SIG_IGN", sigsetString(B.Ignored), sigsetString(A.Ignored))
 		add(n, "handler", sigsetString(B.Handled), sigsetString(A.Handled))
 		add(n, "curr_target", m.P.Tasks[B.CurrTarget].Name, m.P.Tasks[A.CurrTarget].Name)
-		add(n, "freezer", freezerName(B), freezerName(A))
 		add(n, "CLD_STOPPED sent", fmt.Sprint(B.CldStopped), fmt.Sprint(A.CldStopped))
 		add(n, "CLD_CONTINUED sent", fmt.Sprint(B.CldContinued), fmt.Sprint(A.CldContinued))
+	}
+	for i, cd := range m.P.Cgroups {
+		B, A := &before.Cgroup[i], &after.Cgroup[i]
+		if cd.V2 {
+			add("cgroup v2 "+cd.Name, "flags", cgrpFlagsName(B.State), cgrpFlagsName(A.State))
+		} else {
+			add("freezer "+cd.Name, "state", freezerFlagsName(B.State), freezerFlagsName(A.State))
+		}
+		// v2 only; never set in a v1 cgroup.
+		add("cgroup "+cd.Name, "freezer.freeze", onOff(B.Freeze), onOff(A.Freeze))
+		add("cgroup "+cd.Name, "freezer.e_freeze", fmt.Sprint(B.EFreeze), fmt.Sprint(A.EFreeze))
 	}
 	for a := 0; a < m.P.NOutside; a++ {
 		ad := &m.P.Actors[a]
 		B, A := &before.Actor[a], &after.Actor[a]
 		add(ad.Name, "op", m.opName(a, B), m.opName(a, A))
 		for i := range ad.Script {
-			add(ad.Name, fmt.Sprintf("#%d", i+1), m.P.ResultString(before, a, i), m.P.ResultString(after, a, i))
+			add(ad.Name, fmt.Sprintf("#%d %s", i+1, ad.Script[i].Src.String()), m.P.ResultString(before, a, i), m.P.ResultString(after, a, i))
 		}
 	}
 	for l := range before.Holder {
 		add(LockNames[l]+"_lock", "held by", m.holderName(before.Holder[l]), m.holderName(after.Holder[l]))
 	}
+	add("freezer_mutex", "held by", m.holderName(before.FreezerMutex), m.holderName(after.FreezerMutex))
+	add("cgroup_mutex", "held by", m.holderName(before.CgroupMutex), m.holderName(after.CgroupMutex))
 	return out
 }
 
@@ -323,12 +336,36 @@ func SignalFlagsName(f uint8) string {
 	return strings.Join(parts, "|")
 }
 
-func freezerName(s *Signal) string {
-	switch {
-	case s.Frozen:
-		return "FROZEN"
-	case s.Freezing:
-		return "FREEZING"
+// freezerFlagsName renders a v1 freezer->state.
+func freezerFlagsName(f uint8) string {
+	return flagsName(uint32(f), []flagName{{uint32(CGROUP_FREEZING_SELF), "CGROUP_FREEZING_SELF"},
+		{uint32(CGROUP_FREEZING_PARENT), "CGROUP_FREEZING_PARENT"}, {uint32(CGROUP_FROZEN), "CGROUP_FROZEN"}})
+}
+
+// cgrpFlagsName renders the v2 freezer's bits of cgrp->flags.
+func cgrpFlagsName(f uint8) string {
+	return flagsName(uint32(f), []flagName{{uint32(CGRP_FREEZE), "CGRP_FREEZE"}, {uint32(CGRP_FROZEN), "CGRP_FROZEN"}})
+}
+
+type flagName struct {
+	bit  uint32
+	name string
+}
+
+// flagsName renders bits by name ("0" for none, leftovers in hex).
+func flagsName(f uint32, names []flagName) string {
+	var parts []string
+	for _, b := range names {
+		if f&b.bit != 0 {
+			parts = append(parts, b.name)
+			f &^= b.bit
+		}
 	}
-	return "THAWED"
+	if f != 0 {
+		parts = append(parts, fmt.Sprintf("%#x", f))
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, "|")
 }

@@ -9,7 +9,7 @@ import (
 // actor, result slot or lock holder the scenario uses shows in Diff — a
 // trace hides nothing a step did.
 func TestDiffSeesEveryField(t *testing.T) {
-	p := compile(t, "actor P S\nprocess T threads T T2 parent P\nprocess U\nP: attach T\nS: kill U SIGSTOP\n")
+	p := compile(t, "actor P S\nprocess T threads T T2 parent P\nprocess U\nP: attach T\nS: kill U SIGSTOP\nS: freeze T2 v2\n")
 	m := NewMachine(Mainline(), p)
 	base := m.Fresh()
 	mutated := base
@@ -48,10 +48,23 @@ func TestDiffSeesEveryField(t *testing.T) {
 		v.Set(old)
 		n++
 	}
-	for _, f := range []string{"Task", "Proc", "Actor", "Res", "Holder"} {
+	for _, f := range []string{"Task", "Proc", "Actor", "Res", "Cgroup", "Holder", "FreezerMutex", "CgroupMutex"} {
 		walk(root.FieldByName(f), f)
 	}
 	if mutated != base || n < 40 {
 		t.Fatalf("walked %d fields", n)
+	}
+}
+
+// TestLocStepNames: every place a thread can be has its own step name, so
+// that Diff shows a move between two steps of one kernel function.
+func TestLocStepNames(t *testing.T) {
+	seen := map[string]Loc{}
+	for l := Loc(0); l <= RetSyscallExit; l++ {
+		n := l.Step()
+		if prev, dup := seen[n]; dup {
+			t.Errorf("places %d and %d are both named %q", prev, l, n)
+		}
+		seen[n] = l
 	}
 }

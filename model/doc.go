@@ -31,11 +31,20 @@
 //	   │                 │ woken           │ woken
 //	   └──── relock ◄────┘                 └──► S6 (siglock) ──► relock
 //
-//	freezer: freeze_task() freezes a blocked task in place (__state =
-//	TASK_FROZEN, the old state kept in saved_state since v6.7) or sends it a
-//	fake signal so that get_signal's try_to_freeze() puts it in the
-//	refrigerator; __thaw_task() restores the special state (from jobctl in
-//	v6.1–v6.6, from saved_state since v6.7) or wakes it.
+//	freezer (cgroup v1, legacy_freezer.c): freeze_task() freezes a blocked
+//	task in place (__state = TASK_FROZEN, the old state kept in saved_state
+//	since v6.7) or sends it a fake signal so that get_signal's
+//	try_to_freeze() puts it in the refrigerator; __thaw_task() restores the
+//	special state (from jobctl in v6.1–v6.6, from saved_state since v6.7)
+//	or wakes it. Writers are serialised by freezer_mutex.
+//
+//	freezer (cgroup v2, cgroup/freezer.c): JOBCTL_TRAP_FREEZE and
+//	signal_wake_up(t, false); get_signal() parks the task in
+//	do_freezer_trap() (TASK_INTERRUPTIBLE|TASK_FREEZABLE), after the group
+//	exit, the group stop and the ptrace traps; a stopped or traced task
+//	counts as frozen where it is (cgroup_enter_frozen() before schedule()),
+//	and goes to the trap when it wakes. Both freezers act on one task
+//	independently (cgroup_v2.go).
 //
 // Actors outside the thread groups (signal senders, the freezer, the
 // tracer, waiters, an RT lock holder) run scripts of ops, each op a short
@@ -57,6 +66,7 @@
 //     sleep and __wake_up_parent() cannot lose a wakeup.
 //   - The tracees install no signal handlers and block no signals; their
 //     process groups are never orphaned.
-//   - Not modelled: the cgroup v2 freezer (JOBCTL_TRAP_FREEZE), coredumps,
-//     PTRACE_EVENT_EXIT, exec, vfork, kthreads.
+//   - Not modelled: coredumps, PTRACE_EVENT_EXIT, exec, vfork, kthreads,
+//     cgroup migration (a task's cgroups are fixed at compile time, see
+//     cgroup.go), the system-wide PM freezer.
 package model

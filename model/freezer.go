@@ -4,11 +4,11 @@ package model
 // refrigerator and __thaw_task(), after kernel/freezer.c (v6.18 for the
 // mainline design; variants replace SetTaskFrozen and ThawTask).
 
-// freezing is freezing(p): the task's cgroup v1 freezer is FREEZING or
-// FROZEN (cgroup_freezing(); 6.18 has the revert 14a67b42cb6f, so FROZEN
+// freezing is freezing(p): the task's cgroup v1 freezer cgroup is FREEZING
+// or FROZEN (cgroup_freezing(); 6.18 has the revert 14a67b42cb6f, so FROZEN
 // counts), and the task has not exited (PF_NOFREEZE).
 func (c *Ctx) Freezing(t int) bool {
-	return c.Sig(t).Freezing && c.S.Task[t].Alive()
+	return c.Cgroup1(t).State&CGROUP_FREEZING != 0 && c.S.Task[t].Alive()
 }
 
 // frozen is frozen(p): __state & TASK_FROZEN (v6.1+), PF_FROZEN before.

@@ -161,7 +161,9 @@ func TestRefrigerator(t *testing.T) {
 			T := &s.Task[0]
 			// A stale saved_state shows which designs write it.
 			T.Saved, T.FrzRet = TASK_STOPPED, LocPause
-			s.Proc[0].Freezing = tc.freezing
+			if tc.freezing {
+				s.Cgroup[0].State = CGROUP_FREEZING_SELF
+			}
 			m.K.Refrigerator(ctxOf(m, &s), 0)
 			if T.State != tc.state || T.Saved != tc.sav || T.Flags != tc.flags || T.Loc != tc.loc || T.OnRq != !tc.freezing {
 				t.Errorf("__state %s saved %s flags %#x loc %v on_rq %v",
@@ -178,7 +180,7 @@ func TestRefrigerator(t *testing.T) {
 func TestFreezeTask(t *testing.T) {
 	t.Run("blocked stopped: frozen in place", func(t *testing.T) {
 		m, s := machine(t, kD3(), srcStopped)
-		s.Proc[0].Freezing = true
+		s.Cgroup[0].State = CGROUP_FREEZING_SELF
 		if m.K.FreezeTask(ctxOf(m, &s), 0) || s.Task[0].State != TASK_FROZEN || s.Task[0].SigPending {
 			t.Errorf("%s sigpending %v", StateString(s.Task[0].State), s.Task[0].SigPending)
 		}
@@ -186,7 +188,7 @@ func TestFreezeTask(t *testing.T) {
 	t.Run("running: fake signal", func(t *testing.T) {
 		m := NewMachine(kD3(), compile(t, srcOne))
 		s := m.Fresh()
-		s.Proc[0].Freezing = true
+		s.Cgroup[0].State = CGROUP_FREEZING_SELF
 		c := ctxOf(m, &s)
 		if !c.K.FreezeTask(c, 0) || !s.Task[0].SigPending || c.Woke[0] != TASK_INTERRUPTIBLE || s.Task[0].State != TASK_RUNNING {
 			t.Errorf("sigpending %v wake %#x", s.Task[0].SigPending, c.Woke[0])
@@ -197,7 +199,7 @@ func TestFreezeTask(t *testing.T) {
 		if s.Task[0].Flags&PF_FREEZER_SKIP == 0 {
 			t.Fatalf("stopped task not in freezable_schedule(): flags %#x", s.Task[0].Flags)
 		}
-		s.Proc[0].Freezing = true
+		s.Cgroup[0].State = CGROUP_FREEZING_SELF
 		before := s
 		if m.K.FreezeTask(ctxOf(m, &s), 0) || s != before {
 			t.Error("freeze_task touched a PF_FREEZER_SKIP task")

@@ -138,8 +138,20 @@ type Kernel struct {
 	// kernel/freezer.c, kernel/cgroup/legacy_freezer.c
 	FreezeTask         func(c *Ctx, t int) bool         // freeze_task()
 	Refrigerator       func(c *Ctx, t int)              // __refrigerator(), one pass
-	FreezerWriteFrozen func(c *Ctx, a int, op *Op) bool // freezer.state = FROZEN, one step of it
+	FreezerWriteFrozen func(c *Ctx, a int, op *Op) bool // freezer.state = FROZEN until FROZEN, one step of it
 	FreezerWriteThawed func(c *Ctx, a int, op *Op) bool // freezer.state = THAWED, one step of it
+	FreezerApplyState  func(c *Ctx, cg int, freeze bool, flag uint8) bool
+	FreezerRead        func(c *Ctx, cg int) string // freezer_read() of freezer.state
+	UpdateIfFrozen     func(c *Ctx, cg int)        // update_if_frozen(), bottom-up from cg's descendants
+
+	// kernel/cgroup/freezer.c, and the cgroup v2 freezer's part of kernel/signal.c, kernel/cgroup/cgroup.c
+	CgroupFreezeWrite  func(c *Ctx, a int, op *Op, freeze bool) bool // cgroup.freeze = 1 until frozen, or = 0; one step of it
+	CgroupFreezeTask   func(c *Ctx, t int, freeze bool)              // cgroup_freeze_task()
+	CgroupEnterFrozen  func(c *Ctx, t int)                           // cgroup_enter_frozen() by t
+	CgroupLeaveFrozen  func(c *Ctx, t int, always bool)              // cgroup_leave_frozen(always_leave) by t
+	CgroupUpdateFrozen func(c *Ctx, cg int)                          // cgroup_update_frozen() and cgroup_propagate_frozen()
+	DoFreezerTrap      func(c *Ctx, t int)                           // do_freezer_trap(), its siglock section
+	CgroupExit         func(c *Ctx, t int)                           // cgroup_exit()'s revisit of a freezing cgroup
 }
 
 // WTIMatch says how wait_task_inactive() compares the tracee's state.
@@ -229,6 +241,17 @@ func Mainline() *Kernel {
 		Refrigerator:       Refrigerator,
 		FreezerWriteFrozen: FreezerWriteFrozen,
 		FreezerWriteThawed: FreezerWriteThawed,
+		FreezerApplyState:  FreezerApplyState,
+		FreezerRead:        FreezerRead,
+		UpdateIfFrozen:     UpdateIfFrozen,
+
+		CgroupFreezeWrite:  CgroupFreezeWrite,
+		CgroupFreezeTask:   CgroupFreezeTask,
+		CgroupEnterFrozen:  CgroupEnterFrozen,
+		CgroupLeaveFrozen:  CgroupLeaveFrozen,
+		CgroupUpdateFrozen: CgroupUpdateFrozen,
+		DoFreezerTrap:      DoFreezerTrap,
+		CgroupExit:         CgroupExit,
 	}
 }
 

@@ -18,7 +18,7 @@ type Layout struct {
 
 type section struct{ off, n uintptr }
 
-const numSections = 5
+const numSections = 6
 
 // stateSize is the size of State in bytes.
 const stateSize = unsafe.Sizeof(State{})
@@ -44,6 +44,7 @@ func newLayout(p *Program) Layout {
 	add(unsafe.Offsetof(s.Proc), uintptr(len(p.Procs))*unsafe.Sizeof(s.Proc[0]))
 	add(unsafe.Offsetof(s.Actor), uintptr(p.NOutside)*unsafe.Sizeof(s.Actor[0]))
 	add(unsafe.Offsetof(s.Res), uintptr(p.NRes)*unsafe.Sizeof(s.Res[0]))
+	add(unsafe.Offsetof(s.Cgroup), uintptr(len(p.Cgroups))*unsafe.Sizeof(s.Cgroup[0]))
 	add(unsafe.Offsetof(s.Holder), stateSize-unsafe.Offsetof(s.Holder))
 	n := 0
 	for i := 0; i < l.nsec; i++ {

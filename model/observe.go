@@ -42,7 +42,7 @@ type Obs struct{ Key, Value string }
 // Observe returns what user space can see in state s, as the oracle sees
 // it on the real kernel, in a fixed order: per tracee thread its state
 // letter ("gone" once reaped), exit status and whether it runs user code;
-// per thread group what its cgroup's freezer.state reads; per outside actor
+// per cgroup what its freezer.state (v1) or cgroup.events (v2) reads; per outside actor
 // whether it finished and each op's result.
 func (m *Machine) Observe(s *State) []Obs {
 	c := m.ctx(s)
@@ -80,7 +80,16 @@ func (m *Machine) Observe(s *State) []Obs {
 			out = append(out, Obs{td.Name + ".state", st}, Obs{td.Name + ".exit", exit}, Obs{td.Name + ".ran", ran},
 				Obs{td.Name + ".tracer", tracer}, Obs{td.Name + ".pending", pending})
 		}
-		out = append(out, Obs{pd.Name + ".freezer", c.FreezerState(pi)})
+	}
+	// Per cgroup: a v1 one's freezer.state, a v2 one's cgroup.events
+	// "frozen", under the name of its process or of the thread that
+	// lives in it alone.
+	for i, cd := range m.P.Cgroups {
+		if cd.V2 {
+			out = append(out, Obs{cd.Name + ".frozen", c.CgroupEventsFrozen(i)})
+		} else {
+			out = append(out, Obs{cd.Name + ".freezer", c.FreezerState(i)})
+		}
 	}
 	for a := 0; a < m.P.NOutside; a++ {
 		ad := &m.P.Actors[a]
@@ -201,23 +210,6 @@ func (p *Program) ResultString(s *State, a, i int) string {
 		}
 	}
 	return r.String()
-}
-
-// FreezerState is what the group's cgroup v1 freezer.state reads
-// (kernel/cgroup/legacy_freezer.c:freezer_read(), v6.18): THAWED, or
-// FREEZING until update_if_frozen() finds every task frozen, then FROZEN.
-// (A task in freezable_schedule() counts as frozen with the old freezer.)
-func (c *Ctx) FreezerState(proc int) string {
-	s := &c.S.Proc[proc]
-	if !s.Freezing {
-		return "THAWED"
-	}
-	for _, t := range c.P.Procs[proc].Threads {
-		if !c.FreezeDone(t) {
-			return "FREEZING"
-		}
-	}
-	return "FROZEN"
 }
 
 // sigsetString renders a pending set (bit n = signal n) as /proc's SigPnd

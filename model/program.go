@@ -18,9 +18,14 @@ type Program struct {
 	// Actors, and of State.Actor).
 	NOutside int
 	Prelude  []Op
+	// Cgroups are the cgroups the tasks live in (see cgroup.go).
+	Cgroups []CgroupDef
 	// UsesCssSet: an actor takes css_set_lock, so the stops' S3 step
 	// (cgroup_enter_frozen()) is modelled.
 	UsesCssSet bool
+	// UsesV2: the scenario freezes through cgroup v2, so the tasks'
+	// cgroup_enter_frozen()/cgroup_leave_frozen() calls are modelled.
+	UsesV2 bool
 	// NRes is the number of result slots (State.Res) the ops use.
 	NRes int
 	// Layout is the part of State this scenario uses.
@@ -36,8 +41,8 @@ type TaskDef struct {
 	// first, then its script. Task.ScriptPC indexes it.
 	Script  []Op
 	Prelude int // how many of Script's ops are the prelude's
-
-	freezeLabel, thawLabel string // step labels naming the task, made once
+	// Cg is the task's cgroup in each hierarchy (V1, V2), or -1.
+	Cg [2]int
 }
 
 // ProcDef is one simulated thread group.
@@ -70,6 +75,8 @@ type Op struct {
 	Proc  int // target group, or -1
 	Sig   int
 	Flags int
+	// Cg is the cgroup a freeze or thaw op acts on (Program.Cgroups).
+	Cg int
 	// Res is the op's result slot in State.Res, or -1 for an op without
 	// a result (a tracee thread's).
 	Res int
@@ -94,9 +101,7 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 			}
 			taskIdx[th] = len(p.Tasks)
 			pd.Threads = append(pd.Threads, len(p.Tasks))
-			p.Tasks = append(p.Tasks, TaskDef{Name: th, Proc: len(p.Procs), Leader: i == 0,
-				freezeLabel: "freeze_cgroup: freeze_task(" + th + ")",
-				thawLabel:   "unfreeze_cgroup: __thaw_task(" + th + ")"})
+			p.Tasks = append(p.Tasks, TaskDef{Name: th, Proc: len(p.Procs), Leader: i == 0})
 		}
 		p.Procs = append(p.Procs, pd)
 	}
@@ -129,7 +134,7 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		if !ok {
 			return Op{}, fmt.Errorf("%s: unknown actor %q", o.Pos, o.Actor)
 		}
-		r := Op{Kind: o.Kind, Actor: ai, T: -1, Proc: -1, Sig: o.Sig, Flags: o.Flags, Res: -1, Src: o}
+		r := Op{Kind: o.Kind, Actor: ai, T: -1, Proc: -1, Cg: -1, Sig: o.Sig, Flags: o.Flags, Res: -1, Src: o}
 		isThread := p.Actors[ai].Task >= 0
 		threadOp := o.Kind.ThreadOp()
 		if isThread != threadOp {
@@ -170,7 +175,13 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 				return r, nil // wait4(-1), waitid(P_ALL): T and Proc stay -1
 			}
 		}
-		if ti, ok := taskIdx[o.Target]; ok {
+		if pi, ok := procIdx[o.Target]; ok && (o.Kind == scenario.OpFreeze || o.Kind == scenario.OpThaw) {
+			// A process's name names its cgroup, even when its leader
+			// has the same name.
+			r.Proc = pi
+			r.T = p.Procs[pi].Threads[0]
+			r.Src.Target = o.Target
+		} else if ti, ok := taskIdx[o.Target]; ok {
 			r.T = ti
 			r.Proc = p.Tasks[ti].Proc
 		} else if pi, ok := procIdx[o.Target]; ok {
@@ -193,6 +204,13 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		p.NRes++
 		return nil
 	}
+	p.compileCgroups()
+	p.UsesV2 = sc.UsesFreezer(scenario.FreezerV2)
+	cg := func(r *Op) {
+		if r.Kind == scenario.OpFreeze || r.Kind == scenario.OpThaw {
+			r.Cg = p.cgroupOf(r)
+		}
+	}
 	for _, a := range sc.Actors {
 		ai := actorIdx[a.Name]
 		if len(a.Script) > MaxOps {
@@ -208,6 +226,7 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 			if err := newRes(&r); err != nil {
 				return nil, err
 			}
+			cg(&r)
 			if t := p.Actors[ai].Task; t >= 0 {
 				p.Tasks[t].Script = append(p.Tasks[t].Script, r)
 			}
@@ -222,6 +241,7 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		if err := newRes(&r); err != nil {
 			return nil, err
 		}
+		cg(&r)
 		p.Prelude = append(p.Prelude, r)
 		if t := p.Actors[r.Actor].Task; t >= 0 {
 			p.Tasks[t].Prelude++

@@ -369,11 +369,13 @@ func (c *Ctx) RecalcSigpending(t int) {
 	}
 }
 
-// SigpendingWork is recalc_sigpending_tsk()'s test: JOBCTL_PENDING_MASK,
-// or PENDING(&t->pending, &t->blocked) || PENDING(&shared_pending, &t->blocked).
+// SigpendingWork is recalc_sigpending_tsk()'s test: JOBCTL_PENDING_MASK
+// and JOBCTL_TRAP_FREEZE, PENDING(&t->pending, &t->blocked) ||
+// PENDING(&shared_pending, &t->blocked), and cgroup_task_frozen() (the
+// cgroup v2 freezer).
 func (c *Ctx) SigpendingWork(t int) bool {
 	T := &c.S.Task[t]
-	return T.Jobctl&JOBCTL_PENDING_MASK != 0 || (T.Pending|c.Sig(t).Shared)&^T.Blocked != 0
+	return T.Jobctl&(JOBCTL_PENDING_MASK|JOBCTL_TRAP_FREEZE) != 0 || (T.Pending|c.Sig(t).Shared)&^T.Blocked != 0 || T.CgFrozen
 }
 
 // nextSignal is next_signal() (kernel/signal.c, v6.18): the lowest

@@ -1,5 +1,7 @@
 package model
 
+import "fmt"
+
 // Bounds of one scenario. They make State a fixed-size comparable value:
 // copying it is a snapshot. A scenario uses only a prefix of each array;
 // the checker stores and hashes just that part (Layout), so a small
@@ -27,11 +29,20 @@ type State struct {
 	// Res holds every op's result once it is done, at the slot
 	// Program gave the op (Op.Res); 0 (ResPending) until then.
 	Res [MaxResults]Result
+	// Cgroup holds the freezer state of the scenario's cgroups
+	// (Program.Cgroups).
+	Cgroup [MaxCgroups]Cgroup
 	// Holder[l] is 1+the actor that holds lock l across steps ("lock
 	// tasklist", "lock css_set"), or 0. Locks taken and released within
 	// one atomic step are not represented: nobody can observe them.
 	Holder [NumLocks]uint8
-	_      [6]uint8
+	// FreezerMutex is 1+the actor inside a cgroup v1 freezer write
+	// (freezer_mutex, kernel/cgroup/legacy_freezer.c), or 0.
+	FreezerMutex uint8
+	// CgroupMutex is 1+the actor inside a cgroup v2 cgroup.freeze write
+	// (cgroup_mutex, held by cgroup_kn_lock_live()), or 0.
+	CgroupMutex uint8
+	_           [4]uint8
 }
 
 // Task mirrors the fields of struct task_struct the model needs.
@@ -78,11 +89,13 @@ type Task struct {
 	// last attached first. 1+the number of tracees attached before it
 	// that are still linked, 0 when not traced.
 	PtraceSeq uint8
-	_         [3]uint8
+	// CgFrozen is task->frozen: the cgroup v2 freezer counts the task
+	// as frozen (cgroup_enter_frozen(), css_set_lock).
+	CgFrozen bool
+	_        [2]uint8
 }
 
-// Signal mirrors struct signal_struct (one per thread group), plus the
-// group's cgroup freezer state.
+// Signal mirrors struct signal_struct (one per thread group).
 type Signal struct {
 	Shared uint32 // signal->shared_pending.signal
 	// Ignored and Handled are the dispositions in sighand->action[]
@@ -93,8 +106,6 @@ type Signal struct {
 	Flags          uint8 // SIGNAL_STOP_STOPPED, ...
 	GroupStopCount uint8 // signal->group_stop_count
 	GroupExitCode  uint8 // signal->group_exit_code
-	Freezing       bool  // freezing(p) for the group's tasks: the cgroup is FREEZING or FROZEN
-	Frozen         bool  // the freezer reported FROZEN (every task frozen) and no thaw began since
 	CldStopped     uint8 // CLD_STOPPED notifications sent to the real parent (saturates at 3)
 	CldContinued   uint8 // CLD_CONTINUED notifications sent to the real parent (saturates at 3)
 	GroupExitVal   uint8 // exit_group(N): N (the kernel keeps N<<8 in group_exit_code)
@@ -102,7 +113,7 @@ type Signal struct {
 	// complete_signal() starts looking for a thread to wake. It starts at
 	// the leader and moves to the thread the search picked.
 	CurrTarget uint8
-	_          [3]uint8
+	_          [5]uint8
 }
 
 // Actor is the progress of one actor outside the thread groups. Its ops'
@@ -160,29 +171,33 @@ const (
 type Loc uint8
 
 const (
-	LocUser           Loc = iota // in user mode (runs its script; enters get_signal on TIF_SIGPENDING)
-	LocPause                     // blocked in pause(2)
-	LocRefrigerator              // blocked in __refrigerator()
-	LocRelock                    // get_signal(): about to take siglock at "relock"
-	LocNotifyCld                 // get_signal(): notify the parent of CLD_STOPPED/CONTINUED
-	LocDSSNotify                 // do_signal_stop() S2: do_notify_parent_cldstop under tasklist_lock
-	LocDSSEnterFrozen            // do_signal_stop() S3: cgroup_enter_frozen() takes css_set_lock
-	LocDSSSchedule               // do_signal_stop() S4: schedule()
-	LocDSSSleep                  // do_signal_stop(): blocked (or just woken) in schedule()
-	LocPSNotify                  // ptrace_stop() S2: notify the tracer under tasklist_lock
-	LocPSEnterFrozen             // ptrace_stop() S3: cgroup_enter_frozen() takes css_set_lock
-	LocPSSchedule                // ptrace_stop() S4: schedule()
-	LocPSSleep                   // ptrace_stop(): blocked (or just woken) in schedule()
-	LocPSWake                    // ptrace_stop() S6: back under siglock after the wakeup
-	LocRTWait                    // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
-	LocSyscall                   // entering a system call, at syscall_trace_enter()
-	LocExit                      // do_group_exit() -> do_exit()
-	LocExitNotify                // do_exit(): exit_code set, exit_notify() next
-	LocExitSignals               // do_exit(): after the PTRACE_EVENT_EXIT stop, exit_signals() next
-	LocOrphanCheck               // get_signal(): siglock dropped for is_current_pgrp_orphaned()
-	LocHandleSignal              // get_signal() returned a signal with a handler: handle_signal() next
-	LocDead                      // exited: zombie or dead
-	LocSyscallExit               // leaving a system call, at syscall_exit_work()
+	LocUser            Loc = iota // in user mode (runs its script; enters get_signal on TIF_SIGPENDING)
+	LocPause                      // blocked in pause(2)
+	LocRefrigerator               // blocked in __refrigerator()
+	LocRelock                     // get_signal(): about to take siglock at "relock"
+	LocNotifyCld                  // get_signal(): notify the parent of CLD_STOPPED/CONTINUED
+	LocDSSNotify                  // do_signal_stop() S2: do_notify_parent_cldstop under tasklist_lock
+	LocDSSEnterFrozen             // do_signal_stop() S3: cgroup_enter_frozen() takes css_set_lock
+	LocDSSSchedule                // do_signal_stop() S4: schedule()
+	LocDSSSleep                   // do_signal_stop(): blocked (or just woken) in schedule()
+	LocPSNotify                   // ptrace_stop() S2: notify the tracer under tasklist_lock
+	LocPSEnterFrozen              // ptrace_stop() S3: cgroup_enter_frozen() takes css_set_lock
+	LocPSSchedule                 // ptrace_stop() S4: schedule()
+	LocPSSleep                    // ptrace_stop(): blocked (or just woken) in schedule()
+	LocPSWake                     // ptrace_stop() S6: back under siglock after the wakeup
+	LocRTWait                     // PREEMPT_RT: blocked in rtlock_slowlock on tasklist_lock
+	LocSyscall                    // entering a system call, at syscall_trace_enter()
+	LocExit                       // do_group_exit() -> do_exit()
+	LocExitNotify                 // do_exit(): exit_code set, exit_notify() next
+	LocDead                       // exited: zombie or dead
+	LocSyscallExit                // leaving a system call, at syscall_exit_work()
+	LocTrapEnterFrozen            // do_freezer_trap(): cgroup_enter_frozen() takes css_set_lock
+	LocTrapSchedule               // do_freezer_trap(): schedule()
+	LocTrapSleep                  // do_freezer_trap(): blocked (or just woken) in schedule()
+	LocLeaveFrozen                // get_signal(): cgroup_leave_frozen(false) takes css_set_lock
+	LocExitSignals                // do_exit(): after the PTRACE_EVENT_EXIT stop, exit_signals() next
+	LocOrphanCheck                // get_signal(): siglock dropped for is_current_pgrp_orphaned()
+	LocHandleSignal               // get_signal() returned a signal with a handler: handle_signal() next
 	numLocs
 )
 
@@ -192,7 +207,9 @@ var locNames = [...]string{
 	LocDSSSleep: "do_signal_stop", LocPSNotify: "ptrace_stop", LocPSSchedule: "ptrace_stop",
 	LocPSSleep: "ptrace_stop", LocPSWake: "ptrace_stop",
 	LocRTWait: "rtlock_slowlock", LocSyscall: "syscall_trace_enter", LocExitNotify: "do_exit", LocExit: "do_exit", LocDead: "exited",
-	LocSyscallExit: "syscall_exit_work",
+	LocSyscallExit:     "syscall_exit_work",
+	LocTrapEnterFrozen: "do_freezer_trap", LocTrapSchedule: "do_freezer_trap", LocTrapSleep: "do_freezer_trap",
+	LocLeaveFrozen: "get_signal",
 	LocExitSignals: "do_exit", LocOrphanCheck: "get_signal", LocHandleSignal: "handle_signal",
 }
 
@@ -201,6 +218,32 @@ func (l Loc) String() string {
 		return locNames[l]
 	}
 	return "?"
+}
+
+// locSteps name each place apart, down to the step of one kernel
+// function (String names only the function, as /proc's wchan would).
+var locSteps = [...]string{
+	LocUser: "user mode", LocPause: "pause", LocRefrigerator: "__refrigerator",
+	LocRelock: "get_signal: relock", LocNotifyCld: "get_signal: notify the parent",
+	LocDSSNotify: "do_signal_stop: notify the parent", LocDSSEnterFrozen: "do_signal_stop: cgroup_enter_frozen",
+	LocDSSSchedule: "do_signal_stop: before schedule", LocDSSSleep: "do_signal_stop: schedule",
+	LocPSNotify: "ptrace_stop: notify the tracer", LocPSEnterFrozen: "ptrace_stop: cgroup_enter_frozen",
+	LocPSSchedule: "ptrace_stop: before schedule", LocPSSleep: "ptrace_stop: schedule",
+	LocPSWake: "ptrace_stop: after the wakeup", LocRTWait: "rtlock_slowlock",
+	LocSyscall: "syscall_trace_enter", LocExit: "do_exit", LocExitNotify: "do_exit: exit_notify",
+	LocDead: "exited", LocSyscallExit: "syscall_exit_work",
+	LocTrapEnterFrozen: "do_freezer_trap: cgroup_enter_frozen", LocTrapSchedule: "do_freezer_trap: before schedule",
+	LocTrapSleep: "do_freezer_trap: schedule", LocLeaveFrozen: "get_signal: cgroup_leave_frozen",
+	RetPtraceSignal: "ptrace_signal", RetSyscallEntry: "ptrace_report_syscall_entry", RetSyscallExit: "ptrace_report_syscall_exit",
+}
+
+// Step names place l down to the step of its kernel function
+// ("do_signal_stop: schedule"); no two places share a name.
+func (l Loc) Step() string {
+	if int(l) < len(locSteps) && locSteps[l] != "" {
+		return locSteps[l]
+	}
+	return fmt.Sprintf("%s (%d)", l, l)
 }
 
 // Ptrace-stop continuations (Task.Ret when Loc is in ptrace_stop).

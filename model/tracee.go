@@ -83,6 +83,9 @@ func (c *Ctx) threadStep(t int) bool {
 		} else {
 			c.Label = "ptrace_stop: cgroup_enter_frozen(): css_set_lock"
 		}
+		if c.P.UsesV2 {
+			c.K.CgroupEnterFrozen(c, t)
+		}
 		if T.Loc == LocDSSEnterFrozen {
 			T.Loc = LocDSSSchedule
 		} else {
@@ -131,6 +134,39 @@ func (c *Ctx) threadStep(t int) bool {
 	case LocPSWake:
 		c.Label = "ptrace_stop: relock siglock"
 		c.K.PtraceStopWake(c, t)
+		return true
+	case LocTrapEnterFrozen:
+		if c.S.Holder[LockCssSet] != 0 {
+			return c.Contended(t)
+		}
+		c.Label = "do_freezer_trap: cgroup_enter_frozen(): css_set_lock"
+		c.K.CgroupEnterFrozen(c, t)
+		T.Loc = LocTrapSchedule
+		return true
+	case LocTrapSchedule:
+		c.Label = "do_freezer_trap: schedule()"
+		if c.K.OldFreezer {
+			c.Label = "do_freezer_trap: freezable_schedule()"
+		}
+		c.StopSchedule(t, LocTrapSleep, LocRelock)
+		return true
+	case LocTrapSleep:
+		if !T.OnRq {
+			return false
+		}
+		c.Label = "do_freezer_trap: woken"
+		if c.AfterStopSchedule(t, LocRelock) {
+			c.Label = "do_freezer_trap: woken; get_signal: relock"
+			c.K.GetSignal(c, t, 0)
+		}
+		return true
+	case LocLeaveFrozen:
+		if c.S.Holder[LockCssSet] != 0 {
+			return c.Contended(t)
+		}
+		c.Label = "get_signal: cgroup_leave_frozen(false)"
+		c.K.CgroupLeaveFrozen(c, t, false)
+		T.Loc = LocRelock
 		return true
 	case LocRTWait:
 		if !T.OnRq {
@@ -211,7 +247,7 @@ func (c *Ctx) threadStep(t int) bool {
 // lockFor is the lock the step at l needs: css_set_lock in
 // cgroup_enter_frozen(), tasklist_lock for the parent notifications.
 func lockFor(l Loc) int {
-	if l == LocDSSEnterFrozen || l == LocPSEnterFrozen {
+	if l == LocDSSEnterFrozen || l == LocPSEnterFrozen || l == LocTrapEnterFrozen || l == LocLeaveFrozen {
 		return LockCssSet
 	}
 	return LockTasklist
@@ -231,11 +267,11 @@ func (c *Ctx) Contended(t int) bool {
 }
 
 // afterNotify is where a stop goes after its parent notification: to
-// cgroup_enter_frozen() (S3) when the scenario has a css_set_lock holder —
-// otherwise S3 has no observable effect and the model skips it — else
-// straight to schedule().
+// cgroup_enter_frozen() (S3) when the scenario has a css_set_lock holder
+// or freezes through cgroup v2 — otherwise S3 has no observable effect
+// and the model skips it — else straight to schedule().
 func (c *Ctx) AfterNotify(s3, s4 Loc) Loc {
-	if c.P.UsesCssSet {
+	if c.P.UsesCssSet || c.P.UsesV2 {
 		return s3
 	}
 	return s4
@@ -405,7 +441,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 				T.Pending &^= sigmask(SIGKILL)
 				c.RecalcSigpending(t)
 				T.Sig = SIGKILL
-				T.Loc = LocExit
+				c.getSignalFatal(t)
 				return
 			}
 			if T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.K.DoSignalStop(c, t, 0) {
@@ -417,6 +453,18 @@ func GetSignal(c *Ctx, t int, deliver int) {
 				}
 				// ptrace_stop() returned at once; "goto relock".
 				continue
+			}
+			if T.Jobctl&JOBCTL_TRAP_FREEZE != 0 {
+				// The cgroup v2 freezer's trap; then "goto relock".
+				c.K.DoFreezerTrap(c, t)
+				return
+			}
+			if T.CgFrozen {
+				// "If the task is leaving the frozen state, let's
+				// update cgroup counters and reset the frozen bit":
+				// unlock, cgroup_leave_frozen(false), goto relock.
+				T.Loc = LocLeaveFrozen
+				return
 			}
 			signr = c.K.DequeueSignal(c, t)
 			if signr == 0 {
@@ -476,7 +524,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 		}
 		// Death signal: do_group_exit(signr).
 		T.Sig = uint8(signr)
-		T.Loc = LocExit
+		c.getSignalFatal(t)
 		return
 	}
 }
@@ -506,6 +554,19 @@ func GetSignalOrphanCheck(c *Ctx, t int) {
 	}
 	c.Label = "get_signal: is_current_pgrp_orphaned() = 0; relock siglock; do_signal_stop: no stop"
 	c.K.GetSignal(c, t, GetSignalContinue)
+}
+
+// getSignalFatal is get_signal()'s "fatal:" path: unlock, and a task the
+// cgroup v2 freezer counts as frozen leaves that count for good
+// (cgroup_leave_frozen(true)) before do_group_exit(). The css_set_lock
+// section is folded into this step: between the two nothing the task does
+// is visible.
+func (c *Ctx) getSignalFatal(t int) {
+	T := &c.S.Task[t]
+	if T.CgFrozen {
+		c.K.CgroupLeaveFrozen(c, t, true)
+	}
+	T.Loc = LocExit
 }
 
 // ptraceSignalResult is the tail of ptrace_signal() after the stop
@@ -690,14 +751,20 @@ func PtraceStopNotify(c *Ctx, t int) {
 
 // ptraceStopWake is ptrace_stop() S6 after schedule() returned, with
 // siglock retaken, followed by the caller's code in the same section.
+// cgroup_leave_frozen(true), between schedule() and the siglock, is folded
+// in: nothing between them is visible but the v2 cgroup's state, which
+// only this task's count changes.
 func PtraceStopWake(c *Ctx, t int) {
 	T := &c.S.Task[t]
+	if T.CgFrozen {
+		c.K.CgroupLeaveFrozen(c, t, true)
+	}
 	code := T.ExitCode
 	T.LastSiginfo, T.LastSigno = SiNone, 0
 	T.ExitCode = 0
 	T.Jobctl &^= c.K.PtraceStopClear
 	// recalc_sigpending_tsk(): may set TIF_SIGPENDING, never clears it.
-	if T.Jobctl&JOBCTL_PENDING_MASK != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 {
+	if T.Jobctl&(JOBCTL_PENDING_MASK|JOBCTL_TRAP_FREEZE) != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 || T.CgFrozen {
 		T.SigPending = true
 	}
 	ret := T.Ret
@@ -816,6 +883,8 @@ func DoExit(c *Ctx, t int) {
 func DoExitSignals(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	T.Flags |= PF_EXITING
+	// cgroup_exit(), later in do_exit(): off the css_set.
+	c.K.CgroupExit(c, t)
 	// do_exit(): "tsk->exit_code = code", long before exit_notify(). A
 	// tracer's wait4() that finds task_is_traced() true in this window
 	// reports the exit code as a ptrace stop: with a stale JOBCTL_TRACED

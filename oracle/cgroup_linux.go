@@ -15,12 +15,20 @@ import (
 )
 
 // Every run makes one directory D = <root>/jobctl-oracle.<pid>.<start>.<seq>
-// in the hierarchy it freezes with (the v1 freezer, or v2 for
-// "oracle cgroup v2"), where <pid> and <start> (field 22 of /proc/PID/stat)
-// name the runner process and <seq> counts its runs. D holds
+// in the cgroup v1 freezer hierarchy, and one in the v2 hierarchy when the
+// scenario freezes through v2 (both are mounted side by side here, and a
+// task is in one cgroup of each), where <pid> and <start> (field 22 of
+// /proc/PID/stat) name the runner process and <seq> counts its runs. Each D
+// holds
 //
-//	D/helpers   the init-like parent and the actor helpers (never frozen)
-//	D/p<i>      tracee process i (the target of "freeze"/"thaw")
+//	D/helpers    the init-like parent and the actor helpers (never frozen)
+//	D/p<i>       tracee process i (the target of "freeze P"/"thaw P")
+//	D/p<i>/t<j>  thread j of process i, when an op freezes or thaws it on
+//	             its own ("freeze T2"): the runner moves the thread there
+//	             (v1: its tid to "tasks"; v2: the cgroup is made "threaded"
+//	             and the tid written to "cgroup.threads", which makes p<i>
+//	             "domain threaded"). Freezing p<i> freezes it too (v1:
+//	             CGROUP_FREEZING_PARENT; v2: e_freeze).
 //
 // The name is how Cleanup tells jobctl's own leftovers (owner dead) from
 // anyone else's, including a concurrent live run (owner alive).
@@ -28,30 +36,86 @@ const cgPrefix = "jobctl-oracle."
 
 // runCgroups are the cgroups of one run.
 type runCgroups struct {
-	v2      bool
-	dir     string   // D
-	helpers string   // D/helpers
-	procs   []string // D/p<i>
+	// dir is D in the default freezer's hierarchy (v2 for "oracle
+	// cgroup v2"), v2 says which; trees are the D of every hierarchy
+	// the run uses.
+	dir   string
+	v2    bool
+	trees []cgTree
+	// helpers is D/helpers of every tree; procs[i] is D/p<i> of every
+	// tree; cgs[k] is the directory of the plan's cgroup k.
+	helpers []string
+	procs   [][]string
+	cgs     []string
 }
 
-func makeRunCgroups(root string, v2 bool, id string, nprocs int) (*runCgroups, error) {
-	cg := &runCgroups{v2: v2, dir: filepath.Join(root, cgPrefix+id)}
-	if err := os.Mkdir(cg.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("make cgroup: %w", err)
+// cgTree is the directory D of one hierarchy.
+type cgTree struct {
+	dir string
+	v2  bool
+}
+
+// makeRunCgroups makes the cgroups of a run of pl, in the v1 freezer
+// hierarchy at v1root and, if pl uses it, the v2 hierarchy at v2root.
+// On an error, what it made so far is in the result, for teardown.
+func makeRunCgroups(pl *plan, v1root, v2root, id string) (*runCgroups, error) {
+	cg := &runCgroups{procs: make([][]string, len(pl.procs)), v2: pl.v2}
+	roots := []cgTree{{v1root, false}}
+	if pl.usesV2 || pl.v2 {
+		roots = append(roots, cgTree{v2root, true})
 	}
-	cg.helpers = filepath.Join(cg.dir, "helpers")
-	dirs := []string{cg.helpers}
-	for i := 0; i < nprocs; i++ {
-		p := filepath.Join(cg.dir, "p"+strconv.Itoa(i))
-		cg.procs = append(cg.procs, p)
-		dirs = append(dirs, p)
-	}
-	for _, d := range dirs {
+	for _, rt := range roots {
+		d := filepath.Join(rt.dir, cgPrefix+id)
 		if err := os.Mkdir(d, 0o755); err != nil {
 			return cg, fmt.Errorf("make cgroup: %w", err)
 		}
+		cg.trees = append(cg.trees, cgTree{d, rt.v2})
+		if rt.v2 == pl.v2 {
+			cg.dir = d
+		}
+		h := filepath.Join(d, "helpers")
+		if err := os.Mkdir(h, 0o755); err != nil {
+			return cg, fmt.Errorf("make cgroup: %w", err)
+		}
+		cg.helpers = append(cg.helpers, h)
+		for i := range pl.procs {
+			p := filepath.Join(d, "p"+strconv.Itoa(i))
+			if err := os.Mkdir(p, 0o755); err != nil {
+				return cg, fmt.Errorf("make cgroup: %w", err)
+			}
+			cg.procs[i] = append(cg.procs[i], p)
+		}
+	}
+	for _, c := range pl.cgroups {
+		tree := 0
+		if c.v2 {
+			tree = 1
+		}
+		d := cg.procs[c.proc][tree]
+		if c.thread >= 0 {
+			d = filepath.Join(d, "t"+strconv.Itoa(c.thread))
+			if err := os.Mkdir(d, 0o755); err != nil {
+				return cg, fmt.Errorf("make cgroup: %w", err)
+			}
+			if c.v2 {
+				if err := writeFile(filepath.Join(d, "cgroup.type"), "threaded"); err != nil {
+					return cg, fmt.Errorf("make cgroup %s threaded: %w", d, err)
+				}
+			}
+		}
+		cg.cgs = append(cg.cgs, d)
 	}
 	return cg, nil
+}
+
+// moveThread puts thread tid into the thread cgroup dir (v1: "tasks", v2:
+// "cgroup.threads").
+func moveThread(dir string, v2 bool, tid int) error {
+	f := "tasks"
+	if v2 {
+		f = "cgroup.threads"
+	}
+	return writeFile(filepath.Join(dir, f), strconv.Itoa(tid))
 }
 
 // writeFile writes s to an existing control file (no O_CREAT, no O_TRUNC).
@@ -67,12 +131,18 @@ func writeFile(path, s string) error {
 	return err
 }
 
-// joinCgroup moves the calling process (all its threads) into dir.
-func joinCgroup(dir string) error {
-	if dir == "" {
-		return nil
+// joinCgroup moves the calling process (all its threads) into each cgroup
+// of the list dirs (filepath.ListSeparator between them: one per hierarchy).
+func joinCgroup(dirs string) error {
+	for _, dir := range filepath.SplitList(dirs) {
+		if dir == "" {
+			continue
+		}
+		if err := writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(os.Getpid())); err != nil {
+			return err
+		}
 	}
-	return writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(os.Getpid()))
+	return nil
 }
 
 // freezeCgroup freezes dir and waits until the freeze has completed, for at
@@ -132,31 +202,28 @@ func freezeCgroup(dir string, v2 bool, bound time.Duration) string {
 }
 
 // freezerState is what the cgroup v1 freezer.state file reads (THAWED,
-// FREEZING, FROZEN; reading it runs update_if_frozen()), or for cgroup v2
-// the same three words from cgroup.freeze and cgroup.events' "frozen".
-func freezerState(dir string, v2 bool) string {
-	if !v2 {
-		b, err := os.ReadFile(filepath.Join(dir, "freezer.state"))
-		if err != nil {
-			return errnoName(err)
-		}
-		return strings.TrimSpace(string(b))
-	}
-	want, err := os.ReadFile(filepath.Join(dir, "cgroup.freeze"))
+// FREEZING, FROZEN; reading it runs update_if_frozen()).
+func freezerState(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "freezer.state"))
 	if err != nil {
 		return errnoName(err)
 	}
+	return strings.TrimSpace(string(b))
+}
+
+// eventsFrozen is the "frozen" line of a v2 cgroup's cgroup.events: "1"
+// or "0" (kernel/cgroup/cgroup.c:cgroup_events_show(): CGRP_FROZEN).
+func eventsFrozen(dir string) string {
 	ev, err := os.ReadFile(filepath.Join(dir, "cgroup.events"))
 	if err != nil {
 		return errnoName(err)
 	}
-	switch {
-	case bytes.Contains(ev, []byte("frozen 1")):
-		return "FROZEN"
-	case strings.TrimSpace(string(want)) == "1":
-		return "FREEZING"
+	for _, line := range strings.Split(string(ev), "\n") {
+		if v, ok := strings.CutPrefix(line, "frozen "); ok {
+			return strings.TrimSpace(v)
+		}
 	}
-	return "THAWED"
+	return "?"
 }
 
 // thawCgroup thaws dir: v1 THAWED runs __thaw_task() on every task
@@ -173,9 +240,14 @@ func thawCgroup(dir string, v2 bool) string {
 // cgroupPids lists the processes in dir. cgroup.procs lists thread-group
 // leaders and skips "dying leaders w/o live member threads", i.e. zombies
 // (kernel/cgroup/cgroup.c:css_task_iter_advance(), v6.18), so an empty list
-// means every process has exited, reaped or not.
+// means every process has exited, reaped or not. A v2 threaded cgroup has
+// no readable cgroup.procs (EOPNOTSUPP): its cgroup.threads lists thread
+// ids, which kill(2) takes as well (it signals the thread's process).
 func cgroupPids(dir string) ([]int, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if errors.Is(err, syscall.EOPNOTSUPP) {
+		b, err = os.ReadFile(filepath.Join(dir, "cgroup.threads"))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -12,14 +12,26 @@ import (
 )
 
 // wantKeys is the key set package model's Observe produces for sc: per
-// tracee thread .state .exit .ran; per outside actor .done and #1..#n.
+// tracee thread .state .exit .ran .tracer .pending; per v1 cgroup (each
+// process's, and a thread's frozen on its own) .freezer; per v2 cgroup
+// .frozen; per outside actor .done and #1..#n.
 func wantKeys(sc *scenario.Scenario) []string {
 	var keys []string
+	v2 := sc.UsesFreezer(scenario.FreezerV2)
 	for _, p := range sc.Processes {
 		for _, t := range p.Threads {
 			keys = append(keys, t+".state", t+".exit", t+".ran", t+".tracer", t+".pending")
+			if sc.FrozenAlone(t, scenario.FreezerV1) && len(p.Threads) > 1 {
+				keys = append(keys, t+".freezer")
+			}
+			if sc.FrozenAlone(t, scenario.FreezerV2) && len(p.Threads) > 1 {
+				keys = append(keys, t+".frozen")
+			}
 		}
 		keys = append(keys, p.Name+".freezer")
+		if v2 {
+			keys = append(keys, p.Name+".frozen")
+		}
 	}
 	for _, a := range sc.Actors {
 		if a.Thread {

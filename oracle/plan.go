@@ -19,8 +19,16 @@ const initActor = "%init"
 
 // plan is a validated scenario, resolved into indexes.
 type plan struct {
-	sc      *scenario.Scenario
-	v2      bool
+	sc *scenario.Scenario
+	// v2: the default freezer is cgroup v2 ("oracle cgroup v2"); usesV2:
+	// some op freezes through it. Every run has a v1 freezer cgroup per
+	// process (PROC.freezer is always observed), and a v2 one as well
+	// when usesV2.
+	v2, usesV2 bool
+	// cgroups are the run's cgroups, as package model makes them (see
+	// model/cgroup.go): per hierarchy one per process, and one per thread
+	// that an op freezes or thaws on its own, a child of its process's.
+	cgroups []planCgroup
 	procs   []planProc
 	actors  []planActor     // declaration order, as sc.Actors
 	byProc  map[string]int  // process name -> index in procs
@@ -32,6 +40,14 @@ type planProc struct {
 	name    string
 	threads []string
 	parent  string // an outside actor, or initActor
+}
+
+// planCgroup is one cgroup of a run.
+type planCgroup struct {
+	name   string // the process's, or the thread's that lives in it alone
+	v2     bool
+	proc   int // the process
+	thread int // the thread's index in its process, or -1 for the process's cgroup
 }
 
 type planActor struct {
@@ -135,7 +151,45 @@ func newPlan(sc *scenario.Scenario) (*plan, error) {
 			}
 		}
 	}
+	pl.usesV2 = sc.UsesFreezer(scenario.FreezerV2)
+	for _, v2 := range []bool{false, true} {
+		if v2 && !pl.usesV2 {
+			continue
+		}
+		f := map[bool]int{false: scenario.FreezerV1, true: scenario.FreezerV2}[v2]
+		for i, p := range pl.procs {
+			pl.cgroups = append(pl.cgroups, planCgroup{name: p.name, v2: v2, proc: i, thread: -1})
+			for j, t := range p.threads {
+				if len(p.threads) > 1 && sc.FrozenAlone(t, f) {
+					pl.cgroups = append(pl.cgroups, planCgroup{name: t, v2: v2, proc: i, thread: j})
+				}
+			}
+		}
+	}
 	return pl, nil
+}
+
+// cgroupOf is the index in pl.cgroups of the cgroup a freeze or thaw op
+// acts on: the named thread's own, or its process's.
+func (pl *plan) cgroupOf(op scenario.Op) int {
+	v2 := pl.sc.FreezerOf(op) == scenario.FreezerV2
+	p, _ := pl.proc(op.Target)
+	for i, c := range pl.cgroups {
+		if c.v2 == v2 && c.proc == p && (c.name == op.Target || c.thread < 0 && !pl.hasOwn(v2, op.Target)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// hasOwn: thread name lives in a cgroup of its own in that hierarchy.
+func (pl *plan) hasOwn(v2 bool, name string) bool {
+	for _, c := range pl.cgroups {
+		if c.v2 == v2 && c.thread >= 0 && c.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // checkOp validates one op done by actor who.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -141,7 +142,8 @@ func run(ctx context.Context, sc *scenario.Scenario, opt Options) (out Outcome, 
 	}
 	r := &runner{pl: pl, opt: opt, exe: exe, t0: time.Now(), memfd: -1, exits: map[int]string{}}
 	r.deadline = r.t0.Add(opt.Timeout)
-	r.logf("scenario %s, seed %d, timeout %v, cgroup %s", sc.Name, opt.Seed, opt.Timeout, map[bool]string{false: "v1", true: "v2"}[pl.v2])
+	r.logf("scenario %s, seed %d, timeout %v, default freezer %s, cgroup v2 used: %v", sc.Name, opt.Seed, opt.Timeout,
+		map[bool]string{false: "v1", true: "v2"}[pl.v2], pl.usesV2 || pl.v2)
 	if removed, cerr := cleanup(); len(removed) > 0 || cerr != nil {
 		r.logf("cleanup of earlier runs: removed %v, error %v", removed, cerr)
 	}
@@ -208,17 +210,16 @@ func (r *runner) env(mode, name, cgroup string, maxprocs int, extra ...string) [
 
 func (r *runner) setup(ctx context.Context) error {
 	v1, v2 := cgroupRoots()
-	root := v1
-	if r.pl.v2 {
-		root = v2
-	}
 	r.id = fmt.Sprintf("%d.%d.%d", os.Getpid(), procStart(os.Getpid()), runSeq.Add(1))
-	cg, err := makeRunCgroups(root, r.pl.v2, r.id, len(r.pl.procs))
+	cg, err := makeRunCgroups(r.pl, v1, v2, r.id)
 	r.cg = cg
 	if err != nil {
 		return err
 	}
-	r.logf("cgroup %s", cg.dir)
+	for _, t := range cg.trees {
+		r.logf("cgroup %s", t.dir)
+	}
+	helpers := strings.Join(cg.helpers, string(filepath.ListSeparator))
 
 	r.memfd, err = unix.MemfdCreate("jobctl-oracle", unix.MFD_CLOEXEC)
 	if err != nil {
@@ -285,7 +286,7 @@ func (r *runner) setup(ctx context.Context) error {
 	}
 	pid, err := syscall.ForkExec(r.exe, []string{r.exe}, &syscall.ProcAttr{
 		Dir:   "/",
-		Env:   r.env("actor", initActor, cg.helpers, 2, envSubreaper+"=1"),
+		Env:   r.env("actor", initActor, helpers, 2, envSubreaper+"=1"),
 		Files: files,
 		// No Pdeathsig: when the runner dies, %init tears the run
 		// down itself (orphan_linux.go).
@@ -314,7 +315,7 @@ func (r *runner) setup(ctx context.Context) error {
 			continue
 		}
 		fds := []int{fdIn[k], fdIn[k] + 1}
-		resp, err := r.initp.call(ctx, request{Cmd: "spawn", Env: r.env("actor", a.name, cg.helpers, 2),
+		resp, err := r.initp.call(ctx, request{Cmd: "spawn", Env: r.env("actor", a.name, helpers, 2),
 			Fds: append([]int{fdShm}, fds...), CloseAfter: fds, Pdeathsig: true})
 		if err != nil {
 			mine[k+1].cmdW.Close()
@@ -330,7 +331,7 @@ func (r *runner) setup(ctx context.Context) error {
 		parent := r.parentConn(p.parent)
 		n := len(p.threads)
 		resp, err := parent.call(ctx, request{Cmd: "spawn",
-			Env: r.env("tracee", p.name, cg.procs[i], n+1,
+			Env: r.env("tracee", p.name, strings.Join(cg.procs[i], string(filepath.ListSeparator)), n+1,
 				envSlot+"="+strconv.Itoa(i), envThreads+"="+strconv.Itoa(n), "GOGC=off"),
 			// Own process group; an "orphaned" one its own session
 			// (setsid), so that no member has a parent in another
@@ -374,6 +375,18 @@ func (r *runner) setup(ctx context.Context) error {
 		}
 		r.logf("process %s: pid %d, parent %s, threads %s (%d tasks with the Go runtime's)",
 			p.name, pr.pid, p.parent, strings.Join(ts, " "), len(listTasks(pr.pid)))
+	}
+	// A thread frozen on its own moves into its cgroup, a child of its
+	// process's.
+	for k, c := range r.pl.cgroups {
+		if c.thread < 0 {
+			continue
+		}
+		tid := r.procs[c.proc].tids[c.thread]
+		if err := moveThread(cg.cgs[k], c.v2, tid); err != nil {
+			return fmt.Errorf("move thread %s (tid %d) to %s: %w", c.name, tid, cg.cgs[k], err)
+		}
+		r.logf("thread %s: cgroup %s", c.name, cg.cgs[k])
 	}
 	return nil
 }
@@ -421,8 +434,8 @@ func (r *runner) opRequest(op scenario.Op) request {
 		p, _ := r.pl.proc(op.Target)
 		req.Pid = r.procs[p].pid
 	case scenario.OpFreeze, scenario.OpThaw:
-		p, _ := r.pl.proc(op.Target)
-		req.Dir, req.V2 = r.cg.procs[p], r.pl.v2
+		k := r.pl.cgroupOf(op)
+		req.Dir, req.V2 = r.cg.cgs[k], r.pl.cgroups[k].v2
 		req.Bound = min(freezeBound, max(time.Until(r.deadline), 10*time.Millisecond))
 	case scenario.OpExit:
 	case scenario.OpWait, scenario.OpWaitid:
@@ -864,7 +877,15 @@ func (r *runner) observe() map[string]string {
 			obs[t+".tracer"], obs[t+".pending"] = r.taskStatus(pr.pid, pr.tids[j], pr.starts[j])
 			n++
 		}
-		obs[p.name+".freezer"] = freezerState(r.cg.procs[i], r.cg.v2)
+	}
+	// Like package model: freezer.state of each v1 cgroup, cgroup.events
+	// "frozen" of each v2 one, named after its process or thread.
+	for k, c := range r.pl.cgroups {
+		if c.v2 {
+			obs[c.name+".frozen"] = eventsFrozen(r.cg.cgs[k])
+		} else {
+			obs[c.name+".freezer"] = freezerState(r.cg.cgs[k])
+		}
 	}
 	// Like package model (Machine.Observe): .done and #n for the outside
 	// actors only, #n for every op of the script, "pending" for one that
@@ -944,10 +965,10 @@ func (r *runner) procExit(p int) string {
 func (r *runner) teardown() error {
 	var errs []error
 	if r.cg != nil {
-		for _, d := range r.cg.procs {
-			thawCgroup(d, r.cg.v2)
+		for _, t := range r.cg.trees {
+			thawTree(t.dir, t.v2)
+			killTree(t.dir, r.initPid)
 		}
-		killTree(r.cg.dir, r.initPid)
 	}
 	reaped := false
 	if r.initp != nil {
@@ -980,8 +1001,10 @@ func (r *runner) teardown() error {
 		}
 	}
 	if r.cg != nil {
-		if err := removeTree(r.cg.dir, r.cg.v2, 5*time.Second); err != nil {
-			errs = append(errs, err)
+		for _, t := range r.cg.trees {
+			if err := removeTree(t.dir, t.v2, 5*time.Second); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if r.initp != nil {

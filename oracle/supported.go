@@ -32,19 +32,6 @@ func Supported(sc *scenario.Scenario) string {
 		return "bad scenario: " + err.Error()
 	}
 	if r := allOps(sc, func(op scenario.Op) string {
-		if op.Kind != scenario.OpFreeze && op.Kind != scenario.OpThaw {
-			return ""
-		}
-		p, _ := pl.proc(op.Target)
-		if _, isProc := pl.byProc[op.Target]; !isProc && len(pl.procs[p].threads) > 1 {
-			return fmt.Sprintf("per-thread freeze is not possible with a cgroup freezer (%s %s: %s has %d threads)",
-				op.Kind, op.Target, pl.procs[p].name, len(pl.procs[p].threads))
-		}
-		return ""
-	}); r != "" {
-		return r
-	}
-	if r := allOps(sc, func(op scenario.Op) string {
 		if op.Kind != scenario.OpHandle && op.Kind != scenario.OpBlock {
 			return ""
 		}
@@ -68,13 +55,14 @@ func Supported(sc *scenario.Scenario) string {
 	if sc.RT && !kernelIsRT() {
 		return "PREEMPT_RT scenario on a non-RT kernel"
 	}
+	// Every run observes freezer.state (v1); a scenario that freezes
+	// through v2 needs that hierarchy too.
 	v1, v2 := cgroupRoots()
-	if pl.v2 {
-		if v2 == "" {
-			return "no cgroup v2 hierarchy"
-		}
-	} else if v1 == "" {
-		return "no cgroup v1 freezer"
+	if v1 == "" {
+		return "no cgroup v1 freezer (every process's freezer.state is observed)"
+	}
+	if (pl.usesV2 || pl.v2) && v2 == "" {
+		return "no cgroup v2 hierarchy"
 	}
 	return ""
 }

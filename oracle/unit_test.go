@@ -1,6 +1,7 @@
 package oracle
 
 import (
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -146,8 +147,6 @@ func TestSupportedReasons(t *testing.T) {
 	css := base()
 	css.Prelude = []scenario.Op{{Actor: "L", Kind: scenario.OpLock, Target: "css_set"}}
 	css.Actors = []scenario.Actor{actor("L")}
-	perThread := base()
-	perThread.Actors = []scenario.Actor{actor("F", op(scenario.OpFreeze, "T2"))}
 	skip := base()
 	skip.Oracle.Skip = "needs two machines"
 	rt := base()
@@ -159,7 +158,6 @@ func TestSupportedReasons(t *testing.T) {
 		{nil, "no scenario"},
 		{lock, "model-only op: lock tasklist (an RT lock holder)"},
 		{css, "model-only op: lock css_set (an RT lock holder)"},
-		{perThread, "per-thread freeze is not possible with a cgroup freezer"},
 		{skip, "oracle skip: needs two machines"},
 	} {
 		if got := Supported(c.sc); !strings.HasPrefix(got, c.want) {
@@ -171,11 +169,29 @@ func TestSupportedReasons(t *testing.T) {
 			t.Errorf("Supported(RT scenario) = %q on a non-RT kernel", got)
 		}
 	}
-	// Freezing a process by the name of its only thread is fine.
-	one := &scenario.Scenario{Name: "one", Processes: []scenario.Process{process("P", "", "T")},
-		Actors: []scenario.Actor{actor("F", op(scenario.OpFreeze, "T"))}}
-	if got := Supported(one); strings.HasPrefix(got, "per-thread") {
-		t.Errorf("Supported(freeze the only thread) = %q", got)
+	// A thread frozen on its own (its own cgroup, a child of its
+	// process's) and the cgroup v2 freezer are both runnable.
+	perThread := base()
+	perThread.Actors = []scenario.Actor{actor("F", op(scenario.OpFreeze, "T2"), scenario.Op{Kind: scenario.OpThaw, Target: "T2", Flags: scenario.FreezerV2})}
+	if got := Supported(perThread); got != "" && got != "not root" {
+		t.Errorf("Supported(per-thread freeze, v1 and v2) = %q", got)
+	}
+	pl, err := newPlan(perThread)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range pl.cgroups {
+		names = append(names, fmt.Sprintf("%s:v2=%v:%d/%d", c.name, c.v2, c.proc, c.thread))
+	}
+	if got, want := strings.Join(names, " "), "P:v2=false:0/-1 T2:v2=false:0/1 P:v2=true:0/-1 T2:v2=true:0/1"; got != want {
+		t.Errorf("cgroups %s, want %s", got, want)
+	}
+	if k := pl.cgroupOf(perThread.Actors[0].Script[0]); k != 1 {
+		t.Errorf("freeze T2 acts on cgroup %d, want 1 (T2's own, v1)", k)
+	}
+	if k := pl.cgroupOf(perThread.Actors[0].Script[1]); k != 3 {
+		t.Errorf("thaw T2 v2 acts on cgroup %d, want 3 (T2's own, v2)", k)
 	}
 }
 

@@ -70,8 +70,8 @@ const (
 	// Outside actors.
 	OpKill      // kill PROC SIG          kill(2): a group-directed signal
 	OpTkill     // tkill THREAD SIG       tgkill(2): a thread-directed signal
-	OpFreeze    // freeze PROC            cgroup v1 freezer.state = FROZEN, retried until frozen
-	OpThaw      // thaw PROC              freezer.state = THAWED
+	OpFreeze    // freeze PROC|THREAD [v1|v2]  v1: freezer.state = FROZEN, retried until FROZEN; v2: cgroup.freeze = 1, until frozen
+	OpThaw      // thaw PROC|THREAD [v1|v2]    v1: freezer.state = THAWED; v2: cgroup.freeze = 0
 	OpAttach    // attach T               PTRACE_ATTACH
 	OpSeize     // seize T                PTRACE_SEIZE
 	OpInterrupt // interrupt T            PTRACE_INTERRUPT
@@ -164,13 +164,70 @@ const (
 // waitid(P_ALL, 0, ...).
 const AnyChild = "any"
 
+// Which cgroup freezer a freeze or thaw op uses (Op.Flags). 0 is the
+// scenario's default: v1, or v2 under "oracle cgroup v2".
+const (
+	FreezerV1 = 1 // cgroup v1: freezer.state (kernel/cgroup/legacy_freezer.c)
+	FreezerV2 = 2 // cgroup v2: cgroup.freeze (kernel/cgroup/freezer.c)
+)
+
+// FreezerOf is the freezer a freeze or thaw op uses in sc: FreezerV1 or
+// FreezerV2.
+func (sc *Scenario) FreezerOf(o Op) int {
+	if o.Flags == FreezerV1 || o.Flags == FreezerV2 {
+		return o.Flags
+	}
+	if sc.Oracle.Cgroup == "v2" {
+		return FreezerV2
+	}
+	return FreezerV1
+}
+
+// UsesFreezer reports whether some freeze or thaw op of sc uses freezer f
+// (FreezerV1 or FreezerV2), in the prelude or a script.
+func (sc *Scenario) UsesFreezer(f int) bool {
+	return sc.anyOp(func(o Op) bool { return (o.Kind == OpFreeze || o.Kind == OpThaw) && sc.FreezerOf(o) == f })
+}
+
+// FrozenAlone reports whether thread th is frozen or thawed on its own
+// (not through its process) by some op through freezer f (0: either):
+// then it lives in a cgroup of its own, a child of its process's. A
+// single-threaded process's only thread, or a leader named after its
+// process, is the process.
+func (sc *Scenario) FrozenAlone(th string, f int) bool {
+	for _, pr := range sc.Processes {
+		if pr.Name == th || len(pr.Threads) == 1 && pr.Threads[0] == th {
+			return false
+		}
+	}
+	return sc.anyOp(func(o Op) bool {
+		return (o.Kind == OpFreeze || o.Kind == OpThaw) && o.Target == th && (f == 0 || sc.FreezerOf(o) == f)
+	})
+}
+
+func (sc *Scenario) anyOp(f func(Op) bool) bool {
+	for _, o := range sc.Prelude {
+		if f(o) {
+			return true
+		}
+	}
+	for _, a := range sc.Actors {
+		for _, o := range a.Script {
+			if f(o) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Op is one step of an actor's script.
 type Op struct {
 	Actor  string // who does it
 	Kind   OpKind
 	Target string // a process or thread name, or "tasklist" for lock/unlock
 	Sig    int    // signal number (kill, tkill, cont, detach), or exit code (exit_group)
-	Flags  int    // wait flags; PTRACE_O_* options (seize, setoptions)
+	Flags  int    // wait flags; PTRACE_O_* options (seize, setoptions); for freeze/thaw, which freezer (FreezerV1, FreezerV2, 0: the default)
 	Pos    Pos
 }
 
@@ -192,6 +249,13 @@ func (o Op) String() string {
 		}
 	case OpExitGroup:
 		s += fmt.Sprint(" ", o.Sig)
+	case OpFreeze, OpThaw:
+		switch o.Flags {
+		case FreezerV1:
+			s += " v1"
+		case FreezerV2:
+			s += " v2"
+		}
 	case OpWait, OpWaitid:
 		if f := WaitFlagsString(o.Flags); f != "" {
 			s += " " + f
@@ -236,6 +300,9 @@ type Verdict struct {
 
 // OracleSpec says whether and how the scenario runs on the real kernel.
 type OracleSpec struct {
-	Skip   string // non-empty: not run on the real kernel, with this reason
-	Cgroup string // "v1" (default) or "v2"
+	Skip string // non-empty: not run on the real kernel, with this reason
+	// Cgroup is the default freezer of a freeze or thaw op that names
+	// none: "v1" (the default) or "v2". An op can name its own
+	// ("freeze T v2"), so one scenario can use both.
+	Cgroup string
 }

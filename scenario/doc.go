@@ -30,13 +30,17 @@
 //	verdict VARIANT|* pass|violation [PROP ...]
 //	                               what the checker must find under a design
 //	oracle skip REASON             the real kernel cannot run it
-//	oracle cgroup v1|v2            which cgroup freezer the oracle uses
+//	oracle cgroup v1|v2            the default freezer of a freeze/thaw op
+//	                               that names none (v1 unless this says v2)
 //	schedule ACTOR ...             a fixed interleaving, one actor per step
 //	variant DESIGN                 the design 'jobctl run' replays it under
 //	                               (a counterexample file records its design)
 //
 // Ops of an outside actor (Op.Kind): kill PROC SIG, tkill THREAD SIG,
-// freeze PROC, thaw PROC, attach T, seize T [OPTIONS], interrupt T,
+// freeze PROC|THREAD [v1|v2], thaw PROC|THREAD [v1|v2] (the cgroup v1
+// freezer, freezer.state, or the v2 one, cgroup.freeze; a thread named on
+// its own lives in a cgroup of its own, a child of its process's, and one
+// scenario can use both freezers on one task), attach T, seize T [OPTIONS], interrupt T,
 // listen T, cont T [SIG], detach T [SIG], ptrace-syscall T [SIG],
 // ptrace-kill T, getregs T, getsiginfo T, setoptions T OPTIONS,
 // wait T [FLAGS], waitid T|any FLAGS, exit, observe T,
@@ -69,7 +73,10 @@
 // An atom is KEY=VALUE or KEY!=VALUE over the observations of package
 // model (Machine.Observe), which the oracle observes on the real kernel
 // too: THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer,
-// THREAD.pending, PROCESS.freezer, ACTOR.done, ACTOR#N.
+// THREAD.pending, PROCESS.freezer (v1 freezer.state: THAWED, FREEZING,
+// FROZEN), PROCESS.frozen (v2 cgroup.events "frozen": 0 or 1, in a
+// scenario that freezes through v2), ACTOR.done, ACTOR#N. A thread frozen
+// on its own has .freezer and .frozen of its own cgroup too.
 //
 // Errors name the file, line and column, and what was expected
 // (*Error). Names are checked: an unknown actor, thread, signal, op,

@@ -281,11 +281,11 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 		p.sc.Checks = append(p.sc.Checks, c)
 	case "disable":
 		if len(args) == 0 {
-			return p.errf(head.col, "disable wants property names (I1 ... I11, stuck)")
+			return p.errf(head.col, "disable wants property names (I1 ... I14, stuck)")
 		}
 		for _, t := range args {
 			if !knownProp(t.s) {
-				return p.errf(t.col, "unknown property %q (want I1 ... I11 or stuck)", t.s)
+				return p.errf(t.col, "unknown property %q (want I1 ... I14 or stuck)", t.s)
 			}
 			p.sc.Disabled = append(p.sc.Disabled, t.s)
 		}
@@ -303,7 +303,7 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 			v.Violation = true
 			for _, t := range args[2:] {
 				if !knownProp(t.s) {
-					return p.errf(t.col, "unknown property %q (want I1 ... I11 or stuck)", t.s)
+					return p.errf(t.col, "unknown property %q (want I1 ... I14 or stuck)", t.s)
 				}
 				v.Properties = append(v.Properties, t.s)
 			}
@@ -489,8 +489,17 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 			}
 		}
 	case OpFreeze, OpThaw:
-		if err = need(1, 1, args[0].s+" PROCESS"); err == nil {
-			err = target("process")
+		if err = need(1, 2, args[0].s+" PROCESS|THREAD [v1|v2]"); err == nil {
+			if err = target("process or thread"); err == nil && len(a) == 2 {
+				switch a[1].s {
+				case "v1":
+					op.Flags = FreezerV1
+				case "v2":
+					op.Flags = FreezerV2
+				default:
+					err = p.errf(a[1].col, "unknown freezer %q (want v1 or v2)", a[1].s)
+				}
+			}
 		}
 	case OpAttach, OpInterrupt, OpListen, OpPtraceKill, OpGetregs, OpGetsiginfo, OpObserve:
 		if err = need(1, 1, args[0].s+" THREAD"); err == nil {
@@ -613,7 +622,7 @@ func (p *parser) isSingleThreadProc(name string) bool {
 
 func knownProp(s string) bool {
 	switch s {
-	case "I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "stuck":
+	case "I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "I12", "I13", "I14", "stuck":
 		return true
 	}
 	return false
@@ -652,15 +661,32 @@ func (p *parser) checkAtom(pos Pos, a Atom) error {
 	}
 	i := strings.LastIndex(a.Key, ".")
 	if i <= 0 {
-		return bad("unknown key %q (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, ACTOR.done or ACTOR#N)", a.Key)
+		return bad("unknown key %q (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, PROCESS.frozen, ACTOR.done or ACTOR#N)", a.Key)
 	}
 	name, field := a.Key[:i], a.Key[i+1:]
-	if field == "freezer" && p.names[name] == "a process" {
-		switch a.Value {
-		case "THAWED", "FREEZING", "FROZEN":
-			return nil
+	if field == "freezer" || field == "frozen" {
+		// A process's cgroups, or those of a thread frozen on its own.
+		f := FreezerV1
+		if field == "frozen" {
+			f = FreezerV2
 		}
-		return bad("%q: freezer.state is THAWED, FREEZING or FROZEN", a.Key+"="+a.Value)
+		if p.names[name] != "a process" && !p.sc.FrozenAlone(name, f) {
+			return bad("%q: %s is not a process, nor a thread frozen on its own through cgroup %s (it has no cgroup of its own there)", a.Key, name, map[int]string{FreezerV1: "v1", FreezerV2: "v2"}[f])
+		}
+		if field == "freezer" {
+			switch a.Value {
+			case "THAWED", "FREEZING", "FROZEN":
+				return nil
+			}
+			return bad("%q: freezer.state is THAWED, FREEZING or FROZEN", a.Key+"="+a.Value)
+		}
+		if !p.sc.UsesFreezer(FreezerV2) {
+			return bad("%q: the scenario freezes nothing through cgroup v2 (\"freeze %s v2\"), so there is no cgroup.events to read", a.Key, name)
+		}
+		if a.Value != "0" && a.Value != "1" {
+			return bad("%q: cgroup.events frozen is 0 or 1", a.Key+"="+a.Value)
+		}
+		return nil
 	}
 	act, ok := p.actors[name]
 	if !ok {

@@ -14,6 +14,13 @@
 //	               └─ ebiederm-fixed (c+) with ptrace_stop's early return
 //
 // PREEMPT_RT is a switch (model.Kernel.RT) that applies to every design.
+//
+// Every design has the cgroup v2 freezer (76f969e8948d, v5.2) as
+// model/cgroup_v2.go writes it: no patch here touched it. Only its trap's
+// sleep differs, with the freezer it sits on: freezable_schedule() in
+// TASK_INTERRUPTIBLE with the old freezer (OldFreezer: v5.18, v5.19),
+// TASK_INTERRUPTIBLE|TASK_FREEZABLE and schedule() since f5d39b020809
+// (v6.1), and what a v1 thaw does to it is the design's ThawTask.
 package variants
 
 import (

@@ -78,37 +78,9 @@ func ExitState(es uint8) string {
 
 // locNames tells apart the places within one kernel function, which
 // model.Loc's String names by the function only.
-var locNames = map[model.Loc]string{
-	model.LocUser:           "user mode",
-	model.LocPause:          "pause",
-	model.LocRefrigerator:   "__refrigerator",
-	model.LocRelock:         "get_signal: relock",
-	model.LocNotifyCld:      "get_signal: notify the parent",
-	model.LocDSSNotify:      "do_signal_stop: notify the parent",
-	model.LocDSSEnterFrozen: "do_signal_stop: cgroup_enter_frozen",
-	model.LocDSSSchedule:    "do_signal_stop: before schedule",
-	model.LocDSSSleep:       "do_signal_stop: schedule",
-	model.LocPSNotify:       "ptrace_stop: notify the tracer",
-	model.LocPSEnterFrozen:  "ptrace_stop: cgroup_enter_frozen",
-	model.LocPSSchedule:     "ptrace_stop: before schedule",
-	model.LocPSSleep:        "ptrace_stop: schedule",
-	model.LocPSWake:         "ptrace_stop: after the wakeup",
-	model.LocRTWait:         "rtlock_slowlock",
-	model.LocSyscall:        "syscall_trace_enter",
-	model.LocExit:           "do_exit",
-	model.LocExitNotify:     "do_exit: exit_notify",
-	model.LocDead:           "exited",
-	model.RetPtraceSignal:   "ptrace_signal",
-}
-
 // Loc names a task's program counter, telling apart the steps of one
-// kernel function ("do_signal_stop: schedule").
-func Loc(l model.Loc) string {
-	if n, ok := locNames[l]; ok {
-		return n
-	}
-	return fmt.Sprintf("%s (%d)", l, l)
-}
+// kernel function ("do_signal_stop: schedule"): model.Loc.Step.
+func Loc(l model.Loc) string { return l.Step() }
 
 func holderName(m *model.Machine, h uint8) string {
 	if h == 0 || int(h) > len(m.P.Actors) {

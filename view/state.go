@@ -117,7 +117,7 @@ func Of(m *model.Machine, s *model.State) State {
 			GroupStopCount: int(P.GroupStopCount),
 			GroupExitCode:  fmt.Sprint(P.GroupExitCode),
 			SharedPending:  SigSet(P.Shared),
-			Freezer:        c.FreezerState(p),
+			Freezer:        c.FreezerState(m.P.ProcCgroup(p, model.V1)),
 		})
 	}
 	for a, ad := range m.P.Actors {

@@ -64,6 +64,8 @@ type Server struct {
 
 	mu     sync.Mutex
 	checks map[string]*checkEntry // by design and RT
+	stop   chan struct{}          // closed by Close: stops the checks
+	closed bool
 }
 
 type checkEntry struct {
@@ -79,8 +81,19 @@ func New(sc *scenario.Scenario, p *model.Program, variant string, rt bool) (*Ser
 	if _, err := variants.Get(variant); err != nil {
 		return nil, err
 	}
-	return &Server{sc: sc, p: p, variant: variant, rt: rt, checks: map[string]*checkEntry{},
-		Check: checker.Options{MaxStates: 2_000_000, Timeout: time.Minute, Workers: 1}}, nil
+	stop := make(chan struct{})
+	return &Server{sc: sc, p: p, variant: variant, rt: rt, checks: map[string]*checkEntry{}, stop: stop,
+		Check: checker.Options{MaxStates: 2_000_000, Timeout: time.Minute, Workers: 1, Cancel: stop}}, nil
+}
+
+// Close stops the checker runs in progress (they end incomplete).
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.stop)
+	}
 }
 
 // Handler is the explorer's HTTP handler.

@@ -25,7 +25,7 @@ var cmdCheck = &command{
 	help: `
 Explores every interleaving of the actors of a scenario (breadth-first, so
 each counterexample is a shortest one) under a kernel design ("variant"),
-checking the built-in properties I1..I11 and stuck ('jobctl props') and the
+checking the built-in properties I1..I14 and stuck ('jobctl props') and the
 scenario's own always/final/sometimes checks, and compares the result with
 the scenario's verdict lines (its verdict for the variant, else its "*"
 verdict, else pass). An expected violation that lists properties is met
@@ -550,7 +550,7 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, o
 	line(matrixSummary(allRows))
 	b.WriteString(`
 legend: pass           no property violated
-        I1..I11        built-in properties violated (jobctl props); stuck: an actor blocked for ever
+        I1..I14        built-in properties violated (jobctl props); stuck: an actor blocked for ever
         final          the scenario's own final check failed (also: always, sometimes)
         X!             not what the scenario's verdict expects for this variant
         X?             a limit stopped the search before the expected violation was found

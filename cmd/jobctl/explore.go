@@ -109,6 +109,7 @@ func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
+	srv.Close()
 	hs.Shutdown(sctx)
 	return exitOK, nil
 }

@@ -162,7 +162,7 @@ Commands:
 A SCENARIO is a scenario file (.jc) or the name of a built-in one (see
 'jobctl scenarios'); a unique prefix up to a '-' is enough: R1.
 Run 'jobctl help <command>' for a command's flags, 'jobctl help properties'
-for what I1..I11 and stuck assert, 'jobctl --version' for the build.
+for what I1..I14 and stuck assert, 'jobctl --version' for the build.
 
 `)
 	fmt.Fprint(w, exitCodesHelp)

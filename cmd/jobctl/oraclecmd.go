@@ -232,13 +232,6 @@ func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, 
 		r.Verdict, r.Reason = "skipped", v.Name+" never shipped in a kernel"
 		return r
 	}
-	if sc.Oracle.Cgroup == "v2" {
-		// The oracle can run it (go test ./oracle -run V2), but there is
-		// nothing to compare with: the model's freezer is TASK_FROZEN.
-		r.Verdict, r.Reason = "skipped", "not modelled: the cgroup v2 freezer (cgroup.freeze) parks tasks in "+
-			"do_freezer_trap() via JOBCTL_TRAP_FREEZE, a kernel path the model does not have (SPEC §3.12)"
-		return r
-	}
 	if why := oracle.Supported(sc); why != "" {
 		r.Verdict, r.Reason = "skipped", why
 		return r
