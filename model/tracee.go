@@ -764,7 +764,7 @@ func PtraceStopWake(c *Ctx, t int) {
 	T.ExitCode = 0
 	T.Jobctl &^= c.K.PtraceStopClear
 	// recalc_sigpending_tsk(): may set TIF_SIGPENDING, never clears it.
-	if T.Jobctl&(JOBCTL_PENDING_MASK|JOBCTL_TRAP_FREEZE) != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 || T.CgFrozen {
+	if c.SigpendingWork(t) { // blocked signals do not count
 		T.SigPending = true
 	}
 	ret := T.Ret
