@@ -36,39 +36,77 @@
 //	variant DESIGN                 the design 'jobctl run' replays it under
 //	                               (a counterexample file records its design)
 //
-// Ops of an outside actor (Op.Kind): kill PROC SIG, tkill THREAD SIG,
-// freeze PROC|THREAD [v1|v2], thaw PROC|THREAD [v1|v2] (the cgroup v1
-// freezer, freezer.state, or the v2 one, cgroup.freeze; a thread named on
-// its own lives in a cgroup of its own, a child of its process's, and one
-// scenario can use both freezers on one task), attach T, seize T [OPTIONS], interrupt T,
-// listen T, cont T [SIG], detach T [SIG], ptrace-syscall T [SIG],
-// ptrace-kill T, getregs T, getsiginfo T, setoptions T OPTIONS,
-// wait T [FLAGS], waitid T|any FLAGS, exit, observe T,
-// lock tasklist|css_set, unlock tasklist|css_set. OPTIONS are PTRACE_O_*
-// names without the prefix joined by ',' (TRACESYSGOOD, TRACEEXIT,
-// EXITKILL): seize's become task->ptrace's, setoptions replaces them.
+// # Ops
 //
-// Ops of a tracee thread: raise SIG, sleep, syscall, exit_group N,
-// traceme (PTRACE_TRACEME: the process's parent actor becomes the tracer;
-// the process must have one, and it must not exit), ignore SIG, handle
-// SIG, default SIG (rt_sigaction: SIG_IGN, a handler that returns at
-// once, SIG_DFL; per process; SIGKILL and SIGSTOP stay SIG_DFL), block
-// SIG, unblock SIG (rt_sigprocmask on the thread; SIGKILL and SIGSTOP are
-// never blocked). A handler blocks its signal while it runs and returns
-// to the script; a handled signal ends a "sleep" with EINTR (the thread
-// goes on to its next op), any other signal restarts it. At most 6
-// signals of a process have a handler.
+// Each op is one system call (or, for freeze and thaw, one write retried
+// as a user would), the same in the model and in the oracle; its result is
+// what that call returns. Ops of an outside actor (Op.Kind):
 //
-// Results (ACTOR#N): "0", an errno (ESRCH, EIO, EINVAL, ...), a wait's
-// stopped(SIG), stopped(SIG,EVENT_STOP), stopped(SIGTRAP,EVENT_EXIT),
-// stopped(SIGTRAP|0x80) (a syscall stop under TRACESYSGOOD), continued,
-// exited(N), killed(SIG), none, waitid's CLD_*(...), getsiginfo's
-// siginfo(SIGNO,CODE) — CODE is the sender's si_code (SI_USER for kill,
-// SI_TKILL for tkill and raise, SI_KERNEL for the kernel's own, such as
-// PTRACE_ATTACH's SIGSTOP) or the exit code a ptrace stop puts there
-// (SIGTRAP, SIGTRAP|0x80, EVENT_STOP, EVENT_EXIT); EINVAL when the stop
-// has no siginfo (the group-stop of a tracee that is not SEIZEd) — an
-// observe's /proc letter, pending.
+//	kill PROC SIG             kill(pid, SIG)
+//	tkill THREAD SIG          tgkill(pid, tid, SIG)
+//	freeze PROC|THREAD [v1|v2]  cgroup v1: write "FROZEN" to freezer.state, until it
+//	                          reads FROZEN; v2: write "1" to cgroup.freeze. A thread
+//	                          named on its own lives in a cgroup of its own, a child
+//	                          of its process's; one scenario can use both freezers
+//	thaw PROC|THREAD [v1|v2]  v1: write "THAWED" to freezer.state; v2: "0" to cgroup.freeze
+//	attach T                  ptrace(PTRACE_ATTACH, tid, 0, 0)
+//	seize T [OPTS]            ptrace(PTRACE_SEIZE, tid, 0, OPTS): OPTS are PTRACE_O_*
+//	                          names without the prefix, joined by ',' (TRACESYSGOOD,
+//	                          TRACEEXIT, EXITKILL)
+//	setoptions T OPTS         ptrace(PTRACE_SETOPTIONS, tid, 0, OPTS): replaces them
+//	getsiginfo T              ptrace(PTRACE_GETSIGINFO, tid, 0, &info)
+//	interrupt T               ptrace(PTRACE_INTERRUPT, tid, 0, 0)
+//	listen T                  ptrace(PTRACE_LISTEN, tid, 0, 0)
+//	cont T [SIG]              ptrace(PTRACE_CONT, tid, 0, SIG)
+//	detach T [SIG]            ptrace(PTRACE_DETACH, tid, 0, SIG)
+//	ptrace-syscall T [SIG]    ptrace(PTRACE_SYSCALL, tid, 0, SIG)
+//	ptrace-kill T             ptrace(PTRACE_KILL, tid, 0, 0)
+//	getregs T                 ptrace(PTRACE_GETREGS, tid, 0, &regs)
+//	wait T|any [FLAGS]        wait4(pid of T's thread (any: -1), &status, FLAGS, NULL);
+//	                          FLAGS from WUNTRACED (WSTOPPED) WCONTINUED WNOHANG
+//	                          __WALL __WCLONE; WNOWAIT and WEXITED are an error
+//	                          (wait4 returns EINVAL): use waitid
+//	waitid T|any FLAGS        waitid(P_PID, pid of T's thread, &info, FLAGS, NULL),
+//	                          (any: waitid(P_ALL, 0, ...)); FLAGS any mix of WEXITED
+//	                          WSTOPPED WCONTINUED WNOWAIT WNOHANG __WALL __WCLONE;
+//	                          without one of the first three the call is EINVAL
+//	exit                      exit_group(0): a tracer's tracees are detached
+//	                          (exit_ptrace()); nothing may follow it
+//	observe T                 read /proc/PID/task/TID/stat: the state letter
+//	lock|unlock tasklist|css_set  hold the lock across steps (model only: an RT lock holder)
+//
+// Ops of a tracee thread:
+//
+//	raise SIG                 tgkill(getpid(), gettid(), SIG)
+//	sleep                     nanosleep(2^40 s): never returns; restarted after a stop
+//	syscall                   getpid(): under PTRACE_SYSCALL, an entry and an exit stop
+//	exit_group N              exit_group(N)
+//	traceme                   ptrace(PTRACE_TRACEME, 0, 0, 0): the process's parent
+//	                          actor becomes the tracer (it must have one, which must
+//	                          not exit); no stop until the next signal
+//	ignore|handle|default SIG rt_sigaction(SIG, SIG_IGN | a handler that returns at
+//	                          once | SIG_DFL): per process; SIGKILL and SIGSTOP stay
+//	                          SIG_DFL (EINVAL). A handler blocks its signal while it
+//	                          runs, then the thread goes on with its script; a
+//	                          handled signal ends a sleep (EINTR: the thread goes on
+//	                          to its next op), any other restarts it. At most 6
+//	                          signals of a process have a handler
+//	block|unblock SIG         rt_sigprocmask(SIG_BLOCK | SIG_UNBLOCK, {SIG}) on the
+//	                          thread; SIGKILL and SIGSTOP are never blocked
+//
+// A wait's result is "none" (WNOHANG, nothing to report), an errno, or
+// the report: wait4's status as stopped(SIG[,EVENT_STOP]), continued,
+// exited(N) or killed(SIG); waitid's siginfo as its si_code and si_status,
+// CLD_EXITED(N), CLD_KILLED(SIG), CLD_STOPPED(SIG),
+// CLD_TRAPPED(SIG[,EVENT_STOP]), CLD_CONTINUED(SIGCONT). A wait for any
+// child prefixes the thread whose pid it returned: "T2:CLD_TRAPPED(SIGTRAP)".
+// A ptrace stop's code can carry ",EVENT_EXIT" (PTRACE_O_TRACEEXIT), and
+// its signal "SIGTRAP|0x80" (a syscall stop under PTRACE_O_TRACESYSGOOD).
+// getsiginfo's result is siginfo(SIGNO,CODE): CODE is the sender's si_code
+// (SI_USER for kill, SI_TKILL for tkill and raise, SI_KERNEL for the
+// kernel's own, such as PTRACE_ATTACH's SIGSTOP) or the exit code a ptrace
+// stop puts there (SIGTRAP, SIGTRAP|0x80, EVENT_STOP, EVENT_EXIT); EINVAL
+// when the stop has none (the group-stop of a tracee that is not SEIZEd).
 //
 // An atom is KEY=VALUE or KEY!=VALUE over the observations of package
 // model (Machine.Observe), which the oracle observes on the real kernel
