@@ -148,7 +148,7 @@ func ExitPtrace(c *Ctx, a int) {
 		if T.Ptrace&PT_EXITKILL != 0 {
 			c.K.SendSignalLocked(c, SIGKILL, SiKernel, t, false)
 		}
-		c.K.PtraceUnlink(c, t)
+		c.K.PtraceDetach(c, a, t)
 	}
 }
 

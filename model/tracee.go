@@ -440,9 +440,6 @@ func GetSignal(c *Ctx, t int, deliver int) {
 		T.Loc = LocNotifyCld
 		return
 	}
-	if deliver == GetSignalContinue {
-		deliver = 0
-	}
 	for {
 		signr := deliver
 		deliver = 0
@@ -538,10 +535,6 @@ func GetSignal(c *Ctx, t int, deliver int) {
 		return
 	}
 }
-
-// GetSignalContinue, as GetSignal's deliver, enters get_signal()'s loop at
-// its top: a "continue" after a step that dropped siglock.
-const GetSignalContinue = -1
 
 // GetSignalOrphanCheck is get_signal()'s step for a job-control stop
 // signal other than SIGSTOP after siglock was dropped (kernel/signal.c,
