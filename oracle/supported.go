@@ -21,7 +21,7 @@ func Supported(sc *scenario.Scenario) string {
 	}
 	if r := allOps(sc, func(op scenario.Op) string {
 		if op.Kind == scenario.OpLock || op.Kind == scenario.OpUnlock {
-			return fmt.Sprintf("model-only op: %s %s (an RT lock holder)", op.Kind, op.Target)
+			return fmt.Sprintf("model-only op: %s %s (a kernel lock held across steps: user space cannot hold one)", op.Kind, op.Target)
 		}
 		return ""
 	}); r != "" {
@@ -72,6 +72,10 @@ func Supported(sc *scenario.Scenario) string {
 // SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGSEGV SIGTERM
 // SIGSTKFLT SIGCHLD SIGPROF SIGSYS); see execMasked.
 const runtimeUnblocked = 1<<1 | 1<<2 | 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<11 | 1<<15 | 1<<16 | 1<<17 | 1<<27 | 1<<31
+
+// KernelIsRT reports whether the running kernel is PREEMPT_RT: the model
+// to compare with is then the design's RT build.
+func KernelIsRT() bool { return kernelIsRT() }
 
 // kernelIsRT reports a PREEMPT_RT kernel: /sys/kernel/realtime (since 6.12
 // for mainline RT, and in the RT patch set before) or "PREEMPT_RT" in the

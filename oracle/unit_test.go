@@ -156,8 +156,8 @@ func TestSupportedReasons(t *testing.T) {
 		want string
 	}{
 		{nil, "no scenario"},
-		{lock, "model-only op: lock tasklist (an RT lock holder)"},
-		{css, "model-only op: lock css_set (an RT lock holder)"},
+		{lock, "model-only op: lock tasklist (a kernel lock held across steps: user space cannot hold one)"},
+		{css, "model-only op: lock css_set (a kernel lock held across steps: user space cannot hold one)"},
 		{skip, "oracle skip: needs two machines"},
 	} {
 		if got := Supported(c.sc); !strings.HasPrefix(got, c.want) {
