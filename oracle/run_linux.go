@@ -763,8 +763,13 @@ type userProgress struct {
 	moved   []time.Time
 }
 
+// pfExiting is PF_EXITING (include/linux/sched.h): set by exit_signals()
+// at the start of do_exit().
+const pfExiting = 0x4
+
 // inKernel: some named thread is runnable ('R') and its counter has not
-// moved for quietPeriod: it is running (or waiting to run) kernel code.
+// moved for quietPeriod: it is running (or waiting to run) kernel code;
+// or it is exiting.
 func (r *runner) inKernel(p *userProgress, now time.Time) bool {
 	n, busy := 0, false
 	for i, pd := range r.pl.procs {
@@ -779,6 +784,13 @@ func (r *runner) inKernel(p *userProgress, now time.Time) bool {
 			if c != p.counter[n] || !runnable {
 				p.counter[n], p.moved[n] = c, now
 			} else if now.Sub(p.moved[n]) >= quietPeriod {
+				busy = true
+			}
+			// A thread in do_exit() (PF_EXITING, not yet a zombie) is on
+			// its way to exit_notify(), which wakes its parent, even
+			// while it sleeps there ('D' on a loaded machine).
+			if st, err := readTask(pr.pid, pr.tids[j]); err == nil && st.start == pr.starts[j] &&
+				st.flags&pfExiting != 0 && st.state != 'Z' && st.state != 'X' {
 				busy = true
 			}
 			n++

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -51,6 +52,7 @@ Flags:
                        violations [{property, message, schedule, trace [{actor, token,
                        function, step, effects, changes [{who, field, from, to}],
                        violates}], counterexample}], states, transitions, depth, elapsed_ms,
+                       bytes_per_state (the visited set and parent links per state),
                        outcomes [{outcome, count}], incomplete (the reason, "" if complete)
   --html FILE          also write the results as one self-contained HTML page: the
                        matrix (each cell links to its counterexample), every
@@ -738,7 +740,7 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult, st o
 	} else {
 		prose("%s", head)
 	}
-	prose("   %d states, %d transitions, depth %d, %d terminal states", r.States, r.Transitions, r.Depth, r.Terminal)
+	prose("   %d states, %d transitions, depth %d, %d terminal states, %.1f bytes/state stored", r.States, r.Transitions, r.Depth, r.Terminal, r.BytesPerState())
 	if r.Incomplete != "" {
 		prose("   incomplete: %s", r.Incomplete)
 	}
@@ -831,6 +833,7 @@ type jsonResult struct {
 	Transitions        int             `json:"transitions"`
 	Depth              int             `json:"depth"`
 	ElapsedMS          int64           `json:"elapsed_ms"`
+	BytesPerState      float64         `json:"bytes_per_state"` // the visited set and parent links per stored state
 	Outcomes           []jsonOutcome   `json:"outcomes"`
 	Incomplete         string          `json:"incomplete"`
 }
@@ -882,6 +885,7 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 		Transitions:        r.Transitions,
 		Depth:              r.Depth,
 		ElapsedMS:          r.Elapsed.Milliseconds(),
+		BytesPerState:      math.Round(r.BytesPerState()*10) / 10,
 		Outcomes:           []jsonOutcome{},
 		Incomplete:         r.Incomplete,
 	}
