@@ -353,6 +353,37 @@ func (m *Machine) Outcome(s *State) string {
 	return strings.Join(parts, " ")
 }
 
+// siCodeNames are the printed si_code of a PTRACE_GETSIGINFO result: the
+// kernel's name for a sender's code, or the exit code that ptrace_notify()
+// and PTRACE_EVENT_STOP put there (scenario.SiCodes, which the language's
+// value check uses, lists the same; TestSiCodes holds them together).
+var siCodeNames = [numSi]string{
+	SiNone: "none", SiSignal: "SIGTRAP", SiEventStop: "EVENT_STOP", SiUser: "SI_USER", SiTkill: "SI_TKILL",
+	SiKernel: "SI_KERNEL", SiTrapGood: "SIGTRAP|0x80", SiEventExit: "EVENT_EXIT",
+}
+
+// stopSigName is the signal part of a stop code: a name, or SIGTRAP|0x80
+// (a syscall stop under PTRACE_O_TRACESYSGOOD).
+func stopSigName(v int) string {
+	if v&0x80 != 0 {
+		return scenario.SigName(v&0x7f) + "|0x80"
+	}
+	return scenario.SigName(v)
+}
+
+// stopCodeString renders a stop code's value: the signal (SIGTRAP|0x80
+// for a TRACESYSGOOD syscall stop) and its PTRACE_EVENT.
+func stopCodeString(v int) string {
+	s := stopSigName(v & resStopSig)
+	switch {
+	case v&ResEventStop != 0:
+		s += ",EVENT_STOP"
+	case v&ResEventExit != 0:
+		s += ",EVENT_EXIT"
+	}
+	return s
+}
+
 // String renders a single-slot result the way the oracle reports it (a
 // key an observe op recorded is rendered by its key: formatKey).
 func (r Result) String() string {
@@ -368,10 +399,7 @@ func (r Result) String() string {
 		}
 		return fmt.Sprintf("errno(%d)", v)
 	case ResStopped:
-		if v&ResEventStop != 0 {
-			return "stopped(" + scenario.SigName(v&0xff) + ",EVENT_STOP)"
-		}
-		return "stopped(" + scenario.SigName(v&0xff) + ")"
+		return "stopped(" + stopCodeString(v) + ")"
 	case ResContinued:
 		return "continued"
 	case ResExited:
@@ -380,6 +408,12 @@ func (r Result) String() string {
 		return "killed(" + scenario.SigName(v) + ")"
 	case ResNone:
 		return scenario.None
+	case ResSiginfo:
+		code := fmt.Sprint(v >> 5)
+		if v>>5 < int(numSi) {
+			code = siCodeNames[v>>5]
+		}
+		return "siginfo(" + scenario.SigName(v&31) + "," + code + ")"
 	case ResCldExited:
 		return fmt.Sprintf("CLD_EXITED(%d)", v)
 	case ResCldKilled:
@@ -387,10 +421,7 @@ func (r Result) String() string {
 	case ResCldStopped:
 		return "CLD_STOPPED(" + scenario.SigName(v&0xff) + ")"
 	case ResCldTrapped:
-		if v&ResEventStop != 0 {
-			return "CLD_TRAPPED(" + scenario.SigName(v&0xff) + ",EVENT_STOP)"
-		}
-		return "CLD_TRAPPED(" + scenario.SigName(v&0xff) + ")"
+		return "CLD_TRAPPED(" + stopCodeString(v) + ")"
 	case ResCldContinued:
 		return "CLD_CONTINUED(SIGCONT)"
 	case ResLetter:

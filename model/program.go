@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math/bits"
 
 	"jobctl/scenario"
 )
@@ -49,6 +50,14 @@ type ProcDef struct {
 	Name    string
 	Threads []int // task indices, leader first
 	Parent  int   // actor index of the real parent, or -1
+	// Orphaned: is_current_pgrp_orphaned() is true for the group's
+	// threads (the scenario's "orphaned").
+	Orphaned bool
+	// Handlers: a thread of the group installs a handler ("handle"),
+	// so an interrupted nanosleep()'s -ERESTART_RESTARTBLOCK can matter:
+	// a handler makes it -EINTR. Without one it is always restarted,
+	// and the model does not keep it.
+	Handlers bool
 }
 
 // ActorDef is one actor: outside (Task < 0) or a tracee thread.
@@ -110,7 +119,7 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		if len(p.Procs) == MaxProcs {
 			return nil, fmt.Errorf("%s: a %d%s process: the model's limit is %d processes (MaxProcs)", pr.Pos, MaxProcs+1, ordinal(MaxProcs+1), MaxProcs)
 		}
-		pd := ProcDef{Name: pr.Name, Parent: -1}
+		pd := ProcDef{Name: pr.Name, Parent: -1, Orphaned: pr.Orphaned}
 		procIdx[pr.Name] = len(p.Procs)
 		for i, th := range pr.Threads {
 			if len(p.Tasks) == MaxTasks {
@@ -156,7 +165,7 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 		threadOp := o.Kind.ThreadOp()
 		if isThread != threadOp {
 			if isThread {
-				return Op{}, fmt.Errorf("%s: %s is a tracee thread; it can only raise, sleep, syscall or exit_group", o.Pos, o.Actor)
+				return Op{}, fmt.Errorf("%s: %s is a tracee thread; it can only do a tracee thread's ops (raise, sleep, syscall, exit_group, traceme, ignore, handle, default, block, unblock)", o.Pos, o.Actor)
 			}
 			return Op{}, fmt.Errorf("%s: %s is not a tracee thread; only tracee threads can %s", o.Pos, o.Actor, o.Kind)
 		}
@@ -168,7 +177,23 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 			r.Keys = append(r.Keys, k)
 		}
 		switch o.Kind {
-		case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpExitGroup, scenario.OpSyscall, scenario.OpSettle:
+		case scenario.OpTraceme:
+			pd := p.Procs[p.Tasks[p.Actors[ai].Task].Proc]
+			if pd.Parent < 0 {
+				return Op{}, fmt.Errorf("%s: traceme makes the real parent the tracer: give process %s a parent actor (\"process %s parent ACTOR\")", o.Pos, pd.Name, pd.Name)
+			}
+			parent := p.Actors[pd.Parent].Name
+			for _, po := range allOps(sc) {
+				if po.Actor == parent && po.Kind == scenario.OpExit {
+					// After the parent's exit the reaper, which is no
+					// actor, would become the tracer.
+					return Op{}, fmt.Errorf("%s: traceme in a process whose parent %s exits is not modelled (the reaper would become the tracer)", o.Pos, parent)
+				}
+			}
+			return r, nil
+		case scenario.OpExit, scenario.OpPause, scenario.OpExitGroup, scenario.OpSyscall, scenario.OpSettle:
+			return r, nil
+		case scenario.OpRaise, scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault, scenario.OpBlock, scenario.OpUnblock:
 			return r, nil
 		case scenario.OpLock, scenario.OpUnlock:
 			if o.Target != "tasklist" && o.Target != "css_set" {
@@ -299,8 +324,33 @@ func Compile(sc *scenario.Scenario) (*Program, error) {
 			return nil, fmt.Errorf("%s: op %d of %s, counting its init ops: the model's limit is %d ops per actor (MaxOps)", td.Script[MaxOps].Src.Pos, MaxOps+1, td.Name, MaxOps)
 		}
 	}
+	// Task.Frames holds 6 signal frames; a frame's signal is blocked
+	// while it lives, so a thread has at most one per handled signal.
+	for pi, pd := range p.Procs {
+		var handled uint32
+		var last scenario.Op
+		for _, o := range allOps(sc) {
+			if o.Kind == scenario.OpHandle && p.Actors[actorIdx[o.Actor]].Task >= 0 && p.Tasks[p.Actors[actorIdx[o.Actor]].Task].Proc == pi {
+				handled |= sigmask(o.Sig)
+				last = o
+			}
+		}
+		p.Procs[pi].Handlers = handled != 0
+		if bits.OnesCount32(handled) > maxFrames {
+			return nil, fmt.Errorf("%s: at most %d signals with a handler in process %s", last.Pos, maxFrames, pd.Name)
+		}
+	}
 	p.Layout = newLayout(p)
 	return p, nil
+}
+
+// allOps is every op of sc: the prelude's, then each actor's script.
+func allOps(sc *scenario.Scenario) []scenario.Op {
+	ops := append([]scenario.Op(nil), sc.Prelude...)
+	for _, a := range sc.Actors {
+		ops = append(ops, a.Script...)
+	}
+	return ops
 }
 
 // Result is the result of op i of actor a in s (ResPending until done).

@@ -209,7 +209,8 @@ func (pl *plan) checkOp(who string, op scenario.Op) error {
 		return fmt.Errorf("%s: %s: a tracee thread cannot %s", op.Pos, op, op.Kind)
 	}
 	switch op.Kind {
-	case scenario.OpKill, scenario.OpTkill, scenario.OpRaise, scenario.OpCont, scenario.OpDetach, scenario.OpPtraceSyscall:
+	case scenario.OpKill, scenario.OpTkill, scenario.OpRaise, scenario.OpCont, scenario.OpDetach, scenario.OpPtraceSyscall,
+		scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault, scenario.OpBlock, scenario.OpUnblock:
 		if op.Sig < 0 || op.Sig > 64 {
 			return fmt.Errorf("%s: %s: signal %d out of range", op.Pos, op, op.Sig)
 		}
@@ -225,14 +226,15 @@ func (pl *plan) checkOp(who string, op scenario.Op) error {
 		}
 	case scenario.OpTkill, scenario.OpAttach, scenario.OpSeize, scenario.OpInterrupt, scenario.OpListen,
 		scenario.OpCont, scenario.OpDetach, scenario.OpPtraceKill, scenario.OpGetregs, scenario.OpWait, scenario.OpObserve,
-		scenario.OpPtraceSyscall, scenario.OpWaitid:
+		scenario.OpPtraceSyscall, scenario.OpWaitid, scenario.OpGetsiginfo, scenario.OpSetoptions:
 		if (op.Kind == scenario.OpWait || op.Kind == scenario.OpWaitid) && op.Target == scenario.AnyChild {
 			break
 		}
 		if _, err := pl.thread(op.Target); err != nil {
 			return fmt.Errorf("%s: %s: %v", op.Pos, op, err)
 		}
-	case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpSyscall, scenario.OpExitGroup, scenario.OpSettle:
+	case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpSyscall, scenario.OpExitGroup, scenario.OpSettle,
+		scenario.OpTraceme, scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault, scenario.OpBlock, scenario.OpUnblock:
 	default:
 		return fmt.Errorf("%s: unknown op %s", op.Pos, op.Kind)
 	}

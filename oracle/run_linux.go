@@ -374,7 +374,11 @@ func (r *runner) setup(ctx context.Context) error {
 		resp, err := parent.call(ctx, request{Cmd: "spawn",
 			Env: r.env("tracee", p.name, strings.Join(cg.procs[i], string(filepath.ListSeparator)), n+1,
 				envSlot+"="+strconv.Itoa(i), envThreads+"="+strconv.Itoa(n), "GOGC=off"),
-			Fds: []int{fdShm}, Setpgid: true,
+			// Own process group; an "orphaned" one its own session
+			// (setsid), so that no member has a parent in another
+			// group of its session (kernel/exit.c:
+			// will_become_orphaned_pgrp(), v6.18).
+			Fds: []int{fdShm}, Setpgid: !r.pl.sc.Processes[i].Orphaned, Setsid: r.pl.sc.Processes[i].Orphaned,
 			// A tracee must outlive an actor parent that exits; %init
 			// lives until cleanup.
 			Pdeathsig: parent == r.initp})

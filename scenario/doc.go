@@ -12,10 +12,14 @@
 //	title TEXT                     one line
 //	source TEXT                    where the story comes from (repeatable)
 //	actor NAME ...                 actors outside the thread groups
-//	process NAME [threads T1 ...] [parent ACTOR]
+//	process NAME [threads T1 ...] [parent ACTOR] [orphaned]
 //	                               a thread group of tracee threads, leader
 //	                               first (default: one thread named NAME);
-//	                               ACTOR is its real parent
+//	                               ACTOR is its real parent; "orphaned":
+//	                               its process group is orphaned (no
+//	                               member has a parent in another group of
+//	                               its session), so SIGTSTP, SIGTTIN and
+//	                               SIGTTOU do nothing; otherwise it never is
 //	config PREEMPT_RT              an RT kernel
 //	init ACTOR: OP ...             prelude: run to completion, threads settle
 //	ACTOR: OP ...                  the next op of ACTOR's script
@@ -46,7 +50,11 @@
 //	                          of its process's; one scenario can use both freezers
 //	thaw PROC|THREAD [v1|v2]  v1: write "THAWED" to freezer.state; v2: "0" to cgroup.freeze
 //	attach T                  ptrace(PTRACE_ATTACH, tid, 0, 0)
-//	seize T                   ptrace(PTRACE_SEIZE, tid, 0, 0)
+//	seize T [OPTS]            ptrace(PTRACE_SEIZE, tid, 0, OPTS): OPTS are PTRACE_O_*
+//	                          names without the prefix, joined by ',' (TRACESYSGOOD,
+//	                          TRACEEXIT, EXITKILL)
+//	setoptions T OPTS         ptrace(PTRACE_SETOPTIONS, tid, 0, OPTS): replaces them
+//	getsiginfo T              ptrace(PTRACE_GETSIGINFO, tid, 0, &info)
 //	interrupt T               ptrace(PTRACE_INTERRUPT, tid, 0, 0)
 //	listen T                  ptrace(PTRACE_LISTEN, tid, 0, 0)
 //	cont T [SIG]              ptrace(PTRACE_CONT, tid, 0, SIG)
@@ -76,6 +84,18 @@
 //	sleep                     nanosleep(2^40 s): never returns; restarted after a stop
 //	syscall                   getpid(): under PTRACE_SYSCALL, an entry and an exit stop
 //	exit_group N              exit_group(N)
+//	traceme                   ptrace(PTRACE_TRACEME, 0, 0, 0): the process's parent
+//	                          actor becomes the tracer (it must have one, which must
+//	                          not exit); no stop until the next signal
+//	ignore|handle|default SIG rt_sigaction(SIG, SIG_IGN | a handler that returns at
+//	                          once | SIG_DFL): per process; SIGKILL and SIGSTOP stay
+//	                          SIG_DFL (EINVAL). A handler blocks its signal while it
+//	                          runs, then the thread goes on with its script; a
+//	                          handled signal ends a sleep (EINTR: the thread goes on
+//	                          to its next op), any other restarts it. At most 6
+//	                          signals of a process have a handler
+//	block|unblock SIG         rt_sigprocmask(SIG_BLOCK | SIG_UNBLOCK, {SIG}) on the
+//	                          thread; SIGKILL and SIGSTOP are never blocked
 //
 // A signal is a name (SIGKILL, KILL, kill) or a number 1..31. An op may
 // be preceded by "after A#N" (see Order).
@@ -86,6 +106,13 @@
 // CLD_EXITED(N), CLD_KILLED(SIG), CLD_STOPPED(SIG),
 // CLD_TRAPPED(SIG[,EVENT_STOP]), CLD_CONTINUED(SIGCONT). A wait for any
 // child prefixes the thread whose pid it returned: "T2:CLD_TRAPPED(SIGTRAP)".
+// A ptrace stop's code can carry ",EVENT_EXIT" (PTRACE_O_TRACEEXIT), and
+// its signal "SIGTRAP|0x80" (a syscall stop under PTRACE_O_TRACESYSGOOD).
+// getsiginfo's result is siginfo(SIGNO,CODE): CODE is the sender's si_code
+// (SI_USER for kill, SI_TKILL for tkill and raise, SI_KERNEL for the
+// kernel's own, such as PTRACE_ATTACH's SIGSTOP) or the exit code a ptrace
+// stop puts there (SIGTRAP, SIGTRAP|0x80, EVENT_STOP, EVENT_EXIT); EINVAL
+// when the stop has none (the group-stop of a tracee that is not SEIZEd).
 //
 // # Order
 //

@@ -409,7 +409,7 @@ func (p *parser) process(head token, args []token, threadActors *[]*Actor) error
 		switch args[i].s {
 		case "threads":
 			i++
-			for i < len(args) && args[i].s != "parent" {
+			for i < len(args) && args[i].s != "parent" && args[i].s != "orphaned" {
 				th := args[i]
 				for _, prev := range pr.Threads {
 					if prev == th.s {
@@ -440,8 +440,11 @@ func (p *parser) process(head token, args []token, threadActors *[]*Actor) error
 				return p.errf(args[i+1].col, "parent %q is not a declared actor (declare it with \"actor\" first)", pr.Parent)
 			}
 			i += 2
+		case "orphaned":
+			pr.Orphaned = true
+			i++
 		default:
-			return p.errf(args[i].col, "unexpected %q (want \"threads T1 T2 ...\" or \"parent ACTOR\")", args[i].s)
+			return p.errf(args[i].col, "unexpected %q (want \"threads T1 T2 ...\", \"parent ACTOR\" or \"orphaned\")", args[i].s)
 		}
 	}
 	if len(pr.Threads) == 0 {
@@ -460,6 +463,9 @@ func (p *parser) process(head token, args []token, threadActors *[]*Actor) error
 }
 
 var opKinds = map[string]OpKind{}
+
+// threadOpsUsage lists the ops of a tracee thread, for error messages.
+const threadOpsUsage = "raise SIG, sleep, syscall, exit_group N, traceme, ignore SIG, handle SIG, default SIG, block SIG, unblock SIG"
 
 func init() {
 	for k := OpKind(1); k < numOps; k++ {
@@ -488,9 +494,9 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 	kind, ok := opKinds[args[0].s]
 	if !ok {
 		if thread {
-			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want raise SIG, sleep, syscall, exit_group N)", args[0].s)
+			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want %s)", args[0].s, threadOpsUsage)
 		}
-		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, waitid, exit, lock, unlock, observe, settle)", args[0].s)
+		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, getsiginfo, setoptions, wait, waitid, exit, lock, unlock, observe, settle)", args[0].s)
 	}
 	op := Op{Actor: actor, Kind: kind, Pos: p.pos(args[0].col), After: after}
 	a := args[1:]
@@ -549,7 +555,7 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 				}
 			}
 		}
-	case OpAttach, OpSeize, OpInterrupt, OpListen, OpPtraceKill, OpGetregs:
+	case OpAttach, OpInterrupt, OpListen, OpPtraceKill, OpGetregs, OpGetsiginfo:
 		if err = need(1, 1, args[0].s+" THREAD"); err == nil {
 			err = target("thread")
 		}
@@ -561,6 +567,20 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 		}
 	case OpSettle:
 		err = need(0, 0, "settle")
+	case OpSeize, OpSetoptions:
+		min, usage := 1, "seize THREAD [OPTION,...]"
+		if kind == OpSetoptions {
+			min, usage = 2, "setoptions THREAD OPTION,..."
+		}
+		if err = need(min, 2, usage); err == nil {
+			if err = target("thread"); err == nil && len(a) == 2 {
+				f, ferr := ParsePtraceOptions(a[1].s)
+				if ferr != nil {
+					err = p.errf(a[1].col, "%v", ferr)
+				}
+				op.Flags = f
+			}
+		}
 	case OpCont, OpDetach, OpPtraceSyscall:
 		if err = need(1, 2, args[0].s+" THREAD [SIGNAL]"); err == nil {
 			if err = target("thread"); err == nil && len(a) == 2 {
@@ -610,10 +630,12 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 			}
 			op.Target = a[0].s
 		}
-	case OpRaise:
-		if err = need(1, 1, "raise SIGNAL"); err == nil {
+	case OpRaise, OpIgnore, OpHandle, OpDefault, OpBlock, OpUnblock:
+		if err = need(1, 1, args[0].s+" SIGNAL"); err == nil {
 			err = sig(a[0])
 		}
+	case OpTraceme:
+		err = need(0, 0, "traceme")
 	case OpPause:
 		err = need(0, 0, "sleep")
 	case OpSyscall:
@@ -632,7 +654,7 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 	}
 	threadOp := kind.ThreadOp()
 	if thread && !threadOp {
-		return Op{}, p.errf(args[0].col, "%s is a tracee thread: it can raise SIG, sleep, syscall or exit_group N, not %s", actor, kind)
+		return Op{}, p.errf(args[0].col, "%s is a tracee thread: it can %s, not %s", actor, threadOpsUsage, kind)
 	}
 	if !thread && threadOp {
 		return Op{}, p.errf(args[0].col, "%s is not a tracee thread; only tracee threads %s", actor, kind)

@@ -209,16 +209,22 @@ var (
 	}}
 	yesNo    = oneOf(Yes, No)
 	stopped  = call("stopped(SIG)", "stopped", sigArg)
-	stoppedE = call("stopped(SIG,EVENT_STOP)", "stopped", func(a string) (bool, string) {
-		s, ok := strings.CutSuffix(a, ",EVENT_STOP")
-		if !ok {
+	stoppedE = call("stopped(SIG,EVENT_STOP)", "stopped", eventArg(",EVENT_STOP"))
+	stoppedX = call("stopped(SIGTRAP,EVENT_EXIT)", "stopped", eventArg(",EVENT_EXIT"))
+	stoppedG = call("stopped(SIGTRAP|0x80)", "stopped", eventArg("|0x80"))
+	siginfo  = call("siginfo(SIG,CODE) (CODE: "+strings.Join(SiCodes, ", ")+")", "siginfo", func(a string) (bool, string) {
+		i := strings.IndexByte(a, ',')
+		if i < 0 {
 			return false, ""
 		}
-		ok, h := sigArg(s)
-		if h != "" {
-			h += ",EVENT_STOP"
+		ok, h := sigArg(a[:i])
+		if !ok || !slices.Contains(SiCodes, a[i+1:]) {
+			if h != "" {
+				h += a[i:]
+			}
+			return false, h
 		}
-		return ok, h
+		return true, ""
 	})
 	exited   = call("exited(N)", "exited", exitArg)
 	killed   = call("killed(SIG)", "killed", sigArg)
@@ -300,9 +306,9 @@ func KeyDomain(key string, actors []string) (d Domain, ok bool) {
 func ResultDomain(op Op, threads []string) Domain {
 	switch op.Kind {
 	case OpWait, OpWaitid:
-		report := union(stopped, stoppedE, oneOf("continued"), exited, killed)
+		report := union(stopped, stoppedE, stoppedX, stoppedG, oneOf("continued"), exited, killed)
 		if op.Kind == OpWaitid {
-			report = union(cldExited, cldKilled, cldStopped, cldTrapped, cldTrappedE, oneOf("CLD_CONTINUED(SIGCONT)"))
+			report = union(cldExited, cldKilled, cldStopped, cldTrapped, cldTrappedE, cldTrappedX, cldTrappedG, oneOf("CLD_CONTINUED(SIGCONT)"))
 		}
 		if op.Target == AnyChild {
 			report = childReport(report, threads)
@@ -312,8 +318,32 @@ func ResultDomain(op Op, threads []string) Domain {
 		return union(stateDomain, pendingDom)
 	case OpSettle:
 		return union(zero, pendingDom)
+	case OpGetsiginfo:
+		return union(siginfo, errnoDom, pendingDom)
 	}
 	return union(zero, errnoDom, pendingDom)
+}
+
+// SiCodes are the si_code values a getsiginfo result prints: the
+// sender's (SI_USER, SI_TKILL, SI_KERNEL) or a ptrace stop's own exit code
+// (SIGTRAP, SIGTRAP|0x80 under TRACESYSGOOD, EVENT_STOP, EVENT_EXIT), as
+// package model renders them (a model test holds the two together).
+var SiCodes = []string{"none", "SIGTRAP", "EVENT_STOP", "SI_USER", "SI_TKILL", "SI_KERNEL", "SIGTRAP|0x80", "EVENT_EXIT"}
+
+// eventArg accepts a stop's signal followed by suffix: ",EVENT_STOP",
+// ",EVENT_EXIT", or "|0x80" (a TRACESYSGOOD syscall stop).
+func eventArg(suffix string) func(a string) (bool, string) {
+	return func(a string) (bool, string) {
+		s, ok := strings.CutSuffix(a, suffix)
+		if !ok {
+			return false, ""
+		}
+		ok, h := sigArg(s)
+		if h != "" {
+			h += suffix
+		}
+		return ok, h
+	}
 }
 
 // The forms of waitid(2)'s siginfo (si_code and si_status).
@@ -322,17 +352,9 @@ var (
 	cldKilled   = call("CLD_KILLED(SIG)", "CLD_KILLED", sigArg)
 	cldStopped  = call("CLD_STOPPED(SIG)", "CLD_STOPPED", sigArg)
 	cldTrapped  = call("CLD_TRAPPED(SIG)", "CLD_TRAPPED", sigArg)
-	cldTrappedE = call("CLD_TRAPPED(SIG,EVENT_STOP)", "CLD_TRAPPED", func(a string) (bool, string) {
-		s, ok := strings.CutSuffix(a, ",EVENT_STOP")
-		if !ok {
-			return false, ""
-		}
-		ok, h := sigArg(s)
-		if h != "" {
-			h += ",EVENT_STOP"
-		}
-		return ok, h
-	})
+	cldTrappedE = call("CLD_TRAPPED(SIG,EVENT_STOP)", "CLD_TRAPPED", eventArg(",EVENT_STOP"))
+	cldTrappedX = call("CLD_TRAPPED(SIGTRAP,EVENT_EXIT)", "CLD_TRAPPED", eventArg(",EVENT_EXIT"))
+	cldTrappedG = call("CLD_TRAPPED(SIGTRAP|0x80)", "CLD_TRAPPED", eventArg("|0x80"))
 )
 
 // childReport is d's values with the name of the child reported before
