@@ -661,6 +661,18 @@ func (r *runner) settle(ctx context.Context, ai int, op scenario.Op) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
+	switch op.Kind {
+	case scenario.OpInterrupt, scenario.OpAttach:
+		// The tracee's trap (PTRACE_EVENT_STOP, or the attach's
+		// SIGSTOP) comes when it next runs; the model's prelude lets
+		// it: wait until it is in a ptrace stop ('t'), gone, or frozen.
+		t, _ := r.pl.thread(op.Target)
+		pid, tid, start := r.tid(t)
+		end := time.Now().Add(500 * time.Millisecond)
+		for time.Now().Before(end) && ctx.Err() == nil && !strings.Contains("tZXDgone", taskLetter(pid, tid, start)) {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
 	end := time.Now().Add(time.Second)
 	last, since := r.states(), time.Now()
 	for time.Now().Before(end) && ctx.Err() == nil {
@@ -702,6 +714,37 @@ func (r *runner) asleep(k int) bool {
 	return l != "R"
 }
 
+// userProgress remembers, per named thread, its user-mode counter and
+// when it last moved (or the thread was not runnable).
+type userProgress struct {
+	counter []uint64
+	moved   []time.Time
+}
+
+// inKernel: some named thread is runnable ('R') and its counter has not
+// moved for quietPeriod: it is running (or waiting to run) kernel code.
+func (r *runner) inKernel(p *userProgress, now time.Time) bool {
+	n, busy := 0, false
+	for i, pd := range r.pl.procs {
+		for j := range pd.threads {
+			pr := &r.procs[i]
+			c := r.mem.slot(i, j).counter.Load()
+			runnable := taskLetter(pr.pid, pr.tids[j], pr.starts[j]) == "R"
+			if n == len(p.counter) {
+				p.counter = append(p.counter, c)
+				p.moved = append(p.moved, now)
+			}
+			if c != p.counter[n] || !runnable {
+				p.counter[n], p.moved[n] = c, now
+			} else if now.Sub(p.moved[n]) >= quietPeriod {
+				busy = true
+			}
+			n++
+		}
+	}
+	return busy
+}
+
 // states renders the state letters of every named thread.
 func (r *runner) states() string {
 	var b strings.Builder
@@ -739,6 +782,7 @@ func (r *runner) scripts(ctx context.Context) (timedOut bool) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	var lastFP string
+	var progress userProgress
 	lastChange := time.Now()
 	for {
 		now := time.Now()
@@ -766,6 +810,14 @@ func (r *runner) scripts(ctx context.Context) (timedOut bool) {
 		}
 		if all {
 			break
+		}
+		// A tracee thread that is runnable but has not run user code
+		// (its counter has not moved) for the whole quiet period is in
+		// the kernel on its way somewhere — say to do_exit() on a loaded
+		// machine, where it may wait long for a CPU — and may still wake
+		// a waiter: nothing is quiet until it gets there.
+		if r.inKernel(&progress, now) {
+			stuck = false
 		}
 		fp.WriteString(r.states())
 		if s := fp.String(); s != lastFP {

@@ -394,7 +394,7 @@ func TestPartialSchedule(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	for _, want := range []string{"could still step", "final and liveness checks were not made"} {
-		if !strings.Contains(out, want) {
+		if !strings.Contains(flat(out), want) {
 			t.Errorf("run R1 --schedule F lacks %q:\n%s", want, out)
 		}
 	}
@@ -468,7 +468,7 @@ func TestCheckDrawsTheRace(t *testing.T) {
 		"final state:",
 		"=> I4 violated:",
 	} {
-		if !strings.Contains(out, want) {
+		if !strings.Contains(flat(out), want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}
 	}
@@ -610,3 +610,7 @@ func TestParseFlagsInterspersed(t *testing.T) {
 		t.Errorf("pos %q, variant %q, json %v", pos, v, j)
 	}
 }
+
+// flat is text with every run of white space (line breaks and the
+// indentation of wrapped lines included) folded into one space.
+func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
