@@ -1,6 +1,7 @@
 package variants_test
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -140,6 +141,33 @@ func TestForKernelRelease(t *testing.T) {
 	}
 	if _, err := variants.ForKernelRelease("linux"); err == nil || err.Error() != `cannot read a kernel version from "linux"` {
 		t.Errorf("bad release: %v", err)
+	}
+}
+
+// TestForKernelStable reads the stable point release where a distribution
+// keeps it: Debian's uname -v. 6.1.123 is the first 6.1.y with f718faf3940e.
+func TestForKernelStable(t *testing.T) {
+	const debian = "#1 SMP PREEMPT_DYNAMIC Debian %s (2026-11-26)"
+	for _, c := range []struct{ release, version, want string }{
+		{"6.1.0-57-cloud-amd64", fmt.Sprintf(debian, "6.1.192-3"), "v6.1.y"},
+		{"6.1.0-57-rt-amd64", "#1 SMP PREEMPT_RT Debian 6.1.192-3 (2026-11-26)", "v6.1.y"},
+		{"6.1.0-30-amd64", fmt.Sprintf(debian, "6.1.123-1"), "v6.1.y"},
+		{"6.1.0-29-amd64", fmt.Sprintf(debian, "6.1.122-1"), "v6.1"},
+		{"6.1.0-57-cloud-amd64", "", "v6.1"},                             // no version: the .0 design
+		{"6.1.0-57-cloud-amd64", fmt.Sprintf(debian, "6.6.1-1"), "v6.1"}, // not this branch's: ignored
+		{"6.1.123", "#1 SMP", "v6.1.y"},
+		{"6.1.200-custom", fmt.Sprintf(debian, "6.1.100-1"), "v6.1.y"}, // the release's own patch wins
+		{"6.6.0-1-amd64", fmt.Sprintf(debian, "6.6.110-1"), "mainline"},
+	} {
+		v, err := variants.ForKernel(c.release, c.version)
+		if err != nil || v.Name != c.want {
+			t.Errorf("ForKernel(%q, %q) = %v, %v; want %s", c.release, c.version, v, err, c.want)
+		}
+	}
+	a, _ := variants.Get("v6.1")
+	b, _ := variants.Get("v6.1.y")
+	if got := variants.Diff(a, b); len(got) != 1 || !strings.HasPrefix(got[0], "FrozenLetter") {
+		t.Errorf("Diff(v6.1, v6.1.y) = %q, want only FrozenLetter", got)
 	}
 }
 

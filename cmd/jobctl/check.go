@@ -740,7 +740,7 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult, st o
 	} else {
 		prose("%s", head)
 	}
-	prose("   %d states, %d transitions, depth %d, %d terminal states, %.1f B/state", r.States, r.Transitions, r.Depth, r.Terminal, r.BytesPerState())
+	prose("   %d states, %d transitions, depth %d, %d terminal states, %.1f bytes/state stored", r.States, r.Transitions, r.Depth, r.Terminal, r.BytesPerState())
 	if r.Incomplete != "" {
 		prose("   incomplete: %s", r.Incomplete)
 	}

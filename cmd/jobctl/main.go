@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"jobctl/oracle"
+	"jobctl/vm"
 )
 
 // Exit codes (a contract: scripts and CI test them).
@@ -25,6 +26,10 @@ const (
 )
 
 func main() {
+	// Under "oracle --kernel" this binary is the guest's init (pid 1).
+	if vm.GuestMain() {
+		return
+	}
 	// The oracle re-executes this binary as its tracee and actor helpers.
 	if oracle.HelperMain() {
 		return
