@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sort"
@@ -119,8 +120,17 @@ type cand struct {
 const moveEscape = 0xff
 
 // Check explores m from its initial state.
+//
+// A prelude that does not reach its start state under m's design is the
+// violation Prelude (with no trace: it happens before the exploration),
+// not an error.
 func Check(m *model.Machine, opt Options) (*Result, error) {
 	init, err := m.Initial()
+	var pe *model.PreludeError
+	if errors.As(err, &pe) {
+		return &Result{Verdict: Violation, Exact: opt.Exact, StateBytes: m.P.Layout.Size,
+			Violations: []Found{{Property: Prelude, Message: pe.Error()}}}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,9 @@ func (c *Ctx) actorStep(a int) bool {
 		return false
 	}
 	op := &script[A.PC]
+	if A.Step == 0 && !c.After(op) {
+		return false // "after B#N": B's N-th op has not returned yet
+	}
 	switch op.Kind {
 	case scenario.OpKill, scenario.OpTkill:
 		T := &c.S.Task[op.T]
@@ -80,10 +83,46 @@ func (c *Ctx) actorStep(a int) bool {
 		}
 		return c.Done(a, ResOK)
 	case scenario.OpObserve:
-		c.Label = "read /proc/PID/stat"
-		return c.Done(a, ResLetter|Result(c.Letter(op.T)))
+		if len(op.Keys) == 0 {
+			c.Label = "read /proc/PID/stat"
+			return c.Done(a, ResLetter|Result(c.Letter(op.T)))
+		}
+		// One atomic read of every key: the oracle reads them within
+		// a few microseconds of each other.
+		c.Label = "read /proc/PID/task/TID/{stat,status,wchan}, freezer.state"
+		slot := op.Res
+		for _, k := range op.Keys {
+			c.encodeKey(k, op.T, c.S.Res[slot:slot+k.Width()])
+			slot += k.Width()
+		}
+		return c.Done(a, c.S.Res[op.Res])
+	case scenario.OpSettle:
+		if !c.Quiescent() {
+			return false
+		}
+		c.Label = "settle: every tracee thread asleep, in user mode with no signal to handle, or exited"
+		return c.Done(a, ResOK)
 	}
 	return false
+}
+
+// Quiescent reports whether every tracee thread is where only another
+// actor can move it, as the prelude leaves them (Machine.Initial): asleep
+// in the kernel (not on a runqueue), in user mode with no signal work
+// (TIF_SIGPENDING clear), or exited. It is what the oracle waits for in a
+// settle op: every thread's /proc state unchanged for a while, a running
+// one counting in user mode, and a stopped group stopped in all its tasks.
+func (c *Ctx) Quiescent() bool {
+	for t := range c.P.Tasks {
+		T := &c.S.Task[t]
+		switch {
+		case T.ExitState != 0, !T.OnRq:
+		case T.Loc == LocUser && !T.SigPending:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // done finishes the current op of actor a with result r.

@@ -90,6 +90,13 @@ const (
 	// TIF_SYSCALL_TRACE is a thread-info flag, kept in the same byte:
 	// PTRACE_SYSCALL asked for syscall stops.
 	TIF_SYSCALL_TRACE uint8 = 0x8
+	// RESTART_NANOSLEEP stands for current->restart_block.fn =
+	// hrtimer_nanosleep_restart: a nanosleep(2) a signal interrupted
+	// resumes through restart_syscall() (kernel/time/hrtimer.c, v6.18),
+	// which only /proc/PID/wchan tells apart (do_syscall_64 instead of
+	// hrtimer_nanosleep: the restart functions are __sched and the call
+	// is a tail call).
+	RESTART_NANOSLEEP uint8 = 0x10
 )
 
 // si_code values for SIGCHLD / waitid.

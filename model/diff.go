@@ -79,7 +79,7 @@ func (m *Machine) Diff(before, after *State) []Change {
 		B, A := &before.Actor[a], &after.Actor[a]
 		add(ad.Name, "op", m.opName(a, B), m.opName(a, A))
 		for i := range ad.Script {
-			add(ad.Name, fmt.Sprintf("#%d %s", i+1, ad.Script[i].Src.String()), m.P.ResultString(before, a, i), m.P.ResultString(after, a, i))
+			add(ad.Name, fmt.Sprintf("#%d %s", i+1, ad.Script[i].Src.String()), m.P.ResultText(before, a, i), m.P.ResultText(after, a, i))
 		}
 	}
 	for l := range before.Holder {
@@ -236,7 +236,7 @@ func taskFlagsName(f uint8) string {
 	for _, b := range []struct {
 		bit  uint8
 		name string
-	}{{PF_EXITING, "PF_EXITING"}, {PF_FROZEN, "PF_FROZEN"}, {PF_FREEZER_SKIP, "PF_FREEZER_SKIP"}, {TIF_SYSCALL_TRACE, "TIF_SYSCALL_TRACE"}} {
+	}{{PF_EXITING, "PF_EXITING"}, {PF_FROZEN, "PF_FROZEN"}, {PF_FREEZER_SKIP, "PF_FREEZER_SKIP"}, {TIF_SYSCALL_TRACE, "TIF_SYSCALL_TRACE"}, {RESTART_NANOSLEEP, "restart_block=hrtimer_nanosleep_restart"}} {
 		if f&b.bit != 0 {
 			parts = append(parts, b.name)
 			f &^= b.bit

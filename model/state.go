@@ -240,6 +240,11 @@ const (
 	ResCldStopped   Result = 11 << 12 // CLD_STOPPED, value: the stop signal
 	ResCldTrapped   Result = 12 << 12 // CLD_TRAPPED, value: exit_code (signal | ResEventStop)
 	ResCldContinued Result = 13 << 12 // CLD_CONTINUED (si_status SIGCONT)
+	// ResObserved: a key an observe op recorded (ran, tracer, wchan,
+	// freezer, frozen), its value in the low 12 bits; what it means
+	// depends on the key (model/observe.go: encodeKey, formatKey). A
+	// signal set takes two slots of its own encoding.
+	ResObserved Result = 14 << 12
 
 	ResEventStop = 0x100
 	// ResChildShift: a report of wait4(-1)/waitid(P_ALL) carries the

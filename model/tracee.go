@@ -23,8 +23,9 @@ func (c *Ctx) threadStep(t int) bool {
 		if !T.OnRq {
 			return false
 		}
-		c.Label = "hrtimer_nanosleep: woken; back to user mode"
+		c.Label = "hrtimer_nanosleep: woken; -ERESTART_RESTARTBLOCK, back to user mode"
 		T.Loc = LocUser
+		T.Flags |= RESTART_NANOSLEEP
 		return true
 	case LocRefrigerator:
 		if !T.OnRq {
@@ -292,7 +293,10 @@ func (c *Ctx) userOp(t int) bool {
 	if int(T.ScriptPC) >= len(def.Script) {
 		return false
 	}
-	op := def.Script[T.ScriptPC]
+	op := &def.Script[T.ScriptPC]
+	if !c.After(op) {
+		return false // "after B#N": B's N-th op has not returned yet
+	}
 	switch op.Kind {
 	case scenario.OpRaise:
 		c.Label = "tgkill(self): send_signal_locked"

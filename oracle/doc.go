@@ -35,9 +35,14 @@
 //	setup     cgroup D=<root>/jobctl-oracle.<pid>.<start>.<seq>, helpers, tracees
 //	prelude   each "init" op to completion (or until it blocks), then settle
 //	scripts   every actor concurrently, 0..2ms random delays (Options.Seed);
+//	          an op with "after A#N" starts once A's N-th op has returned;
 //	          they end when all are done, or all unfinished ones are blocked
-//	          and nothing changed for 300ms ("pending"), or at the timeout
-//	observe   settle, then per thread: state letter, ran, exit
+//	          (in an op, or waiting for another actor's op) and nothing
+//	          changed for 300ms ("pending"), or at the timeout. Observe ops
+//	          (/proc reads, the freezer files) and settle (until the threads
+//	          are at rest: observe_linux.go) are the runner's own
+//	observe   settle, then per thread every key (state, ran, exit, tracer,
+//	          pending sets, wchan) and per cgroup its freezer file
 //	teardown  thaw, SIGKILL, reap (by %init), rmdir — always
 //
 // A runner killed with SIGKILL cannot tear down; its %init does: it sees

@@ -446,12 +446,6 @@ func actorOp(req request) (res, note string) {
 		return "", ""
 	case scenario.OpExit:
 		return resOK, ""
-	case scenario.OpObserve:
-		st, err := readTask(req.Pid, req.Tid)
-		if err != nil {
-			return stateGone, ""
-		}
-		return string(st.state), ""
 	}
 	return "ENOSYS", "op " + req.Op.String() + " is not run by actors"
 }

@@ -80,7 +80,7 @@ const (
 	OpExit    // exit                  the actor exits (a tracer: exit_ptrace)
 	OpLock    // lock tasklist|css_set take tasklist_lock for write, or css_set_lock, and hold it (RT lock holder)
 	OpUnlock  // unlock tasklist|css_set
-	OpObserve // observe T             record T's /proc state letter at this point
+	OpObserve // observe T [KEY ...]   record T's /proc state letter, or the named observation keys, at this point
 	// Tracee threads (run from user mode).
 	OpRaise     // raise SIG            tgkill(self, SIG): a signal to this very thread
 	OpPause     // sleep                nanosleep(2): TASK_INTERRUPTIBLE|TASK_FREEZABLE until a signal
@@ -89,6 +89,7 @@ const (
 	OpSyscall       // syscall            (tracee) a system call; under PTRACE_SYSCALL, a syscall-entry stop
 	OpPtraceSyscall // ptrace-syscall T [SIG]  PTRACE_SYSCALL: resume, stopping at the next system call
 	OpWaitid        // waitid T|any FLAGS     waitid(P_PID, pid of T (or P_ALL, 0), &info, FLAGS, NULL)
+	OpSettle        // settle             wait until every tracee thread is quiescent (see doc.go)
 	numOps
 )
 
@@ -98,7 +99,7 @@ var opNames = [...]string{
 	OpCont: "cont", OpDetach: "detach", OpPtraceKill: "ptrace-kill", OpGetregs: "getregs",
 	OpWait: "wait", OpExit: "exit", OpLock: "lock", OpUnlock: "unlock", OpObserve: "observe",
 	OpRaise: "raise", OpPause: "sleep", OpExitGroup: "exit_group",
-	OpSyscall: "syscall", OpPtraceSyscall: "ptrace-syscall", OpWaitid: "waitid",
+	OpSyscall: "syscall", OpPtraceSyscall: "ptrace-syscall", OpWaitid: "waitid", OpSettle: "settle",
 }
 
 // ThreadOp: the op is done by a tracee thread from user mode.
@@ -203,12 +204,35 @@ type Op struct {
 	Sig    int    // signal number (kill, tkill, cont, detach), or exit code (exit_group)
 	Flags  int    // wait flags; for freeze/thaw, which freezer (FreezerV1, FreezerV2, 0: the default)
 	Pos    Pos
+	// Keys are the observation keys an observe op records (ObserveKeys),
+	// in the order written; none for "observe T", which records the state
+	// letter as the op's result.
+	Keys []string
+	// After are the ops of other actors this op waits for: it starts only
+	// once each of them has returned ("after A#2").
+	After []OpRef
 }
 
+// OpRef names one op of an outside actor's script: "A#2" is A's second.
+type OpRef struct {
+	Actor string
+	N     int // 1-based
+	Pos   Pos
+}
+
+func (r OpRef) String() string { return fmt.Sprintf("%s#%d", r.Actor, r.N) }
+
 func (o Op) String() string {
-	s := o.Kind.String()
+	s := ""
+	for _, r := range o.After {
+		s += "after " + r.String() + " "
+	}
+	s += o.Kind.String()
 	if o.Target != "" {
 		s += " " + o.Target
+	}
+	for _, k := range o.Keys {
+		s += " " + k
 	}
 	switch o.Kind {
 	case OpKill, OpTkill, OpRaise:
@@ -258,6 +282,7 @@ type Check struct {
 type Atom struct {
 	Key, Value string
 	Neg        bool
+	Pos        Pos // where the atom is written
 }
 
 // Verdict is what a scenario expects under one variant ("*" for every other one).
