@@ -472,8 +472,13 @@ func (r *runner) opRequest(op scenario.Op) request {
 	req := request{Cmd: "op", Op: op.Kind, Sig: op.Sig, Flags: op.Flags}
 	switch op.Kind {
 	case scenario.OpKill:
-		p, _ := r.pl.proc(op.Target)
-		req.Pid = r.procs[p].pid
+		// kill(2) of the named thread's pid: the whole group is
+		// signalled, but complete_signal() and prepare_signal() start
+		// from that thread (kill_pid_info_type(): pid_task(pid,
+		// PIDTYPE_PID), kernel/signal.c, v6.18), as the model's kill
+		// does; a process name stands for its leader.
+		t, _ := r.pl.thread(op.Target)
+		_, req.Pid, _ = r.tid(t)
 	case scenario.OpFreeze, scenario.OpThaw:
 		k := r.pl.cgroupOf(op)
 		req.Dir, req.V2 = r.cg.cgs[k], r.pl.cgroups[k].v2
