@@ -25,7 +25,7 @@ var cmdOracle = &command{
 	name:    "oracle",
 	summary: "run scenarios on the running kernel and compare with the model",
 	usage: `  jobctl oracle [SCENARIO ...] [--repeat N] [--seed N] [--timeout D] [--variant V] [--json] [-v]
-  jobctl oracle --kernel IMAGE [SCENARIO ...] [--accel A] [--guest-timeout D] [flags as above]`,
+  jobctl oracle --kernel IMAGE [SCENARIO ...] [--accel A] [--guest-timeout D] [--append ARGS] [flags as above]`,
 	help: `
 Runs each scenario with real processes on the running kernel — tracee
 processes in a fresh cgroup, a tracer, signal senders, a waiter and the
@@ -70,7 +70,8 @@ Flags:
                  more of the kernel's interleavings (default 1); -v lists
                  each outcome with its count
   --seed N       seed of the first run's delays (run i uses N+i; default 1)
-  --timeout D    wall-clock limit of one run (default 10s)
+  --timeout D    wall-clock limit of one run (default 10s; 30s with --kernel,
+                 where an emulated guest may be slow)
   --variant V    compare with design V instead of the detected one
   --kernel IMAGE run in a QEMU guest booting IMAGE (see above)
   --accel A      with --kernel: auto (default: KVM if it works, else TCG),
@@ -78,6 +79,7 @@ Flags:
   --guest-timeout D
                  with --kernel: kill a guest that sends nothing, not even its
                  once-a-second heartbeat, for D (default 60s); exit 3
+  --append ARGS  with --kernel: more kernel command line
   --json         one JSON object per line per scenario: scenario, variant,
                  verdict (match, mismatch, skipped, wedged, incomplete),
                  reason, runs, outcomes [{outcome, count, in_model, closest,
@@ -118,6 +120,7 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	kernel := fs.String("kernel", "", "")
 	accel := fs.String("accel", "auto", "")
 	guestTimeout := fs.Duration("guest-timeout", 60*time.Second, "")
+	appendArgs := fs.String("append", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -128,7 +131,7 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	if *kernel == "" {
 		var err error
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "accel" || f.Name == "guest-timeout" {
+			if f.Name == "accel" || f.Name == "guest-timeout" || f.Name == "append" {
 				err = usagef("--%s needs --kernel", f.Name)
 			}
 		})
@@ -168,8 +171,13 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		scs = append(scs, sc)
 	}
 	if *kernel != "" {
+		timeoutSet := false
+		fs.Visit(func(f *flag.Flag) { timeoutSet = timeoutSet || f.Name == "timeout" })
+		if !timeoutSet {
+			*timeout = guestRunTimeout
+		}
 		return runOracleKernel(kernelRun{
-			image: *kernel, accel: *accel, silence: *guestTimeout, scenarios: pos,
+			image: *kernel, accel: *accel, silence: *guestTimeout, append: *appendArgs, scenarios: pos,
 			repeat: *repeat, seed: *seed, timeout: *timeout, variant: *variant, json: *asJSON, verbose: *verbose,
 		}, stdout, stderr)
 	}

@@ -17,12 +17,18 @@ import (
 	"jobctl/vm"
 )
 
+// guestRunTimeout is --timeout's default with --kernel: a TCG guest on a
+// busy machine took more than 10s for one run of R4-listen-frozen-sigcont
+// (a run's helpers are each a fresh Go binary, emulated).
+const guestRunTimeout = 30 * time.Second
+
 // kernelRun is "jobctl oracle --kernel IMAGE": the oracle run inside a
 // guest that boots IMAGE.
 type kernelRun struct {
 	image     string
 	accel     string        // auto, kvm, tcg
 	silence   time.Duration // --guest-timeout
+	append    string        // --append: more kernel command line
 	scenarios []string      // as given: built-in names or files
 	repeat    int
 	seed      int64
@@ -78,7 +84,7 @@ func runOracleKernel(k kernelRun, stdout, stderr io.Writer) (int, error) {
 		}
 	}()
 	res, err := vm.Run(ctx, vm.Config{
-		Kernel: k.image, Args: args, Dir: dir, Files: files, Accel: k.accel, Silence: k.silence,
+		Kernel: k.image, Args: args, Dir: dir, Files: files, Accel: k.accel, Silence: k.silence, Append: k.append,
 		Stdout: stdout, Stderr: stderr,
 		Booted: func(b vm.Boot) { fmt.Fprintln(stderr, bootLine(k.image, b)) },
 	})
