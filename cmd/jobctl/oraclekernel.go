@@ -121,7 +121,7 @@ func bootLine(image string, b vm.Boot) string {
 		}
 	}
 	rt := ""
-	if b.Guest.RT {
+	if b.Guest.RT && !strings.Contains(b.Guest.Version, "PREEMPT_RT") {
 		rt = ", PREEMPT_RT"
 	}
 	return fmt.Sprintf("jobctl oracle: Linux %s (%s%s) booted from %s under QEMU with %s, %d CPUs, %d MiB",
