@@ -31,7 +31,7 @@ go vet ./...
 # (not root, no freezer, ...): internal/testsum reads go test -json, prints
 # what go test would (a line per package, the output of every failure) and
 # fails if anything failed; pipefail keeps go test's own exit code too.
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/jobctl-test.XXXXXX")
+tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/testsum" ./internal/testsum
 # One package at a time: the guest tests (vm, cmd/jobctl) keep both CPUs
@@ -47,6 +47,7 @@ go run ./cmd/jobctl oracle --repeat 2
 # generous (30s). The guest's init is the jobctl binary itself, so it is
 # built static.
 if [ -n "$kernels" ]; then
+	mkdir -p "$tmp"
 	CGO_ENABLED=0 go build -o "$tmp/jobctl" ./cmd/jobctl
 	pids=()
 	i=0

@@ -306,6 +306,8 @@ func attempt(ctx context.Context, cfg Config, qemu string, initrd *os.File, acce
 	go func() { defer readers.Done(); io.Copy(qerr, errR); errR.Close() }()
 	records := make(chan record)
 	badRecord := make(chan error, 1)
+	done := make(chan struct{}) // attempt has returned: nobody reads records
+	defer close(done)
 	go func() {
 		defer close(records)
 		defer resR.Close()
@@ -317,7 +319,11 @@ func attempt(ctx context.Context, cfg Config, qemu string, initrd *os.File, acce
 				badRecord <- err
 				return
 			}
-			records <- r
+			select {
+			case records <- r:
+			case <-done:
+				return
+			}
 		}
 	}()
 	finish := func() {
@@ -343,7 +349,10 @@ func attempt(ctx context.Context, cfg Config, qemu string, initrd *os.File, acce
 			return res, err, ""
 		case <-timer.C:
 			finish()
-			if !res.Booted {
+			switch {
+			case exited:
+				return res, nil, "" // it did not power off; QEMU was killed
+			case !res.Booted:
 				return res, nil, fmt.Sprintf("no sign of life from the guest within %v (%s)", limit, accel)
 			}
 			return res, fmt.Errorf("%w: nothing from it for %v; QEMU was killed", ErrWedged, cfg.Silence), ""

@@ -24,7 +24,7 @@ import (
 var cmdOracle = &command{
 	name:    "oracle",
 	summary: "run scenarios on the running kernel and compare with the model",
-	usage: `  jobctl oracle [SCENARIO ...] [--repeat N] [--seed N] [--timeout D] [--variant V] [--json] [-v]
+	usage: `  jobctl oracle [SCENARIO ...] [--repeat N] [--seed N] [--timeout D] [--patience D] [--variant V] [--json] [-v]
   jobctl oracle --kernel IMAGE [SCENARIO ...] [--accel A] [--guest-timeout D] [--append ARGS] [flags as above]`,
 	help: `
 Runs each scenario with real processes on the running kernel — tracee
@@ -72,6 +72,9 @@ Flags:
   --seed N       seed of the first run's delays (run i uses N+i; default 1)
   --timeout D    wall-clock limit of one run (default 10s; 30s with --kernel,
                  where an emulated guest may be slow)
+  --patience D   how long the end of a run watches a runnable thread that
+                 has not run yet before its .ran is "no" (default 1s; 5s
+                 with --kernel)
   --variant V    compare with design V instead of the detected one
   --kernel IMAGE run in a QEMU guest booting IMAGE (see above)
   --accel A      with --kernel: auto (default: KVM if it works, else TCG),
@@ -121,6 +124,7 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	accel := fs.String("accel", "auto", "")
 	guestTimeout := fs.Duration("guest-timeout", 60*time.Second, "")
 	appendArgs := fs.String("append", "", "")
+	patience := fs.Duration("patience", time.Second, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -141,6 +145,9 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if *timeout <= 0 {
 		return exitUsage, usagef("--timeout wants a positive duration, got %s", *timeout)
+	}
+	if *patience <= 0 {
+		return exitUsage, usagef("--patience wants a positive duration, got %s", *patience)
 	}
 	var v *variants.Variant
 	if *variant != "" {
@@ -173,12 +180,17 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	if *kernel != "" {
 		timeoutSet := false
 		fs.Visit(func(f *flag.Flag) { timeoutSet = timeoutSet || f.Name == "timeout" })
+		patienceSet := false
+		fs.Visit(func(f *flag.Flag) { patienceSet = patienceSet || f.Name == "patience" })
 		if !timeoutSet {
 			*timeout = guestRunTimeout
 		}
+		if !patienceSet {
+			*patience = guestPatience
+		}
 		return runOracleKernel(kernelRun{
 			image: *kernel, accel: *accel, silence: *guestTimeout, append: *appendArgs, scenarios: pos,
-			repeat: *repeat, seed: *seed, timeout: *timeout, variant: *variant, json: *asJSON, verbose: *verbose,
+			repeat: *repeat, seed: *seed, timeout: *timeout, patience: *patience, variant: *variant, json: *asJSON, verbose: *verbose,
 		}, stdout, stderr)
 	}
 
@@ -221,7 +233,7 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		r := oracleOne(ctx, sc, v, rt, *repeat, *seed, *timeout)
+		r := oracleOne(ctx, sc, v, rt, *repeat, oracle.Options{Timeout: *timeout, Seed: *seed, Patience: *patience})
 		if ctx.Err() != nil {
 			break // interrupted: not a result
 		}
@@ -281,7 +293,9 @@ func kernelRelease() string {
 }
 
 // oracleOne runs one scenario repeat times and compares with the model.
-func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, rt bool, repeat int, seed int64, timeout time.Duration) oracleReport {
+// base holds the options of every run; run i has seed base.Seed+i.
+func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, rt bool, repeat int, base oracle.Options) oracleReport {
+	seed, timeout := base.Seed, base.Timeout
 	start := time.Now()
 	r := oracleReport{Scenario: scenarioName(sc), Variant: v.Name}
 	defer func() { r.ElapsedMS = time.Since(start).Milliseconds() }()
@@ -321,7 +335,9 @@ func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, 
 	keys := oracle.Keys(r.ModelOutcomes[0])
 	var runs []string
 	for i := 0; i < repeat; i++ {
-		out, err := oracle.Run(ctx, sc, oracle.Options{Timeout: timeout, Seed: seed + int64(i)})
+		opt := base
+		opt.Seed = seed + int64(i)
+		out, err := oracle.Run(ctx, sc, opt)
 		switch {
 		case ctx.Err() != nil:
 			r.Verdict, r.Reason = "incomplete", "interrupted"

@@ -22,6 +22,11 @@ import (
 // (a run's helpers are each a fresh Go binary, emulated).
 const guestRunTimeout = 30 * time.Second
 
+// guestPatience is --patience's default with --kernel: in the 6.1-rt guest,
+// with a second guest beside it on two CPUs, one of scale-gstop-4t's four
+// spinning threads went more than 1s without a CPU.
+const guestPatience = 5 * time.Second
+
 // kernelRun is "jobctl oracle --kernel IMAGE": the oracle run inside a
 // guest that boots IMAGE.
 type kernelRun struct {
@@ -33,6 +38,7 @@ type kernelRun struct {
 	repeat    int
 	seed      int64
 	timeout   time.Duration
+	patience  time.Duration
 	variant   string
 	json      bool
 	verbose   bool
@@ -51,7 +57,8 @@ func runOracleKernel(k kernelRun, stdout, stderr io.Writer) (int, error) {
 	if k.silence <= 0 {
 		return exitUsage, usagef("--guest-timeout wants a positive duration, got %s", k.silence)
 	}
-	args := []string{"oracle", "--repeat", strconv.Itoa(k.repeat), "--seed", strconv.FormatInt(k.seed, 10), "--timeout", k.timeout.String()}
+	args := []string{"oracle", "--repeat", strconv.Itoa(k.repeat), "--seed", strconv.FormatInt(k.seed, 10),
+		"--timeout", k.timeout.String(), "--patience", k.patience.String()}
 	if k.variant != "" {
 		args = append(args, "--variant", k.variant)
 	}
