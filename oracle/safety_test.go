@@ -129,7 +129,8 @@ func TestSetupError(t *testing.T) {
 // naming it, and everything is still cleaned up.
 func TestHelperDies(t *testing.T) {
 	sc := frozenAttach(false)
-	sc.Actors[0].Script = []scenario.Op{by("P", op(scenario.OpObserve, "T"))}
+	// An op the helper makes (an observe is the runner's own).
+	sc.Actors[0].Script = []scenario.Op{by("P", sigOp(scenario.OpKill, "T", scenario.SIGCONT))}
 	needKernel(t, sc)
 	testHookPrelude = func(r *runner) { unix.Kill(r.conns[0].pid, unix.SIGKILL); time.Sleep(20 * time.Millisecond) }
 	defer func() { testHookPrelude = nil }()
@@ -234,6 +235,9 @@ func startKilledRunner(t *testing.T, cg string) (cmd *exec.Cmd, id string, initP
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// If the test fails before it kills the runner, kill it anyway: its
+	// %init then tears the run down, as after the SIGKILL under test.
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	type ready struct {
 		id  string
 		pid int
