@@ -37,7 +37,8 @@ var (
 	finalSettle  = 50 * time.Millisecond // before the final observations
 	// "ran": the thread's counter moved within ranWindow (checked every
 	// few ms). A thread that has not moved but is runnable ('R') is
-	// watched up to ranPatience: on a busy machine it may wait for a CPU.
+	// watched up to ranPatience (Options.Patience): on a busy machine it
+	// may wait for a CPU.
 	ranWindow   = 50 * time.Millisecond
 	ranPatience = time.Second
 	maxDelay    = 2 * time.Millisecond // random delay before each script op
@@ -151,6 +152,9 @@ func run(ctx context.Context, sc *scenario.Scenario, opt Options) (out Outcome, 
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = 10 * time.Second
+	}
+	if opt.Patience <= 0 {
+		opt.Patience = ranPatience
 	}
 	exe := opt.Exe
 	if exe == "" {
@@ -1042,7 +1046,7 @@ func (r *runner) observe() map[string]string {
 				n++
 			}
 		}
-		if el := time.Since(start); el >= ranPatience || (el >= ranWindow && !runnable) {
+		if el := time.Since(start); el >= r.opt.Patience || (el >= ranWindow && !runnable) {
 			break
 		}
 	}
