@@ -45,6 +45,15 @@ type Options struct {
 	OnProgress    func(Progress)
 	ProgressEvery time.Duration // 0: one second
 	Props         model.PropSet // built-in properties to check (0: all)
+	// Symmetry keeps one state of each set of states that differ only by
+	// a swap of interchangeable threads (model.Symmetry: the threads of a
+	// group that no op, check or ordered walk still to come tells apart).
+	// Verdicts, violated properties, shortest-trace lengths and outcome
+	// sets are those of the full search; state, transition and outcome
+	// counts are of the reduced one. Traces are real interleavings. A
+	// check whose terminal states' outcomes tell free threads apart is
+	// run again without it (Result.SymmetryNote says so).
+	Symmetry bool
 }
 
 // Progress is where a running search is.
@@ -96,10 +105,17 @@ type Result struct {
 	Exact       bool
 	StateBytes  int   // bytes of one packed state (the scenario's layout), as the frontier holds it
 	Memory      int64 // the peak of what the memory bound counts, in bytes
+	// Symmetry: the search was reduced by thread symmetry
+	// (Options.Symmetry); SymmetryNote says over which classes, or why
+	// it was not.
+	Symmetry     bool
+	SymmetryNote string
 	// StoredBytes is what the visited set and the parent links take at
 	// the end (the whole table, empty slots too, and the node arrays):
 	// StoredBytes/States is the cost of one stored state.
 	StoredBytes int64
+
+	symBroken bool // the reduced search met an outcome that is not symmetric
 }
 
 // BytesPerState is StoredBytes per stored state.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,12 @@ type search struct {
 	outOrder   []string
 	always     []scenario.Check
 	scratch    model.State // for explaining and observing a packed state
+
+	// sym is the thread symmetry the search reduces by (nil: none);
+	// symBroken is set when a terminal state's outcome tells its free
+	// threads apart, and the search is then run again without it.
+	sym       *model.Symmetry
+	symBroken atomic.Bool
 }
 
 type run struct{ lo, hi int }
@@ -134,10 +141,34 @@ func Check(m *model.Machine, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return explore(m, init, opt)
+	if opt.Symmetry {
+		y := model.NewSymmetry(m.P)
+		if !y.Applies() {
+			opt.Symmetry = false
+			res, err := explore(m, init, opt, nil)
+			if res != nil {
+				res.SymmetryNote = "symmetry does not apply: " + y.Why
+			}
+			return res, err
+		}
+		res, err := explore(m, init, opt, y)
+		if err != nil || !res.symBroken {
+			if res != nil {
+				res.Symmetry = true
+				res.SymmetryNote = "symmetric threads: " + strings.Join(y.Classes(m.P), "; ")
+			}
+			return res, err
+		}
+		res, err = explore(m, init, opt, nil)
+		if res != nil {
+			res.SymmetryNote = "symmetry not used: a final outcome tells interchangeable threads apart"
+		}
+		return res, err
+	}
+	return explore(m, init, opt, nil)
 }
 
-func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
+func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetry) (*Result, error) {
 	if opt.MaxStates == 0 {
 		opt.MaxStates = 5_000_000
 	}
@@ -175,6 +206,7 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 		cur:      newRecSpace(L.Size),
 		nxt:      newRecSpace(L.Size),
 		bigMoves: map[uint32]model.Move{},
+		sym:      sym,
 	}
 	x.tab = newTable(minSlots)
 	x.ov = map[uint64][]uint64{}
@@ -188,6 +220,10 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 	res := x.res
 
 	// The initial state: node 0, the only record of depth 0.
+	real := init
+	if sym != nil {
+		sym.Canon(m.P, &init)
+	}
 	ri, rw := x.workers[0].cursor.next(x.nxt)
 	L.Pack(pk(rw, x.size), &init)
 	fp := fingerprint(pk(rw, x.size))
@@ -235,6 +271,9 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 				break // the level's end cuts exactly at --max-states
 			}
 			stop = x.limits()
+			if x.symBroken.Load() {
+				stop = "symmetry"
+			}
 			if x.opt.Progress != nil || x.opt.OnProgress != nil {
 				if time.Since(lastProgress) >= opt.ProgressEvery {
 					lastProgress = time.Now()
@@ -258,10 +297,18 @@ func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
 	if x.opt.Progress != nil && time.Since(x.start) >= opt.ProgressEvery {
 		fmt.Fprintf(x.opt.Progress, "\r%60s\r", "")
 	}
+	if x.symBroken.Load() {
+		return &Result{symBroken: true}, nil
+	}
 	res.States = x.parents.n
 	res.StoredBytes = x.storedBytes()
 	res.Memory = max(res.Memory, x.memory())
 	x.finish()
+	if sym != nil {
+		if err := x.realTraces(real); err != nil {
+			return nil, err
+		}
+	}
 	res.Elapsed = time.Since(x.start)
 	return res, nil
 }
@@ -543,6 +590,9 @@ func (x *search) expand(w *worker, i int, base uint32) {
 					// properties checked then; only the transition into
 					// it is new.
 					bad := m.CheckTransition(cur, next, c, want) &^ x.foundMask
+					if x.sym != nil && x.sym.Canon(m.P, next) {
+						L.Pack(spk, next)
+					}
 					if x.insert(ri, rw, fingerprint(spk), link) {
 						w.cursor.commit()
 						info := uint64(m.CheckState(next, want) &^ x.foundMask)
@@ -564,6 +614,9 @@ func (x *search) expand(w *worker, i int, base uint32) {
 	x.trans[i] = uint16(min(trans, 1<<16-1))
 	w.maxBranch = max(w.maxBranch, trans)
 	if trans == 0 {
+		if x.sym != nil && !x.sym.OutcomeSymmetric(m, cur) {
+			x.symBroken.Store(true)
+		}
 		w.terms = append(w.terms, term{i: i, bad: m.CheckTerminal(cur, want), text: m.Outcome(cur)})
 	}
 }

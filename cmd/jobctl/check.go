@@ -74,6 +74,12 @@ Flags:
                        use if that is less: the machine's available memory, or its
                        cgroup's limit less its usage)
   --exact              deduplicate whole states instead of 64-bit fingerprints
+  --symmetry           keep one state per set of states that differ only by a swap of
+                       interchangeable threads (a group's non-leader threads with the
+                       same script that no op, check or ordered walk still to come
+                       tells apart; docs/PERFORMANCE.md). Same verdicts, violated
+                       properties, counterexample lengths and outcome sets; fewer
+                       states, transitions and outcome counts. Off by default
   --workers N          expansion goroutines (default GOMAXPROCS); the output is the same for any N
   --quiet              no progress lines on stderr
   --width N            fit the output to N columns (default: a race of one or two
@@ -110,6 +116,8 @@ type checkFlags struct {
 	quiet     bool
 	width     int
 	html      string
+	symmetry  bool
+	cpuprof   string // hidden: a CPU profile of the whole run (pprof), for measuring the checker
 }
 
 // status is how a result compares with its scenario's expectation.
@@ -153,9 +161,18 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.IntVar(&f.width, "width", 0, "")
 	fs.StringVar(&f.html, "html", "", "")
+	fs.BoolVar(&f.symmetry, "symmetry", false, "")
+	fs.StringVar(&f.cpuprof, "cpuprofile", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
+	}
+	if f.cpuprof != "" {
+		stop, err := startCPUProfile(f.cpuprof)
+		if err != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl: --cpuprofile: %v", err)}
+		}
+		defer stop()
 	}
 	if f.maxStates < 0 || f.timeout < 0 || maxMiB < 0 || f.workers < 0 {
 		return exitUsage, usagef("--max-states, --timeout, --max-memory and --workers must not be negative")
@@ -281,6 +298,7 @@ func checkOne(cr *cellResult, p *model.Program, f *checkFlags, progress *progres
 		Exact:     f.exact,
 		Workers:   f.workers,
 		Props:     props(cr.sc),
+		Symmetry:  f.symmetry,
 	}
 	if progress != nil {
 		opt.OnProgress = progress.searching
@@ -738,6 +756,9 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult, st o
 		if r.Incomplete != "" {
 			prose("   incomplete: %s", r.Incomplete)
 		}
+		if r.SymmetryNote != "" {
+			prose("   %s", r.SymmetryNote)
+		}
 		prose("   final outcomes:")
 		if len(r.Outcomes) == 0 {
 			prose("     (none: no terminal state reached)")
@@ -831,6 +852,7 @@ type jsonResult struct {
 	BytesPerState      float64         `json:"bytes_per_state"` // the visited set and parent links per stored state
 	Outcomes           []jsonOutcome   `json:"outcomes"`
 	Incomplete         string          `json:"incomplete"`
+	Symmetry           string          `json:"symmetry,omitempty"` // --symmetry: the classes reduced by, or why none
 }
 
 type jsonViolation struct {
@@ -883,6 +905,7 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 		BytesPerState:      math.Round(r.BytesPerState()*10) / 10,
 		Outcomes:           []jsonOutcome{},
 		Incomplete:         r.Incomplete,
+		Symmetry:           r.SymmetryNote,
 	}
 	for _, fd := range r.Violations {
 		jv := jsonViolation{Property: fd.Property, Message: fd.Message, Trace: []jsonStep{}, Counterexample: cr.cex[fd.Property]}
