@@ -42,6 +42,10 @@ import (
 // (time, memory, cancel) are checked after every round.
 const blockStates = 4096
 
+// verifySteps makes the explorer check that a step that cannot run
+// leaves the state unchanged (tests set it).
+var verifySteps = false
+
 // runStates is how many frontier states a worker takes at a time.
 const runStates = 64
 
@@ -573,11 +577,22 @@ func (x *search) expand(w *worker, i int, base uint32) {
 	g := uint64(base) + uint64(i)
 	trans := 0
 	n := m.NumActors()
+	// A step that cannot run leaves the state as it was (the model's
+	// contract, Machine.StepInto; verifySteps checks it), so next is
+	// copied again only after a step that ran: about half the attempts
+	// are steps that cannot run.
+	dirty := true
 	for a := 0; a < n; a++ {
 		for k := 0; ; k++ {
-			L.Copy(next, cur)
+			if dirty {
+				L.Copy(next, cur)
+			}
 			mv := model.Move{Actor: uint8(a), Choice: uint8(k)}
 			ok := m.StepInto(c, next, mv)
+			dirty = ok || c.Choice >= c.NChoice
+			if !dirty && verifySteps && *next != *cur {
+				panic(fmt.Sprintf("checker: %s could not step but changed the state", m.MoveString(cur, mv)))
+			}
 			nch := int(c.NChoice)
 			if ok {
 				ri, rw := w.cursor.next(x.nxt)

@@ -34,8 +34,11 @@ type Move struct {
 func Act(a int) Move { return Move{Actor: uint8(a)} }
 
 // Step runs move mv on *s in place. It reports whether the actor could
-// take it (a choice beyond the step's outcomes cannot be taken); when it
-// could not, *s must be discarded. The returned Ctx says what the step did
+// take it (a choice beyond the step's outcomes cannot be taken). When the
+// actor cannot step (it is blocked, and the choice is in range), *s is
+// left as it was: a step decides whether it can run before it changes
+// anything (the checker relies on it, and its tests check it on the whole
+// corpus); after a choice out of range *s must be discarded. The returned Ctx says what the step did
 // (its label, its outcomes, the wakeups it issued).
 func (m *Machine) Step(s *State, mv Move) (Ctx, bool) {
 	var c Ctx
