@@ -1,7 +1,7 @@
 package model
 
-// Signal generation and delivery, job-control group stop (SPEC §3.1–3.6),
-// after kernel/signal.c and include/linux/sched/signal.h (v6.18).
+// Signal generation and delivery, job-control group stop, after
+// kernel/signal.c and include/linux/sched/signal.h (v6.18).
 
 // SignalWakeUpState is signal_wake_up_state() (kernel/signal.c, v5.19+):
 // set TIF_SIGPENDING and wake the task if it sleeps in state|INTERRUPTIBLE,
@@ -15,8 +15,10 @@ func SignalWakeUpState(c *Ctx, t int, state uint16) {
 // 31cae1eaae4f). A fatal wakeup ends a stop: JOBCTL_STOPPED and
 // JOBCTL_TRACED are cleared here, whatever the wakeup's outcome, unless a
 // ptrace request holds the task (JOBCTL_PTRACE_FROZEN). This is Eric
-// Biederman's point in the seed: if __state is TASK_FROZEN (or parked in
-// saved_state) the wakeup fails, and only jobctl remembers the decision.
+// Biederman's point in his reply to Peter Zijlstra's v2 1/5 (LKML,
+// 2022-04-26, <87fslzfmha.fsf@email.froward.int.ebiederm.org>): if
+// __state is TASK_FROZEN (or parked in saved_state) the wakeup fails, and
+// only jobctl remembers the decision.
 func SignalWakeUp(c *Ctx, t int, fatal bool) {
 	T := &c.S.Task[t]
 	var state uint16
@@ -207,8 +209,10 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 // v6.18): a blocked signal is never ignored ("the signal handler may change
 // by the time it is unblocked"); a traced task's is not either (the tracer
 // may want to see it), SIGKILL aside; else it is when the disposition is
-// SIG_IGN, or SIG_DFL with the default action "ignore" (Appendix D.1: an
-// untraced SIGCONT does its work in prepare_signal and is then dropped).
+// SIG_IGN, or SIG_DFL with the default action "ignore". prepare_signal()
+// ends with "return !sig_ignored(...)", so an untraced SIGCONT (ignored by
+// default) does all its work in prepare_signal() and is then dropped:
+// never queued, no complete_signal(), no TIF_SIGPENDING.
 func SigIgnored(c *Ctx, p int, sig int) bool {
 	T := &c.S.Task[p]
 	if T.Blocked&sigmask(sig) != 0 {
