@@ -15,7 +15,7 @@ func TestParseDirectives(t *testing.T) {
 scenario my-race
 title A "quoted words" title
 source LKML <x@y>
-source SPEC §6 R1
+source kernel/signal.c: complete_signal() (v6.18)
 config PREEMPT_RT
 actor W P S
 process T threads T T2 parent W
@@ -49,7 +49,7 @@ variant peterz-v2
 	if sc.Title != "A quoted words title" {
 		t.Errorf("title %q", sc.Title)
 	}
-	if want := []string{"LKML <x@y>", "SPEC §6 R1"}; !reflect.DeepEqual(sc.Source, want) {
+	if want := []string{"LKML <x@y>", "kernel/signal.c: complete_signal() (v6.18)"}; !reflect.DeepEqual(sc.Source, want) {
 		t.Errorf("source %q", sc.Source)
 	}
 	if !sc.RT {

@@ -261,7 +261,7 @@ func getVariants(list string) ([]*variants.Variant, error) {
 	return vs, nil
 }
 
-// getVariant resolves a variant name (or SPEC id) as an inputError.
+// getVariant resolves a variant name (or short id) as an inputError.
 func getVariant(name string) (*variants.Variant, error) {
 	v, err := variants.Get(name)
 	if err != nil {
