@@ -5,9 +5,10 @@ package checker
 //	go test -run=NONE -bench=. -benchmem ./checker
 //
 // and with the larger members of the scaling family (5, 6, 7 threads:
-// seconds to minutes each, so not by default):
+// seconds to minutes each, so not by default), with thread symmetry or
+// without:
 //
-//	go test -run=NONE -bench=Check/scale -benchtime=1x ./checker -threads=7
+//	go test -run=NONE -bench=Check/scale -benchtime=1x ./checker -threads=7 [-symmetry]
 
 import (
 	"flag"
@@ -24,6 +25,9 @@ import (
 // threads is the largest scale-gstop-Nt of BenchmarkCheck (the corpus has
 // 2 to 4; 5 and more are written inline).
 var threads = flag.Int("threads", 4, "BenchmarkCheck: check scale-gstop-Nt up to this many threads")
+
+// symmetry runs BenchmarkCheck's checks with Options.Symmetry.
+var symmetry = flag.Bool("symmetry", false, "BenchmarkCheck: check with thread symmetry (Options.Symmetry)")
 
 // benchScenario is a scenario with its state count under mainline.
 type benchScenario struct {
@@ -127,7 +131,7 @@ func BenchmarkCheck(b *testing.B) {
 				cpu0 := cpuTime()
 				b.ReportAllocs()
 				for b.Loop() {
-					r, err := Check(s.m, Options{Workers: w})
+					r, err := Check(s.m, Options{Workers: w, Symmetry: *symmetry})
 					if err != nil || r.Verdict != Pass {
 						b.Fatalf("%v %v", err, r.Verdict)
 					}

@@ -353,6 +353,7 @@ func (x *search) insert(ri uint64, rw []uint64, fp, link uint64) bool {
 	tg := tag(key)
 	ref := refBit | tg<<tagShift | ri
 	hard := t.hardLimit()
+	plain := x.exact == nil
 	b1, b := t.buckets(key)
 	for first := true; ; first = false {
 		if first {
@@ -360,6 +361,14 @@ func (x *search) insert(ri uint64, rw []uint64, fp, link uint64) bool {
 		}
 		for i := b * bucketSlots; i < b*bucketSlots+bucketSlots; i++ {
 			v := atomic.LoadUint64(&t.slots[i])
+			if plain && v&refBit == 0 && v != 0 {
+				// A state of an earlier depth: the key is all there
+				// is to compare (most slots, inline).
+				if v == key {
+					return false
+				}
+				continue
+			}
 			if v == 0 {
 				w := ref
 				if t.n.Load() >= hard {
@@ -572,7 +581,9 @@ func (x *search) expand(w *worker, i int, base uint32) {
 	m, L, want := x.m, x.layout, x.want
 	cur, next, c := w.cur, w.next, w.ctx
 	o := x.size / 8
-	cpk := pk(x.cur.rec(uint64(x.perm[i])), x.size)
+	crw := x.cur.rec(uint64(x.perm[i]))
+	cpk := pk(crw, x.size)
+	cfp := crw[o+rFP]
 	L.Unpack(cur, cpk)
 	g := uint64(base) + uint64(i)
 	trans := 0
@@ -585,7 +596,7 @@ func (x *search) expand(w *worker, i int, base uint32) {
 	for a := 0; a < n; a++ {
 		for k := 0; ; k++ {
 			if dirty {
-				L.Copy(next, cur)
+				*next = *cur
 			}
 			mv := model.Move{Actor: uint8(a), Choice: uint8(k)}
 			ok := m.StepInto(c, next, mv)
@@ -598,17 +609,30 @@ func (x *search) expand(w *worker, i int, base uint32) {
 				ri, rw := w.cursor.next(x.nxt)
 				spk := pk(rw, x.size)
 				L.Pack(spk, next)
-				if string(spk) != string(cpk) { // else a stutter: a retry that changes nothing
+				fp := fingerprint(spk)
+				// Equal states have equal fingerprints: the bytes are
+				// compared only when the fingerprints are.
+				if fp != cfp || string(spk) != string(cpk) { // else a stutter: a retry that changes nothing
 					trans++
 					link := g<<16 | uint64(a)<<8 | uint64(k)
 					// A state seen at an earlier depth had its state
 					// properties checked then; only the transition into
-					// it is new.
-					bad := m.CheckTransition(cur, next, c, want) &^ x.foundMask
-					if x.sym != nil && x.sym.Canon(m.P, next) {
-						L.Pack(spk, next)
+					// it is new. The transition is the real one, before
+					// symmetry swaps threads.
+					var bad model.PropSet
+					if x.sym == nil {
+						// Load the state's home bucket now: the cache
+						// miss overlaps the transition checks.
+						x.tab.touch(fp)
+						bad = m.CheckTransition(cur, next, c, want) &^ x.foundMask
+					} else {
+						bad = m.CheckTransition(cur, next, c, want) &^ x.foundMask
+						if x.sym.Canon(m.P, next) {
+							L.Pack(spk, next)
+							fp = fingerprint(spk)
+						}
 					}
-					if x.insert(ri, rw, fingerprint(spk), link) {
+					if x.insert(ri, rw, fp, link) {
 						w.cursor.commit()
 						info := uint64(m.CheckState(next, want) &^ x.foundMask)
 						if len(x.always) > 0 && !x.holdsAlways(next) {

@@ -81,6 +81,15 @@ func (t *table) buckets(key uint64) (b1, b2 uint64) {
 	return
 }
 
+// touch loads the first slot of key's home bucket, so that the cache
+// line is on its way while the caller does other work before inserting
+// (Go has no prefetch instruction; an atomic load is not optimized away).
+func (t *table) touch(key uint64) {
+	k := plainFP(key)
+	b1, _ := bits.Mul64(k<<1|k>>62, t.nb)
+	atomic.LoadUint64(&t.slots[b1*bucketSlots])
+}
+
 // probe calls visit on the slots of fp's probe sequence, in order, until
 // visit returns true. The caller guarantees a free slot exists.
 func (t *table) probe(fp uint64, visit func(i uint64) bool) {
