@@ -46,6 +46,9 @@ type Options struct {
 	OnProgress    func(Progress)
 	ProgressEvery time.Duration // 0: one second
 	Props         model.PropSet // built-in properties to check (0: all)
+	// Coverage collects the model's coverage points that the prelude and
+	// the exploration reach (Result.Coverage). Off, it costs nothing.
+	Coverage bool
 }
 
 // Progress is where a running search is.
@@ -93,6 +96,8 @@ type Result struct {
 	Exact       bool
 	StateBytes  int   // bytes of one stored state (the scenario's packed layout)
 	Memory      int64 // the peak of what the memory bound counts, in bytes
+	// Coverage is what the check reached, with Options.Coverage; else nil.
+	Coverage *model.Coverage
 }
 
 // Outcome is one distinct final observation, with how many terminal
@@ -158,11 +163,22 @@ const blockStates = 4096
 
 // Check explores m from its initial state.
 func Check(m *model.Machine, opt Options) (*Result, error) {
+	var cov *model.Coverage
+	if opt.Coverage {
+		cov = model.NewCoverage(m.P)
+		mc := *m
+		mc.Cov = cov
+		m = &mc
+	}
 	init, err := m.Initial()
 	if err != nil {
 		return nil, err
 	}
-	return explore(m, init, opt)
+	res, err := explore(m, init, opt)
+	if res != nil {
+		res.Coverage = cov
+	}
+	return res, err
 }
 
 // search is one exploration in progress.

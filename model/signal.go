@@ -20,7 +20,11 @@ func SignalWakeUpState(c *Ctx, t int, state uint16) {
 func SignalWakeUp(c *Ctx, t int, fatal bool) {
 	T := &c.S.Task[t]
 	var state uint16
+	if fatal && T.Jobctl&c.K.PtraceFrozenBit != 0 {
+		c.Cover(brWakeUpDeferred)
+	}
 	if fatal && T.Jobctl&c.K.PtraceFrozenBit == 0 {
+		c.Cover(brWakeUpFatal)
 		T.Jobctl &^= JOBCTL_STOPPED | JOBCTL_TRACED
 		state = TASK_WAKEKILL | __TASK_TRACED
 	}
@@ -86,6 +90,7 @@ func TaskParticipateGroupStop(c *Ctx, t int) bool {
 		sig.GroupStopCount--
 	}
 	if sig.GroupStopCount == 0 && sig.Flags&SIGNAL_STOP_STOPPED == 0 {
+		c.Cover(brParticipateDone)
 		signalSetStopFlags(sig, SIGNAL_STOP_STOPPED)
 		return true
 	}
@@ -127,6 +132,7 @@ func SendSignalLocked(c *Ctx, sig int, t int, group bool) {
 		pend = &c.Sig(t).Shared
 	}
 	if *pend&sigmask(sig) != 0 { // legacy_queue(): not queued twice
+		c.Cover(brSendQueued)
 		return
 	}
 	*pend |= sigmask(sig)
@@ -141,10 +147,12 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 		// 9a95f78eab70 (v6.1): a dying group takes no more signals.
 		// Before, the code fell through to !sig_ignored().
 		if c.K.DropAfterGroupExit {
+			c.Cover(brPrepareDropDying)
 			return false
 		}
 	} else if sigKernelStopP(sig) {
 		// A stop signal flushes every pending SIGCONT.
+		c.Cover(brPrepareStopFlush)
 		s.Shared &^= sigmask(SIGCONT)
 		for _, t := range c.Threads(p) {
 			c.S.Task[t].Pending &^= sigmask(SIGCONT)
@@ -161,9 +169,11 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 			T.Pending &^= sigKernelStop
 			c.TaskClearJobctlPending(t, JOBCTL_STOP_PENDING)
 			if T.Ptrace&PT_SEIZED == 0 {
+				c.Cover(brPrepareContWake)
 				T.Jobctl &^= JOBCTL_STOPPED
 				c.K.TryToWakeUp(c, t, __TASK_STOPPED)
 			} else {
+				c.Cover(brPrepareContNotify)
 				c.PtraceTrapNotify(t)
 			}
 		}
@@ -177,12 +187,17 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 			// "The first thread which returns from do_signal_stop()
 			// will take ->siglock, notice SIGNAL_CLD_MASK, and report
 			// to the parent."
+			c.Cover(brPrepareContCLD)
 			signalSetStopFlags(s, why|SIGNAL_STOP_CONTINUED)
 			s.GroupStopCount = 0
 			s.GroupExitCode = 0
 		}
 	}
-	return !c.K.SigIgnored(c, p, sig)
+	if c.K.SigIgnored(c, p, sig) {
+		c.Cover(brPrepareIgnored)
+		return false
+	}
+	return true
 }
 
 // sigIgnored is sig_ignored(): the tracees install no handlers and block
@@ -302,17 +317,25 @@ func CompleteSignal(c *Ctx, sig int, p int, group bool) {
 		pick = targets[c.Choose(n)%n]
 	}
 	if pick.t < 0 {
+		c.Cover(brCompleteNone)
+		if group {
+			c.Cover(brCompleteShared)
+		}
 		c.ChoiceLabel = "none"
 		return
 	}
 	t := int(pick.t)
 	c.ChoiceLabel = c.P.Tasks[t].Name
 	if pick.search {
+		if t != p {
+			c.Cover(brCompleteSearch)
+		}
 		s.CurrTarget = uint8(t)
 	}
 	P := &c.S.Task[p]
 	if sigFatal(sig) && s.Flags&SIGNAL_GROUP_EXIT == 0 &&
 		(sig == SIGKILL || P.Ptrace == 0) && sigKernelCoredump&sigmask(sig) == 0 {
+		c.Cover(brCompleteFatal)
 		s.Flags = SIGNAL_GROUP_EXIT
 		s.GroupExitCode = uint8(sig)
 		s.GroupStopCount = 0
@@ -326,6 +349,7 @@ func CompleteSignal(c *Ctx, sig int, p int, group bool) {
 		}
 		return
 	}
+	c.Cover(brCompleteWake)
 	c.K.SignalWakeUp(c, t, sig == SIGKILL)
 }
 

@@ -349,6 +349,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 	if deliver == 0 && s.Flags&SIGNAL_CLD_MASK != 0 {
 		// "Every stopped thread goes here after wakeup": report the
 		// continue (or the stop that the continue interrupted).
+		c.Cover(brGetSignalCLD)
 		if s.Flags&SIGNAL_CLD_CONTINUED != 0 {
 			T.Why = CLD_CONTINUED
 		} else {
@@ -363,6 +364,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 		deliver = 0
 		if signr == 0 {
 			if s.Flags&SIGNAL_GROUP_EXIT != 0 {
+				c.Cover(brGetSignalGroupExit)
 				T.Pending &^= sigmask(SIGKILL)
 				c.RecalcSigpending(t)
 				T.Sig = SIGKILL
@@ -370,21 +372,26 @@ func GetSignal(c *Ctx, t int, deliver int) {
 				return
 			}
 			if T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.K.DoSignalStop(c, t, 0) {
+				c.Cover(brGetSignalStop)
 				return
 			}
 			if T.Jobctl&JOBCTL_TRAP_MASK != 0 {
+				c.Cover(brGetSignalTrap)
 				if c.K.DoJobctlTrap(c, t) {
 					return
 				}
 				// ptrace_stop() returned at once; "goto relock".
+				c.Cover(brGetSignalTrapBack)
 				continue
 			}
 			if T.Jobctl&JOBCTL_TRAP_FREEZE != 0 {
 				// The cgroup v2 freezer's trap; then "goto relock".
+				c.Cover(brGetSignalFreeze)
 				c.K.DoFreezerTrap(c, t)
 				return
 			}
 			if T.CgFrozen {
+				c.Cover(brGetSignalLeave)
 				// "If the task is leaving the frozen state, let's
 				// update cgroup counters and reset the frozen bit":
 				// unlock, cgroup_leave_frozen(false), goto relock.
@@ -393,25 +400,30 @@ func GetSignal(c *Ctx, t int, deliver int) {
 			}
 			signr = c.K.DequeueSignal(c, t)
 			if signr == 0 {
+				c.Cover(brGetSignalNone)
 				T.Loc = LocUser
 				return
 			}
 			if T.Ptrace != 0 && signr != SIGKILL {
 				// ptrace_signal(): a signal-delivery-stop.
+				c.Cover(brGetSignalPtrace)
 				T.Jobctl |= JOBCTL_STOP_DEQUEUED
 				if c.K.PtraceStop(c, t, uint16(signr), CLD_TRAPPED, SiSignal, RetPtraceSignal) {
 					return
 				}
 				signr = c.K.PtraceSignal(c, t, signr)
 				if signr == 0 {
+					c.Cover(brGetSignalCancel)
 					continue
 				}
 			}
 		}
 		if sigKernelIgnoreP(signr) {
+			c.Cover(brGetSignalIgnore)
 			continue
 		}
 		if sigKernelStopP(signr) {
+			c.Cover(brGetSignalStopSig)
 			// Not SIGSTOP: the kernel drops siglock to test for an
 			// orphaned process group. The tracees are never orphaned;
 			// the model keeps the section whole.
@@ -421,6 +433,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 			continue
 		}
 		// Death signal: do_group_exit(signr).
+		c.Cover(brGetSignalDeath)
 		T.Sig = uint8(signr)
 		c.getSignalFatal(t)
 		return
@@ -449,6 +462,7 @@ func PtraceSignal(c *Ctx, t int, signr int) int {
 		return 0
 	}
 	if T.SigPending && T.FatalSignalPending() {
+		c.Cover(brPtraceSignalRequeue)
 		c.K.SendSignalLocked(c, signr, t, false)
 		return 0
 	}
@@ -467,6 +481,7 @@ func DoSignalStop(c *Ctx, t int, signr int) bool {
 		if T.Jobctl&JOBCTL_STOP_DEQUEUED == 0 || s.Flags&SIGNAL_GROUP_EXIT != 0 {
 			return false
 		}
+		c.Cover(brStopInitiate)
 		if s.Flags&SIGNAL_STOP_STOPPED == 0 {
 			s.GroupExitCode = uint8(signr)
 		}
@@ -480,6 +495,7 @@ func DoSignalStop(c *Ctx, t int, signr int) bool {
 				continue
 			}
 			if !c.TaskIsStopped(u) && c.TaskSetJobctlPending(u, uint32(signr)|gstop) {
+				c.Cover(brStopOther)
 				s.GroupStopCount++
 				if U.Ptrace&PT_SEIZED == 0 {
 					c.K.SignalWakeUp(c, u, false)
@@ -497,14 +513,17 @@ func DoSignalStop(c *Ctx, t int, signr int) bool {
 		c.K.SetStopped(c, t)
 		c.Label = "get_signal: do_signal_stop: jobctl |= JOBCTL_STOPPED; set_special_state(TASK_STOPPED)"
 		if T.Why != 0 {
+			c.Cover(brStopNotify)
 			T.Loc = LocDSSNotify
 		} else {
 			// No notification: straight on (Appendix D.4).
+			c.Cover(brStopSilent)
 			T.Loc = c.AfterNotify(LocDSSEnterFrozen, LocDSSSchedule)
 		}
 		return true
 	}
 	// Traced: the stop becomes a ptrace trap (do_jobctl_trap).
+	c.Cover(brStopTraced)
 	c.TaskSetJobctlPending(t, JOBCTL_TRAP_STOP)
 	return false
 }
@@ -532,6 +551,7 @@ func DoJobctlTrap(c *Ctx, t int) bool {
 	s := c.Sig(t)
 	signr := uint16(T.Jobctl & JOBCTL_STOP_SIGMASK)
 	if T.Ptrace&PT_SEIZED != 0 {
+		c.Cover(brPtraceStopEvent)
 		if s.GroupStopCount == 0 && s.Flags&SIGNAL_STOP_STOPPED == 0 {
 			signr = SIGTRAP
 		}
@@ -547,6 +567,7 @@ func PtraceStop(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bo
 	if c.K.PtraceStopEarlyReturn && (T.Ptrace == 0 || T.FatalSignalPending()) {
 		// v5.19+: "the tracer is gone or a fatal signal is pending:
 		// do not stop" — this is what keeps JOBCTL_TRACED from leaking (R5).
+		c.Cover(brPtraceStopEarly)
 		return false
 	}
 	c.K.SetTraced(c, t)
@@ -554,6 +575,7 @@ func PtraceStop(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bo
 	T.LastSiginfo = si
 	T.GstopDone = 0
 	if why == CLD_STOPPED && T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.K.TaskParticipateGroupStop(c, t) {
+		c.Cover(brPtraceStopGstop)
 		T.GstopDone = 1
 	}
 	c.TaskClearJobctlPending(t, JOBCTL_TRAP_STOP)
@@ -619,6 +641,7 @@ func PtraceStopWake(c *Ctx, t int) {
 	T.Why = 0
 	T.GstopDone = 0
 	if ret == RetPtraceSignal {
+		c.Cover(brPtraceWakeSignal)
 		if signr := c.K.PtraceSignal(c, t, int(code&0xff)); signr != 0 {
 			c.K.GetSignal(c, t, signr)
 			return
@@ -631,6 +654,7 @@ func PtraceStopWake(c *Ctx, t int) {
 		// current, 1)" — the signal the tracer resumed with is
 		// re-sent to the tracee, not dropped (include/linux/ptrace.h,
 		// v6.18).
+		c.Cover(brPtraceWakeSys)
 		T.Loc = LocSyscallExit
 		if ret == RetSyscallExit {
 			T.Loc = LocUser
@@ -641,6 +665,7 @@ func PtraceStopWake(c *Ctx, t int) {
 		return
 	}
 	// do_jobctl_trap(): unlock; goto relock.
+	c.Cover(brPtraceWakeTrap)
 	T.Loc = ret
 }
 
@@ -683,6 +708,7 @@ func DoExit(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	s := c.Sig(t)
 	if s.Flags&SIGNAL_GROUP_EXIT != 0 {
+		c.Cover(brExitGroupDying)
 		if s.GroupExitCode != 0 {
 			T.ExitKind, T.ExitVal = ExitKilled, s.GroupExitCode
 		} else {
@@ -699,6 +725,7 @@ func DoExit(c *Ctx, t int) {
 		s.Flags = SIGNAL_GROUP_EXIT
 		s.GroupStopCount = 0
 		// zap_other_threads()
+		c.Cover(brExitZap)
 		for _, u := range c.Threads(t) {
 			if u == t || !c.S.Task[u].Alive() {
 				continue
@@ -740,13 +767,18 @@ func ExitNotify(c *Ctx, t int) {
 	T.ExitState = EXIT_ZOMBIE
 	switch {
 	case T.Ptrace != 0:
+		c.Cover(brNotifyTraced)
 		c.K.DoNotifyParent(c, t) // to the tracer
 	case c.P.Tasks[t].Leader:
 		if c.ThreadGroupEmpty(t) {
+			c.Cover(brNotifyLeader)
 			c.K.DoNotifyParent(c, t)
+		} else {
+			c.Cover(brNotifyDelay)
 		}
 	default:
 		// An untraced thread other than the leader: autoreap.
+		c.Cover(brNotifyAutoreap)
 		c.K.ReleaseTask(c, t)
 	}
 }
