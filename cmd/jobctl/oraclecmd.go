@@ -109,14 +109,8 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		if v, err = getVariant(*variant); err != nil {
 			return exitUsage, err
 		}
-	} else {
-		rel, rerr := os.ReadFile("/proc/sys/kernel/osrelease")
-		if rerr != nil {
-			return exitUsage, &inputError{fmt.Errorf("jobctl oracle: cannot tell the running kernel's version (%v); name a design with --variant", rerr)}
-		}
-		if v, err = variants.ForKernelRelease(strings.TrimSpace(string(rel))); err != nil {
-			return exitUsage, &inputError{fmt.Errorf("jobctl oracle: %v; name a design with --variant", err)}
-		}
+	} else if v, err = kernelDesign("oracle"); err != nil {
+		return exitUsage, err
 	}
 	var scs []*scenario.Scenario
 	if len(pos) == 0 {
@@ -204,6 +198,20 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 			len(scs), kernelRelease(), v.Name, counts["match"], counts["mismatch"], counts["skipped"], counts["wedged"], counts["incomplete"], counts["error"])
 	}
 	return code, nil
+}
+
+// kernelDesign is the design that matches the running kernel (from
+// uname -r), for command cmd's errors.
+func kernelDesign(cmd string) (*variants.Variant, error) {
+	rel, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return nil, &inputError{fmt.Errorf("jobctl %s: cannot tell the running kernel's version (%v); name a design with --variant", cmd, err)}
+	}
+	v, err := variants.ForKernelRelease(strings.TrimSpace(string(rel)))
+	if err != nil {
+		return nil, &inputError{fmt.Errorf("jobctl %s: %v; name a design with --variant", cmd, err)}
+	}
+	return v, nil
 }
 
 func maxCode(a, b int) int {
