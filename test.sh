@@ -4,8 +4,9 @@
 # real-kernel tests and the browser tests skip, with the reason, where the
 # machine cannot run them; the skips are listed at the end of the test
 # output; screenshots go to $JOBCTL_ARTIFACTS, default testdata/artifacts),
-# the oracle on the built-in corpus, and a short fuzz run of the scenario
-# parser.
+# the oracle on the built-in corpus, on this kernel and on Debian's 6.1
+# and 6.1 PREEMPT_RT kernels in QEMU guests (scripts/fetch-kernels), and a
+# short fuzz run of the scenario parser.
 set -euo pipefail
 cd "$(dirname "$0")"
 # Chromium and Graphviz for the browser tests and jobctl graph --svg.
@@ -14,6 +15,17 @@ unformatted=$(gofmt -l . | grep -v '^internal/scratch/' || true)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
+# QEMU and the guest kernels, for go test's guest tests and the corpus
+# runs below (scripts/fetch-kernels: installs QEMU as root, fetches the
+# images into a cache once).
+kernels=""
+if fetched=$(scripts/fetch-kernels 2>&1); then
+	kernels=$(grep -v '^fetch-kernels: ' <<<"$fetched" || true)
+	grep '^fetch-kernels: ' <<<"$fetched" || true
+else
+	why=$(tail -n 1 <<<"$fetched")
+	echo "skipped: the oracle on Debian's 6.1 kernels (and go test's guest tests): ${why#fetch-kernels: }"
+fi
 go vet ./...
 # Every test; without -v, but with a summary of what was skipped and why
 # (not root, no freezer, ...): internal/testsum reads go test -json, prints
@@ -21,9 +33,17 @@ go vet ./...
 # fails if anything failed; pipefail keeps go test's own exit code too.
 go build -o "${TMPDIR:-/tmp}/jobctl-testsum.$$" ./internal/testsum
 trap 'rm -f "${TMPDIR:-/tmp}/jobctl-testsum.$$"' EXIT
-go test -count=1 -json ./... | "${TMPDIR:-/tmp}/jobctl-testsum.$$"
+# One package at a time: the guest tests (vm, cmd/jobctl) keep both CPUs
+# busy with QEMU, which would starve the host oracle tests' timing.
+go test -p 1 -count=1 -json ./... | "${TMPDIR:-/tmp}/jobctl-testsum.$$"
 # The oracle on the built-in corpus: every scenario this machine can run,
 # on the real kernel, compared with the model (skips, with the reason, where
 # it cannot: not root, no freezer).
 go run ./cmd/jobctl oracle --repeat 2
+# The same in a guest per kernel: the design comes from the guest's uname
+# (v6.1.y for Debian's 6.1.123+), a mismatch fails the test. The guest's
+# init is the jobctl binary itself, so it is built static.
+for img in $kernels; do
+	CGO_ENABLED=0 go run ./cmd/jobctl oracle --kernel "$img" --repeat 2
+done
 go test -count=1 -run=NONE -fuzz=FuzzParse -fuzztime=10s ./scenario

@@ -3,8 +3,14 @@ package checker
 // Benchmarks of the explorer. Run (see docs/PERFORMANCE.md):
 //
 //	go test -run=NONE -bench=. -benchmem ./checker
+//
+// and with the larger members of the scaling family (5, 6, 7 threads:
+// seconds to minutes each, so not by default):
+//
+//	go test -run=NONE -bench=Check/scale -benchtime=1x ./checker -threads=7
 
 import (
+	"flag"
 	"fmt"
 	"runtime"
 	"sort"
@@ -14,6 +20,10 @@ import (
 	"jobctl/model"
 	"jobctl/scenario"
 )
+
+// threads is the largest scale-gstop-Nt of BenchmarkCheck (the corpus has
+// 2 to 4; 5 and more are written inline).
+var threads = flag.Int("threads", 4, "BenchmarkCheck: check scale-gstop-Nt up to this many threads")
 
 // benchScenario is a scenario with its state count under mainline.
 type benchScenario struct {
@@ -41,7 +51,7 @@ func largest(b *testing.B, n int) []benchScenario {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, k := range []int{2, 3, 4} {
+	for k := 2; k <= max(*threads, 4); k++ {
 		name := fmt.Sprintf("scale-gstop-%dt", k)
 		found := false
 		for _, sc := range all {
@@ -64,11 +74,15 @@ func largest(b *testing.B, n int) []benchScenario {
 		k := model.Mainline()
 		k.RT = sc.RT
 		m := model.NewMachine(k, p)
-		r, err := Check(m, Options{})
-		if err != nil {
-			b.Fatal(err)
+		states := 0
+		if !strings.HasPrefix(strings.TrimPrefix(sc.Name, "builtin:"), "scale-gstop-") { // the family is picked anyway
+			r, err := Check(m, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			states = r.States
 		}
-		out = append(out, benchScenario{strings.TrimPrefix(sc.Name, "builtin:"), m, r.States})
+		out = append(out, benchScenario{strings.TrimPrefix(sc.Name, "builtin:"), m, states})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].states > out[j].states })
 	var pick []benchScenario
@@ -77,14 +91,23 @@ func largest(b *testing.B, n int) []benchScenario {
 			pick = append(pick, s)
 		}
 	}
-	sort.SliceStable(pick, func(i, j int) bool { return pick[i].states < pick[j].states })
+	// The scaling family last, by thread count; the others by size.
+	rank := func(s benchScenario) int {
+		var n int
+		if _, err := fmt.Sscanf(s.name, "scale-gstop-%dt", &n); err == nil {
+			return 1<<40 + n
+		}
+		return s.states
+	}
+	sort.SliceStable(pick, func(i, j int) bool { return rank(pick[i]) < rank(pick[j]) })
 	return pick
 }
 
 // BenchmarkCheck explores whole scenarios under mainline, with the
 // default workers (GOMAXPROCS) and with one. It reports states/s, the
 // bytes allocated per distinct state (B/state, from runtime.MemStats) and,
-// with -benchmem, B/op and allocs/op for the whole check.
+// with -benchmem, B/op and allocs/op for the whole check, and
+// stored-B/state: the visited set and parent links per stored state.
 func BenchmarkCheck(b *testing.B) {
 	for _, s := range largest(b, 3) {
 		for _, w := range []int{0, 1} {
@@ -94,6 +117,7 @@ func BenchmarkCheck(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				var states int
+				var stored float64
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
@@ -103,13 +127,14 @@ func BenchmarkCheck(b *testing.B) {
 					if err != nil || r.Verdict != Pass {
 						b.Fatalf("%v %v", err, r.Verdict)
 					}
-					states = r.States
+					states, stored = r.States, r.BytesPerState()
 				}
 				runtime.ReadMemStats(&after)
 				total := float64(states) * float64(b.N)
 				b.ReportMetric(float64(states), "states")
 				b.ReportMetric(total/b.Elapsed().Seconds(), "states/s")
 				b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/total, "B/state")
+				b.ReportMetric(stored, "stored-B/state")
 			})
 		}
 	}

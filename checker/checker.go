@@ -3,20 +3,19 @@
 // with a shortest interleaving that shows it.
 //
 // The search is level-synchronous: the states of one depth are expanded
-// in parallel, in chunks, and their successors merged in frontier order,
-// so the result — states, counterexamples, outcomes — is the same at any
-// level of parallelism.
+// in parallel, the workers inserting into one shared visited set, and the
+// states found are put in breadth-first order at the end of each depth
+// (search.go), so the result — states, counterexamples, outcomes — is the
+// same at any level of parallelism.
 package checker
 
 import (
 	"fmt"
 	"io"
 	"runtime"
-	"runtime/debug"
 	"runtime/metrics"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unsafe"
 
@@ -94,10 +93,22 @@ type Result struct {
 	Elapsed     time.Duration
 	Incomplete  string // why the search stopped early
 	Exact       bool
-	StateBytes  int   // bytes of one stored state (the scenario's packed layout)
+	StateBytes  int   // bytes of one packed state (the scenario's layout), as the frontier holds it
 	Memory      int64 // the peak of what the memory bound counts, in bytes
+	// StoredBytes is what the visited set and the parent links take at
+	// the end (the whole table, empty slots too, and the node arrays):
+	// StoredBytes/States is the cost of one stored state.
+	StoredBytes int64
 	// Coverage is what the check reached, with Options.Coverage; else nil.
 	Coverage *model.Coverage
+}
+
+// BytesPerState is StoredBytes per stored state.
+func (r *Result) BytesPerState() float64 {
+	if r.States == 0 {
+		return 0
+	}
+	return float64(r.StoredBytes) / float64(r.States)
 }
 
 // Outcome is one distinct final observation, with how many terminal
@@ -115,188 +126,6 @@ type Found struct {
 	Trace    []model.Move // from the initial state; empty for a check over the whole space
 }
 
-// node records how a state was first reached: its parent's node index
-// and the move from there.
-type node struct {
-	parent uint32
-	mv     model.Move
-	_      uint16
-}
-
-// succ is one successor produced by a worker; its packed state is at
-// off in the worker's buffer.
-type succ struct {
-	off    int
-	fp     uint64
-	parent uint32
-	mv     model.Move
-	bad    model.PropSet // state and transition properties it violates
-}
-
-// expansion is what a worker found for one frontier chunk.
-type expansion struct {
-	// cur, next and ctx are the worker's step buffers, allocated once.
-	cur, next *model.State
-	ctx       *model.Ctx
-
-	lo, hi  int             // the frontier states expanded
-	succs   []succ          // in frontier order
-	buf     []byte          // the successors' packed states
-	trans   []uint16        // per state: its transitions (0: a terminal state)
-	termBad []model.PropSet // per terminal state, in frontier order
-}
-
-func (e *expansion) reset(lo, hi int) {
-	e.lo, e.hi = lo, hi
-	e.succs, e.buf, e.trans, e.termBad = e.succs[:0], e.buf[:0], e.trans[:0], e.termBad[:0]
-}
-
-func (e *expansion) bytes() int64 {
-	return int64(cap(e.succs))*int64(unsafe.Sizeof(succ{})) + int64(cap(e.buf)) + int64(cap(e.trans))*2 + int64(cap(e.termBad))*4
-}
-
-// blockStates is how many frontier states one round expands before its
-// successors are merged: limits are checked after every round (and
-// --max-states at every insert), so a level never overshoots them, and the
-// successor buffers stay small.
-const blockStates = 4096
-
-// Check explores m from its initial state.
-func Check(m *model.Machine, opt Options) (*Result, error) {
-	var cov *model.Coverage
-	if opt.Coverage {
-		cov = model.NewCoverage(m.P)
-		mc := *m
-		mc.Cov = cov
-		m = &mc
-	}
-	init, err := m.Initial()
-	if err != nil {
-		return nil, err
-	}
-	res, err := explore(m, init, opt)
-	if res != nil {
-		res.Coverage = cov
-	}
-	return res, err
-}
-
-// search is one exploration in progress.
-type search struct {
-	m      *model.Machine
-	opt    Options
-	layout *model.Layout
-	want   model.PropSet
-	res    *Result
-	start  time.Time
-
-	fps   *fpSet
-	exact map[string]struct{}
-	nodes chunked[node]
-
-	found      map[string]*Found
-	foundOrder []string
-	outcomes   map[string]*Outcome
-	outOrder   []string
-	always     []scenario.Check
-	scratch    model.State // for explaining and observing a packed state
-}
-
-func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
-	if opt.MaxStates == 0 {
-		opt.MaxStates = 5_000_000
-	}
-	if opt.MaxMemory == 0 {
-		opt.MaxMemory = DefaultMaxMemory(4 << 30)
-	}
-	if opt.Workers <= 0 {
-		opt.Workers = runtime.GOMAXPROCS(0)
-	}
-	if opt.ProgressEvery == 0 {
-		opt.ProgressEvery = time.Second
-	}
-	want := opt.Props
-	if want == 0 {
-		want = model.All
-	}
-	sc := m.P.Sc
-	for _, d := range sc.Disabled { // "disable I9": the scenario does not claim it
-		if p, ok := model.ParseProp(d); ok {
-			want &^= 1 << p
-		}
-	}
-	// The Go runtime's soft limit is the backstop: the GC works harder
-	// as the heap nears the bound instead of letting it double.
-	old := debug.SetMemoryLimit(opt.MaxMemory)
-	defer debug.SetMemoryLimit(old)
-
-	L := &m.P.Layout
-	x := &search{
-		m: m, opt: opt, layout: L, want: want, start: time.Now(),
-		res:      &Result{Exact: opt.Exact, StateBytes: L.Size},
-		fps:      newFPSet(),
-		found:    map[string]*Found{},
-		outcomes: map[string]*Outcome{},
-		always:   checksOf(sc, scenario.Always),
-	}
-	if opt.Exact {
-		x.exact = map[string]struct{}{}
-	}
-	res := x.res
-	ipk := make([]byte, L.Size)
-	L.Pack(ipk, &init)
-	x.insert(ipk, fingerprint(ipk))
-	x.nodes.push(node{parent: ^uint32(0)})
-	if bad := m.CheckState(&init, want); bad != 0 {
-		x.explain(&init, bad, 0, nil)
-	}
-	x.checkAlways(&init, 0)
-
-	frontier := newArena(L.Size)
-	frontier.push(ipk)
-	next := newArena(L.Size)
-	frontierBase := uint32(0) // node index of frontier state 0
-	lastProgress := x.start
-	depth := 0
-	var exps []expansion
-	stop := ""
-	for frontier.n > 0 && stop == "" {
-		depth++
-		nextBase := uint32(x.nodes.n)
-		for lo := 0; lo < frontier.n && stop == ""; lo += blockStates {
-			hi := min(lo+blockStates, frontier.n)
-			exps = x.expandBlock(exps, &frontier, lo, hi, frontierBase)
-			stop = x.merge(exps, &frontier, frontierBase, &next)
-			if stop == "" {
-				stop = x.limits(exps, &frontier, &next)
-			}
-			if x.opt.Progress != nil || x.opt.OnProgress != nil {
-				if time.Since(lastProgress) >= opt.ProgressEvery {
-					lastProgress = time.Now()
-					x.progress(depth, frontier.n-hi+next.n, &frontier, &next, exps)
-				}
-			}
-		}
-		if next.n > 0 && stop == "" {
-			res.Depth = depth
-		}
-		if stop != "" && (next.n > 0 || frontier.n > 0) {
-			res.Incomplete = stop
-			break
-		}
-		frontier, next = next, frontier
-		next.reset()
-		frontierBase = nextBase
-	}
-	if x.opt.Progress != nil && time.Since(x.start) >= opt.ProgressEvery {
-		fmt.Fprintf(x.opt.Progress, "\r%60s\r", "")
-	}
-	res.States = x.nodes.n
-	x.finish()
-	res.Elapsed = time.Since(x.start)
-	return res, nil
-}
-
 // DefaultMaxMemory is the memory bound of a check when none is given: at
 // most upTo, and at most 3/4 of what this process can still use (the
 // machine's available memory, or a memory cgroup's limit less its usage,
@@ -310,235 +139,15 @@ func DefaultMaxMemory(upTo int64) int64 {
 	return max(min(upTo, b.Bytes/4*3), 1<<20)
 }
 
-// insert adds a packed state to the visited set and reports whether it was new.
-func (x *search) insert(pk []byte, fp uint64) bool {
-	if x.opt.Exact {
-		if _, ok := x.exact[string(pk)]; ok {
-			return false
-		}
-		x.exact[string(pk)] = struct{}{}
-		return true
-	}
-	return x.fps.insert(fp)
-}
-
-// seen is the workers' read-only lookup (the sets change only in merge).
-func (x *search) seen(pk []byte, fp uint64) bool {
-	if x.opt.Exact {
-		_, ok := x.exact[string(pk)]
-		return ok
-	}
-	return x.fps.contains(fp)
-}
-
-// expandBlock expands frontier states [lo, hi) in parallel chunks.
-func (x *search) expandBlock(exps []expansion, frontier *arena, lo, hi int, base uint32) []expansion {
-	nw := min(x.opt.Workers, hi-lo)
-	chunk := (hi - lo + nw - 1) / nw
-	for len(exps) < x.opt.Workers {
-		exps = append(exps, expansion{})
-	}
-	var wg sync.WaitGroup
-	for w := range exps {
-		e := &exps[w]
-		a, b := lo+w*chunk, min(lo+(w+1)*chunk, hi)
-		if w >= nw || a >= b {
-			e.reset(0, 0)
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			x.expand(e, frontier, a, b, base)
-		}()
-	}
-	wg.Wait()
-	return exps
-}
-
-// expand computes the successors of frontier states [lo, hi) into e,
-// reusing its buffers. Copying, packing and hashing a state at the
-// scenario's size is the unit of work; nothing is allocated per state.
-func (x *search) expand(e *expansion, frontier *arena, lo, hi int, base uint32) {
-	m, L, want := x.m, x.layout, x.want
-	e.reset(lo, hi)
-	if e.cur == nil {
-		e.cur, e.next, e.ctx = new(model.State), new(model.State), new(model.Ctx)
-	}
-	cur, next, c := e.cur, e.next, e.ctx
-	n := m.NumActors()
-	for i := lo; i < hi; i++ {
-		cpk := frontier.at(i)
-		L.Unpack(cur, cpk)
-		idx := base + uint32(i)
-		trans := 0
-		for a := 0; a < n; a++ {
-			for k := 0; ; k++ {
-				L.Copy(next, cur)
-				mv := model.Move{Actor: uint8(a), Choice: uint8(k)}
-				ok := m.StepInto(c, next, mv)
-				nch := int(c.NChoice)
-				if ok {
-					off := len(e.buf)
-					e.buf = grow(e.buf, L.Size)
-					pk := e.buf[off:]
-					L.Pack(pk, next)
-					if string(pk) == string(cpk) {
-						e.buf = e.buf[:off] // a stutter: a retry that changes nothing
-					} else {
-						trans++
-						// A state seen at an earlier depth had its state
-						// properties checked then; only the transition
-						// into it is new.
-						bad := m.CheckTransition(cur, next, c, want)
-						fp := fingerprint(pk)
-						if x.seen(pk, fp) {
-							if bad == 0 {
-								e.buf = e.buf[:off]
-								goto nextChoice
-							}
-						} else {
-							bad |= m.CheckState(next, want)
-						}
-						e.succs = append(e.succs, succ{off: off, fp: fp, parent: idx, mv: mv, bad: bad})
-					}
-				}
-			nextChoice:
-				if !ok && k == 0 || k+1 >= nch {
-					break
-				}
-			}
-		}
-		e.trans = append(e.trans, uint16(min(trans, 1<<16-1)))
-		if trans == 0 {
-			e.termBad = append(e.termBad, m.CheckTerminal(cur, want))
-		}
-	}
-}
-
-// grow extends b by n bytes, reusing its capacity.
-func grow(b []byte, n int) []byte {
-	if len(b)+n > cap(b) {
-		nb := make([]byte, len(b), 2*cap(b)+n)
-		copy(nb, b)
-		b = nb
-	}
-	return b[:len(b)+n]
-}
-
-// merge takes the workers' results in frontier order — each state's
-// transitions, then the state itself if it is terminal (its outcome and
-// liveness violations) or else its new successors — so that where it
-// stops at --max-states does not depend on how the block was split among
-// workers.
-func (x *search) merge(exps []expansion, frontier *arena, base uint32, next *arena) string {
-	m, L, res := x.m, x.layout, x.res
-	for w := range exps {
-		e := &exps[w]
-		si, ti := 0, 0
-		for i := e.lo; i < e.hi; i++ {
-			idx := base + uint32(i)
-			res.Transitions += int(e.trans[i-e.lo])
-			if e.trans[i-e.lo] == 0 {
-				res.Terminal++
-				x.scratch = model.State{}
-				L.Unpack(&x.scratch, frontier.at(i))
-				if bad := e.termBad[ti]; bad != 0 {
-					x.explain(&x.scratch, bad, idx, nil)
-				}
-				ti++
-				text := m.Outcome(&x.scratch)
-				if o, ok := x.outcomes[text]; ok {
-					o.Count++
-				} else {
-					x.outcomes[text] = &Outcome{Text: text, Count: 1, Trace: x.traceTo(idx)}
-					x.outOrder = append(x.outOrder, text)
-				}
-				continue
-			}
-			for ; si < len(e.succs) && e.succs[si].parent == idx; si++ {
-				sc := &e.succs[si]
-				pk := e.buf[sc.off : sc.off+L.Size]
-				if sc.bad != 0 {
-					// Transition and state properties: the first path in
-					// BFS order is a shortest one.
-					x.scratch = model.State{}
-					L.Unpack(&x.scratch, pk)
-					mv := sc.mv
-					x.explain(&x.scratch, sc.bad, sc.parent, &mv)
-				}
-				if !x.insert(pk, sc.fp) {
-					continue
-				}
-				x.nodes.push(node{parent: sc.parent, mv: sc.mv})
-				next.push(pk)
-				if len(x.always) > 0 {
-					x.scratch = model.State{}
-					L.Unpack(&x.scratch, pk)
-					x.checkAlways(&x.scratch, uint32(x.nodes.n-1))
-				}
-				if x.nodes.n >= x.opt.MaxStates {
-					return fmt.Sprintf("--max-states %d reached", x.opt.MaxStates)
-				}
-			}
-		}
-	}
-	return ""
-}
-
-// memory is what the bound counts: the explorer's tables and buffers,
-// and the Go runtime's mapped memory beyond the live heap.
-func (x *search) memory(frontier, next *arena, exps []expansion) int64 {
-	mem := x.fps.bytes() + x.nodes.bytes() + frontier.bytes() + next.bytes()
-	for i := range exps {
-		mem += exps[i].bytes()
-	}
-	if x.opt.Exact {
-		mem += int64(len(x.exact)) * int64(x.layout.Size+48)
-	}
-	return max(mem, runtimeMemory())
-}
-
-// limits checks the time and memory bounds after a round. The memory
-// bound also looks ahead: the visited set doubles when it grows, and the
-// search stops before a growth that would cross the bound.
-func (x *search) limits(exps []expansion, frontier, next *arena) string {
-	select {
-	case <-x.opt.Cancel:
-		return "cancelled"
-	default:
-	}
-	if x.opt.Timeout > 0 && time.Since(x.start) >= x.opt.Timeout {
-		return fmt.Sprintf("--timeout %s reached", x.opt.Timeout)
-	}
-	mem := x.memory(frontier, next, exps)
-	x.res.Memory = max(x.res.Memory, mem)
-	ahead := mem
-	if !x.opt.Exact && 4*(x.fps.n+blockStates*x.m.NumActors()) > 3*len(x.fps.keys) {
-		ahead += 2 * x.fps.bytes() // the grown table beside the old one
-	}
-	if ahead >= x.opt.MaxMemory {
-		return fmt.Sprintf("memory bound %d MiB reached", x.opt.MaxMemory>>20)
-	}
-	return ""
-}
-
-func (x *search) progress(depth, frontierLeft int, frontier, next *arena, exps []expansion) {
-	p := Progress{States: x.nodes.n, Depth: depth, Frontier: frontierLeft, Memory: x.memory(frontier, next, exps), Elapsed: time.Since(x.start)}
-	if x.opt.OnProgress != nil {
-		x.opt.OnProgress(p)
-	}
-	if x.opt.Progress != nil {
-		fmt.Fprintf(x.opt.Progress, "\r%s   ", ProgressLine(p))
-	}
-}
-
 // record notes the first (shortest) trace found for a property.
 func (x *search) record(prop, msg string, tr []model.Move) {
 	if _, ok := x.found[prop]; ok {
 		return
 	}
 	x.found[prop] = &Found{Property: prop, Message: msg, Trace: tr}
+	if p, ok := model.ParseProp(prop); ok {
+		x.foundMask |= 1 << p
+	}
 	x.foundOrder = append(x.foundOrder, prop)
 }
 
@@ -572,21 +181,6 @@ func (x *search) checkAlways(s *model.State, nodeIdx uint32) {
 			}
 		}
 	}
-}
-
-// traceTo returns the moves from the initial state to node i.
-func (x *search) traceTo(i uint32) []model.Move {
-	var rev []model.Move
-	for i != 0 {
-		n := x.nodes.at(int(i))
-		rev = append(rev, n.mv)
-		i = n.parent
-	}
-	tr := make([]model.Move, len(rev))
-	for k := range rev {
-		tr[k] = rev[len(rev)-1-k]
-	}
-	return tr
 }
 
 // finish runs the scenario's checks over the final outcomes and sets the verdict.
@@ -732,7 +326,7 @@ type chunked[T any] struct {
 	n      int
 }
 
-const chunkLen = 1 << 16
+const chunkLen = 1 << 12
 
 func (c *chunked[T]) push(v T) {
 	if c.n%chunkLen == 0 {
@@ -807,3 +401,5 @@ func Schedule(m *model.Machine, trace []model.Move) string {
 	}
 	return strings.Join(toks, " ")
 }
+
+func defaultWorkers() int { return runtime.GOMAXPROCS(0) }

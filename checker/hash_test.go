@@ -39,30 +39,3 @@ func TestFingerprintAllocs(t *testing.T) {
 	}
 	_ = sink
 }
-
-// TestFPSet: the open-addressing set keeps every key across growth, tells
-// new from old, and stores the fingerprint 0 as 1.
-func TestFPSet(t *testing.T) {
-	s := newFPSet()
-	const n = 20000 // several doublings from 4096 slots
-	key := func(i int) uint64 { return uint64(i)*0x9E3779B97F4A7C15 + 7 }
-	for i := 0; i < n; i++ {
-		if !s.insert(key(i)) {
-			t.Fatalf("key %d reported as seen", i)
-		}
-	}
-	for i := 0; i < n; i++ {
-		if s.insert(key(i)) || !s.contains(key(i)) {
-			t.Fatalf("key %d lost", i)
-		}
-	}
-	if s.n != n || len(s.keys) < n*4/3 || s.bytes() != int64(len(s.keys))*8 {
-		t.Errorf("n %d, %d slots", s.n, len(s.keys))
-	}
-	if s.contains(key(n)) || s.contains(0) {
-		t.Error("contains a key never inserted")
-	}
-	if !s.insert(0) || !s.contains(1) || s.insert(1) {
-		t.Error("fingerprint 0 is not stored as 1")
-	}
-}

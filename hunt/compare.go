@@ -300,10 +300,13 @@ func (h *hunter) kernelShowsSpec(sp *Spec, seed uint64) *KernelEvidence {
 	return h.kernelShows(sc, r, h.opt.Oracle.Confirm, seed)
 }
 
-// kernelFinding is the evidence of an oracle finding: a fresh mismatch on
-// the minimized scenario, and its verdicts under the designs.
-func (h *hunter) kernelFinding(sp *Spec, seed uint64) *Finding {
-	ev := h.kernelShowsSpec(sp, seed)
+// kernelFinding is the evidence of an oracle finding: the mismatch a run
+// of the minimized scenario showed (ev; nil: run it again), and its
+// verdicts under the designs.
+func (h *hunter) kernelFinding(sp *Spec, ev *KernelEvidence, seed uint64) *Finding {
+	if ev == nil {
+		ev = h.kernelShowsSpec(sp, seed)
+	}
 	if ev == nil {
 		return nil
 	}

@@ -415,8 +415,18 @@ func (h *hunter) one(i int, sp *Spec) {
 	if o := h.opt.Oracle; o != nil {
 		if ev := h.kernelShows(sc, kernelModel, o.Runs, uint64(i)<<8); ev != nil {
 			h.stats.Differ++
-			h.found(i, sp, "oracle", func(c *Spec) bool { return h.kernelShowsSpec(c, uint64(i)<<8|0x80) != nil },
-				func(c *Spec) *Finding { return h.kernelFinding(c, uint64(i)<<8|0x40) })
+			// The evidence of each scenario that showed a mismatch, so
+			// that the minimized one's is what a run of it did, not a
+			// rerun that the kernel's timing may not repeat.
+			seen := map[string]*KernelEvidence{sp.Text(): ev}
+			shows := func(c *Spec) bool {
+				e := h.kernelShowsSpec(c, uint64(i)<<8|0x80)
+				if e != nil {
+					seen[c.Text()] = e
+				}
+				return e != nil
+			}
+			h.found(i, sp, "oracle", shows, func(c *Spec) *Finding { return h.kernelFinding(c, seen[c.Text()], uint64(i)<<8|0x40) })
 		}
 	}
 	if h.opt.Guided {

@@ -36,7 +36,7 @@ func mutationHunt(d Design) Options {
 			Kinds: []scenario.OpKind{scenario.OpKill, scenario.OpAttach, scenario.OpSeize},
 			Sigs:  []int{scenario.SIGCONT, scenario.SIGKILL}},
 		Seed: 3, Count: 40,
-		Oracle: &Oracle{Design: d, Kernel: "test", Confirm: 3, Timeout: 10 * time.Second},
+		Oracle: &Oracle{Design: d, Kernel: "test", Confirm: 5, Timeout: 10 * time.Second},
 	}
 }
 

@@ -56,17 +56,38 @@
 // differ. Mainline() is today's kernel (d3, checked against v6.18);
 // package variants derives every other design from it.
 //
+// # What the model leaves open on purpose
+//
+// The rule is every interleaving the kernel can take, and no other. Where
+// the outcome depends on something the model has no state for, a step has
+// several outcomes (Ctx.Choose) and the checker takes each; docs/MODEL.md
+// lists them and says why:
+//
+//   - which thread complete_signal() picks for a group signal:
+//     wants_signal() asks task_curr(), whether a thread is on a CPU at
+//     that instant, which is the scheduler's business (SignalTargets);
+//     signal->curr_target, where the search starts, is in the state;
+//   - when a sleeper runs after its wakeup, and so which of the actors
+//     takes the next step: every actor that can step is a successor.
+//
+// And where the kernel's own code decides, the model follows it and adds
+// no choice: a waiter asleep in do_wait() runs again only after a
+// __wake_up_parent() about a child it waits for (wait.go), ptrace_do_wait()
+// walks the tracees last attached first, a thread parked in nanosleep by
+// the prelude is still in it afterwards.
+//
 // # Where the model abstracts
 //
-//   - Locks held within one atomic step are not represented; only
-//     tasklist_lock held across steps by an actor ("lock tasklist") is.
-//   - task_curr() is on_rq (Appendix D.5); complete_signal() starts its
-//     search at the leader.
-//   - A blocking wait4() is an await on the state it reads: do_wait()'s
-//     sleep and __wake_up_parent() cannot lose a wakeup.
+//   - Locks held within one atomic step are not represented; tasklist_lock
+//     and css_set_lock held across steps by an actor ("lock tasklist",
+//     "lock css_set") are, and every step that takes them waits for them:
+//     the parent notifications, do_wait()'s scan, ptrace requests, the
+//     stops' cgroup_enter_frozen(), the v1 freezer's walk of its tasks.
 //   - The tracees install no signal handlers and block no signals; their
-//     process groups are never orphaned.
+//     process groups are never orphaned. The actors never ignore SIGCHLD
+//     (no autoreap) and are never interrupted by a signal in do_wait().
 //   - Not modelled: coredumps, PTRACE_EVENT_EXIT, exec, vfork, kthreads,
+//     clone children (exit_signal != SIGCHLD: __WCLONE finds none),
 //     cgroup migration (a task's cgroups are fixed at compile time, see
 //     cgroup.go), the system-wide PM freezer.
 package model

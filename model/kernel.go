@@ -270,6 +270,8 @@ type Ctx struct {
 	Choice, NChoice uint8
 	ChoiceLabel     string
 	ChoiceWhat      string // what the choice point decides: "complete_signal picks"
+	// Wait is the wait_opts of a wait op's scan in this step (DoWait).
+	Wait WaitOpts
 	// Cur is 1+the tracee thread that runs this step ("current"), or 0
 	// for an outside actor's step.
 	Cur int8

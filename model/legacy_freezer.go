@@ -31,6 +31,9 @@ func FreezerWriteFrozen(c *Ctx, a int, op *Op) bool {
 		if c.S.FreezerMutex != 0 {
 			return false // mutex_lock(&freezer_mutex) sleeps
 		}
+		if c.S.Holder[LockCssSet] != 0 {
+			return false // update_if_frozen(): css_task_iter_next() takes css_set_lock
+		}
 		if c.K.FreezerRead(c, op.Cg) == "FROZEN" {
 			c.Label = "update_if_frozen: FROZEN"
 			return c.Done(a, ResOK)
@@ -73,14 +76,17 @@ func FreezerWriteThawed(c *Ctx, a int, op *Op) bool {
 func (c *Ctx) freezerChangeState(a int, op *Op, freeze bool) bool {
 	A := &c.S.Actor[a]
 	walk := c.P.Cgroups[op.Cg].Walk
+	i := int(A.Tmp)
+	w := &walk[i]
+	if w.T >= 0 && c.S.Holder[LockCssSet] != 0 {
+		return false // css_task_iter_next() takes css_set_lock
+	}
 	if A.Tmp == 0 {
 		if c.S.FreezerMutex != 0 {
 			return false
 		}
 		c.S.FreezerMutex = uint8(a + 1)
 	}
-	i := int(A.Tmp)
-	w := &walk[i]
 	i++
 	if freeze {
 		c.Label = w.FreezeLabel

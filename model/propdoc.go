@@ -1,7 +1,7 @@
 package model
 
 // PropDoc documents one check the checker reports: a built-in property
-// (I1..I11, stuck) or one of a scenario's own checks (final, always,
+// (I1..I14, stuck) or one of a scenario's own checks (final, always,
 // sometimes). The table is the one source of the definitions: `jobctl help
 // properties` prints it, and docs/PROPERTIES.md is tested against it.
 type PropDoc struct {
@@ -186,6 +186,37 @@ var propDoc = [NumProps]PropDoc{
 			"task_is_traced() and a non-zero exit_code, and hides a LISTENING tracee. Both come from ptrace_stop(); " +
 			"a JOBCTL_TRACED left behind by a stop that never happened (Oleg Nesterov's leak, fixed in v5.19 by " +
 			"2500ad1c7fa4) makes wait report it anyway.",
+	},
+	I12: {
+		Title: "cgroup v2: frozen means not running",
+		When:  WhenState,
+		Asserts: "No task runs in user mode (on a CPU, back from the kernel) while its cgroup v2 cgroup has " +
+			"CGRP_FROZEN, i.e. while cgroup.events says \"frozen 1\".",
+		Rule: "cgroup_update_frozen() (kernel/cgroup/freezer.c, v6.18) sets CGRP_FROZEN only when CGRP_FREEZE is set " +
+			"and every task of the cgroup counts itself frozen (task->frozen: cgroup_enter_frozen() in do_freezer_trap(), " +
+			"do_signal_stop() and ptrace_stop()); a task clears its count (cgroup_leave_frozen(), in get_signal() or " +
+			"after ptrace_stop()'s schedule()) before it can return to user mode, and a frozen cgroup's " +
+			"JOBCTL_TRAP_FREEZE sends a woken task back to do_freezer_trap().",
+	},
+	I13: {
+		Title: "cgroup v2: no task left in the freezer trap",
+		When:  WhenTerminal,
+		Asserts: "In a terminal state no task is asleep in do_freezer_trap() while its v2 cgroup no longer has " +
+			"CGRP_FREEZE (and no v1 freezer holds it).",
+		Rule: "Unfreezing (cgroup_freeze(cgrp, false), which calls cgroup_do_freeze()) clears CGRP_FREEZE and, for every task, " +
+			"clears JOBCTL_TRAP_FREEZE and calls wake_up_process() (cgroup_freeze_task(), kernel/cgroup/freezer.c, " +
+			"v6.18), which wakes the trap's TASK_INTERRUPTIBLE sleep; a task held by the v1 freezer meanwhile keeps " +
+			"the wakeup in saved_state (v6.7+) or is woken by the v1 thaw.",
+	},
+	I14: {
+		Title: "cgroup v2: a fatal signal is not held by the trap",
+		When:  WhenState,
+		Asserts: "No task whose group is exiting (SIGNAL_GROUP_EXIT) or that has SIGKILL pending is asleep in " +
+			"do_freezer_trap(), unless the v1 freezer holds that sleep (TASK_FROZEN, or PF_FROZEN with the old " +
+			"freezer: then I4 applies).",
+		Rule: "complete_signal() turns a fatal signal into a group exit and calls signal_wake_up(t, true) on every " +
+			"thread, which wakes TASK_INTERRUPTIBLE; get_signal() tests SIGNAL_GROUP_EXIT before the freezer trap " +
+			"(kernel/signal.c, v6.18), so a v2-frozen task dies without an unfreeze.",
 	},
 	Stuck: {
 		Title: "nothing blocked for ever",

@@ -21,11 +21,14 @@ const (
 	I9                // no stale JOBCTL_STOPPED/TRACED/PTRACE_FROZEN/LISTENING in user mode or at exit
 	I10               // group-stop accounting
 	I11               // a wait reports a ptrace stop only while the tracee is in one
+	I12               // cgroup v2: no user code runs while the task's cgroup reports frozen
+	I13               // cgroup v2: no task is left in the freezer trap after the last unfreeze
+	I14               // cgroup v2: a fatal signal is never held by the freezer trap
 	Stuck             // an actor (or a thread in the kernel) blocked forever with work left
 	NumProps
 )
 
-var propNames = [...]string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "stuck"}
+var propNames = [...]string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "I12", "I13", "I14", "stuck"}
 
 // PropDocs are the one-line statements of the properties (PropDocTable
 // has the whole definitions).
@@ -41,6 +44,9 @@ var PropDocs = [...]string{
 	I9:    "no stale JOBCTL_STOPPED, TRACED, PTRACE_FROZEN or LISTENING on return to user mode or at exit",
 	I10:   "group-stop accounting: group_stop_count counts the threads with STOP_PENDING|STOP_CONSUME; STOP_STOPPED only at 0",
 	I11:   "each stop is reported to wait only while task_stopped_code() holds: no phantom report of a ptrace stop the tracee is not in",
+	I12:   "cgroup v2 frozen means not running: no task runs user code while its cgroup's cgroup.events says frozen 1",
+	I13:   "cgroup v2 unfreeze: no task is left asleep in do_freezer_trap() once its cgroup no longer freezes",
+	I14:   "cgroup v2 and fatal signals: a task with a fatal signal is never left asleep in do_freezer_trap()",
 	Stuck: "no actor is blocked with its script unfinished, and no thread spins in the kernel forever",
 }
 
@@ -119,6 +125,16 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 		}
 		if want.Has(I6) && T.Loc == LocUser && T.OnRq && c.Cgroup1(t).State&CGROUP_FROZEN != 0 {
 			bad |= 1 << I6
+		}
+		if want.Has(I12) && T.Loc == LocUser && T.OnRq && c.V2Frozen(t) {
+			bad |= 1 << I12
+		}
+		// A fatal signal wakes the trap's interruptible sleep in the
+		// same siglock section that sends it (signal_wake_up(t, true)),
+		// unless a v1 freezer holds the sleep (TASK_FROZEN: I4's case).
+		if want.Has(I14) && T.Loc == LocTrapSleep && !T.OnRq && T.State&TASK_FROZEN == 0 && T.Flags&PF_FROZEN == 0 &&
+			(c.Sig(t).Flags&SIGNAL_GROUP_EXIT != 0 || T.FatalSignalPending()) {
+			bad |= 1 << I14
 		}
 	}
 	if want.Has(I7) {
@@ -265,6 +281,9 @@ func (m *Machine) stuckTask(c *Ctx, t int) (Prop, bool) {
 	sg := c.Sig(t)
 	if !frz && (c.Frozen(t) || T.Loc == LocRefrigerator && !T.OnRq) {
 		return I5, true
+	}
+	if !frz && T.Loc == LocTrapSleep && !T.OnRq && !c.V2Freezing(t) {
+		return I13, true
 	}
 	if T.Loc == LocRTWait && !T.OnRq {
 		if s.Holder[lockFor(T.RTRet)] == 0 {

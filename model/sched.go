@@ -44,8 +44,26 @@ func TryToWakeUp(c *Ctx, t int, mask uint16) bool {
 	// ttwu_runnable() when still on_rq (it has not finished schedule()
 	// yet, or was preempted), else a full wakeup; both end RUNNING.
 	T.State = TASK_RUNNING
-	T.OnRq = true
+	if !T.OnRq {
+		T.OnRq = true
+		c.StopWoken(t)
+	}
 	return true
+}
+
+// StopWoken is where a task woken in do_signal_stop()'s schedule() goes
+// on. Since v6.1 (f5d39b020809) that is plain schedule(): it returns to
+// get_signal(), which "goto relock"s at once (kernel/signal.c:
+// do_signal_stop(), get_signal(), v6.18), so the woken task is already at
+// relock — one state, not two that differ only in a program counter.
+// The same holds for the cgroup v2 freezer's trap: do_freezer_trap()
+// returns and get_signal() goes to relock. With the old freezer,
+// freezable_schedule() first runs try_to_freeze() (AfterStopSchedule), so
+// the woken task stays where it slept.
+func (c *Ctx) StopWoken(t int) {
+	if T := &c.S.Task[t]; (T.Loc == LocDSSSleep || T.Loc == LocTrapSleep) && !c.K.OldFreezer {
+		T.Loc = LocRelock
+	}
 }
 
 // fatalSignalPending is __fatal_signal_pending(): SIGKILL in the private

@@ -233,3 +233,36 @@ func TestTaskIsStoppedTraced(t *testing.T) {
 		})
 	}
 }
+
+// TestStopWoken: a task woken in do_signal_stop()'s schedule() is at
+// get_signal's relock since v6.1 (plain schedule(), then "goto relock"),
+// the same state as one whose schedule() did not block; with the old
+// freezer, freezable_schedule()'s try_to_freeze() still runs first, so it
+// stays in do_signal_stop(). A wakeup of a task still on the runqueue
+// (before its schedule()) moves nothing.
+func TestStopWoken(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		k := kD3()
+		k.OldFreezer = old
+		m := NewMachine(k, compile(t, srcOne))
+		s := m.Fresh()
+		T := &s.Task[0]
+		T.State, T.OnRq, T.Loc = TASK_STOPPED, false, LocDSSSleep
+		c := m.ctx(&s)
+		if !TryToWakeUp(&c, 0, __TASK_STOPPED) {
+			t.Fatal("SIGCONT's wakeup of TASK_STOPPED failed")
+		}
+		want := LocRelock
+		if old {
+			want = LocDSSSleep
+		}
+		if T.Loc != want || !T.OnRq {
+			t.Errorf("old freezer %v: woken at %v (on_rq %v), want %v", old, T.Loc, T.OnRq, want)
+		}
+		T.State, T.OnRq, T.Loc = TASK_STOPPED, true, LocDSSSchedule
+		TryToWakeUp(&c, 0, __TASK_STOPPED)
+		if T.Loc != LocDSSSchedule {
+			t.Errorf("old freezer %v: a wakeup before schedule() moved the task to %v", old, T.Loc)
+		}
+	}
+}

@@ -340,13 +340,23 @@ func (c *Ctx) GetSignalEntry(t int) {
 	c.K.GetSignal(c, t, 0)
 }
 
-// getSignalLoop is get_signal() from "relock" on, one siglock section
-// (SPEC §3.6). deliver, when non-zero, is a signal ptrace_signal() has just
-// let through: it is handled before anything is dequeued.
+// GetSignalContinue, as GetSignal's deliver, is get_signal()'s
+// "continue" after ptrace_signal() returned 0 (the tracer cancelled the
+// signal): back to the top of the for loop in the same siglock section,
+// without "goto relock", so SIGNAL_CLD_MASK is not looked at
+// (kernel/signal.c:get_signal(), v6.18).
+const GetSignalContinue = -1
+
+// GetSignal is get_signal() from "relock" on, one siglock section
+// (SPEC §3.6). deliver, when positive, is a signal ptrace_signal() has
+// just let through: it is handled before anything is dequeued;
+// GetSignalContinue enters the loop without the relock's checks.
 func GetSignal(c *Ctx, t int, deliver int) {
 	T := &c.S.Task[t]
 	s := c.Sig(t)
-	if deliver == 0 && s.Flags&SIGNAL_CLD_MASK != 0 {
+	if deliver == GetSignalContinue {
+		deliver = 0
+	} else if deliver == 0 && s.Flags&SIGNAL_CLD_MASK != 0 {
 		// "Every stopped thread goes here after wakeup": report the
 		// continue (or the stop that the continue interrupted).
 		c.Cover(brGetSignalCLD)
@@ -510,8 +520,9 @@ func DoSignalStop(c *Ctx, t int, signr int) bool {
 		if c.K.TaskParticipateGroupStop(c, t) {
 			T.Why = CLD_STOPPED
 		}
-		c.K.SetStopped(c, t)
+		// The label first: a design's SetStopped may say what it does instead.
 		c.Label = "get_signal: do_signal_stop: jobctl |= JOBCTL_STOPPED; set_special_state(TASK_STOPPED)"
+		c.K.SetStopped(c, t)
 		if T.Why != 0 {
 			c.Cover(brStopNotify)
 			T.Loc = LocDSSNotify
@@ -646,7 +657,8 @@ func PtraceStopWake(c *Ctx, t int) {
 			c.K.GetSignal(c, t, signr)
 			return
 		}
-		c.K.GetSignal(c, t, 0)
+		// "if (!signr) continue;"
+		c.K.GetSignal(c, t, GetSignalContinue)
 		return
 	}
 	if ret == RetSyscallEntry || ret == RetSyscallExit {

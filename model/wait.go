@@ -59,7 +59,10 @@ func DoWait(c *Ctx, a int, op *Op) bool {
 	if A.Step == waitAsleep && A.Flags&ActWoken == 0 {
 		return false // asleep in schedule(): only __wake_up_parent() ends it
 	}
-	w := WaitOpts{Actor: a, T: op.T, Flags: op.Flags, Waitid: op.Kind == scenario.OpWaitid, Notask: true}
+	// The wait_opts live in the step's Ctx: a local passed to the hooks
+	// would escape to the heap, an allocation per step.
+	c.Wait = WaitOpts{Actor: a, T: op.T, Flags: op.Flags, Waitid: op.Kind == scenario.OpWaitid, Notask: true}
+	w := &c.Wait
 	if w.Waitid {
 		// kernel_waitid_prepare(): "at least one of WEXITED, WSTOPPED,
 		// WCONTINUED", or -EINVAL before anything else.
@@ -77,7 +80,7 @@ func DoWait(c *Ctx, a int, op *Op) bool {
 	}
 	A.Flags &^= ActWoken // set_current_state(TASK_INTERRUPTIBLE)
 	w.Reaping = w.Flags&scenario.WNOWAIT == 0
-	if c.DoWaitScan(&w) {
+	if c.DoWaitScan(w) {
 		return c.Done(a, w.Res)
 	}
 	switch {

@@ -221,3 +221,66 @@ func TestInitialKeepsThreadPosition(t *testing.T) {
 		t.Errorf("S starts at op %d, want 0", s.Actor[0].PC)
 	}
 }
+
+// TestPtraceDetachZombieWakesParent: a zombie leader traced by another is
+// visible only to its tracer; when the tracer exits, exit_ptrace() ->
+// __ptrace_detach() hands it to the real parent with do_notify_parent(),
+// whose __wake_up_parent() wakes the parent's wait (kernel/ptrace.c,
+// v6.18).
+func TestPtraceDetachZombieWakesParent(t *testing.T) {
+	m, s := machine(t, kD3(), "actor W P\nprocess T parent W\ninit P: seize T\ninit T: exit_group 2\nW: wait T\nP: exit\n")
+	w := actor(t, m, "W")
+	step(t, m, &s, "W")
+	if !blocked(m, &s, w) {
+		t.Fatalf("the real parent reaped a zombie its tracer holds: W#1 = %v", m.P.Result(&s, w, 0))
+	}
+	step(t, m, &s, "P")
+	if blocked(m, &s, w) {
+		t.Fatal("exit_ptrace() did not wake the real parent")
+	}
+	step(t, m, &s, "W")
+	if r := m.P.Result(&s, w, 0); r != ResExited|2 {
+		t.Errorf("W#1 = %v, want exited(2)", r)
+	}
+}
+
+// TestSyscallExitStopResend: PTRACE_SYSCALL stops at syscall entry and
+// exit, and the signal the tracer resumes the entry stop with is re-sent
+// to the tracee (include/linux/ptrace.h:ptrace_report_syscall(), v6.18).
+func TestSyscallExitStopResend(t *testing.T) {
+	m, s := machine(t, kD3(), "actor P\nprocess T\ninit P: seize T\ninit P: interrupt T\ninit P: wait T\nP: ptrace-syscall T\nT: syscall\n")
+	T := &s.Task[0]
+	runOut(t, m, &s, "P")
+	runOut(t, m, &s, "T")
+	if T.Loc != LocPSSleep || T.Ret != RetSyscallEntry {
+		t.Fatalf("T at %v returning to %v, want the syscall-entry stop", T.Loc, retName(T.Ret))
+	}
+	T.Flags |= TIF_SYSCALL_TRACE // PTRACE_SYSCALL again
+	m.K.PtraceResume(ctxOf(m, &s), 0, scenario.SIGUSR1)
+	step(t, m, &s, "T")
+	if T.Loc != LocSyscallExit || T.Pending&sigmask(scenario.SIGUSR1) == 0 {
+		t.Fatalf("after the entry stop: %v, pending %s; want at syscall exit with scenario.SIGUSR1 re-sent", T.Loc, sigsetString(T.Pending))
+	}
+	step(t, m, &s, "T")
+	if T.Loc != LocPSNotify || T.Ret != RetSyscallExit {
+		t.Fatalf("T at %v returning to %v, want the syscall-exit stop", T.Loc, retName(T.Ret))
+	}
+}
+
+// TestWaitStepAllocatesNothing: a wait's scan (through the hooks, with
+// its wait_opts in the step's Ctx) allocates nothing, as every step on
+// the explorer's path must not.
+func TestWaitStepAllocatesNothing(t *testing.T) {
+	m, s := machine(t, kD3(), "actor W P\nprocess T parent W\nprocess U parent W\ninit P: seize U\ninit P: interrupt U\nW: wait any WUNTRACED\nP: waitid any WEXITED\n")
+	var c Ctx
+	for _, name := range []string{"W", "P"} {
+		a := actor(t, m, name)
+		var next State
+		if n := testing.AllocsPerRun(100, func() { next = s; m.StepInto(&c, &next, Act(a)) }); n != 0 {
+			t.Errorf("%s's wait step allocates %.0f times", name, n)
+		}
+		if next == s {
+			t.Errorf("%s's wait step changed nothing", name)
+		}
+	}
+}

@@ -13,6 +13,10 @@ import (
 // ended with the op still blocked, or the context was cancelled).
 var errAbandoned = errors.New("abandoned")
 
+// testHookResponse, if set, runs before the runner takes in a helper's
+// answer (tests use it to delay the runner, as a starved one is).
+var testHookResponse func(actor string, resp response)
+
 // helperConn is the runner's end of the pipes to one actor helper.
 type helperConn struct {
 	name string
@@ -45,6 +49,9 @@ func (c *helperConn) readLoop() {
 			c.mu.Unlock()
 			close(c.dead)
 			return
+		}
+		if testHookResponse != nil {
+			testHookResponse(c.name, resp)
 		}
 		c.mu.Lock()
 		ch := c.waiters[resp.Seq]

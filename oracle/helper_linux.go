@@ -48,6 +48,10 @@ const (
 	envExe       = "JOBCTL_ORACLE_EXE"
 	envSubreaper = "JOBCTL_ORACLE_SUBREAPER"
 	envMasked    = "JOBCTL_ORACLE_MASKED" // tracee: already re-executed with signals blocked
+	// envStartDelay (tests only): an actor sleeps this long before it
+	// joins its cgroup, as one does whose cgroup write waits for an RCU
+	// grace period on a slow PREEMPT_RT guest.
+	envStartDelay = "JOBCTL_ORACLE_TEST_START_DELAY"
 )
 
 // File descriptors of a helper.
@@ -283,6 +287,9 @@ type response struct {
 }
 
 func actorMain() {
+	if d, err := time.ParseDuration(os.Getenv(envStartDelay)); err == nil {
+		time.Sleep(d)
+	}
 	if err := joinCgroup(os.Getenv(envCgroup)); err != nil {
 		helperFatal("join cgroup: %v", err)
 	}
@@ -382,6 +389,10 @@ func actorDo(req request, exe string, devnull int) response {
 			}
 			n++
 		}
+	case "ready":
+		// Answered once the helper's start (joining its cgroup, ...)
+		// is over and it reads requests.
+		return response{Res: resOK}
 	case "quit":
 		return response{Res: resOK}
 	}

@@ -243,8 +243,12 @@ func TestV2FreezeKill(t *testing.T) {
 }
 
 // The cgroup v2 freezer holds a non-fatal signal until the unfreeze: a
-// SIGSTOP to a v2-frozen task leaves it in the freezer trap ('S'); after
-// cgroup.freeze=0 it stops.
+// SIGSTOP to a v2-frozen task leaves it in the freezer trap; after
+// cgroup.freeze=0 it stops. The signal wakes the trapped task, which runs
+// get_signal() and traps again: an observation right after the kill can
+// catch it running ('R') on its way back (the model allows both; the
+// corpus scenarios hold the oracle to it), so the observations are only
+// required to be one of the two, and never the stop ('T') before the thaw.
 func TestV2FreezeStop(t *testing.T) {
 	sc := &scenario.Scenario{
 		Name:      "v2-freeze-stop",
@@ -262,7 +266,12 @@ func TestV2FreezeStop(t *testing.T) {
 	}
 	needKernel(t, sc)
 	obs := runOK(t, sc, Options{})
-	expect(t, obs, "F#1=0", "F#2=S", "F#3=S", "F#4=0", "T.state=T", "T.ran=no")
+	expect(t, obs, "F#1=0", "F#4=0", "T.state=T", "T.ran=no")
+	for _, k := range []string{"F#2", "F#3"} {
+		if v := obs[k]; v != "S" && v != "R" {
+			t.Errorf("%s = %s, want S (in the freezer trap) or R (on its way back to it)", k, v)
+		}
+	}
 }
 
 // Tracee-thread ops: a thread raises SIGSTOP (the group stops, so the raise

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,8 +21,9 @@ import (
 // normally sends "quit" first; end of file without "quit" means the runner
 // is gone. %init then
 //
-//  1. leaves the run's cgroup D for the hierarchy's root, so that D can be
-//     removed and its own kill of D's processes does not hit it;
+//  1. leaves the run's cgroup D, in each hierarchy the run uses, for the
+//     hierarchy's root, so that D can be removed and its own kill of D's
+//     processes does not hit it;
 //  2. SIGKILLs every process in D (the actors, the tracees) and every helper
 //     tagged with the run outside it, then thaws D's cgroups, repeatedly
 //     until none is left: the SIGKILL is queued first, so that a frozen task
@@ -44,28 +46,33 @@ var orphanBound = 5 * time.Second
 // orphanTeardown is %init's teardown of a run whose runner is gone. It
 // never returns.
 func orphanTeardown() {
-	helpers := os.Getenv(envCgroup) // D/helpers
-	dir := filepath.Dir(helpers)
+	// D/helpers in each hierarchy the run uses (the v1 freezer's, and
+	// cgroup v2's when the scenario freezes through it).
+	var trees []cgTree
+	var roots []string
+	for _, h := range filepath.SplitList(os.Getenv(envCgroup)) {
+		if h == "" {
+			continue
+		}
+		d := filepath.Dir(h)
+		_, err := os.Stat(filepath.Join(d, "cgroup.freeze"))
+		trees = append(trees, cgTree{dir: d, v2: err == nil})
+		roots = append(roots, filepath.Dir(d))
+	}
 	id := os.Getenv(envRun)
 	self := os.Getpid()
-	v2 := false
-	if _, err := os.Stat(filepath.Join(dir, "cgroup.freeze")); err == nil {
-		v2 = true
-	}
-	if helpers != "" {
-		_ = joinCgroup(filepath.Dir(dir))
-	}
+	_ = joinCgroup(strings.Join(roots, string(filepath.ListSeparator)))
 	end := time.Now().Add(orphanBound)
 	for {
-		if helpers != "" {
-			killTree(dir, self)
-			thawTree(dir, v2)
+		for _, t := range trees {
+			killTree(t.dir, self)
+			thawTree(t.dir, t.v2)
 		}
 		killTagged(func(x string) bool { return x == id })
 		reapChildren()
 		left := 0
-		if helpers != "" {
-			for _, d := range subdirs(dir) {
+		for _, t := range trees {
+			for _, d := range subdirs(t.dir) {
 				pids, _ := cgroupPids(d)
 				left += len(pids)
 			}
@@ -80,8 +87,8 @@ func orphanTeardown() {
 	for time.Now().Before(end) && reapChildren() {
 		time.Sleep(time.Millisecond)
 	}
-	if helpers != "" {
-		for _, d := range subdirs(dir) {
+	for _, t := range trees {
+		for _, d := range subdirs(t.dir) {
 			for {
 				err := unix.Rmdir(d)
 				if err == nil || !errors.Is(err, syscall.EBUSY) || time.Now().After(end) {

@@ -12,6 +12,7 @@ import (
 type taskStat struct {
 	state    byte   // field 3: task_state_index() letter, "RSDTtXZPI"
 	ppid     int    // field 4: the real parent's tgid
+	flags    uint64 // field 9: task->flags (PF_EXITING 0x4)
 	start    uint64 // field 22: start time in clock ticks since boot
 	exitCode int    // field 52: task->exit_code (a wait status), 0 unless exiting
 }
@@ -39,6 +40,7 @@ func parseStat(s string) (taskStat, error) {
 	var st taskStat
 	st.state = f[0][0]
 	st.ppid, _ = strconv.Atoi(f[1])
+	st.flags, _ = strconv.ParseUint(f[6], 10, 64)
 	st.start, _ = strconv.ParseUint(f[19], 10, 64)
 	if len(f) > 49 {
 		st.exitCode, _ = strconv.Atoi(f[49])

@@ -45,6 +45,8 @@ var (
 	// testHookPrelude, if set, runs after the prelude (tests use it to
 	// cancel or kill a run at a known point).
 	testHookPrelude func(r *runner)
+	// testActorStartDelay, if set, slows every actor helper's start.
+	testActorStartDelay time.Duration
 )
 
 // errBlocked: a prelude op did not return because it blocks.
@@ -315,7 +317,11 @@ func (r *runner) setup(ctx context.Context) error {
 			continue
 		}
 		fds := []int{fdIn[k], fdIn[k] + 1}
-		resp, err := r.initp.call(ctx, request{Cmd: "spawn", Env: r.env("actor", a.name, helpers, 2),
+		var extra []string
+		if testActorStartDelay > 0 {
+			extra = append(extra, envStartDelay+"="+testActorStartDelay.String())
+		}
+		resp, err := r.initp.call(ctx, request{Cmd: "spawn", Env: r.env("actor", a.name, helpers, 2, extra...),
 			Fds: append([]int{fdShm}, fds...), CloseAfter: fds, Pdeathsig: true})
 		if err != nil {
 			mine[k+1].cmdW.Close()
@@ -324,6 +330,20 @@ func (r *runner) setup(ctx context.Context) error {
 		}
 		r.conns[k] = newHelperConn(a.name, resp.Pid, mine[k+1].cmdW, mine[k+1].respR)
 		r.logf("actor %s: pid %d", a.name, resp.Pid)
+	}
+	// Every actor must be in its command loop before the first op: an
+	// actor still starting (its cgroup write can wait for an RCU grace
+	// period, which on a PREEMPT_RT guest took 0.8s) sleeps, and the
+	// prelude would take that sleep for its first op blocking and go on
+	// without it (ptrace-signal-delivery-stop on 6.1-rt: the seize came
+	// after T's raise, so the tracer's waits got ECHILD).
+	for k, c := range r.conns {
+		if c == nil {
+			continue
+		}
+		if _, err := c.call(ctx, request{Cmd: "ready"}); err != nil {
+			return fmt.Errorf("start actor %s: %w", r.pl.actors[k].name, err)
+		}
 	}
 
 	r.procs = make([]procRT, len(r.pl.procs))
@@ -533,12 +553,14 @@ func (r *runner) waitOrBlocked(ctx context.Context, c *helperConn, ch <-chan res
 			return response{}, errAbandoned
 		case now := <-tick.C:
 			st, err := readTask(c.pid, c.pid)
-			if err != nil || st.state == 'R' {
+			if err != nil || st.state == 'R' || helperIdle(c.pid) {
+				// Running, or done and back in its command loop with
+				// the answer on its way.
 				asleep = time.Time{}
 			} else if asleep.IsZero() {
 				asleep = now
 			} else if now.Sub(asleep) >= blockedAfter {
-				return response{}, errBlocked
+				return response{}, fmt.Errorf("%w (asleep in %s)", errBlocked, asleepIn(c.pid, c.pid))
 			}
 		}
 	}
@@ -617,7 +639,7 @@ func (r *runner) prelude(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			r.logf("init %s: %s -> blocked; going on", op.Actor, op)
+			r.logf("init %s: %s -> %v; going on", op.Actor, op, err)
 		case err != nil:
 			return fmt.Errorf("init %s: %s: %w", op.Actor, op, err)
 		default:
@@ -661,6 +683,18 @@ func (r *runner) settle(ctx context.Context, ai int, op scenario.Op) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
+	switch op.Kind {
+	case scenario.OpInterrupt, scenario.OpAttach:
+		// The tracee's trap (PTRACE_EVENT_STOP, or the attach's
+		// SIGSTOP) comes when it next runs; the model's prelude lets
+		// it: wait until it is in a ptrace stop ('t'), gone, or frozen.
+		t, _ := r.pl.thread(op.Target)
+		pid, tid, start := r.tid(t)
+		end := time.Now().Add(500 * time.Millisecond)
+		for time.Now().Before(end) && ctx.Err() == nil && !strings.Contains("tZXDgone", taskLetter(pid, tid, start)) {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
 	end := time.Now().Add(time.Second)
 	last, since := r.states(), time.Now()
 	for time.Now().Before(end) && ctx.Err() == nil {
@@ -689,6 +723,10 @@ func (r *runner) allIn(p int, letters string) bool {
 // asleep reports whether the task that performs actor k's ops (an actor's
 // main thread, or the tracee thread) is not runnable. An op is taken as
 // blocked only then: a task that is merely slow on a busy machine is 'R'.
+// A helper asleep in its command loop has answered, and is not asleep in
+// the op, even while the runner has yet to read the answer (a starved
+// runner took a done op for a blocked one: ptrace-attach-running on a
+// loaded PREEMPT_RT guest).
 func (r *runner) asleep(k int) bool {
 	a := &r.pl.actors[k]
 	var l string
@@ -698,8 +736,63 @@ func (r *runner) asleep(k int) bool {
 	} else {
 		c := r.conns[k]
 		l = taskLetter(c.pid, c.pid, 0)
+		if l != "R" && helperIdle(c.pid) {
+			return false // it has answered; the answer is on its way
+		}
 	}
 	return l != "R"
+}
+
+// actorTask is the task that runs actor k's ops.
+func (r *runner) actorTask(k int) (pid, tid int) {
+	if a := &r.pl.actors[k]; a.thread {
+		pid, tid, _ = r.tid(a.at)
+		return pid, tid
+	}
+	return r.conns[k].pid, r.conns[k].pid
+}
+
+// userProgress remembers, per named thread, its user-mode counter and
+// when it last moved (or the thread was not runnable).
+type userProgress struct {
+	counter []uint64
+	moved   []time.Time
+}
+
+// pfExiting is PF_EXITING (include/linux/sched.h): set by exit_signals()
+// at the start of do_exit().
+const pfExiting = 0x4
+
+// inKernel: some named thread is runnable ('R') and its counter has not
+// moved for quietPeriod: it is running (or waiting to run) kernel code;
+// or it is exiting.
+func (r *runner) inKernel(p *userProgress, now time.Time) bool {
+	n, busy := 0, false
+	for i, pd := range r.pl.procs {
+		for j := range pd.threads {
+			pr := &r.procs[i]
+			c := r.mem.slot(i, j).counter.Load()
+			runnable := taskLetter(pr.pid, pr.tids[j], pr.starts[j]) == "R"
+			if n == len(p.counter) {
+				p.counter = append(p.counter, c)
+				p.moved = append(p.moved, now)
+			}
+			if c != p.counter[n] || !runnable {
+				p.counter[n], p.moved[n] = c, now
+			} else if now.Sub(p.moved[n]) >= quietPeriod {
+				busy = true
+			}
+			// A thread in do_exit() (PF_EXITING, not yet a zombie) is on
+			// its way to exit_notify(), which wakes its parent, even
+			// while it sleeps there ('D' on a loaded machine).
+			if st, err := readTask(pr.pid, pr.tids[j]); err == nil && st.start == pr.starts[j] &&
+				st.flags&pfExiting != 0 && st.state != 'Z' && st.state != 'X' {
+				busy = true
+			}
+			n++
+		}
+	}
+	return busy
 }
 
 // states renders the state letters of every named thread.
@@ -739,6 +832,7 @@ func (r *runner) scripts(ctx context.Context) (timedOut bool) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	var lastFP string
+	var progress userProgress
 	lastChange := time.Now()
 	for {
 		now := time.Now()
@@ -767,11 +861,25 @@ func (r *runner) scripts(ctx context.Context) (timedOut bool) {
 		if all {
 			break
 		}
+		// A tracee thread that is runnable but has not run user code
+		// (its counter has not moved) for the whole quiet period is in
+		// the kernel on its way somewhere — say to do_exit() on a loaded
+		// machine, where it may wait long for a CPU — and may still wake
+		// a waiter: nothing is quiet until it gets there.
+		if r.inKernel(&progress, now) {
+			stuck = false
+		}
 		fp.WriteString(r.states())
 		if s := fp.String(); s != lastFP {
 			lastFP, lastChange = s, now
 		} else if stuck && now.Sub(lastChange) >= quietPeriod {
 			r.logf("every unfinished actor blocked and nothing changed for %v: the scripts end", quietPeriod)
+			for k, ar := range r.runs {
+				if !ar.finished && !ar.failed {
+					pid, tid := r.actorTask(k)
+					r.logf("%s asleep in %s", r.pl.actors[k].name, asleepIn(pid, tid))
+				}
+			}
 			break
 		}
 		<-tick.C

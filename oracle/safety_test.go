@@ -234,6 +234,9 @@ func startKilledRunner(t *testing.T, cg string) (cmd *exec.Cmd, id string, initP
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// If the test fails before it kills the runner, kill it anyway: its
+	// %init then tears the run down, as after the SIGKILL under test.
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	type ready struct {
 		id  string
 		pid int

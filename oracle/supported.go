@@ -21,7 +21,7 @@ func Supported(sc *scenario.Scenario) string {
 	}
 	if r := allOps(sc, func(op scenario.Op) string {
 		if op.Kind == scenario.OpLock || op.Kind == scenario.OpUnlock {
-			return fmt.Sprintf("model-only op: %s %s (an RT lock holder)", op.Kind, op.Target)
+			return fmt.Sprintf("model-only op: %s %s (a kernel lock held across steps: user space cannot hold one)", op.Kind, op.Target)
 		}
 		return ""
 	}); r != "" {
@@ -51,6 +51,10 @@ func Supported(sc *scenario.Scenario) string {
 	}
 	return ""
 }
+
+// KernelIsRT reports whether the running kernel is PREEMPT_RT: the model
+// to compare with is then the design's RT build.
+func KernelIsRT() bool { return kernelIsRT() }
 
 // kernelIsRT reports a PREEMPT_RT kernel: /sys/kernel/realtime (since 6.12
 // for mainline RT, and in the RT patch set before) or "PREEMPT_RT" in the

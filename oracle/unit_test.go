@@ -74,12 +74,12 @@ func TestParseStat(t *testing.T) {
 	for i := range f {
 		f[i] = "0"
 	}
-	f[0], f[1], f[2], f[3], f[21], f[51] = "42", "(a) b)", "t", "7", "12345", "2304"
+	f[0], f[1], f[2], f[3], f[8], f[21], f[51] = "42", "(a) b)", "t", "7", "4194564", "12345", "2304"
 	st, err := parseStat(strings.Join(f, " ") + "\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.state != 't' || st.ppid != 7 || st.start != 12345 || st.exitCode != 2304 {
+	if st.state != 't' || st.ppid != 7 || st.flags != 4194564 || st.flags&pfExiting == 0 || st.start != 12345 || st.exitCode != 2304 {
 		t.Errorf("parseStat = %+v", st)
 	}
 	if _, err := parseStat("garbage"); err == nil {
@@ -133,8 +133,8 @@ func TestSupportedReasons(t *testing.T) {
 		want string
 	}{
 		{nil, "no scenario"},
-		{lock, "model-only op: lock tasklist (an RT lock holder)"},
-		{css, "model-only op: lock css_set (an RT lock holder)"},
+		{lock, "model-only op: lock tasklist (a kernel lock held across steps: user space cannot hold one)"},
+		{css, "model-only op: lock css_set (a kernel lock held across steps: user space cannot hold one)"},
 		{skip, "oracle skip: needs two machines"},
 	} {
 		if got := Supported(c.sc); !strings.HasPrefix(got, c.want) {

@@ -5,9 +5,16 @@
 //
 //	CPU0 (F)                          CPU1 (S)
 //	freeze_cgroup: freeze_task(T)
-//	  T: __state TASK_STOPPED -> TASK_FROZEN
-//	                                  kill: group_send_sig_info -> send_signal_locked
+//	  T: __state TASK_STOPPED ->
+//	      TASK_FROZEN
+//	                                  kill: group_send_sig_info ->
+//	                                      send_signal_locked
 //	                                    T: jobctl -STOPPED
+//	                                    T: pending +SIGKILL
+//
+// Each step shows every kernel field it changed (model.Machine.Diff), and
+// the lines fit a width: 75 columns by default for one or two CPUs, as a
+// commit message does; wider layouts get more (Race.Width).
 //
 // A Race is built from what checker.Replay returns (the states and the step
 // contexts of a trace); the same Race serves `jobctl run` and the
@@ -17,17 +24,15 @@ package render
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"jobctl/model"
-	"jobctl/scenario"
 )
 
 // Layout of a diagram.
 const (
-	// Wrap is the width at which a step label (or an effect line) is
-	// continued on the next line of its column.
+	// Wrap is the widest a column gets: a step label (or an effect line)
+	// longer than that is continued on the next line of its column.
 	Wrap = 48
 	// Gap is the space between two columns.
 	Gap = 3
@@ -42,8 +47,11 @@ type Step struct {
 	Actor   int      // actor index (model.Program.Actors)
 	Token   string   // the step as a schedule token: "S", or "S:T2" for one outcome of several
 	Label   string   // "function: step" (model.Ctx.Label)
-	Effects []string // "T: __state TASK_STOPPED -> TASK_FROZEN", "T: jobctl -STOPPED"
+	Effects []string // "T: __state TASK_STOPPED -> TASK_FROZEN", "T: jobctl -STOPPED" (Effects)
 	Marks   []string // properties this step is the first in the trace to violate
+	// Changes is every field the step changed (model.Machine.Diff), the
+	// model's bookkeeping included: what Effects draws from.
+	Changes []model.Change
 }
 
 // Race is one interleaving ready to draw.
@@ -52,6 +60,11 @@ type Race struct {
 	Steps  []Step
 	Start  []string // properties the initial state already violates
 	Final  []string // the final state of each task, one line each (FinalState)
+	// Width is the width every line of the drawing fits (0: WidthFor the
+	// number of columns, 75 for one or two). Color draws the step that
+	// violates a property, and its marks, in ANSI colour.
+	Width int
+	Color bool
 }
 
 // New builds the Race of a trace (actor indices) from the states and step
@@ -79,7 +92,7 @@ func New(m *model.Machine, trace []model.Move, states []model.State, ctxs []mode
 		before, after := &states[i], &states[i+1]
 		c := ctxs[i]
 		c.S = after
-		st := Step{Actor: a, Token: m.MoveString(before, mv), Label: c.StepLabel(), Effects: Effects(m, before, after, &c)}
+		st := Step{Actor: a, Token: m.MoveString(before, mv), Label: c.StepLabel(), Effects: Effects(m, before, after, &c), Changes: m.Diff(before, after)}
 		if c.NChoice > 1 {
 			st.Effects = append([]string{fmt.Sprintf("%s %s (%d of %d outcomes)", c.ChoiceWhat, c.ChoiceLabel, c.Choice+1, c.NChoice)}, st.Effects...)
 		}
@@ -99,130 +112,6 @@ func propNames(ps model.PropSet) []string {
 		return nil
 	}
 	return strings.Split(ps.String(), ",")
-}
-
-// namedJobctl are the jobctl bits JobctlString names (everything but
-// JOBCTL_STOP_SIGMASK, the number of the last stop signal).
-const namedJobctl = ^model.JOBCTL_STOP_SIGMASK
-
-// Effects lists what a step changed that a reader of the race needs, for
-// each task: __state, saved_state, the named jobctl bits, a wakeup that
-// found nothing to wake, going to sleep or being woken, exiting; and for
-// each thread group the signal->flags that matter; and what an outside
-// actor's op returned, unless 0. c may be nil.
-func Effects(m *model.Machine, before, after *model.State, c *model.Ctx) []string {
-	var out []string
-	for t, td := range m.P.Tasks {
-		B, A := &before.Task[t], &after.Task[t]
-		n := td.Name
-		woken := !B.OnRq && A.OnRq && A.ExitState == 0
-		sleeps := B.OnRq && !A.OnRq && A.ExitState == 0
-		if B.State != A.State {
-			line := fmt.Sprintf("%s: __state %s -> %s", n, model.StateString(B.State), model.StateString(A.State))
-			switch {
-			case woken:
-				line += " (woken)"
-			case sleeps:
-				line += " (sleeps)"
-			}
-			out = append(out, line)
-		} else {
-			switch {
-			case woken:
-				out = append(out, fmt.Sprintf("%s: woken (__state %s)", n, model.StateString(A.State)))
-			case sleeps:
-				out = append(out, fmt.Sprintf("%s: sleeps in %s (__state %s)", n, A.Loc, model.StateString(A.State)))
-			}
-		}
-		if B.Saved != A.Saved {
-			out = append(out, fmt.Sprintf("%s: saved_state %s -> %s", n, model.StateString(B.Saved), model.StateString(A.Saved)))
-		}
-		if d := JobctlDiff(B.Jobctl, A.Jobctl); d != "" {
-			out = append(out, n+": jobctl "+d)
-		}
-		if c != nil && c.Woke[t] != 0 && !B.OnRq && !A.OnRq && B.State == A.State && B.Saved == A.Saved && A.ExitState == 0 {
-			out = append(out, fmt.Sprintf("%s: ttwu(%s) misses %s", n, model.StateString(c.Woke[t]), model.StateString(A.State)))
-		}
-		if B.ExitState != A.ExitState {
-			out = append(out, fmt.Sprintf("%s: exit_state %s%s", n, exitStateName(A.ExitState), exitHow(A)))
-		}
-	}
-	for p, pd := range m.P.Procs {
-		if d := signalFlagsDiff(before.Proc[p].Flags, after.Proc[p].Flags); d != "" {
-			out = append(out, pd.Name+": signal->flags "+d)
-		}
-	}
-	// An outside actor's op that returned something other than 0.
-	for a := 0; a < m.P.NOutside && a < len(before.Actor); a++ {
-		script := m.P.Actors[a].Script
-		for pc := int(before.Actor[a].PC); pc < int(after.Actor[a].PC) && pc < len(script); pc++ {
-			if r := m.P.Result(after, a, pc); r != model.ResOK {
-				out = append(out, fmt.Sprintf("%s: %s returns %s", m.P.Actors[a].Name, script[pc].Src.String(), r))
-			}
-		}
-	}
-	return out
-}
-
-// JobctlDiff renders the change of the named jobctl bits as "-STOPPED
-// +TRACED", or "" when none changed.
-func JobctlDiff(before, after uint32) string {
-	var parts []string
-	if gone := before &^ after & namedJobctl; gone != 0 {
-		for _, b := range strings.Split(model.JobctlString(gone), "|") {
-			parts = append(parts, "-"+b)
-		}
-	}
-	if came := after &^ before & namedJobctl; came != 0 {
-		for _, b := range strings.Split(model.JobctlString(came), "|") {
-			parts = append(parts, "+"+b)
-		}
-	}
-	return strings.Join(parts, " ")
-}
-
-var signalFlagNames = []struct {
-	bit  uint8
-	name string
-}{
-	{model.SIGNAL_STOP_STOPPED, "SIGNAL_STOP_STOPPED"},
-	{model.SIGNAL_STOP_CONTINUED, "SIGNAL_STOP_CONTINUED"},
-	{model.SIGNAL_GROUP_EXIT, "SIGNAL_GROUP_EXIT"},
-}
-
-func signalFlagsDiff(before, after uint8) string {
-	var parts []string
-	for _, f := range signalFlagNames {
-		switch {
-		case before&f.bit != 0 && after&f.bit == 0:
-			parts = append(parts, "-"+f.name)
-		case before&f.bit == 0 && after&f.bit != 0:
-			parts = append(parts, "+"+f.name)
-		}
-	}
-	return strings.Join(parts, " ")
-}
-
-func exitStateName(es uint8) string {
-	switch es {
-	case 0:
-		return "0"
-	case model.EXIT_ZOMBIE:
-		return "EXIT_ZOMBIE"
-	case model.EXIT_DEAD:
-		return "EXIT_DEAD"
-	}
-	return fmt.Sprintf("%#x", es)
-}
-
-func exitHow(T *model.Task) string {
-	switch T.ExitKind {
-	case model.ExitExited:
-		return fmt.Sprintf(" (exited with %d)", T.ExitVal)
-	case model.ExitKilled:
-		return " (killed by " + scenario.SigName(int(T.ExitVal)) + ")"
-	}
-	return ""
 }
 
 // FinalState describes each task of s in one line: __state, saved_state,
@@ -246,7 +135,7 @@ func FinalState(m *model.Machine, s *model.State) []string {
 			where = "in " + T.Loc.String() + ", asleep"
 		}
 		out = append(out, fmt.Sprintf("%s: __state %s, saved_state %s, jobctl %s; %s",
-			td.Name, model.StateString(T.State), model.StateString(T.Saved), model.JobctlString(T.Jobctl), where))
+			td.Name, model.StateName(T.State), model.StateName(T.Saved), model.JobctlString(T.Jobctl), where))
 	}
 	return out
 }
@@ -284,158 +173,4 @@ func WrapText(s string, width int) []string {
 		return lines
 	}
 	return append(lines, cur)
-}
-
-// WrapStrict breaks s at spaces into lines of at most width bytes; only a
-// word longer than width makes a longer line (it gets a line of its own).
-func WrapStrict(s string, width int) []string {
-	words := strings.Fields(s)
-	if len(words) == 0 {
-		return []string{""}
-	}
-	var lines []string
-	cur := words[0]
-	for _, w := range words[1:] {
-		if len(cur)+1+len(w) > width {
-			lines = append(lines, cur)
-			cur = w
-			continue
-		}
-		cur += " " + w
-	}
-	return append(lines, cur)
-}
-
-// cell is the text one step puts in its column, indented within it.
-func cell(st *Step) []string {
-	label := st.Label
-	if label == "" {
-		label = "(step)"
-	}
-	var out []string
-	for i, l := range WrapText(label, Wrap) {
-		if i > 0 {
-			l = strings.Repeat(" ", contIndent) + l
-		}
-		out = append(out, l)
-	}
-	add := func(text string) {
-		for i, l := range WrapText(text, Wrap-effectIndent) {
-			ind := effectIndent
-			if i > 0 {
-				ind = contIndent + effectIndent
-			}
-			out = append(out, strings.Repeat(" ", ind)+l)
-		}
-	}
-	for _, e := range st.Effects {
-		add(e)
-	}
-	for _, p := range st.Marks {
-		add("=> violates " + p)
-	}
-	return out
-}
-
-// Columns returns the actors that take part in the race (that make at
-// least one step), in actor order.
-func (r *Race) Columns() []int {
-	used := make([]bool, len(r.Actors))
-	for _, st := range r.Steps {
-		used[st.Actor] = true
-	}
-	var cols []int
-	for a, u := range used {
-		if u {
-			cols = append(cols, a)
-		}
-	}
-	return cols
-}
-
-// WriteDiagram draws the race: a header naming each column "CPUn (ACTOR)",
-// then each step in its actor's column, its effects under it. Every line
-// starts with prefix and a space; no line has trailing blanks.
-func (r *Race) WriteDiagram(w io.Writer, prefix string) error {
-	var b strings.Builder
-	line := func(s string) {
-		b.WriteString(strings.TrimRight(prefix+" "+s, " "))
-		b.WriteByte('\n')
-	}
-	for _, p := range r.Start {
-		line("(initial state) => violates " + p)
-	}
-	cols := r.Columns()
-	if len(cols) == 0 {
-		line("(no step: the state after the prelude)")
-		_, err := io.WriteString(w, b.String())
-		return err
-	}
-	colOf := make([]int, len(r.Actors))
-	headers := make([]string, len(cols))
-	width := make([]int, len(cols))
-	for i, a := range cols {
-		colOf[a] = i
-		headers[i] = fmt.Sprintf("CPU%d (%s)", i, r.Actors[a])
-		width[i] = len(headers[i])
-	}
-	cells := make([][]string, len(r.Steps))
-	for i := range r.Steps {
-		cells[i] = cell(&r.Steps[i])
-		c := colOf[r.Steps[i].Actor]
-		for _, l := range cells[i] {
-			width[c] = max(width[c], len(l))
-		}
-	}
-	offset := make([]int, len(cols))
-	for i := 1; i < len(cols); i++ {
-		offset[i] = offset[i-1] + width[i-1] + Gap
-	}
-	var hdr strings.Builder
-	for i, h := range headers {
-		hdr.WriteString(strings.Repeat(" ", offset[i]-hdr.Len()))
-		hdr.WriteString(h)
-	}
-	line(hdr.String())
-	for i := range r.Steps {
-		pad := strings.Repeat(" ", offset[colOf[r.Steps[i].Actor]])
-		for _, l := range cells[i] {
-			line(pad + l)
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// WriteFinal writes the final state of each task, indented by prefix.
-func (r *Race) WriteFinal(w io.Writer, prefix string) error {
-	var b strings.Builder
-	b.WriteString(prefix + " final state:\n")
-	for _, l := range r.Final {
-		b.WriteString(prefix + "   " + l + "\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// Write draws the race and then the final state of each task.
-func (r *Race) Write(w io.Writer, prefix string) error {
-	if err := r.WriteDiagram(w, prefix); err != nil {
-		return err
-	}
-	return r.WriteFinal(w, prefix)
-}
-
-// Schedule is the trace as schedule tokens, one per step (the actor's
-// name, and the outcome where a step has several: "S:T2"): the argument of
-// `jobctl run --schedule` and of a scenario's "schedule" line.
-func (r *Race) Schedule() string {
-	names := make([]string, len(r.Steps))
-	for i, st := range r.Steps {
-		names[i] = st.Token
-		if names[i] == "" {
-			names[i] = r.Actors[st.Actor]
-		}
-	}
-	return strings.Join(names, " ")
 }

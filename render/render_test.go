@@ -82,6 +82,7 @@ func TestWriteDiagram(t *testing.T) {
 			{Actor: 1, Label: "unfreeze_cgroup: __thaw_task(T)"},
 		},
 		Start: []string{"I10"},
+		Width: 120,
 	}
 	var b strings.Builder
 	if err := r.WriteDiagram(&b, ""); err != nil {
@@ -104,6 +105,68 @@ func TestWriteDiagram(t *testing.T) {
 	}
 	if got := r.Schedule(); got != "F S F" {
 		t.Errorf("Schedule() = %q", got)
+	}
+
+	// By default two columns fit 75: the same words, wrapped in their
+	// columns.
+	r.Width = 0
+	b.Reset()
+	r.WriteDiagram(&b, "  ")
+	// (The room is shared so that the fewest lines wrap: CPU0 gets what
+	// it wants, CPU1 wraps its label.)
+	want = `   (initial state) => violates I10
+   CPU0 (F)                                   CPU1 (S)
+   freeze_cgroup: freeze_task(T)
+     T: __state TASK_STOPPED -> TASK_FROZEN
+                                              kill: group_send_sig_info ->
+                                                  send_signal_locked
+                                                T: jobctl -STOPPED
+                                                => violates I2
+   unfreeze_cgroup: __thaw_task(T)
+`
+	if b.String() != want {
+		t.Errorf("diagram in 75 columns:\n%s\nwant:\n%s", b.String(), want)
+	}
+	for _, l := range strings.Split(b.String(), "\n") {
+		if len(l) > DefaultWidth {
+			t.Errorf("line of %d columns: %q", len(l), l)
+		}
+	}
+	// Colour: the violating step's label and its mark, nothing else.
+	r.Color = true
+	b.Reset()
+	r.WriteDiagram(&b, "")
+	if !strings.Contains(b.String(), colorStep+"kill: group_send_sig_info ->"+colorReset) ||
+		!strings.Contains(b.String(), "    "+colorStep+"send_signal_locked"+colorReset) ||
+		!strings.Contains(b.String(), colorMark+"=> violates I2"+colorReset) ||
+		strings.Contains(b.String(), "\x1b[1mfreeze_cgroup") {
+		t.Errorf("colour:\n%q", b.String())
+	}
+}
+
+func TestWrapStrict(t *testing.T) {
+	for _, tt := range []struct {
+		in    string
+		width int
+		want  []string
+	}{
+		{"", 10, []string{""}},
+		{"aaaa bbbb cccc dddd", 9, []string{"aaaa bbbb", "cccc dddd"}},
+		{"T: ttwu(TASK_INTERRUPTIBLE|TASK_WAKEKILL|__TASK_TRACED) misses TASK_FROZEN", 30,
+			[]string{"T: ttwu(TASK_INTERRUPTIBLE|", "TASK_WAKEKILL|__TASK_TRACED)", "misses TASK_FROZEN"}},
+		{"abcdefghijklmnop", 5, []string{"abcde", "fghij", "klmno", "p"}},
+		// The piece after a cut starts a line of its own: no space is added.
+		{"A|BBBBBBBBBBBB|C D", 13, []string{"A|", "BBBBBBBBBBBB|", "C D"}},
+	} {
+		got := WrapStrict(tt.in, tt.width)
+		if strings.Join(got, "/") != strings.Join(tt.want, "/") {
+			t.Errorf("WrapStrict(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+		for _, l := range got {
+			if len(l) > tt.width {
+				t.Errorf("WrapStrict(%q, %d): line %q is too long", tt.in, tt.width, l)
+			}
+		}
 	}
 }
 
@@ -185,6 +248,14 @@ func TestNewR1(t *testing.T) {
 	var b strings.Builder
 	r.Write(&b, "")
 	out := b.String()
+	// The words of the drawing, read across the wrapped lines.
+	flat := strings.Join(strings.Fields(strings.ReplaceAll(out, "|\n", "|")), " ")
+	flat = strings.ReplaceAll(flat, "| ", "|")
+	for _, l := range strings.Split(out, "\n") {
+		if len(l) > DefaultWidth {
+			t.Errorf("line of %d columns: %q", len(l), l)
+		}
+	}
 	for _, want := range []string{
 		"CPU0 (F)", "CPU1 (S)",
 		"T: __state TASK_STOPPED -> TASK_FROZEN",
@@ -193,8 +264,12 @@ func TestNewR1(t *testing.T) {
 		"=> violates I2",
 		"final state:",
 		"T: __state TASK_FROZEN, saved_state TASK_RUNNING, jobctl STOPPED; in do_signal_stop, asleep",
+		// Every field the kill changed: the pending sets, TIF_SIGPENDING,
+		// signal->flags.
+		"T: pending +SIGKILL", "T: shared_pending +SIGKILL", "T: +TIF_SIGPENDING",
+		"T: signal->flags -SIGNAL_STOP_STOPPED +SIGNAL_GROUP_EXIT",
 	} {
-		if !strings.Contains(out, want) {
+		if !strings.Contains(flat, want) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
 	}

@@ -32,15 +32,54 @@
 //	variant DESIGN                 the design 'jobctl run' replays it under
 //	                               (a counterexample file records its design)
 //
-// Ops of an outside actor (Op.Kind): kill PROC SIG, tkill THREAD SIG,
-// freeze PROC|THREAD [v1|v2], thaw PROC|THREAD [v1|v2] (the cgroup v1
-// freezer, freezer.state, or the v2 one, cgroup.freeze; a thread named on
-// its own lives in a cgroup of its own, a child of its process's, and one
-// scenario can use both freezers on one task), attach T, seize T, interrupt T, listen T,
-// cont T [SIG], detach T [SIG], ptrace-syscall T [SIG], ptrace-kill T,
-// getregs T, wait T [FLAGS], exit, observe T, lock tasklist|css_set,
-// unlock tasklist|css_set. Ops of a tracee thread: raise SIG, sleep,
-// syscall, exit_group N.
+// # Ops
+//
+// Each op is one system call (or, for freeze and thaw, one write retried
+// as a user would), the same in the model and in the oracle; its result is
+// what that call returns. Ops of an outside actor (Op.Kind):
+//
+//	kill PROC SIG             kill(pid, SIG)
+//	tkill THREAD SIG          tgkill(pid, tid, SIG)
+//	freeze PROC|THREAD [v1|v2]  cgroup v1: write "FROZEN" to freezer.state, until it
+//	                          reads FROZEN; v2: write "1" to cgroup.freeze. A thread
+//	                          named on its own lives in a cgroup of its own, a child
+//	                          of its process's; one scenario can use both freezers
+//	thaw PROC|THREAD [v1|v2]  v1: write "THAWED" to freezer.state; v2: "0" to cgroup.freeze
+//	attach T                  ptrace(PTRACE_ATTACH, tid, 0, 0)
+//	seize T                   ptrace(PTRACE_SEIZE, tid, 0, 0)
+//	interrupt T               ptrace(PTRACE_INTERRUPT, tid, 0, 0)
+//	listen T                  ptrace(PTRACE_LISTEN, tid, 0, 0)
+//	cont T [SIG]              ptrace(PTRACE_CONT, tid, 0, SIG)
+//	detach T [SIG]            ptrace(PTRACE_DETACH, tid, 0, SIG)
+//	ptrace-syscall T [SIG]    ptrace(PTRACE_SYSCALL, tid, 0, SIG)
+//	ptrace-kill T             ptrace(PTRACE_KILL, tid, 0, 0)
+//	getregs T                 ptrace(PTRACE_GETREGS, tid, 0, &regs)
+//	wait T|any [FLAGS]        wait4(pid of T's thread (any: -1), &status, FLAGS, NULL);
+//	                          FLAGS from WUNTRACED (WSTOPPED) WCONTINUED WNOHANG
+//	                          __WALL __WCLONE; WNOWAIT and WEXITED are an error
+//	                          (wait4 returns EINVAL): use waitid
+//	waitid T|any FLAGS        waitid(P_PID, pid of T's thread, &info, FLAGS, NULL),
+//	                          (any: waitid(P_ALL, 0, ...)); FLAGS any mix of WEXITED
+//	                          WSTOPPED WCONTINUED WNOWAIT WNOHANG __WALL __WCLONE;
+//	                          without one of the first three the call is EINVAL
+//	exit                      exit_group(0): a tracer's tracees are detached
+//	                          (exit_ptrace()); nothing may follow it
+//	observe T                 read /proc/PID/task/TID/stat: the state letter
+//	lock|unlock tasklist|css_set  hold the lock across steps (model only: an RT lock holder)
+//
+// Ops of a tracee thread:
+//
+//	raise SIG                 tgkill(getpid(), gettid(), SIG)
+//	sleep                     nanosleep(2^40 s): never returns; restarted after a stop
+//	syscall                   getpid(): under PTRACE_SYSCALL, an entry and an exit stop
+//	exit_group N              exit_group(N)
+//
+// A wait's result is "none" (WNOHANG, nothing to report), an errno, or
+// the report: wait4's status as stopped(SIG[,EVENT_STOP]), continued,
+// exited(N) or killed(SIG); waitid's siginfo as its si_code and si_status,
+// CLD_EXITED(N), CLD_KILLED(SIG), CLD_STOPPED(SIG),
+// CLD_TRAPPED(SIG[,EVENT_STOP]), CLD_CONTINUED(SIGCONT). A wait for any
+// child prefixes the thread whose pid it returned: "T2:CLD_TRAPPED(SIGTRAP)".
 //
 // An atom is KEY=VALUE or KEY!=VALUE over the observations of package
 // model (Machine.Observe), which the oracle observes on the real kernel

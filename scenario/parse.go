@@ -281,11 +281,11 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 		p.sc.Checks = append(p.sc.Checks, c)
 	case "disable":
 		if len(args) == 0 {
-			return p.errf(head.col, "disable wants property names (I1 ... I11, stuck)")
+			return p.errf(head.col, "disable wants property names (I1 ... I14, stuck)")
 		}
 		for _, t := range args {
 			if !knownProp(t.s) {
-				return p.errf(t.col, "unknown property %q (want I1 ... I11 or stuck)", t.s)
+				return p.errf(t.col, "unknown property %q (want I1 ... I14 or stuck)", t.s)
 			}
 			p.sc.Disabled = append(p.sc.Disabled, t.s)
 		}
@@ -303,7 +303,7 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 			v.Violation = true
 			for _, t := range args[2:] {
 				if !knownProp(t.s) {
-					return p.errf(t.col, "unknown property %q (want I1 ... I11 or stuck)", t.s)
+					return p.errf(t.col, "unknown property %q (want I1 ... I14 or stuck)", t.s)
 				}
 				v.Properties = append(v.Properties, t.s)
 			}
@@ -600,7 +600,7 @@ func (p *parser) isSingleThreadProc(name string) bool {
 
 func knownProp(s string) bool {
 	switch s {
-	case "I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "stuck":
+	case "I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "I12", "I13", "I14", "stuck":
 		return true
 	}
 	return false

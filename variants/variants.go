@@ -5,6 +5,7 @@
 //	mainline (d3, v6.7+)  the reference, model.Mainline()
 //	├─ v6.7-rc1 (d3-orig) thaw restores saved_state unguarded, never clears it
 //	└─ v6.1 (d2)          TASK_FROZEN freezer, thaw restores from jobctl
+//	   ├─ v6.1.y (d2.y)   6.1.123+: /proc reads a frozen task as 'D'
 //	   ├─ v6.6 (d2+)      wait_task_inactive() also matches saved_state
 //	   └─ v5.19 (d1)      jobctl rework, old freezer
 //	      └─ v5.18 (a)    special state only in __state
@@ -14,6 +15,13 @@
 //	               └─ ebiederm-fixed (c+) with ptrace_stop's early return
 //
 // PREEMPT_RT is a switch (model.Kernel.RT) that applies to every design.
+//
+// Every design has the cgroup v2 freezer (76f969e8948d, v5.2) as
+// model/cgroup_v2.go writes it: no patch here touched it. Only its trap's
+// sleep differs, with the freezer it sits on: freezable_schedule() in
+// TASK_INTERRUPTIBLE with the old freezer (OldFreezer: v5.18, v5.19),
+// TASK_INTERRUPTIBLE|TASK_FREEZABLE and schedule() since f5d39b020809
+// (v6.1), and what a v1 thaw does to it is the design's ThawTask.
 package variants
 
 import (
@@ -51,7 +59,7 @@ func register(v *Variant) {
 }
 
 // historical is the order in which designs are listed: oldest first.
-var historical = []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "v6.6", "v6.7-rc1", "mainline"}
+var historical = []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "v6.1.y", "v6.6", "v6.7-rc1", "mainline"}
 
 // All returns every design, oldest first.
 func All() []*Variant {
@@ -174,17 +182,22 @@ func describe(v reflect.Value) string {
 }
 
 // ForKernelRelease picks the design that matches a running kernel's
-// release string (uname -r).
+// release string (uname -r); see ForKernel.
 func ForKernelRelease(release string) (*Variant, error) {
-	var major, minor int
-	if _, err := fmt.Sscanf(release, "%d.%d", &major, &minor); err != nil {
-		return nil, fmt.Errorf("cannot read a kernel version from %q", release)
+	return ForKernel(release, "")
+}
+
+// ForKernel picks the design that matches a running kernel from its
+// release (uname -r, /proc/sys/kernel/osrelease) and version (uname -v,
+// /proc/sys/kernel/version; may be ""). The stable point release decides
+// between the designs of one branch; see UpstreamVersion for where it is
+// read from.
+func ForKernel(release, version string) (*Variant, error) {
+	major, minor, patch, err := UpstreamVersion(release, version)
+	if err != nil {
+		return nil, err
 	}
 	ver := major*1000 + minor
-	var patch int
-	if _, err := fmt.Sscanf(release, "%d.%d.%d", &major, &minor, &patch); err != nil {
-		patch = 0
-	}
 	switch {
 	case ver >= 6007:
 		return Get("mainline")
@@ -193,6 +206,9 @@ func ForKernelRelease(release string) (*Variant, error) {
 		return Get("mainline")
 	case ver == 6006:
 		return Get("v6.6")
+	case ver == 6001 && patch >= 123:
+		// 6.1.123 took f718faf3940e: a frozen task reads 'D'.
+		return Get("v6.1.y")
 	case ver >= 6001:
 		return Get("v6.1")
 	case ver >= 5019:
@@ -200,4 +216,27 @@ func ForKernelRelease(release string) (*Variant, error) {
 	default:
 		return Get("v5.18")
 	}
+}
+
+// UpstreamVersion returns the upstream kernel version a running kernel is
+// built from. It is the release's "X.Y.Z", except where a distribution
+// keeps its ABI name there and the point release in the version string:
+// Debian's "6.1.0-57-cloud-amd64" with "#1 SMP PREEMPT_DYNAMIC Debian
+// 6.1.192-3 (2026-11-26)" is 6.1.192.
+func UpstreamVersion(release, version string) (major, minor, patch int, err error) {
+	if _, err := fmt.Sscanf(release, "%d.%d", &major, &minor); err != nil {
+		return 0, 0, 0, fmt.Errorf("cannot read a kernel version from %q", release)
+	}
+	if _, err := fmt.Sscanf(release, "%d.%d.%d", &major, &minor, &patch); err != nil {
+		patch = 0
+	}
+	if patch == 0 {
+		if _, rest, ok := strings.Cut(version, " Debian "); ok {
+			var dmaj, dmin, dpatch int
+			if _, err := fmt.Sscanf(rest, "%d.%d.%d", &dmaj, &dmin, &dpatch); err == nil && dmaj == major && dmin == minor {
+				patch = dpatch
+			}
+		}
+	}
+	return major, minor, patch, nil
 }

@@ -1,6 +1,7 @@
 package variants_test
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -13,13 +14,29 @@ import (
 
 // TestKernelsComplete: every design builds a Kernel whose function fields
 // are all set, except __set_task_frozen() in the designs with the old
-// PF_FROZEN freezer (v5.18, v5.19), which have no such function.
+// PF_FROZEN freezer, which have no such function. The designs are whatever
+// is registered: adding one needs no change here.
 func TestKernelsComplete(t *testing.T) {
-	want := []string{"v5.18", "peterz-v2", "peterz-v1-thaw", "ebiederm", "ebiederm-fixed", "v5.19", "v6.1", "v6.6", "v6.7-rc1", "mainline"}
-	if got := variants.Names(); !reflect.DeepEqual(got, want) {
-		t.Errorf("Names() = %q, want %q (oldest first)", got, want)
-	}
-	for _, v := range variants.All() {
+	names := variants.Names()
+	seen := map[string]bool{}
+	for i, v := range variants.All() {
+		if names[i] != v.Name || seen[v.Name] {
+			t.Errorf("Names()[%d] = %q, All()[%d] = %q (duplicates: %v)", i, names[i], i, v.Name, seen[v.Name])
+		}
+		seen[v.Name] = true
+		// The base chain ends at mainline, through registered designs.
+		chain := map[string]bool{}
+		for b := v; b.Base != ""; {
+			if chain[b.Name] {
+				t.Fatalf("%s: the base chain loops at %s", v.Name, b.Name)
+			}
+			chain[b.Name] = true
+			nb, err := variants.Get(b.Base)
+			if err != nil {
+				t.Fatalf("%s: base %q: %v", b.Name, b.Base, err)
+			}
+			b = nb
+		}
 		for _, rt := range []bool{false, true} {
 			k := v.Kernel(rt)
 			if k.Name != v.Name || k.RT != rt {
@@ -33,15 +50,22 @@ func TestKernelsComplete(t *testing.T) {
 				}
 			}
 			var wantMissing []string
-			if v.Name == "v5.18" || v.Name == "v5.19" {
+			if k.OldFreezer {
 				wantMissing = []string{"SetTaskFrozen"}
 			}
 			if !reflect.DeepEqual(missing, wantMissing) {
-				t.Errorf("%s: nil functions %q, want %q", v.Name, missing, wantMissing)
+				t.Errorf("%s: nil functions %q, want %q (OldFreezer %v)", v.Name, missing, wantMissing, k.OldFreezer)
 			}
-			if k.OldFreezer != (wantMissing != nil) {
-				t.Errorf("%s: OldFreezer %v", v.Name, k.OldFreezer)
-			}
+		}
+	}
+	if !seen["mainline"] {
+		t.Error("no mainline design")
+	}
+	// The old freezer is a property of the designs that have it, not of
+	// their names: v5.18 and v5.19 are two of them.
+	for _, n := range []string{"v5.18", "v5.19"} {
+		if v, err := variants.Get(n); err != nil || !v.Kernel(false).OldFreezer {
+			t.Errorf("%s: the old freezer expected", n)
 		}
 	}
 }
@@ -120,6 +144,33 @@ func TestForKernelRelease(t *testing.T) {
 	}
 }
 
+// TestForKernelStable reads the stable point release where a distribution
+// keeps it: Debian's uname -v. 6.1.123 is the first 6.1.y with f718faf3940e.
+func TestForKernelStable(t *testing.T) {
+	const debian = "#1 SMP PREEMPT_DYNAMIC Debian %s (2026-11-26)"
+	for _, c := range []struct{ release, version, want string }{
+		{"6.1.0-57-cloud-amd64", fmt.Sprintf(debian, "6.1.192-3"), "v6.1.y"},
+		{"6.1.0-57-rt-amd64", "#1 SMP PREEMPT_RT Debian 6.1.192-3 (2026-11-26)", "v6.1.y"},
+		{"6.1.0-30-amd64", fmt.Sprintf(debian, "6.1.123-1"), "v6.1.y"},
+		{"6.1.0-29-amd64", fmt.Sprintf(debian, "6.1.122-1"), "v6.1"},
+		{"6.1.0-57-cloud-amd64", "", "v6.1"},                             // no version: the .0 design
+		{"6.1.0-57-cloud-amd64", fmt.Sprintf(debian, "6.6.1-1"), "v6.1"}, // not this branch's: ignored
+		{"6.1.123", "#1 SMP", "v6.1.y"},
+		{"6.1.200-custom", fmt.Sprintf(debian, "6.1.100-1"), "v6.1.y"}, // the release's own patch wins
+		{"6.6.0-1-amd64", fmt.Sprintf(debian, "6.6.110-1"), "mainline"},
+	} {
+		v, err := variants.ForKernel(c.release, c.version)
+		if err != nil || v.Name != c.want {
+			t.Errorf("ForKernel(%q, %q) = %v, %v; want %s", c.release, c.version, v, err, c.want)
+		}
+	}
+	a, _ := variants.Get("v6.1")
+	b, _ := variants.Get("v6.1.y")
+	if got := variants.Diff(a, b); len(got) != 1 || !strings.HasPrefix(got[0], "FrozenLetter") {
+		t.Errorf("Diff(v6.1, v6.1.y) = %q, want only FrozenLetter", got)
+	}
+}
+
 // TestGet accepts names and SPEC §0.1 ids.
 func TestGet(t *testing.T) {
 	for in, want := range map[string]string{"b0": "peterz-v2", "B1": "peterz-v1-thaw", "c+": "ebiederm-fixed", "d3": "mainline", "a": "v5.18", "v6.1": "v6.1"} {
@@ -128,7 +179,7 @@ func TestGet(t *testing.T) {
 		}
 	}
 	_, err := variants.Get("d4")
-	if err == nil || err.Error() != `unknown variant "d4" (want one of: v5.18, peterz-v2, peterz-v1-thaw, ebiederm, ebiederm-fixed, v5.19, v6.1, v6.6, v6.7-rc1, mainline)` {
+	if err == nil || err.Error() != `unknown variant "d4" (want one of: `+strings.Join(variants.Names(), ", ")+`)` {
 		t.Errorf("Get(d4): %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -25,7 +26,7 @@ var cmdCheck = &command{
 	help: `
 Explores every interleaving of the actors of a scenario (breadth-first, so
 each counterexample is a shortest one) under a kernel design ("variant"),
-checking the built-in properties I1..I11 and stuck ('jobctl props') and the
+checking the built-in properties I1..I14 and stuck ('jobctl props') and the
 scenario's own always/final/sometimes checks, and compares the result with
 the scenario's verdict lines (its verdict for the variant, else its "*"
 verdict, else pass). An expected violation that lists properties is met
@@ -48,8 +49,10 @@ Flags:
                        scenario, variant, rt, verdict (pass|violation|incomplete|error),
                        message (why an "error" check could not run),
                        expected (pass|violation), expected_properties, as_expected,
-                       violations [{property, message, trace [{actor, function, step}],
-                       counterexample}], states, transitions, depth, elapsed_ms,
+                       violations [{property, message, schedule, trace [{actor, token,
+                       function, step, effects, changes [{who, field, from, to}],
+                       violates}], counterexample}], states, transitions, depth, elapsed_ms,
+                       bytes_per_state (the visited set and parent links per state),
                        outcomes [{outcome, count}], incomplete (the reason, "" if complete)
   --html FILE          also write the results as one self-contained HTML page: the
                        matrix (each cell links to its counterexample), every
@@ -68,6 +71,9 @@ Flags:
   --exact              deduplicate whole states instead of 64-bit fingerprints
   --workers N          expansion goroutines (default GOMAXPROCS); the output is the same for any N
   --quiet              no progress lines on stderr
+  --width N            fit the output to N columns (default: a race of one or two
+                       CPUs fits 75, as a commit message does; wider races and the
+                       matrix follow COLUMNS or the terminal's width, else 75+)
   --only-differ        show only the results that are not what their scenario expects
                        (the matrix: only those rows and columns; --json: only those lines)
 
@@ -97,6 +103,7 @@ type checkFlags struct {
 	cexDir    string
 	onlyDiff  bool
 	quiet     bool
+	width     int
 	html      string
 }
 
@@ -139,6 +146,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.StringVar(&f.cexDir, "counterexample", "", "")
 	fs.BoolVar(&f.onlyDiff, "only-differ", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.IntVar(&f.width, "width", 0, "")
 	fs.StringVar(&f.html, "html", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -188,6 +196,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 	}
 	progress := newProgress(stderr, len(scs)*len(vs), f.quiet)
+	style := newStyle(stdout, f.width)
 	code := exitOK
 	worse := func(c int) {
 		// 2 (bad input) > 1 (differs) > 3 (incomplete) > 0.
@@ -224,7 +233,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 			// A check that cannot run is bad input: its error goes to
 			// stderr too, once per scenario, as one line.
 			shown := !f.onlyDiff || cr.status != asExpected
-			if shown {
+			if shown || cr.err != nil {
 				progress.clear()
 			}
 			same := sameError(row, cr)
@@ -236,7 +245,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 					return exitInternal, err
 				}
 			} else if len(pos) == 1 && !f.json && shown {
-				writeDetail(stdout, cr, !headed, same)
+				writeDetail(stdout, cr, !headed, same, style)
 				headed = true
 			}
 			row = append(row, cr)
@@ -253,7 +262,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		if len(pos) == 1 {
 			writeDetailSummary(stdout, rows)
 		} else {
-			writeMatrix(stdout, vs, rows, f.onlyDiff)
+			writeMatrix(stdout, vs, rows, f.onlyDiff, style)
 		}
 	}
 	return code, nil
@@ -446,7 +455,24 @@ func summaryLine(rows [][]*cellResult) string {
 	return s
 }
 
-func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, onlyDiff bool) {
+// cellColor is the colour of a matrix cell on a terminal: green for a
+// pass, red for violations, bold red for a result that differs from the
+// verdict, yellow for an incomplete one.
+func cellColor(cr *cellResult, text string) string {
+	switch {
+	case text == ".":
+		return ""
+	case cr.status == differs || cr.status == crashed || cr.status == failed:
+		return ansiBadRed
+	case cr.status == unknown:
+		return ansiYellow
+	case text == "pass":
+		return ansiGreen
+	}
+	return ansiRed
+}
+
+func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, onlyDiff bool, st outStyle) {
 	rows := allRows
 	if onlyDiff {
 		// Only the rows and columns with a result that is not as expected;
@@ -496,29 +522,64 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, o
 	}
 	var b strings.Builder
 	line := func(s string) { b.WriteString(strings.TrimRight(s, " ") + "\n") }
-	hdr := fmt.Sprintf("%-*s", nameW, "scenario")
-	for j, v := range vs {
-		hdr += fmt.Sprintf("  %-*s", colW[j], v.Name)
-	}
-	if len(rows) > 0 {
-		line(hdr + fmt.Sprintf("  %10s  %7s", "states", "time"))
-	}
-	for _, row := range rows {
-		s := fmt.Sprintf("%-*s", nameW, scenarioName(row[0].sc))
-		states := 0
-		var el time.Duration
-		for j, cr := range row {
-			text := cellText(cr)
-			if onlyDiff && cr.status == asExpected {
-				text = "."
-			}
-			s += fmt.Sprintf("  %-*s", colW[j], text)
-			if cr.res != nil {
-				states += cr.res.States
-				el += cr.res.Elapsed
-			}
+	// The designs in blocks that fit the width (one block when it is not
+	// known: the table is as wide as it is); the states and time columns
+	// after the last block.
+	const tail = 2 + 10 + 2 + 7
+	var blocks [][]int
+	limit := st.tableWidth()
+	cur, used := []int(nil), nameW
+	for j := range vs {
+		if limit > 0 && len(cur) > 0 && used+2+colW[j] > limit {
+			blocks = append(blocks, cur)
+			cur, used = nil, nameW
 		}
-		line(s + fmt.Sprintf("  %10d  %7s", states, fmtDuration(el)))
+		cur = append(cur, j)
+		used += 2 + colW[j]
+	}
+	if limit > 0 && len(cur) > 0 && used+tail > limit && len(cur) > 1 {
+		blocks = append(blocks, cur[:len(cur)-1])
+		cur = cur[len(cur)-1:]
+	}
+	blocks = append(blocks, cur)
+	for bi, blk := range blocks {
+		last := bi == len(blocks)-1
+		if bi > 0 {
+			b.WriteString("\n")
+		}
+		hdr := fmt.Sprintf("%-*s", nameW, "scenario")
+		for _, j := range blk {
+			hdr += fmt.Sprintf("  %-*s", colW[j], vs[j].Name)
+		}
+		if len(rows) > 0 {
+			if last {
+				hdr += fmt.Sprintf("  %10s  %7s", "states", "time")
+			}
+			line(hdr)
+		}
+		for _, row := range rows {
+			s := fmt.Sprintf("%-*s", nameW, scenarioName(row[0].sc))
+			states := 0
+			var el time.Duration
+			for _, cr := range row {
+				if cr.res != nil {
+					states += cr.res.States
+					el += cr.res.Elapsed
+				}
+			}
+			for _, j := range blk {
+				cr := row[j]
+				text := cellText(cr)
+				if onlyDiff && cr.status == asExpected {
+					text = "."
+				}
+				s += "  " + st.paint(cellColor(cr, text), text) + strings.Repeat(" ", colW[j]-len(text))
+			}
+			if last {
+				s += fmt.Sprintf("  %10d  %7s", states, fmtDuration(el))
+			}
+			line(s)
+		}
 	}
 	for _, row := range rows {
 		// One line per distinct error of a scenario, naming the
@@ -547,20 +608,39 @@ func writeMatrix(w io.Writer, vs []*variants.Variant, allRows [][]*cellResult, o
 		line("(every result is what its scenario expects)")
 	}
 	b.WriteString("\n")
-	line(matrixSummary(allRows))
+	summary := matrixSummary(allRows)
+	if limit > 0 {
+		summary = wrapAll(summary, limit, 4)
+	}
+	var all tally
+	for _, row := range allRows {
+		for _, cr := range row {
+			all.add(cr)
+		}
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(summary, "\n"), "\n") {
+		if all.bad+all.errs > 0 {
+			l = st.paint(ansiBadRed, l)
+		}
+		line(l)
+	}
 	b.WriteString(`
-legend: pass           no property violated
-        I1..I11        built-in properties violated (jobctl props); stuck: an actor blocked for ever
-        final          the scenario's own final check failed (also: always, sometimes)
-        X!             not what the scenario's verdict expects for this variant
-        X?             a limit stopped the search before the expected violation was found
-        incomplete     a limit (--max-states, --timeout, --max-memory) stopped the search
-        error!         the scenario cannot be checked (see the error lines)
-        panic!         jobctl itself failed (a bug: exit 4)
-        states, time   the sum over the row
+legend: pass          no property violated
+        I1..I14       built-in properties violated ('jobctl props' says
+                      what each asserts); stuck: blocked for ever
+        final         the scenario's own final check failed (also: always,
+                      sometimes)
+        X!            not what the scenario's verdict expects for the design
+        X?            a limit stopped the search before the expected
+                      violation was found
+        incomplete    a limit (--max-states, --timeout, --max-memory)
+                      stopped the search
+        error!        the scenario cannot be checked (see the error lines)
+        panic!        jobctl itself failed (a bug: exit 4)
+        states, time  the sum over the row
 `)
 	if onlyDiff {
-		b.WriteString("        .              as expected (--only-differ shows only the rows and designs that are not)\n")
+		b.WriteString("        .             as expected (--only-differ shows only the rows and\n                      designs that are not)\n")
 	}
 	io.WriteString(w, b.String())
 }
@@ -601,18 +681,24 @@ func sameError(row []*cellResult, cr *cellResult) *cellResult {
 	return nil
 }
 
-// writeDetail writes the result of one check of one scenario in full; same
-// is an earlier cell with the same error, reported there.
-func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult) {
+// writeDetail writes the result of one check of one scenario in full, each
+// line fitted to the style's width (a race of one or two CPUs in 75
+// columns by default); same is an earlier cell with the same error,
+// reported there.
+func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult, st outStyle) {
 	var b strings.Builder
+	width := st.textWidth()
+	prose := func(format string, args ...any) {
+		wrapLine(&b, strings.TrimSuffix(fmt.Sprintf(format, args...), "\n"), width, 4)
+	}
 	if first {
 		if cr.sc.Title != "" {
-			fmt.Fprintf(&b, "%s: %s\n", scenarioName(cr.sc), cr.sc.Title)
+			prose("%s: %s", scenarioName(cr.sc), cr.sc.Title)
 		} else {
-			fmt.Fprintf(&b, "%s\n", scenarioName(cr.sc))
+			prose("%s", scenarioName(cr.sc))
 		}
 		if cr.sc.File != "" && !strings.HasPrefix(cr.sc.File, "builtin:") {
-			fmt.Fprintf(&b, "  (%s)\n", cr.sc.File)
+			prose("  (%s)", cr.sc.File)
 		}
 	}
 	b.WriteString("\n")
@@ -621,11 +707,12 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult) {
 		name += " (PREEMPT_RT)"
 	}
 	if cr.res == nil && same != nil {
-		fmt.Fprintf(&b, "== %s: error: the same as under %s\n", name, same.v.Name)
+		prose("== %s: error: the same as under %s", name, same.v.Name)
 		io.WriteString(w, b.String())
 		return
 	}
 	if cr.res == nil {
+		// One line, as the error is on stderr: FILE:LINE:COL: message.
 		fmt.Fprintf(&b, "== %s: error: %s\n", name, oneLine(cr.err.Error()))
 		io.WriteString(w, b.String())
 		return
@@ -636,39 +723,58 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult) {
 		got += " " + violated(r)
 	}
 	judgement := map[status]string{asExpected: "as expected", differs: "DIFFERS", unknown: "not known (a limit was hit)"}[cr.status]
-	fmt.Fprintf(&b, "== %s: %s (expected %s: %s)\n", name, got, expectText(cr.exp), judgement)
-	fmt.Fprintf(&b, "   %d states, %d transitions, depth %d, %d terminal states\n", r.States, r.Transitions, r.Depth, r.Terminal)
-	if r.Incomplete != "" {
-		fmt.Fprintf(&b, "   incomplete: %s\n", r.Incomplete)
+	head := fmt.Sprintf("== %s: %s (expected %s: %s)", name, got, expectText(cr.exp), judgement)
+	if st.color && len(head) <= width {
+		vc := ansiGreen
+		if r.Verdict != checker.Pass {
+			vc = ansiRed
+		}
+		jc := ""
+		switch cr.status {
+		case differs:
+			jc = ansiBadRed
+		case unknown:
+			jc = ansiYellow
+		}
+		fmt.Fprintf(&b, "== %s: %s (expected %s: %s)\n", name, st.paint(vc, got), expectText(cr.exp), st.paint(jc, judgement))
+	} else {
+		prose("%s", head)
 	}
-	fmt.Fprintf(&b, "   final outcomes:\n")
+	prose("   %d states, %d transitions, depth %d, %d terminal states, %.1f bytes/state stored", r.States, r.Transitions, r.Depth, r.Terminal, r.BytesPerState())
+	if r.Incomplete != "" {
+		prose("   incomplete: %s", r.Incomplete)
+	}
+	prose("   final outcomes:")
 	if len(r.Outcomes) == 0 {
-		fmt.Fprintf(&b, "     (none: no terminal state reached)\n")
+		prose("     (none: no terminal state reached)")
 	}
 	for _, o := range r.Outcomes {
-		fmt.Fprintf(&b, "     %4dx %s\n", o.Count, o.Text)
+		wrapLine(&b, fmt.Sprintf("     %4dx %s", o.Count, o.Text), width, 6)
 	}
 	drawn := map[string]string{} // schedule -> the property drawn with it
 	for _, fd := range r.Violations {
 		b.WriteString("\n")
 		if fd.Trace == nil {
-			fmt.Fprintf(&b, "   => %s violated: %s\n", fd.Property, fd.Message)
-			fmt.Fprintf(&b, "      (a check over all final outcomes: no single interleaving shows it)\n")
+			prose("   => %s violated: %s", fd.Property, fd.Message)
+			prose("      (a check over all final outcomes: no single interleaving shows it)")
 			continue
 		}
 		sched := scheduleOf(cr.m, fd.Trace)
-		fmt.Fprintf(&b, "   --- %s: counterexample of %s: schedule %s\n", fd.Property, plural(len(fd.Trace), "step"), sched)
+		prose("   --- %s: counterexample of %s: schedule %s", fd.Property, plural(len(fd.Trace), "step"), sched)
 		if prev, ok := drawn[sched]; ok {
-			fmt.Fprintf(&b, "   (the interleaving drawn for %s)\n", prev)
+			prose("   (the interleaving drawn for %s)", prev)
 		} else if race, err := raceOf(cr.m, fd.Trace, props(cr.sc)); err != nil {
-			fmt.Fprintf(&b, "   (cannot replay: %v)\n", err)
+			prose("   (cannot replay: %v)", err)
 		} else {
+			race.Width = st.raceWidth(len(race.Columns()))
+			race.Color = st.color
 			race.Write(&b, "  ")
 			drawn[sched] = fd.Property
 		}
-		fmt.Fprintf(&b, "   => %s violated: %s\n", fd.Property, fd.Message)
+		prose("   => %s violated: %s", fd.Property, fd.Message)
 		if p, ok := cr.cex[fd.Property]; ok {
-			fmt.Fprintf(&b, "   counterexample written to %s (replay: jobctl run %s)\n", p, p)
+			prose("   counterexample written to %s", p)
+			prose("   (replay: jobctl run %s)", p)
 		}
 	}
 	io.WriteString(w, b.String())
@@ -727,6 +833,7 @@ type jsonResult struct {
 	Transitions        int             `json:"transitions"`
 	Depth              int             `json:"depth"`
 	ElapsedMS          int64           `json:"elapsed_ms"`
+	BytesPerState      float64         `json:"bytes_per_state"` // the visited set and parent links per stored state
 	Outcomes           []jsonOutcome   `json:"outcomes"`
 	Incomplete         string          `json:"incomplete"`
 }
@@ -734,14 +841,9 @@ type jsonResult struct {
 type jsonViolation struct {
 	Property       string     `json:"property"`
 	Message        string     `json:"message"`
+	Schedule       string     `json:"schedule"` // the trace as 'jobctl run --schedule' takes it ("" without a trace)
 	Trace          []jsonStep `json:"trace"`
 	Counterexample string     `json:"counterexample,omitempty"`
-}
-
-type jsonStep struct {
-	Actor    string `json:"actor"`
-	Function string `json:"function"`
-	Step     string `json:"step"`
 }
 
 type jsonOutcome struct {
@@ -783,20 +885,19 @@ func writeJSON(w io.Writer, cr *cellResult) error {
 		Transitions:        r.Transitions,
 		Depth:              r.Depth,
 		ElapsedMS:          r.Elapsed.Milliseconds(),
+		BytesPerState:      math.Round(r.BytesPerState()*10) / 10,
 		Outcomes:           []jsonOutcome{},
 		Incomplete:         r.Incomplete,
 	}
 	for _, fd := range r.Violations {
 		jv := jsonViolation{Property: fd.Property, Message: fd.Message, Trace: []jsonStep{}, Counterexample: cr.cex[fd.Property]}
 		if len(fd.Trace) > 0 {
-			_, ctxs, err := checker.Replay(cr.m, fd.Trace)
+			race, err := raceOf(cr.m, fd.Trace, props(cr.sc))
 			if err != nil {
 				return fmt.Errorf("jobctl: replaying the %s counterexample of %s under %s: %v", fd.Property, scenarioName(cr.sc), cr.v.Name, err)
 			}
-			for i, mv := range fd.Trace {
-				fn, st := render.SplitLabel(ctxs[i].StepLabel())
-				jv.Trace = append(jv.Trace, jsonStep{Actor: cr.m.P.Actors[mv.Actor].Name, Function: fn, Step: st})
-			}
+			jv.Trace = jsonSteps(race)
+			jv.Schedule = race.Schedule()
 		}
 		j.Violations = append(j.Violations, jv)
 	}

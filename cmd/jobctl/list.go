@@ -59,16 +59,28 @@ name or unique prefix such as R1, or a file).
 
 var cmdVariants = &command{
 	name:    "variants",
-	summary: "list the kernel designs, or diff two",
+	summary: "list the kernel designs, diff two, or write a new one",
 	usage: `  jobctl variants
-  jobctl variants --diff A B`,
+  jobctl variants --diff A B
+  jobctl variants new NAME [--base DESIGN] [--hook FIELD ...] [--dir ROOT]`,
 	help: `
-Lists the kernel designs the model implements (SPEC §4), oldest first: the
-name to pass to --variant, the SPEC id, and a summary. With --diff, the
-kernel functions and constants in which designs A and B differ (names or
-SPEC ids).
+Lists the kernel designs the model implements (docs/DESIGNS.md), oldest
+first: the name to pass to --variant, the short id, and a summary. With
+--diff, the kernel functions and constants in which designs A and B differ
+(names or short ids).
+
+'variants new NAME' writes variants/NAME.go in the clone of jobctl around
+the working directory (or --dir ROOT): a design that derives from --base
+(default mainline) and registers itself, with a stub for each kernel
+function named by --hook (a field of model.Kernel: SetStopped,
+CompleteSignal, DoSignalStop, ...; repeat it or separate with commas) that
+calls the base design's own, ready for the patch. 'go run ./cmd/jobctl
+check --variant NAME' then checks it. docs/PATCH.md walks through it.
 `,
 	run: func(args []string, stdout, stderr io.Writer) (int, error) {
+		if len(args) > 0 && args[0] == "new" {
+			return runVariantsNew(args[1:], stdout)
+		}
 		var diff bool
 		fs := newFlags("variants")
 		fs.BoolVar(&diff, "diff", false, "")
@@ -90,7 +102,13 @@ SPEC ids).
 				return exitUsage, err
 			}
 			d := variants.Diff(a, c)
-			fmt.Fprintf(&b, "%s (%s) vs %s (%s): %d differences\n", a.Name, a.ID, c.Name, c.ID, len(d))
+			named := func(v *variants.Variant) string {
+				if v.ID == "" {
+					return v.Name
+				}
+				return v.Name + " (" + v.ID + ")"
+			}
+			fmt.Fprintf(&b, "%s vs %s: %s\n", named(a), named(c), plural(len(d), "difference"))
 			for _, l := range d {
 				b.WriteString(l + "\n")
 			}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"jobctl/oracle"
+	"jobctl/vm"
 )
 
 // Exit codes (a contract: scripts and CI test them).
@@ -25,6 +26,10 @@ const (
 )
 
 func main() {
+	// Under "oracle --kernel" this binary is the guest's init (pid 1).
+	if vm.GuestMain() {
+		return
+	}
 	// The oracle re-executes this binary as its tracee and actor helpers.
 	if oracle.HelperMain() {
 		return
@@ -162,7 +167,7 @@ Commands:
 A SCENARIO is a scenario file (.jc) or the name of a built-in one (see
 'jobctl scenarios'); a unique prefix up to a '-' is enough: R1.
 Run 'jobctl help <command>' for a command's flags, 'jobctl help properties'
-for what I1..I11 and stuck assert, 'jobctl --version' for the build.
+for what I1..I14 and stuck assert, 'jobctl --version' for the build.
 
 `)
 	fmt.Fprint(w, exitCodesHelp)

@@ -76,6 +76,10 @@ func TestExitCodes(t *testing.T) {
 		{"oracle, unknown variant", []string{"oracle", "--variant", "v9.99"}, exitUsage, regexp.MustCompile(`unknown variant "v9.99"`)},
 		{"oracle, missing file", []string{"oracle", "testdata/nosuch.jc"}, exitUsage, regexp.MustCompile(`testdata/nosuch\.jc: no such file`)},
 		{"oracle, malformed scenario", []string{"oracle", "testdata/malformed.jc"}, exitUsage, regexp.MustCompile(`^testdata/malformed\.jc:\d+:\d+: `)},
+		{"oracle, --accel without --kernel", []string{"oracle", "--accel", "tcg"}, exitUsage, regexp.MustCompile(`--accel needs --kernel`)},
+		{"oracle, bad --accel", []string{"oracle", "--kernel", "testdata/pass.jc", "--accel", "hvf"}, exitUsage, regexp.MustCompile(`--accel wants auto, kvm or tcg, got "hvf"`)},
+		{"oracle, --kernel that is missing", []string{"oracle", "--kernel", "testdata/no-such-bzImage", "R1"}, exitUsage,
+			regexp.MustCompile(`^jobctl oracle: kernel image: stat testdata/no-such-bzImage: no such file or directory\n$`)},
 		{"oracle, design that never shipped", []string{"oracle", "testdata/pass.jc", "--variant", "peterz-v2"}, exitOK, nil},
 		{"variants --diff unknown", []string{"variants", "--diff", "mainline", "v9.99"}, exitUsage, nil},
 		{"variants --diff one", []string{"variants", "--diff", "mainline"}, exitUsage, nil},
@@ -394,7 +398,7 @@ func TestPartialSchedule(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	for _, want := range []string{"could still step", "final and liveness checks were not made"} {
-		if !strings.Contains(out, want) {
+		if !strings.Contains(flat(out), want) {
 			t.Errorf("run R1 --schedule F lacks %q:\n%s", want, out)
 		}
 	}
@@ -468,7 +472,7 @@ func TestCheckDrawsTheRace(t *testing.T) {
 		"final state:",
 		"=> I4 violated:",
 	} {
-		if !strings.Contains(out, want) {
+		if !strings.Contains(flat(out), want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}
 	}
@@ -610,3 +614,7 @@ func TestParseFlagsInterspersed(t *testing.T) {
 		t.Errorf("pos %q, variant %q, json %v", pos, v, j)
 	}
 }
+
+// flat is text with every run of white space (line breaks and the
+// indentation of wrapped lines included) folded into one space.
+func flat(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -22,7 +22,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envCLI) == "1" { // the jobctl command itself (signal_linux_test.go)
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // TestOracleR1 runs R1 on the real kernel through the CLI and checks the

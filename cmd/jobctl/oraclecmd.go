@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,18 +24,32 @@ import (
 var cmdOracle = &command{
 	name:    "oracle",
 	summary: "run scenarios on the running kernel and compare with the model",
-	usage:   "  jobctl oracle [SCENARIO ...] [--repeat N] [--seed N] [--timeout D] [--variant V] [--json] [-v]",
+	usage: `  jobctl oracle [SCENARIO ...] [--repeat N] [--seed N] [--timeout D] [--variant V] [--json] [-v]
+  jobctl oracle --kernel IMAGE [SCENARIO ...] [--accel A] [--guest-timeout D] [flags as above]`,
 	help: `
 Runs each scenario with real processes on the running kernel — tracee
 processes in a fresh cgroup, a tracer, signal senders, a waiter and the
 cgroup freezer as helper processes of this binary — and compares what user
 space observed (/proc state letters, wait and ptrace results, exit status,
 whether each thread runs) with the set of final outcomes the model allows
-for the design that matches the running kernel (from uname -r: 6.7+ is
-mainline, 6.1–6.6 v6.1, 5.19–6.0 v5.19, older v5.18).
+for the design that matches the running kernel, from uname -r (and the
+point release a distribution puts in uname -v, as Debian does): 6.7+ and
+6.6.102+ mainline, 6.6.0–6.6.101 v6.6, 6.1.123+ v6.1.y, 6.1.0–6.1.122 v6.1,
+5.19–6.0 v5.19, older v5.18. On a PREEMPT_RT kernel, the design's RT build.
+
+With --kernel IMAGE, the same runs inside a QEMU guest that boots IMAGE (a
+bzImage or a distribution's vmlinuz): this binary, which must be static
+(CGO_ENABLED=0), is the guest's init; it mounts /proc, /sys, /dev and both
+cgroup freezers, runs "jobctl oracle" with the same flags, sends its output
+back over a second serial port and powers the guest off. The output is
+what a run on that kernel prints, and the exit code its exit code; one line
+on stderr says which kernel booted under which accelerator (KVM when it
+works, else TCG). The design comes from the guest's uname, as above, unless
+--variant names one (the design you wrote for your patch). Ctrl-C, a guest
+that stops answering and SIGKILL of jobctl all leave no QEMU behind.
 
 Without SCENARIO, every built-in scenario; those the machine cannot run are
-skipped with the reason (not root, no freezer, an RT lock holder, a
+skipped with the reason (not root, no freezer, a kernel lock holder, a
 PREEMPT_RT scenario on a non-RT kernel, ...). One line per scenario:
   match      every outcome the kernel produced is one the model allows
   mismatch   the kernel produced an outcome outside the model's set; the
@@ -57,6 +72,12 @@ Flags:
   --seed N       seed of the first run's delays (run i uses N+i; default 1)
   --timeout D    wall-clock limit of one run (default 10s)
   --variant V    compare with design V instead of the detected one
+  --kernel IMAGE run in a QEMU guest booting IMAGE (see above)
+  --accel A      with --kernel: auto (default: KVM if it works, else TCG),
+                 kvm or tcg
+  --guest-timeout D
+                 with --kernel: kill a guest that sends nothing, not even its
+                 once-a-second heartbeat, for D (default 60s); exit 3
   --json         one JSON object per line per scenario: scenario, variant,
                  verdict (match, mismatch, skipped, wedged, incomplete),
                  reason, runs, outcomes [{outcome, count, in_model, closest,
@@ -94,12 +115,26 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	variant := fs.String("variant", "", "")
 	asJSON := fs.Bool("json", false, "")
 	verbose := fs.Bool("v", false, "")
+	kernel := fs.String("kernel", "", "")
+	accel := fs.String("accel", "auto", "")
+	guestTimeout := fs.Duration("guest-timeout", 60*time.Second, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
 	}
 	if *repeat < 1 {
 		return exitUsage, usagef("--repeat wants a positive count, got %d", *repeat)
+	}
+	if *kernel == "" {
+		var err error
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "accel" || f.Name == "guest-timeout" {
+				err = usagef("--%s needs --kernel", f.Name)
+			}
+		})
+		if err != nil {
+			return exitUsage, err
+		}
 	}
 	if *timeout <= 0 {
 		return exitUsage, usagef("--timeout wants a positive duration, got %s", *timeout)
@@ -109,8 +144,10 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		if v, err = getVariant(*variant); err != nil {
 			return exitUsage, err
 		}
-	} else if v, err = kernelDesign("oracle"); err != nil {
-		return exitUsage, err
+	} else if *kernel == "" {
+		if v, err = kernelDesign("oracle"); err != nil {
+			return exitUsage, err
+		}
 	}
 	var scs []*scenario.Scenario
 	if len(pos) == 0 {
@@ -124,6 +161,12 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 			return exitUsage, err
 		}
 		scs = append(scs, sc)
+	}
+	if *kernel != "" {
+		return runOracleKernel(kernelRun{
+			image: *kernel, accel: *accel, silence: *guestTimeout, scenarios: pos,
+			repeat: *repeat, seed: *seed, timeout: *timeout, variant: *variant, json: *asJSON, verbose: *verbose,
+		}, stdout, stderr)
 	}
 
 	// Every terminating signal that can be caught (Ctrl-C, SIGTERM, a
@@ -156,13 +199,16 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		fmt.Fprintf(stderr, "jobctl oracle: cleaning up after an earlier run: %v\n", oneLine(err.Error()))
 	}
 
+	// On a PREEMPT_RT kernel every scenario is compared with the design's
+	// RT build, as the kernel runs every one with sleeping spinlocks.
+	rt := oracle.KernelIsRT()
 	code := exitOK
 	counts := map[string]int{}
 	for _, sc := range scs {
 		if ctx.Err() != nil {
 			break
 		}
-		r := oracleOne(ctx, sc, v, *repeat, *seed, *timeout)
+		r := oracleOne(ctx, sc, v, rt, *repeat, *seed, *timeout)
 		if ctx.Err() != nil {
 			break // interrupted: not a result
 		}
@@ -194,8 +240,12 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		return 128 + int(sig), nil
 	}
 	if !*asJSON && len(scs) > 1 {
+		design := v.Name
+		if rt {
+			design += ", PREEMPT_RT"
+		}
 		fmt.Fprintf(stdout, "\n%d scenarios on %s (compared with %s): %d match, %d mismatch, %d skipped, %d wedged, %d incomplete, %d error\n",
-			len(scs), kernelRelease(), v.Name, counts["match"], counts["mismatch"], counts["skipped"], counts["wedged"], counts["incomplete"], counts["error"])
+			len(scs), kernelRelease(), design, counts["match"], counts["mismatch"], counts["skipped"], counts["wedged"], counts["incomplete"], counts["error"])
 	}
 	return code, nil
 }
@@ -207,7 +257,8 @@ func kernelDesign(cmd string) (*variants.Variant, error) {
 	if err != nil {
 		return nil, &inputError{fmt.Errorf("jobctl %s: cannot tell the running kernel's version (%v); name a design with --variant", cmd, err)}
 	}
-	v, err := variants.ForKernelRelease(strings.TrimSpace(string(rel)))
+	ver, _ := os.ReadFile("/proc/sys/kernel/version")
+	v, err := variants.ForKernel(strings.TrimSpace(string(rel)), strings.TrimSpace(string(ver)))
 	if err != nil {
 		return nil, &inputError{fmt.Errorf("jobctl %s: %v; name a design with --variant", cmd, err)}
 	}
@@ -232,7 +283,7 @@ func kernelRelease() string {
 }
 
 // oracleOne runs one scenario repeat times and compares with the model.
-func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, repeat int, seed int64, timeout time.Duration) oracleReport {
+func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, rt bool, repeat int, seed int64, timeout time.Duration) oracleReport {
 	start := time.Now()
 	r := oracleReport{Scenario: scenarioName(sc), Variant: v.Name}
 	defer func() { r.ElapsedMS = time.Since(start).Milliseconds() }()
@@ -249,7 +300,7 @@ func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, 
 		r.Verdict, r.Reason = "error", err.Error()
 		return r
 	}
-	res, err := modelOutcomes(ctx, model.NewMachine(v.Kernel(sc.RT), p))
+	res, err := modelOutcomes(ctx, model.NewMachine(v.Kernel(sc.RT || rt), p))
 	if ctx.Err() != nil {
 		r.Verdict, r.Reason = "incomplete", "interrupted"
 		return r

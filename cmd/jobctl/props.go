@@ -11,7 +11,7 @@ import (
 
 var cmdProps = &command{
 	name:    "props",
-	summary: "what each property (I1..I11, stuck, final, ...) asserts",
+	summary: "what each property (I1..I14, stuck, final, ...) asserts",
 	usage: `  jobctl props [NAME ...]
   jobctl help properties [NAME ...]`,
 	help: `

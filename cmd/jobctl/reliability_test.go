@@ -123,7 +123,7 @@ func TestMatrixErrorCell(t *testing.T) {
 		row = append(row, &cellResult{sc: sc, v: v, err: cerr, status: failed})
 	}
 	var b bytes.Buffer
-	writeMatrix(&b, vs, [][]*cellResult{row}, false)
+	writeMatrix(&b, vs, [][]*cellResult{row}, false, outStyle{})
 	out := b.String()
 	if !regexp.MustCompile(`\nover +error! +error! +error! +0 `).MatchString(out) || strings.Count(out, "error!") != 3+1 { // 3 cells and the legend
 		t.Errorf("matrix without error! cells:\n%s", out)

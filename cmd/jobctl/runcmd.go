@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -16,12 +17,13 @@ import (
 var cmdRun = &command{
 	name:    "run",
 	summary: "execute one interleaving of a scenario and draw it",
-	usage:   `  jobctl run SCENARIO [--variant V] [--schedule "A B A ..." | --random --seed N] [--rt]`,
+	usage:   `  jobctl run SCENARIO [--variant V] [--schedule "A B A ..." | --random --seed N] [--rt] [--json] [--width N]`,
 	help: `
 Executes ONE interleaving of a scenario deterministically and draws it as a
 race diagram: one column per CPU (an actor that steps), time flowing down,
-each step the kernel function and step it ran and, under it, the state it
-changed (__state, saved_state, jobctl bits, wakeups that missed, exits).
+each step the kernel function and step it ran and, under it, every kernel
+field it changed (__state, saved_state, jobctl, the pending sets,
+TIF_SIGPENDING, signal->flags, ...; wakeups that missed; exits).
 Then the final state of each task, the final observations (what user space
 sees, one KEY=VALUE per line), and every property violated on the way or at
 the end.
@@ -41,6 +43,12 @@ Flags:
                 which a counterexample file written by 'jobctl check
                 --counterexample' has, else mainline; see 'jobctl variants')
   --rt          force CONFIG_PREEMPT_RT
+  --json        one JSON object instead of the drawing: scenario, variant, rt,
+                schedule, how, steps [{actor, token, function, step, effects,
+                changes [{who, field, from, to}], violates}], final_state,
+                outcome [{key, value}], terminal, capped, could_step, violations
+  --width N     fit the drawing to N columns (default: one or two CPUs fit 75,
+                more follow COLUMNS or the terminal's width)
   --schedule S, --random, --seed N: see above
 
 Exit code 1 means a property was violated; 3 that the random walk hit the step cap.
@@ -53,9 +61,12 @@ const maxRunSteps = 10000
 
 func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	var variant, sched string
-	var random, rt bool
+	var random, rt, asJSON bool
 	var seed uint64
+	var width int
 	fs := newFlags("run")
+	fs.BoolVar(&asJSON, "json", false, "")
+	fs.IntVar(&width, "width", 0, "")
 	fs.StringVar(&variant, "variant", "", "")
 	fs.StringVar(&sched, "schedule", "", "")
 	fs.BoolVar(&random, "random", false, "")
@@ -185,53 +196,107 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	final := &states[len(states)-1]
 	still := checker.Enabled(m, final)
 
+	terminal := len(still) == 0 && !capped
+	viol := runViolations(m, sc, want, trace, states, ctxs, terminal)
+	code := exitOK
+	switch {
+	case len(viol) > 0:
+		code = exitDiffers
+	case capped:
+		code = exitIncomplete
+	}
+	if asJSON {
+		return code, writeRunJSON(stdout, m, sc, v.Name, rt, how, race, final, still, terminal, capped, viol)
+	}
+
+	st := newStyle(stdout, width)
+	race.Width = st.raceWidth(len(race.Columns()))
+	race.Color = st.color
 	var b strings.Builder
+	prose := func(format string, args ...any) {
+		wrapLine(&b, strings.TrimSuffix(fmt.Sprintf(format, args...), "\n"), st.textWidth(), 4)
+	}
 	name := v.Name
 	if rt {
 		name += " with PREEMPT_RT"
 	}
 	if sc.Title != "" {
-		fmt.Fprintf(&b, "%s under %s: %s\n", scenarioName(sc), name, sc.Title)
+		prose("%s under %s: %s", scenarioName(sc), name, sc.Title)
 	} else {
-		fmt.Fprintf(&b, "%s under %s\n", scenarioName(sc), name)
+		prose("%s under %s", scenarioName(sc), name)
 	}
-	fmt.Fprintf(&b, "schedule (%s): %s\n\n", how, race.Schedule())
+	prose("schedule (%s): %s", how, race.Schedule())
+	b.WriteString("\n")
 	race.Write(&b, "")
 	switch {
 	case capped:
-		fmt.Fprintf(&b, "\n stopped after %d steps (the cap); %s could still step\n", maxRunSteps, moveList(m, final, still))
+		b.WriteString("\n")
+		prose(" stopped after %d steps (the cap); %s could still step", maxRunSteps, moveList(m, final, still))
 	case len(still) > 0:
-		fmt.Fprintf(&b, "\n the schedule ends here; %s could still step: a partial schedule, so the final and liveness checks are not made\n", moveList(m, final, still))
+		b.WriteString("\n")
+		prose(" the schedule ends here; %s could still step: a partial schedule, so the final and liveness checks are not made", moveList(m, final, still))
 	}
 	b.WriteString("\n outcome:\n")
 	for _, o := range m.Observe(final) {
-		fmt.Fprintf(&b, "   %s=%s\n", o.Key, o.Value)
+		prose("   %s=%s", o.Key, o.Value)
 	}
-
-	terminal := len(still) == 0 && !capped
-	viol := runViolations(m, sc, want, trace, states, ctxs, terminal)
 	switch {
 	case len(viol) == 0 && terminal:
-		b.WriteString("\n no property violated\n")
+		b.WriteString("\n")
+		prose(" %s", st.paint(ansiGreen, "no property violated"))
 	case len(viol) == 0:
-		b.WriteString("\n no property violated on the way; the final and liveness checks were not made (the run ends before the scenario does)\n")
+		b.WriteString("\n")
+		prose(" no property violated on the way; the final and liveness checks were not made (the run ends before the scenario does)")
 	default:
-		b.WriteString("\n violated:\n")
+		b.WriteString("\n " + st.paint(ansiBadRed, "violated:") + "\n")
 		for _, l := range viol {
-			fmt.Fprintf(&b, "   %s\n", l)
+			prose("   %s", l)
 		}
 		if !terminal {
-			b.WriteString("   (the final and liveness checks were not made: the run ends before the scenario does)\n")
+			prose("   (the final and liveness checks were not made: the run ends before the scenario does)")
 		}
 	}
 	io.WriteString(stdout, b.String())
-	switch {
-	case len(viol) > 0:
-		return exitDiffers, nil
-	case capped:
-		return exitIncomplete, nil
+	return code, nil
+}
+
+// jsonRun is 'jobctl run --json': the interleaving, step by step with
+// what each changed, and its verdict.
+type jsonRun struct {
+	Scenario string     `json:"scenario"`
+	Variant  string     `json:"variant"`
+	RT       bool       `json:"rt"`
+	Schedule string     `json:"schedule"` // the trace as --schedule takes it
+	How      string     `json:"how"`      // where the interleaving came from
+	Steps    []jsonStep `json:"steps"`
+	Final    []string   `json:"final_state"`
+	Outcome  []jsonObs  `json:"outcome"`
+	// Terminal: no actor could step at the end, so the final and liveness
+	// checks were made. CouldStep lists who still could otherwise.
+	Terminal   bool     `json:"terminal"`
+	Capped     bool     `json:"capped"`
+	CouldStep  []string `json:"could_step"`
+	Violations []string `json:"violations"`
+}
+
+type jsonObs struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+func writeRunJSON(w io.Writer, m *model.Machine, sc *scenario.Scenario, variant string, rt bool, how string, race *render.Race, final *model.State, still []model.Move, terminal, capped bool, viol []string) error {
+	j := jsonRun{Scenario: scenarioName(sc), Variant: variant, RT: rt, Schedule: race.Schedule(), How: how,
+		Steps: jsonSteps(race), Final: append([]string{}, race.Final...), Outcome: []jsonObs{},
+		Terminal: terminal, Capped: capped, CouldStep: []string{}, Violations: append([]string{}, viol...)}
+	for _, o := range m.Observe(final) {
+		j.Outcome = append(j.Outcome, jsonObs{o.Key, o.Value})
 	}
-	return exitOK, nil
+	for _, mv := range still {
+		j.CouldStep = append(j.CouldStep, m.MoveString(final, mv))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(j)
 }
 
 // runViolations lists the properties the run violates, each once, in the

@@ -33,7 +33,7 @@ func TestSummaryNamesWhatDiffers(t *testing.T) {
 		t.Errorf("summary\n got %s\nwant %s", got, want)
 	}
 	var b strings.Builder
-	writeMatrix(&b, vs, rows, true)
+	writeMatrix(&b, vs, rows, true, outStyle{})
 	out := b.String()
 	if strings.Contains(out, "R1-a") || !strings.Contains(out, "R2-b") || !strings.Contains(out, "R3-c") {
 		t.Errorf("--only-differ shows the wrong rows:\n%s", out)
@@ -46,7 +46,7 @@ func TestSummaryNamesWhatDiffers(t *testing.T) {
 		t.Errorf("--only-differ summary is not the whole matrix's:\n%s", out)
 	}
 	b.Reset()
-	writeMatrix(&b, vs, rows[:1], true)
+	writeMatrix(&b, vs, rows[:1], true, outStyle{})
 	if !strings.Contains(b.String(), "(every result is what its scenario expects)") {
 		t.Errorf("--only-differ with nothing to show:\n%s", b.String())
 	}

@@ -4,5 +4,8 @@ package main
 
 import "io"
 
-// isTerminal: progress lines are shown on Linux terminals only.
+// isTerminal: terminals are recognised on Linux only.
 func isTerminal(w io.Writer) bool { return false }
+
+// terminalWidth: unknown off Linux (COLUMNS still counts).
+func terminalWidth(w io.Writer) int { return 0 }

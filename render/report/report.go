@@ -157,7 +157,7 @@ func writeMatrix(b *strings.Builder, r *Report) {
 		fmt.Fprintf(b, "<td class=\"num\">%d</td></tr>\n", states)
 	}
 	b.WriteString("</tbody></table>\n")
-	b.WriteString(`<div class="legend">Each cell is <b>pass</b> or the properties violated (I1–I11, stuck; final/always/sometimes: the scenario's own checks); a trailing ! is not what the scenario's verdict expects, ? a limit stopped the search first. A cell links to its first counterexample. In a diagram, hover a step to see the state of every task after it, click to pin it; values the step changed are highlighted.</div>` + "\n")
+	b.WriteString(`<div class="legend">Each cell is <b>pass</b> or the properties violated (I1–I14, stuck; final/always/sometimes: the scenario's own checks); a trailing ! is not what the scenario's verdict expects, ? a limit stopped the search first. A cell links to its first counterexample. In a diagram, hover a step to see the state of every task after it, click to pin it; values the step changed are highlighted.</div>` + "\n")
 }
 
 func writeScenario(b *strings.Builder, row *Row) error {

@@ -1,0 +1,119 @@
+package checker
+
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// A record is one state found at the depth being built: its packed state
+// and what the level's end needs. The records of one depth are the next
+// frontier; they are the only place whole states live (with --exact,
+// every state is also kept, see exactStore).
+//
+// Layout, in 8-byte words: the packed state (Layout.Size/8 words), then
+//
+//	fp    the state's fingerprint
+//	link  parent node index<<16 | move: the first generator in
+//	      breadth-first order (lowered atomically by later generators)
+//	slot  the table slot that refers to this record
+//	info  the state properties it violates (low 32 bits) | recAlways<<32
+const (
+	rFP = iota
+	rLink
+	rSlot
+	rInfo
+	recExtra
+)
+
+// recAlways: the state falsifies one of the scenario's "always" checks.
+const recAlways = 1 << 32
+
+// recChunkLen is the number of records in one chunk.
+const recChunkLen = 1 << 10
+
+type recChunk struct {
+	w    []uint64
+	used int // records written (by the worker that owns the chunk)
+}
+
+type recPage [1 << 10]atomic.Pointer[recChunk]
+
+// recSpace holds the records of one depth. Workers take whole chunks
+// (chunk ids from an atomic counter) and fill them alone; anyone may read
+// a record once a table slot refers to it. The two-level directory never
+// moves, so readers need no lock; chunks are reused from one use of the
+// space to the next.
+type recSpace struct {
+	words  int // per record
+	pages  [1 << 12]atomic.Pointer[recPage]
+	chunks atomic.Int64 // chunk ids handed out
+	mem    atomic.Int64 // bytes of chunks allocated
+}
+
+func newRecSpace(size int) *recSpace { return &recSpace{words: size/8 + recExtra} }
+
+// take hands out a fresh chunk id with its (reused or new) chunk.
+func (r *recSpace) take() (int, *recChunk) {
+	id := int(r.chunks.Add(1) - 1)
+	pi, ci := id>>10, id&(1<<10-1)
+	if pi >= len(r.pages) {
+		panic("checker: more records in one depth than the directory holds")
+	}
+	p := r.pages[pi].Load()
+	if p == nil {
+		np := new(recPage)
+		if r.pages[pi].CompareAndSwap(nil, np) {
+			p = np
+		} else {
+			p = r.pages[pi].Load()
+		}
+	}
+	ch := p[ci].Load()
+	if ch == nil {
+		ch = &recChunk{w: make([]uint64, recChunkLen*r.words)}
+		r.mem.Add(int64(len(ch.w)) * 8)
+		p[ci].Store(ch)
+	}
+	ch.used = 0
+	return id, ch
+}
+
+// rec returns the words of record i.
+func (r *recSpace) rec(i uint64) []uint64 {
+	id := i / recChunkLen
+	ch := r.pages[id>>10].Load()[id&(1<<10-1)].Load()
+	o := int(i%recChunkLen) * r.words
+	return ch.w[o : o+r.words : o+r.words]
+}
+
+// chunk returns chunk id's records written.
+func (r *recSpace) chunk(id int) *recChunk { return r.pages[id>>10].Load()[id&(1<<10-1)].Load() }
+
+// reset empties the space, keeping its chunks for reuse.
+func (r *recSpace) reset() { r.chunks.Store(0) }
+
+func (r *recSpace) bytes() int64 { return r.mem.Load() }
+
+// pk is the packed state of a record's words.
+func pk(w []uint64, size int) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), size)
+}
+
+// recCursor is a worker's place in the space: the chunk it fills.
+type recCursor struct {
+	id int
+	ch *recChunk
+}
+
+// next returns the index and words of the next free record of the
+// worker's chunk, taking a new chunk when it is full. The record is
+// taken only by commit.
+func (c *recCursor) next(r *recSpace) (uint64, []uint64) {
+	if c.ch == nil || c.ch.used == recChunkLen {
+		c.id, c.ch = r.take()
+	}
+	o := c.ch.used * r.words
+	return uint64(c.id)*recChunkLen + uint64(c.ch.used), c.ch.w[o : o+r.words : o+r.words]
+}
+
+func (c *recCursor) commit() { c.ch.used++ }

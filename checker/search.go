@@ -1,0 +1,823 @@
+package checker
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"jobctl/model"
+	"jobctl/scenario"
+)
+
+// The search, level by level:
+//
+//  1. The frontier (the records of one depth, in node order) is expanded
+//     in blocks of blockStates states; in a block, the workers take runs
+//     of runStates states from a shared counter.
+//  2. A worker steps every actor (and every outcome of its step), packs
+//     the successor straight into a free record of its own, hashes it and
+//     inserts it into the shared table. A state new to the table keeps
+//     its record (the table refers to it); a state found at this depth
+//     already has its record's parent link lowered to this generator if
+//     it comes first in breadth-first order (frontier order, then move
+//     order). Nothing else is buffered.
+//  3. When the level is done, its records are put in node order — sorted
+//     by parent link, which is the order a sequential breadth-first
+//     search would have found them in — and become the next frontier; the
+//     table's references are rewritten into plain keys, and the parent
+//     links are appended to the node arrays (parent index, move).
+//
+// So the states, parent links, counterexamples and outcomes are those of
+// the sequential search, whichever worker found what first. Whatever a
+// step reports that the result needs (a violated property, a terminal
+// state) is kept per worker as the first in breadth-first order, and
+// merged at the level's end.
+
+// blockStates is how many frontier states one round expands: limits
+// (time, memory, cancel) are checked after every round.
+const blockStates = 4096
+
+// runStates is how many frontier states a worker takes at a time.
+const runStates = 64
+
+// search is one exploration in progress.
+type search struct {
+	m      *model.Machine
+	opt    Options
+	layout *model.Layout
+	size   int // packed state bytes
+	want   model.PropSet
+	res    *Result
+	start  time.Time
+
+	tab      *table
+	exact    *arena // --exact: every state, by node index
+	parents  chunked[uint32]
+	moves    chunked[uint8] // actor<<4|choice, or moveEscape
+	bigMoves map[uint32]model.Move
+
+	cur, nxt  *recSpace // the frontier's records, and the next depth's
+	perm      []uint32  // perm[i]: record index of frontier state i
+	nextPerm  []uint32
+	counts    []uint32
+	trans     []uint16 // transitions of each frontier state
+	workers   []*worker
+	runs      []run        // the runs of the current block
+	runNext   atomic.Int64 // next run to take
+	maxBranch int          // the most steps out of one state so far (over whole blocks)
+	foundMask model.PropSet
+
+	// Past the table's hard limit, a key goes to the overflow map: its
+	// first empty slot is marked (ovMark), and a probe that meets the
+	// mark goes on in the map. The next block boundary grows the table
+	// and moves them in, so that the table's size depends only on the
+	// states found, not on the workers' timing.
+	ovMu sync.Mutex
+	ov   map[uint64][]uint64 // plain key -> references
+	ovN  atomic.Int64
+
+	found      map[string]*Found
+	foundOrder []string
+	outcomes   map[string]*Outcome
+	outOrder   []string
+	always     []scenario.Check
+	scratch    model.State // for explaining and observing a packed state
+}
+
+type run struct{ lo, hi int }
+
+// worker is one expansion goroutine's buffers, allocated once.
+type worker struct {
+	cur, next *model.State
+	ctx       *model.Ctx
+	cursor    recCursor
+	terms     []term
+	maxBranch int
+	cands     [model.NumProps]cand
+}
+
+// term is a terminal state of the frontier: its liveness violations and
+// its outcome.
+type term struct {
+	i    int
+	bad  model.PropSet
+	text string
+}
+
+// cand is the first (in breadth-first order) step of this depth a worker
+// found violating a transition property.
+type cand struct {
+	ok   bool
+	link uint64
+	pk   []byte // the state after the step
+}
+
+// moveEscape in the move array: the move is in bigMoves.
+const moveEscape = 0xff
+
+// Check explores m from its initial state.
+func Check(m *model.Machine, opt Options) (*Result, error) {
+	var cov *model.Coverage
+	if opt.Coverage {
+		cov = model.NewCoverage(m.P)
+		mc := *m
+		mc.Cov = cov
+		m = &mc
+	}
+	init, err := m.Initial()
+	if err != nil {
+		return nil, err
+	}
+	res, err := explore(m, init, opt)
+	if res != nil {
+		res.Coverage = cov
+	}
+	return res, err
+}
+
+func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
+	if opt.MaxStates == 0 {
+		opt.MaxStates = 5_000_000
+	}
+	if opt.MaxMemory == 0 {
+		opt.MaxMemory = DefaultMaxMemory(4 << 30)
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = defaultWorkers()
+	}
+	if opt.ProgressEvery == 0 {
+		opt.ProgressEvery = time.Second
+	}
+	want := opt.Props
+	if want == 0 {
+		want = model.All
+	}
+	sc := m.P.Sc
+	for _, d := range sc.Disabled { // "disable I9": the scenario does not claim it
+		if p, ok := model.ParseProp(d); ok {
+			want &^= 1 << p
+		}
+	}
+	// The Go runtime's soft limit is the backstop: the GC works harder
+	// as the heap nears the bound instead of letting it double.
+	old := debug.SetMemoryLimit(opt.MaxMemory)
+	defer debug.SetMemoryLimit(old)
+
+	L := &m.P.Layout
+	x := &search{
+		m: m, opt: opt, layout: L, size: L.Size, want: want, start: time.Now(),
+		res:      &Result{Exact: opt.Exact, StateBytes: L.Size},
+		found:    map[string]*Found{},
+		outcomes: map[string]*Outcome{},
+		always:   checksOf(sc, scenario.Always),
+		cur:      newRecSpace(L.Size),
+		nxt:      newRecSpace(L.Size),
+		bigMoves: map[uint32]model.Move{},
+	}
+	x.tab = newTable(minSlots)
+	x.ov = map[uint64][]uint64{}
+	if opt.Exact {
+		a := newArena(L.Size)
+		x.exact = &a
+	}
+	for range opt.Workers {
+		x.workers = append(x.workers, &worker{cur: new(model.State), next: new(model.State), ctx: new(model.Ctx)})
+	}
+	res := x.res
+
+	// The initial state: node 0, the only record of depth 0.
+	ri, rw := x.workers[0].cursor.next(x.nxt)
+	L.Pack(pk(rw, x.size), &init)
+	fp := fingerprint(pk(rw, x.size))
+	x.insert(ri, rw, fp, 0)
+	x.workers[0].cursor.commit()
+	x.perm = append(x.perm[:0], uint32(ri))
+	x.tab.slots[rw[x.size/8+rSlot]] = x.plainKey(rw, 0)
+	if x.exact != nil {
+		x.exact.push(pk(rw, x.size))
+	}
+	x.parents.push(^uint32(0))
+	x.moves.push(0)
+	x.cur, x.nxt = x.nxt, x.cur
+	if bad := m.CheckState(&init, want); bad != 0 {
+		x.explain(&init, bad, 0, nil)
+	}
+	x.checkAlways(&init, 0)
+
+	lastProgress := x.start
+	depth := 0
+	stop := ""
+	for len(x.perm) > 0 && stop == "" {
+		depth++
+		F := len(x.perm)
+		base := uint32(x.parents.n - F)
+		nBefore := x.stored()
+		x.trans = growTo(x.trans, F)
+		for _, w := range x.workers {
+			w.cursor = recCursor{}
+			w.terms = w.terms[:0]
+			for p := range w.cands {
+				w.cands[p].ok = false
+			}
+		}
+		done := 0
+		for lo := 0; lo < F && stop == ""; lo += blockStates {
+			hi := min(lo+blockStates, F)
+			x.resize()
+			x.expandBlock(lo, hi, base)
+			done = hi
+			for _, w := range x.workers {
+				x.maxBranch = max(x.maxBranch, w.maxBranch)
+			}
+			if int64(x.parents.n)+x.stored()-nBefore >= int64(x.opt.MaxStates) {
+				break // the level's end cuts exactly at --max-states
+			}
+			stop = x.limits()
+			if x.opt.Progress != nil || x.opt.OnProgress != nil {
+				if time.Since(lastProgress) >= opt.ProgressEvery {
+					lastProgress = time.Now()
+					x.progress(depth, F-hi+int(x.stored()-nBefore))
+				}
+			}
+		}
+		x.resize()
+		n, cut := x.endLevel(base, done)
+		if cut != "" {
+			stop = cut
+		}
+		if n > 0 && stop == "" {
+			res.Depth = depth
+		}
+		if stop != "" {
+			res.Incomplete = stop
+			break
+		}
+	}
+	if x.opt.Progress != nil && time.Since(x.start) >= opt.ProgressEvery {
+		fmt.Fprintf(x.opt.Progress, "\r%60s\r", "")
+	}
+	res.States = x.parents.n
+	res.StoredBytes = x.storedBytes()
+	res.Memory = max(res.Memory, x.memory())
+	x.finish()
+	res.Elapsed = time.Since(x.start)
+	return res, nil
+}
+
+func growTo[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// storedBytes is what the visited set and the parent links take: the
+// whole table (empty slots too) and the node arrays.
+func (x *search) storedBytes() int64 {
+	return x.tab.bytes() + x.parents.bytes() + x.moves.bytes()
+}
+
+// plainKey is the key the table keeps for record rw once it is node id.
+func (x *search) plainKey(rw []uint64, id int) uint64 {
+	fp := rw[x.size/8+rFP]
+	if x.exact != nil {
+		return tag(fp)<<tagShift | uint64(id+1)
+	}
+	return plainFP(fp)
+}
+
+// insert adds the state of record ri (rw: packed, fingerprint fp, reached
+// by link) to the table. It reports whether the state is new; if it is,
+// the table refers to the record, which the caller must then commit. If
+// the state was found at this depth already, its record keeps the
+// smaller link.
+func (x *search) insert(ri uint64, rw []uint64, fp, link uint64) bool {
+	t := x.tab
+	o := x.size / 8
+	rw[o+rFP] = fp
+	rw[o+rLink] = link
+	key := plainFP(fp)
+	tg := tag(key)
+	ref := refBit | tg<<tagShift | ri
+	hard := t.hardLimit()
+	b1, b := t.buckets(key)
+	for first := true; ; first = false {
+		if first {
+			b = b1
+		}
+		for i := b * bucketSlots; i < b*bucketSlots+bucketSlots; i++ {
+			v := atomic.LoadUint64(&t.slots[i])
+			if v == 0 {
+				w := ref
+				if t.n.Load() >= hard {
+					w = ovMark
+				}
+				if atomic.CompareAndSwapUint64(&t.slots[i], 0, w) && w == ref {
+					rw[o+rSlot] = i
+					t.n.Add(1)
+					return true
+				}
+				v = atomic.LoadUint64(&t.slots[i])
+			}
+			if v == ovMark {
+				return x.overflow(key, tg, ref, rw, link)
+			}
+			if x.match(v, key, tg, rw, link) {
+				return false
+			}
+		}
+		if !first {
+			if b++; b == t.nb {
+				b = 0
+			}
+		} else {
+			_, b = t.buckets(key)
+		}
+	}
+}
+
+// overflow is insert past the mark: in the overflow map.
+func (x *search) overflow(key, tg, ref uint64, rw []uint64, link uint64) bool {
+	x.ovMu.Lock()
+	defer x.ovMu.Unlock()
+	for _, v := range x.ov[key] {
+		if x.match(v, key, tg, rw, link) {
+			return false
+		}
+	}
+	x.ov[key] = append(x.ov[key], ref)
+	rw[x.size/8+rSlot] = noSlot
+	x.ovN.Add(1)
+	return true
+}
+
+// stored is how many states the visited set holds.
+func (x *search) stored() int64 { return x.tab.n.Load() + x.ovN.Load() }
+
+// noSlot: the record is in the overflow map.
+const noSlot = ^uint64(0)
+
+// match reports whether slot value v is the state of record rw (plain
+// key key, tag tg); if v refers to a record of this depth, that record's
+// link is lowered to link.
+func (x *search) match(v, key, tg uint64, rw []uint64, link uint64) bool {
+	o := x.size / 8
+	if v&refBit != 0 {
+		if (v>>tagShift)&(1<<tagBits-1) != tg {
+			return false
+		}
+		ow := x.nxt.rec(v & idxMask)
+		if x.exact != nil {
+			if string(pk(ow, x.size)) != string(pk(rw, x.size)) {
+				return false
+			}
+		} else if plainFP(ow[o+rFP]) != key {
+			return false
+		}
+		for {
+			l := atomic.LoadUint64(&ow[o+rLink])
+			if link >= l || atomic.CompareAndSwapUint64(&ow[o+rLink], l, link) {
+				return true
+			}
+		}
+	}
+	if x.exact == nil {
+		return v == key
+	}
+	if v>>tagShift != tg {
+		return false
+	}
+	return string(x.exact.at(int(v&idxMask)-1)) == string(pk(rw, x.size))
+}
+
+// Table sizes: doubling while the table is small, then by a fifth, so
+// that a large table stays between 3/4 and 9/10 full.
+const minSlots = 1 << 11
+
+// doubleBelow: up to this many slots (8 MiB) the table doubles.
+const doubleBelow = 1 << 20
+
+func nextSize(slots int) int {
+	if slots < doubleBelow {
+		return 2 * slots
+	}
+	return slots / 40 * 48
+}
+
+// target is the table size for n stored states with room for one more
+// block: the smallest size of the sequence that is at most 9/10 full.
+// It depends only on the states found so far, so the table (and the
+// bytes a state costs) are the same for any number of workers.
+func (x *search) target(n int64) int {
+	ns := len(x.tab.slots)
+	for {
+		room := min(int64(blockStates)*int64(max(x.maxBranch, 1)), int64(ns)/16)
+		if (n+room)*10 <= int64(ns)*9 {
+			return ns
+		}
+		ns = nextSize(ns)
+	}
+}
+
+// resize grows the table to its target size, moving the overflow map
+// in. The workers rehash it in parallel.
+func (x *search) resize() {
+	n := x.stored()
+	ns := x.target(n)
+	if ns == len(x.tab.slots) {
+		if len(x.ov) > 0 {
+			panic("checker: overflow keys in a table below its limit")
+		}
+		return
+	}
+	old := x.tab
+	t := newTable(ns)
+	t.n.Store(n)
+	o := x.size / 8
+	var wg sync.WaitGroup
+	nw := len(x.workers)
+	per := (len(old.slots) + nw - 1) / nw
+	for w := range nw {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				if v := old.slots[i]; v != 0 && v != ovMark {
+					x.rehash(t, v, o)
+				}
+			}
+		}(w*per, min((w+1)*per, len(old.slots)))
+	}
+	wg.Wait()
+	for _, vs := range x.ov {
+		for _, v := range vs {
+			x.rehash(t, v, o)
+		}
+	}
+	clear(x.ov)
+	x.ovN.Store(0)
+	x.tab = t
+}
+
+// rehash places slot value v in table t.
+func (x *search) rehash(t *table, v uint64, o int) {
+	var key uint64
+	var rw []uint64
+	switch {
+	case v&refBit != 0:
+		rw = x.nxt.rec(v & idxMask)
+		key = plainFP(rw[o+rFP])
+	case x.exact == nil:
+		key = v
+	default:
+		key = plainFP(fingerprint(x.exact.at(int(v&idxMask) - 1)))
+	}
+	at := t.place(key, v)
+	if rw != nil {
+		rw[o+rSlot] = at
+	}
+}
+
+// expandBlock expands frontier states [lo, hi): the workers take runs
+// until none is left.
+func (x *search) expandBlock(lo, hi int, base uint32) {
+	x.runs = x.runs[:0]
+	for a := lo; a < hi; a += runStates {
+		x.runs = append(x.runs, run{a, min(a+runStates, hi)})
+	}
+	x.runNext.Store(0)
+	nw := min(len(x.workers), len(x.runs))
+	var wg sync.WaitGroup
+	for w := 1; w < nw; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x.work(x.workers[w], base)
+		}()
+	}
+	x.work(x.workers[0], base)
+	wg.Wait()
+}
+
+// work expands runs until there are none left.
+func (x *search) work(w *worker, base uint32) {
+	for {
+		k := int(x.runNext.Add(1) - 1)
+		if k >= len(x.runs) {
+			return
+		}
+		for i := x.runs[k].lo; i < x.runs[k].hi; i++ {
+			x.expand(w, i, base)
+		}
+	}
+}
+
+// expand computes the successors of frontier state i (node base+i).
+// Copying, packing and hashing a state at the scenario's size is the
+// unit of work; nothing is allocated per state.
+func (x *search) expand(w *worker, i int, base uint32) {
+	m, L, want := x.m, x.layout, x.want
+	cur, next, c := w.cur, w.next, w.ctx
+	o := x.size / 8
+	cpk := pk(x.cur.rec(uint64(x.perm[i])), x.size)
+	L.Unpack(cur, cpk)
+	g := uint64(base) + uint64(i)
+	trans := 0
+	n := m.NumActors()
+	for a := 0; a < n; a++ {
+		for k := 0; ; k++ {
+			L.Copy(next, cur)
+			mv := model.Move{Actor: uint8(a), Choice: uint8(k)}
+			ok := m.StepInto(c, next, mv)
+			nch := int(c.NChoice)
+			if ok {
+				ri, rw := w.cursor.next(x.nxt)
+				spk := pk(rw, x.size)
+				L.Pack(spk, next)
+				if string(spk) != string(cpk) { // else a stutter: a retry that changes nothing
+					trans++
+					link := g<<16 | uint64(a)<<8 | uint64(k)
+					// A state seen at an earlier depth had its state
+					// properties checked then; only the transition into
+					// it is new.
+					bad := m.CheckTransition(cur, next, c, want) &^ x.foundMask
+					if x.insert(ri, rw, fingerprint(spk), link) {
+						w.cursor.commit()
+						info := uint64(m.CheckState(next, want) &^ x.foundMask)
+						if len(x.always) > 0 && !x.holdsAlways(next) {
+							info |= recAlways
+						}
+						rw[o+rInfo] = info
+					}
+					if bad != 0 {
+						w.candidate(bad, link, spk)
+					}
+				}
+			}
+			if !ok && k == 0 || k+1 >= nch {
+				break
+			}
+		}
+	}
+	x.trans[i] = uint16(min(trans, 1<<16-1))
+	w.maxBranch = max(w.maxBranch, trans)
+	if trans == 0 {
+		w.terms = append(w.terms, term{i: i, bad: m.CheckTerminal(cur, want), text: m.Outcome(cur)})
+	}
+}
+
+// candidate notes a step (link, into state spk) violating the transition
+// properties bad, if it comes before the worker's earlier ones.
+func (w *worker) candidate(bad model.PropSet, link uint64, spk []byte) {
+	for p := model.Prop(0); p < model.NumProps; p++ {
+		if !bad.Has(p) {
+			continue
+		}
+		cd := &w.cands[p]
+		if cd.ok && cd.link <= link {
+			continue
+		}
+		cd.ok, cd.link = true, link
+		cd.pk = append(cd.pk[:0], spk...)
+	}
+}
+
+func (x *search) holdsAlways(s *model.State) bool {
+	text := x.m.Outcome(s)
+	for _, c := range x.always {
+		if !holds(c.Atoms, text) {
+			return false
+		}
+	}
+	return true
+}
+
+// endLevel turns the records of the depth just expanded (frontier states
+// [0, done)) into nodes, in breadth-first order, and takes what the
+// workers found. It returns the number of new nodes and, when
+// --max-states cut the level, why the search stops.
+func (x *search) endLevel(base uint32, done int) (int, string) {
+	o := x.size / 8
+	// Counting sort of the records by parent, then by move.
+	F := len(x.perm)
+	x.counts = growTo(x.counts, F+1)
+	clear(x.counts)
+	nch := int(x.nxt.chunks.Load())
+	total := 0
+	for id := 0; id < nch; id++ {
+		ch := x.nxt.chunk(id)
+		for k := 0; k < ch.used; k++ {
+			x.counts[ch.w[k*x.nxt.words+o+rLink]>>16-uint64(base)]++
+		}
+		total += ch.used
+	}
+	sum := uint32(0)
+	for i := range x.counts {
+		sum, x.counts[i] = sum+x.counts[i], sum
+	}
+	x.nextPerm = growTo(x.nextPerm, total)
+	for id := 0; id < nch; id++ {
+		ch := x.nxt.chunk(id)
+		for k := 0; k < ch.used; k++ {
+			p := ch.w[k*x.nxt.words+o+rLink]>>16 - uint64(base)
+			x.nextPerm[x.counts[p]] = uint32(id*recChunkLen + k)
+			x.counts[p]++
+		}
+	}
+	link := func(j int) uint64 { return x.nxt.rec(uint64(x.nextPerm[j]))[o+rLink] }
+	for lo := 0; lo < total; {
+		hi := lo + 1
+		for hi < total && link(hi)>>16 == link(lo)>>16 {
+			hi++
+		}
+		for j := lo + 1; j < hi; j++ { // a state has few children
+			for k := j; k > lo && link(k) < link(k-1); k-- {
+				x.nextPerm[k], x.nextPerm[k-1] = x.nextPerm[k-1], x.nextPerm[k]
+			}
+		}
+		lo = hi
+	}
+
+	// --max-states: the first K new states in breadth-first order, and
+	// what a sequential search would have seen up to the K-th.
+	K, stop := total, ""
+	cutKey := ^uint64(0)
+	upto := done // frontier states whose transitions and terminals count
+	if total > 0 && x.parents.n+total >= x.opt.MaxStates {
+		K = min(max(x.opt.MaxStates-x.parents.n, 1), total)
+		stop = fmt.Sprintf("--max-states %d reached", x.opt.MaxStates)
+		cutKey = link(K - 1)
+		upto = int(cutKey>>16-uint64(base)) + 1
+	}
+	for i := 0; i < upto; i++ {
+		x.res.Transitions += int(x.trans[i])
+	}
+
+	// The first violation of each property at this depth, in
+	// breadth-first order: terminal states (key parent<<17), steps
+	// (link<<1|1), new states (their own link).
+	type best struct {
+		ok   bool
+		key  uint64
+		node int    // terminal: the node; step: the parent
+		mv   uint64 // step: the move
+		pk   []byte
+	}
+	var first [model.NumProps]best
+	offer := func(bad model.PropSet, key uint64, node int, mv uint64, spk []byte) {
+		for p := model.Prop(0); p < model.NumProps; p++ {
+			if bad.Has(p) && (!first[p].ok || key < first[p].key) {
+				first[p] = best{true, key, node, mv, spk}
+			}
+		}
+	}
+	var terms []term
+	for _, w := range x.workers {
+		terms = append(terms, w.terms...)
+		for p := range w.cands {
+			if cd := &w.cands[p]; cd.ok && cd.link <= cutKey {
+				offer(1<<p, cd.link<<1|1, int(cd.link>>16), cd.link&0xffff, cd.pk)
+			}
+		}
+	}
+	sort.Slice(terms, func(a, b int) bool { return terms[a].i < terms[b].i })
+	for _, tm := range terms {
+		if tm.i >= upto {
+			break
+		}
+		node := int(base) + tm.i
+		x.res.Terminal++
+		if tm.bad != 0 {
+			offer(tm.bad, uint64(node)<<17, node, 0, pk(x.cur.rec(uint64(x.perm[tm.i])), x.size))
+		}
+		if oc, ok := x.outcomes[tm.text]; ok {
+			oc.Count++
+		} else {
+			x.outcomes[tm.text] = &Outcome{Text: tm.text, Count: 1, Trace: x.traceTo(uint32(node))}
+			x.outOrder = append(x.outOrder, tm.text)
+		}
+	}
+
+	// The new nodes.
+	alwaysAt := -1
+	for j := 0; j < K; j++ {
+		ri := uint64(x.nextPerm[j])
+		rw := x.nxt.rec(ri)
+		l := rw[o+rLink]
+		id := x.parents.n
+		x.pushNode(uint32(l>>16), model.Move{Actor: uint8(l >> 8), Choice: uint8(l)})
+		x.tab.slots[rw[o+rSlot]] = x.plainKey(rw, id)
+		if x.exact != nil {
+			x.exact.push(pk(rw, x.size))
+		}
+		info := rw[o+rInfo]
+		if bad := model.PropSet(info); bad != 0 {
+			offer(bad, l<<1|1, int(l>>16), l&0xffff, pk(rw, x.size))
+		}
+		if info&recAlways != 0 && alwaysAt < 0 {
+			alwaysAt = id
+			x.scratch = model.State{}
+			x.layout.Unpack(&x.scratch, pk(rw, x.size))
+			x.checkAlways(&x.scratch, uint32(id))
+		}
+	}
+	for p := model.Prop(0); p < model.NumProps; p++ {
+		b := &first[p]
+		if !b.ok {
+			continue
+		}
+		x.scratch = model.State{}
+		x.layout.Unpack(&x.scratch, b.pk)
+		if b.key&1 == 0 { // a terminal state
+			x.explain(&x.scratch, 1<<p, uint32(b.node), nil)
+		} else {
+			mv := model.Move{Actor: uint8(b.mv >> 8), Choice: uint8(b.mv)}
+			x.explain(&x.scratch, 1<<p, uint32(b.node), &mv)
+		}
+	}
+
+	// The new nodes are the next frontier.
+	x.perm, x.nextPerm = x.nextPerm[:K], x.perm[:0]
+	x.cur, x.nxt = x.nxt, x.cur
+	x.nxt.reset()
+	return K, stop
+}
+
+func (x *search) pushNode(parent uint32, mv model.Move) {
+	x.parents.push(parent)
+	if mv.Actor < 15 && mv.Choice < 16 {
+		x.moves.push(mv.Actor<<4 | mv.Choice)
+		return
+	}
+	x.bigMoves[uint32(x.moves.n)] = mv
+	x.moves.push(moveEscape)
+}
+
+func (x *search) moveOf(i uint32) model.Move {
+	b := *x.moves.at(int(i))
+	if b == moveEscape {
+		return x.bigMoves[i]
+	}
+	return model.Move{Actor: b >> 4, Choice: b & 15}
+}
+
+// traceTo returns the moves from the initial state to node i.
+func (x *search) traceTo(i uint32) []model.Move {
+	var rev []model.Move
+	for i != 0 {
+		rev = append(rev, x.moveOf(i))
+		i = *x.parents.at(int(i))
+	}
+	tr := make([]model.Move, len(rev))
+	for k := range rev {
+		tr[k] = rev[len(rev)-1-k]
+	}
+	return tr
+}
+
+// memory is what the bound counts: the explorer's tables and records,
+// and the Go runtime's mapped memory beyond the live heap.
+func (x *search) memory() int64 {
+	mem := x.storedBytes() + x.cur.bytes() + x.nxt.bytes() + int64(cap(x.perm)+cap(x.nextPerm)+cap(x.counts))*4 + int64(cap(x.trans))*2
+	if x.exact != nil {
+		mem += x.exact.bytes()
+	}
+	return max(mem, runtimeMemory())
+}
+
+// limits checks the time and memory bounds after a round. The memory
+// bound also looks ahead: the table grows when it is 9/10 full, and the
+// search stops before a growth that would cross the bound.
+func (x *search) limits() string {
+	select {
+	case <-x.opt.Cancel:
+		return "cancelled"
+	default:
+	}
+	if x.opt.Timeout > 0 && time.Since(x.start) >= x.opt.Timeout {
+		return fmt.Sprintf("--timeout %s reached", x.opt.Timeout)
+	}
+	mem := x.memory()
+	x.res.Memory = max(x.res.Memory, mem)
+	ahead := mem
+	if ns := x.target(x.stored() + int64(blockStates)*int64(max(x.maxBranch, 1))); ns != len(x.tab.slots) {
+		ahead += int64(ns) * 8 // the grown table beside the old one
+	}
+	if ahead >= x.opt.MaxMemory {
+		return fmt.Sprintf("memory bound %d MiB reached", x.opt.MaxMemory>>20)
+	}
+	return ""
+}
+
+func (x *search) progress(depth, frontierLeft int) {
+	p := Progress{States: x.parents.n, Depth: depth, Frontier: frontierLeft, Memory: x.memory(), Elapsed: time.Since(x.start)}
+	if x.opt.OnProgress != nil {
+		x.opt.OnProgress(p)
+	}
+	if x.opt.Progress != nil {
+		fmt.Fprintf(x.opt.Progress, "\r%s   ", ProgressLine(p))
+	}
+}

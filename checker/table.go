@@ -1,0 +1,126 @@
+package checker
+
+import (
+	"math/bits"
+	"sync/atomic"
+	"unsafe"
+)
+
+// table is the visited set: one 8-byte slot per stored state, shared by
+// the workers, who insert into it concurrently with compare-and-swap.
+//
+// Slots are grouped in buckets of 8 (one cache line). A key's home is
+// bucket b1; when b1 is full it goes to bucket b2, then b2+1, b2+2, ...
+// Slots are only ever filled, never emptied or changed (but for the
+// rewrite of a reference at the end of a level, below), so a lookup may
+// stop at the first empty slot: a key whose home bucket has an empty slot
+// is either there or nowhere. Two workers inserting the same key meet at
+// the same first empty slot, and exactly one of them wins it. Bucket
+// indices are computed by multiply-shift ("fastrange"), so the table can
+// have any number of buckets and grow by less than doubling: the load
+// stays between 3/4 and 9/10 once the table is large.
+//
+// A slot holds one of:
+//
+//   - 0: empty;
+//   - a plain key (bit 63 clear): the state's 63-bit fingerprint, or with
+//     --exact 23 fingerprint bits and 1+the state's node index (the
+//     state itself is kept, and compared byte for byte);
+//   - a reference (bit 63 set): 23 fingerprint bits and the index of a
+//     record of the level being built (a state found at this depth; its
+//     record holds the packed state, the fingerprint and the parent link,
+//     so that a later generator of the same state can lower the link to
+//     the first one in breadth-first order). When the level is done, each
+//     reference is rewritten into its plain key.
+type table struct {
+	slots []uint64 // 8 per bucket
+	nb    uint64   // buckets
+	n     atomic.Int64
+}
+
+const (
+	bucketSlots = 8
+	refBit      = 1 << 63
+	tagShift    = 40
+	tagBits     = 23
+	idxMask     = 1<<tagShift - 1
+)
+
+func newTable(slots int) *table {
+	nb := uint64(max(slots/bucketSlots, 2))
+	return &table{slots: alignedSlots(nb), nb: nb}
+}
+
+// alignedSlots allocates nb buckets starting on a 64-byte boundary.
+func alignedSlots(nb uint64) []uint64 {
+	raw := make([]uint64, nb*bucketSlots+bucketSlots)
+	off := 0
+	for uintptr(unsafe.Pointer(&raw[off]))%64 != 0 {
+		off++
+	}
+	return raw[off : off+int(nb*bucketSlots)]
+}
+
+// tag is the part of a fingerprint a reference or an --exact key keeps.
+func tag(fp uint64) uint64 { return (fp >> (63 - tagBits)) & (1<<tagBits - 1) }
+
+// plainFP is the fingerprint as a plain key: 63 bits, never 0.
+func plainFP(fp uint64) uint64 {
+	fp &^= refBit
+	if fp == 0 {
+		fp = 1
+	}
+	return fp
+}
+
+// buckets are a plain key's two buckets (fastrange of two 64-bit mixes
+// of its 63 bits).
+func (t *table) buckets(key uint64) (b1, b2 uint64) {
+	b1, _ = bits.Mul64(key<<1|key>>62, t.nb)
+	b2, _ = bits.Mul64(bits.RotateLeft64(key, 29)*0x9E3779B97F4A7C15, t.nb)
+	return
+}
+
+// probe calls visit on the slots of fp's probe sequence, in order, until
+// visit returns true. The caller guarantees a free slot exists.
+func (t *table) probe(fp uint64, visit func(i uint64) bool) {
+	b1, b := t.buckets(fp)
+	for i := b1 * bucketSlots; i < b1*bucketSlots+bucketSlots; i++ {
+		if visit(i) {
+			return
+		}
+	}
+	for {
+		for i := b * bucketSlots; i < b*bucketSlots+bucketSlots; i++ {
+			if visit(i) {
+				return
+			}
+		}
+		if b++; b == t.nb {
+			b = 0
+		}
+	}
+}
+
+// place puts v (known to be absent) at the first empty slot of fp's
+// sequence, concurrently with other placements, and returns the slot.
+func (t *table) place(fp, v uint64) uint64 {
+	var at uint64
+	t.probe(fp, func(i uint64) bool {
+		if atomic.LoadUint64(&t.slots[i]) == 0 && atomic.CompareAndSwapUint64(&t.slots[i], 0, v) {
+			at = i
+			return true
+		}
+		return false
+	})
+	return at
+}
+
+// ovMark marks a slot past which a key's probe goes on in the overflow map.
+const ovMark = ^uint64(0)
+
+// hardLimit: past it, new keys go to the overflow map (so a probe always
+// ends at an empty slot, its key, or a mark).
+func (t *table) hardLimit() int64 { return int64(len(t.slots)) - int64(len(t.slots))/32 }
+
+func (t *table) bytes() int64 { return int64(len(t.slots)) * 8 }
