@@ -195,3 +195,45 @@ func TestCoverageCommand(t *testing.T) {
 		t.Errorf("coverage text:\n%s", text)
 	}
 }
+
+// TestDeployManifest: the Kubernetes Job of deploy/ is an Indexed Job
+// whose completions, parallelism and --shard agree, that runs privileged
+// (the oracle needs root, ptrace and the cgroups), and whose jobctl
+// command line is one jobctl accepts.
+func TestDeployManifest(t *testing.T) {
+	b, err := os.ReadFile("../../deploy/hunt-job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(b)
+	field := func(name string) string {
+		m := regexp.MustCompile(`(?m)^\s+` + name + `:\s*(\S+)`).FindStringSubmatch(y)
+		if m == nil {
+			t.Fatalf("no %s", name)
+		}
+		return m[1]
+	}
+	if field("completionMode") != "Indexed" || field("privileged") != "true" {
+		t.Errorf("completionMode %s, privileged %s", field("completionMode"), field("privileged"))
+	}
+	m := regexp.MustCompile(`--shard "\$i/(\d+)"`).FindStringSubmatch(y)
+	if m == nil || !strings.Contains(y, `i="${JOB_COMPLETION_INDEX}"`) {
+		t.Fatal("the command does not take its shard from JOB_COMPLETION_INDEX")
+	}
+	if field("completions") != m[1] || field("parallelism") != m[1] {
+		t.Errorf("completions %s, parallelism %s, --shard of %s", field("completions"), field("parallelism"), m[1])
+	}
+	// The command line, continuation lines joined, quotes and the
+	// redirection dropped, with --help last: jobctl parses every flag
+	// before it and says nothing is wrong.
+	cmd := regexp.MustCompile(`jobctl hunt ((?:[^\n]*\\\n)*[^\n]*)`).FindStringSubmatch(y)
+	if cmd == nil {
+		t.Fatal("no jobctl hunt command")
+	}
+	line := strings.NewReplacer("\\\n", " ", `"`, "", "$i", "0").Replace(cmd[1])
+	line, _, _ = strings.Cut(line, ">")
+	args := append([]string{"hunt"}, strings.Fields(line)...)
+	if _, stderr, code := jobctl(t, append(args, "--help")...); code != exitOK {
+		t.Errorf("jobctl %q: exit %d: %s", args, code, stderr)
+	}
+}
