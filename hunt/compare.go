@@ -126,6 +126,24 @@ var runtimeTakes = map[int]bool{
 // kernel a runtime thread may dequeue it instead, so such a run says
 // nothing about the kernel.
 func unfaithful(sp *Spec, r *checker.Result) string {
+	// A freeze that never completes: the oracle gives up waiting after
+	// a bound and reports "timeout" (and the actor done); the model
+	// leaves the op pending. Both say it never froze, in two words.
+	freezes := map[string]bool{}
+	n := map[string]int{}
+	for _, o := range sp.Ops {
+		n[o.Actor]++
+		if o.Kind == scenario.OpFreeze {
+			freezes[fmt.Sprintf("%s#%d=pending", o.Actor, n[o.Actor])] = true
+		}
+	}
+	for _, o := range r.Outcomes {
+		for _, kv := range strings.Fields(o.Text) {
+			if freezes[kv] {
+				return "a freeze that never completes (the oracle ends its wait with \"timeout\", the model leaves it pending)"
+			}
+		}
+	}
 	sent := map[int]bool{}
 	for _, list := range [][]scenario.Op{sp.Init, sp.Ops} {
 		for _, o := range list {
@@ -258,7 +276,11 @@ func (h *hunter) kernelShows(sc *scenario.Scenario, r *checker.Result, runs int,
 	var got []string
 	for j := 0; j < runs && h.ctx.Err() == nil; j++ {
 		s := rand.New(rand.NewPCG(h.opt.Seed^0x6a6f6263746c, seed+uint64(j))).Int64()
-		out, err := oracle.Run(h.ctx, sc, oracle.Options{Timeout: o.Timeout, Seed: s, Exe: o.Exe})
+		run := o.run
+		if run == nil {
+			run = oracle.Run
+		}
+		out, err := run(h.ctx, sc, oracle.Options{Timeout: o.Timeout, Seed: s, Exe: o.Exe})
 		h.stats.OracleRuns++
 		switch {
 		case h.ctx.Err() != nil:

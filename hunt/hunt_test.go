@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 
-	"strings"
-
+	"jobctl/checker"
 	"jobctl/model"
 	"jobctl/oracle"
 	"jobctl/scenario"
@@ -252,5 +252,96 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 	other.Seed, other.Shard, other.Shards = 5, 3, 4
 	if _, err := Merge(append(reps[:3:3], report(t, other))); err == nil {
 		t.Error("a shard of another hunt merged")
+	}
+}
+
+// fakeKernel is a kernel for the oracle path's tests: a run's outcome is
+// the last outcome of the truth design's model (the kernel "is" that
+// design); if flaky, only the first run of a scenario is, and the later
+// ones give the leader-only mutant's.
+func fakeKernel(t *testing.T, truth Design, flaky bool) func(context.Context, *scenario.Scenario, oracle.Options) (oracle.Outcome, error) {
+	ran := map[string]bool{}
+	return func(_ context.Context, sc *scenario.Scenario, _ oracle.Options) (oracle.Outcome, error) {
+		d := truth
+		if flaky && ran[sc.Text] {
+			d = leaderOnly()
+		}
+		ran[sc.Text] = true
+		p, err := model.Compile(sc)
+		if err != nil {
+			return oracle.Outcome{}, err
+		}
+		r, err := checker.Check(model.NewMachine(d.Kernel(sc.RT), p), checker.Options{})
+		if err != nil {
+			return oracle.Outcome{}, err
+		}
+		// The outcome of the truth that the hunt's model does not allow,
+		// if there is one, as a kernel would show it once in a while.
+		obs := map[string]string{}
+		pick := r.Outcomes[len(r.Outcomes)-1].Text
+		for _, kv := range strings.Fields(pick) {
+			k, v, _ := strings.Cut(kv, "=")
+			obs[k] = v
+		}
+		return oracle.Outcome{Obs: obs}, nil
+	}
+}
+
+// TestOraclePathWithAFakeKernel: the oracle hunt, with a kernel that
+// behaves as mainline, finds the leader-only mutant's mismatch and
+// minimizes it; with a kernel that shows it once and never again, it
+// reports the finding as not reproduced, unminimized.
+func TestOraclePathWithAFakeKernel(t *testing.T) {
+	opt := mutationHunt(leaderOnly())
+	opt.Oracle.run = fakeKernel(t, variant(t, "mainline"), false)
+	r := report(t, opt)
+	if len(r.Findings) == 0 {
+		t.Fatalf("no finding (%d scenarios, %d valid, %d runs)", r.Scenarios, r.Valid, r.OracleRuns)
+	}
+	for _, f := range r.Findings {
+		if !f.Reproduced || f.Kernel == nil || strings.Count(f.Shape, ":") > 2 || strings.HasPrefix(f.Summary, "not reproduced") {
+			t.Errorf("finding %s: reproduced %v, summary %q, shape\n%s", f.Name, f.Reproduced, f.Summary, f.Shape)
+		}
+	}
+	// Only the first run of a scenario mismatches.
+	opt = mutationHunt(leaderOnly())
+	opt.Oracle.run = fakeKernel(t, variant(t, "mainline"), true)
+	r = report(t, opt)
+	if len(r.Findings) == 0 {
+		t.Fatal("no finding")
+	}
+	f := r.Findings[0]
+	if f.Reproduced || !strings.HasPrefix(f.Summary, "not reproduced: ") || f.Shape != f.Original && parseSpec(t, f.Original).Shape() != f.Shape {
+		t.Errorf("a flake: reproduced %v, summary %q, shape\n%s\noriginal\n%s", f.Reproduced, f.Summary, f.Shape, f.Original)
+	}
+	if !strings.Contains(f.File, "not seen again") {
+		t.Errorf("the file does not say it was not reproduced:\n%s", f.File)
+	}
+}
+
+// TestUnfaithful: the scenarios the oracle cannot hold to the model are
+// rejected, with the reason: a freeze that never completes, and a group
+// SIGSTOP that no named thread takes.
+func TestUnfaithful(t *testing.T) {
+	h := &hunter{opt: Options{Oracle: &Oracle{Design: variant(t, "mainline")}}}
+	for _, c := range []struct{ src, want string }{
+		{"actor A\nprocess P\ninit A: freeze P v1\nA: freeze P v2\n", "a freeze that never completes"},
+		{"actor A\nprocess P\ninit A: attach P\nA: kill P SIGSTOP\n", "group-directed SIGSTOP"},
+		{"actor A\nprocess P threads P P2\ninit A: attach P\nA: kill P SIGCONT\n", ""},
+		{"actor A\nprocess P\ninit A: attach P\nA: tkill P SIGSTOP\n", ""},
+	} {
+		sp := parseSpec(t, c.src)
+		_, p, why := h.prepare(sp)
+		if why != "" {
+			t.Fatalf("%s: %s", c.src, why)
+		}
+		r, _, err := h.check(p, h.opt.Oracle.Design, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := unfaithful(sp, r)
+		if c.want == "" && got != "" || !strings.Contains(got, c.want) {
+			t.Errorf("%s: %q, want %q", c.src, got, c.want)
+		}
 	}
 }

@@ -102,6 +102,9 @@ type Finding struct {
 	Pair     []string        `json:"pair,omitempty"`
 	Property string          `json:"property,omitempty"`
 	Kernel   *KernelEvidence `json:"kernel,omitempty"`
+	// Reproduced: an oracle finding showed again when its scenario was
+	// run again (and was minimized); else the evidence is one run's.
+	Reproduced bool `json:"reproduced,omitempty"`
 	// Designs are the minimized scenario's verdicts under every design.
 	Designs []DesignResult `json:"designs"`
 	// File is the scenario file written for it.
@@ -214,7 +217,11 @@ func findingFile(f *Finding, h *hunter) string {
 		c("Found by %s, minimized: %s.", how, f.Summary)
 	case KindOracle:
 		ev := f.Kernel
-		c("Found by %s with the oracle on Linux %s, minimized: %s.", how, ev.Kernel, f.Summary)
+		if f.Reproduced {
+			c("Found by %s with the oracle on %s, minimized: %s.", how, ev.Kernel, f.Summary)
+		} else {
+			c("Found by %s with the oracle on %s, and not seen again in %d more runs, so not minimized: %s.", how, ev.Kernel, h.opt.Oracle.Confirm, f.Summary)
+		}
 		b.WriteString("#\n")
 		c("The kernel (in %d of %d runs):", ev.Mismatches, ev.Runs)
 		raw(ev.Outcome)
