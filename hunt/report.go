@@ -66,6 +66,7 @@ type BoundsJS struct {
 	Total     int      `json:"total"`
 	Init      int      `json:"init"`
 	Kinds     []string `json:"kinds,omitempty"`
+	Sigs      []string `json:"sigs,omitempty"`
 	ModelOnly bool     `json:"model_only,omitempty"`
 }
 
@@ -152,6 +153,9 @@ func newReport(opt Options) *Report {
 	r.Bounds = BoundsJS{Procs: b.Procs, Threads: b.Threads, Actors: b.Actors, Ops: b.Ops, Total: b.Total, Init: b.Init, ModelOnly: b.ModelOnly}
 	for _, k := range b.Kinds {
 		r.Bounds.Kinds = append(r.Bounds.Kinds, k.String())
+	}
+	for _, s := range b.Sigs {
+		r.Bounds.Sigs = append(r.Bounds.Sigs, scenario.SigName(s))
 	}
 	for _, d := range opt.Designs {
 		r.Designs = append(r.Designs, d.Name)

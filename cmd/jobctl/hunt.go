@@ -71,6 +71,7 @@ Flags:
                     actors (3), ops per actor (3), script ops in all (5),
                     prelude ops (2)
   --kinds LIST      draw only these ops (e.g. kill,attach,wait)
+  --sigs LIST       draw only these signals (e.g. SIGCONT,SIGKILL)
   --model-only=false
                     design hunts: no ops or configs the oracle cannot run
                     (lock/unlock, PREEMPT_RT); --oracle implies it
@@ -118,6 +119,7 @@ func runHunt(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.IntVar(&b.Total, "total", b.Total, "")
 	fs.IntVar(&b.Init, "init", b.Init, "")
 	kinds := fs.String("kinds", "", "")
+	sigList := fs.String("sigs", "", "")
 	modelOnly := fs.Bool("model-only", true, "")
 	maxStates := fs.Int("max-states", 200_000, "")
 	runs := fs.Int("runs", 1, "")
@@ -151,6 +153,9 @@ func runHunt(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if b.Kinds, err = hunt.ParseOps(*kinds); err != nil {
 		return exitUsage, usagef("--kinds: %v", err)
+	}
+	if b.Sigs, err = hunt.ParseSigs(*sigList); err != nil {
+		return exitUsage, usagef("--sigs: %v", err)
 	}
 	b.ModelOnly = *modelOnly && !*useOracle
 	if err := b.Validate(); err != nil {

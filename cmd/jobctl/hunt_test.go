@@ -144,6 +144,8 @@ func TestHuntUsage(t *testing.T) {
 		{[]string{"hunt", "--count", "5", "--shard", "x"}, "--shard"},
 		{[]string{"hunt", "--count", "5", "--kinds", "frobnicate"}, `unknown op "frobnicate"`},
 		{[]string{"hunt", "--count", "5", "--procs", "9"}, "processes"},
+		{[]string{"hunt", "--count", "5", "--sigs", "SIGFOO"}, "--sigs"},
+		{[]string{"hunt", "--count", "5", "--kinds", "attach", "--sigs", "SIGCONT", "--oracle", "--variant", "v9.99"}, `unknown variant "v9.99"`},
 		{[]string{"hunt", "--count", "5", "--variant", "v6.1"}, "needs --oracle"},
 		{[]string{"hunt", "R1", "--count", "5"}, "takes no scenario"},
 		{[]string{"hunt", "merge"}, "wants the shards"},
