@@ -292,8 +292,12 @@ func (h *hunter) kernelShows(sc *scenario.Scenario, r *checker.Result, runs int,
 		case err != nil:
 			h.stats.Errors++
 			h.rep.addError(err.Error())
+			if h.failing++; h.failing >= maxFailing {
+				h.broken = fmt.Errorf("the oracle failed %d runs in a row, the last with: %v", h.failing, err)
+			}
 			return nil
 		}
+		h.failing = 0
 		got = append(got, oracle.Canonical(keys, out.Obs))
 		if !has(model, got[len(got)-1]) {
 			break // one outside the model is enough

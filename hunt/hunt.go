@@ -106,6 +106,10 @@ type hunter struct {
 	byShape   map[string]*Finding
 	minimized map[string]string
 	invalid   map[string]int
+	// failing counts the oracle runs in a row that failed; broken, set
+	// when there were maxFailing, stops the hunt.
+	failing int
+	broken  error
 	// verdicts are the (design, property) pairs some scenario violated:
 	// a scenario that violates a new one joins the pool too.
 	verdicts map[string]bool
@@ -194,6 +198,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	}
 	h.rep.Exhausted = exhausted
 	h.finish()
+	if h.broken != nil {
+		return h.rep, h.broken
+	}
 	return h.rep, ctx.Err()
 }
 
@@ -206,9 +213,14 @@ func hasDesign(ds []Design, name string) bool {
 	return false
 }
 
+// maxFailing oracle runs in a row that fail (the binary gone, the
+// cgroup hierarchy unmounted, ...) stop a hunt: nothing it would do next
+// could say anything about the kernel.
+const maxFailing = 20
+
 // more: scenario i is within the bounds.
 func (h *hunter) more(i int) bool {
-	if h.ctx.Err() != nil {
+	if h.ctx.Err() != nil || h.broken != nil {
 		return false
 	}
 	if h.opt.Count > 0 && i >= h.opt.Count {

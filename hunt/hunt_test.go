@@ -345,3 +345,21 @@ func TestUnfaithful(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokenOracleStopsTheHunt: when every oracle run fails (the binary
+// gone, the cgroups unmounted), the hunt stops after a few with the last
+// error instead of running through its bounds saying nothing.
+func TestBrokenOracleStopsTheHunt(t *testing.T) {
+	opt := mutationHunt(variant(t, "mainline"))
+	opt.Count = 500
+	opt.Oracle.run = func(context.Context, *scenario.Scenario, oracle.Options) (oracle.Outcome, error) {
+		return oracle.Outcome{}, fmt.Errorf("fork/exec /gone: no such file or directory")
+	}
+	r, err := Run(context.Background(), opt)
+	if err == nil || !strings.Contains(err.Error(), "no such file") || r == nil {
+		t.Fatalf("report %v, error %v", r != nil, err)
+	}
+	if r.Errors != maxFailing || r.Scenarios > maxFailing+5 {
+		t.Errorf("%d errors in %d scenarios", r.Errors, r.Scenarios)
+	}
+}

@@ -202,7 +202,10 @@ func runHunt(args []string, stdout, stderr io.Writer) (int, error) {
 		if why := oracle.Supported(probe); why != "" {
 			return exitUsage, &inputError{fmt.Errorf("jobctl hunt --oracle: this machine cannot run the oracle: %s", why)}
 		}
-		opt.Oracle = &hunt.Oracle{Design: design(v), Kernel: kernelRelease(), Runs: *runs, Confirm: *confirm, Timeout: *timeout}
+		// The helpers re-execute this binary as /proc/self/exe, which
+		// stays valid for as long as the hunt runs, even if the file is
+		// replaced or removed meanwhile.
+		opt.Oracle = &hunt.Oracle{Design: design(v), Kernel: kernelRelease(), Runs: *runs, Confirm: *confirm, Timeout: *timeout, Exe: "/proc/self/exe"}
 	} else if *variant != "" {
 		return exitUsage, usagef("--variant names the design the kernel is held to: it needs --oracle")
 	}
@@ -254,6 +257,11 @@ func runHunt(args []string, stdout, stderr io.Writer) (int, error) {
 	pr.done()
 	if rep == nil {
 		return exitUsage, usagef("%v", err)
+	}
+	if err != nil && ctx.Err() == nil {
+		// The oracle broke: what was found so far, and why it stopped.
+		writeHunt(stdout, rep, *asJSON, *out)
+		return exitIncomplete, fmt.Errorf("jobctl hunt: stopped: %v", err)
 	}
 	if writeErr != nil {
 		return exitUsage, &inputError{fmt.Errorf("jobctl hunt: --out: %v", writeErr)}
@@ -431,7 +439,7 @@ func (p *huntProgress) show(s hunt.Stats) {
 	line := fmt.Sprintf("hunt: %d scenarios (%.1f/s), %d checked, %d differed, %d finding(s), coverage %d/%d, %s",
 		s.Scenarios, rate, s.Valid, s.Differ, s.Findings, s.Covered, s.Points, s.Elapsed.Round(time.Second))
 	if s.OracleRuns > 0 {
-		line += fmt.Sprintf(", %d oracle runs", s.OracleRuns)
+		line += fmt.Sprintf(", %d oracle runs (%d wedged, %d failed)", s.OracleRuns, s.Wedged, s.Errors)
 	}
 	if p.tty {
 		fmt.Fprintf(p.w, "\r%-*s", p.drawn, line)
