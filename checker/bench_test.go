@@ -104,10 +104,13 @@ func largest(b *testing.B, n int) []benchScenario {
 }
 
 // BenchmarkCheck explores whole scenarios under mainline, with the
-// default workers (GOMAXPROCS) and with one. It reports states/s, the
-// bytes allocated per distinct state (B/state, from runtime.MemStats) and,
-// with -benchmem, B/op and allocs/op for the whole check, and
-// stored-B/state: the visited set and parent links per stored state.
+// default workers (GOMAXPROCS) and with one. It reports states/s (of wall
+// time), states/cpu-s (per second of the process's CPU time, which other
+// load on a shared machine disturbs far less), the bytes of one stored
+// state (state-B: the scenario's packed size, model.Layout), the bytes
+// allocated per distinct state (B/state, from runtime.MemStats) and, with
+// -benchmem, B/op and allocs/op for the whole check, and stored-B/state:
+// the visited set and parent links per stored state.
 func BenchmarkCheck(b *testing.B) {
 	for _, s := range largest(b, 3) {
 		for _, w := range []int{0, 1} {
@@ -121,6 +124,7 @@ func BenchmarkCheck(b *testing.B) {
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
+				cpu0 := cpuTime()
 				b.ReportAllocs()
 				for b.Loop() {
 					r, err := Check(s.m, Options{Workers: w})
@@ -129,10 +133,15 @@ func BenchmarkCheck(b *testing.B) {
 					}
 					states, stored = r.States, r.BytesPerState()
 				}
+				cpu := cpuTime() - cpu0
 				runtime.ReadMemStats(&after)
 				total := float64(states) * float64(b.N)
 				b.ReportMetric(float64(states), "states")
 				b.ReportMetric(total/b.Elapsed().Seconds(), "states/s")
+				if cpu > 0 {
+					b.ReportMetric(total/cpu.Seconds(), "states/cpu-s")
+				}
+				b.ReportMetric(float64(s.m.P.Layout.Size), "state-B")
 				b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/total, "B/state")
 				b.ReportMetric(stored, "stored-B/state")
 			})

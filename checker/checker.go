@@ -81,6 +81,10 @@ const (
 // nothing. It is never a pass.
 const NoTerminal = "noterminal"
 
+// Prelude is the property a check reports when the scenario's prelude does
+// not reach its start state under the design (model.PreludeError).
+const Prelude = "prelude"
+
 // Result is what a check found.
 type Result struct {
 	Verdict     string
@@ -121,9 +125,20 @@ type Outcome struct {
 
 // Found is one violated property.
 type Found struct {
-	Property string // "I4", "stuck", or "final"/"sometimes"/"always"/"noterminal" for a scenario check
+	Property string // "I4", "stuck", or "final"/"sometimes"/"always"/"noterminal"/"prelude" for a scenario check
 	Message  string
 	Trace    []model.Move // from the initial state; empty for a check over the whole space
+}
+
+// NoTrace says, for a violation without a trace, why there is none.
+func (f Found) NoTrace() string {
+	switch f.Property {
+	case Prelude:
+		return "the prelude runs before the exploration: there is no interleaving to show"
+	case NoTerminal:
+		return "a property of the whole state space: no single interleaving shows it"
+	}
+	return "a check over all final outcomes: no single interleaving shows it"
 }
 
 // DefaultMaxMemory is the memory bound of a check when none is given: at
@@ -343,7 +358,10 @@ func (c *chunked[T]) bytes() int64 {
 	return int64(len(c.chunks)) * chunkLen * int64(unsafe.Sizeof(z))
 }
 
-// arena holds packed states of one size in fixed-size blocks.
+// arena holds packed states of one size in fixed-size blocks. The first
+// block starts small and doubles up to a block's size (the copy happens
+// once: reset keeps the blocks), so that a small scenario's frontier is
+// small.
 type arena struct {
 	size   int // bytes per state
 	per    int // states per block
@@ -351,16 +369,29 @@ type arena struct {
 	n      int
 }
 
+// firstBlock is the number of states the first block starts with.
+const firstBlock = 64
+
 func newArena(size int) arena {
 	return arena{size: size, per: max(1, (1<<20)/size)}
 }
 
 func (a *arena) push(pk []byte) {
-	if a.n/a.per == len(a.blocks) {
-		a.blocks = append(a.blocks, make([]byte, a.per*a.size))
+	b, i := a.n/a.per, a.n%a.per
+	if b == len(a.blocks) {
+		n := a.per
+		if b == 0 {
+			n = min(a.per, firstBlock)
+		}
+		a.blocks = append(a.blocks, make([]byte, n*a.size))
 	}
-	o := (a.n % a.per) * a.size
-	copy(a.blocks[a.n/a.per][o:o+a.size], pk)
+	if (i+1)*a.size > len(a.blocks[b]) { // only the first block grows
+		grown := make([]byte, min(2*len(a.blocks[b]), a.per*a.size))
+		copy(grown, a.blocks[b])
+		a.blocks[b] = grown
+	}
+	o := i * a.size
+	copy(a.blocks[b][o:o+a.size], pk)
 	a.n++
 }
 
@@ -372,7 +403,13 @@ func (a *arena) at(i int) []byte {
 // reset empties the arena, keeping its blocks for reuse.
 func (a *arena) reset() { a.n = 0 }
 
-func (a *arena) bytes() int64 { return int64(len(a.blocks)) * int64(a.per*a.size) }
+func (a *arena) bytes() int64 {
+	var n int64
+	for _, b := range a.blocks {
+		n += int64(len(b))
+	}
+	return n
+}
 
 // runtimeMemory is the memory the Go runtime has mapped and not returned
 // to the system (runtime/metrics), an upper bound of the live heap plus

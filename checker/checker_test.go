@@ -95,14 +95,14 @@ var handCounted = []struct {
 	mutant string
 }{
 	{"kill", srcKill, counted{5, 4, 1, 4, []string{
-		"1 S T T T | T.state=Z T.exit=killed(SIGKILL) T.ran=no T.tracer=none T.pending=SIGKILL T.freezer=THAWED S.done=yes S#1=0"}},
+		"1 S T T T | T.state=Z T.exit=killed(SIGKILL) T.ran=no T.tracer=none T.pending=SIGKILL T.sigpnd=none T.shdpnd=SIGKILL T.wchan=0 T.freezer=THAWED S.done=yes S#1=0"}},
 		"actor S\nprocess T\nS: kill T SIGCONT\n"},
 	{"diamond", srcDiamond, counted{4, 4, 1, 2, []string{
-		"1 A B | T.state=R T.exit=none T.ran=yes T.tracer=none T.pending=none T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0"}},
+		"1 A B | T.state=R T.exit=none T.ran=yes T.tracer=none T.pending=none T.sigpnd=none T.shdpnd=none T.wchan=0 T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0"}},
 		"actor A B\nprocess T\nA: kill T SIGCONT\nB: kill T SIGKILL\n"},
 	{"stopcont", srcStopCont, counted{18, 19, 3, 8, []string{
-		"2 A B T | T.state=R T.exit=none T.ran=yes T.tracer=none T.pending=none T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0",
-		"1 B A T T T | T.state=T T.exit=none T.ran=no T.tracer=none T.pending=none T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0"}},
+		"2 A B T | T.state=R T.exit=none T.ran=yes T.tracer=none T.pending=none T.sigpnd=none T.shdpnd=none T.wchan=0 T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0",
+		"1 B A T T T | T.state=T T.exit=none T.ran=no T.tracer=none T.pending=none T.sigpnd=none T.shdpnd=none T.wchan=do_signal_stop T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0"}},
 		"actor A B\nprocess T\nA: kill T SIGSTOP\nB: kill T SIGKILL\nB: kill T SIGCONT\n"},
 }
 
@@ -147,7 +147,7 @@ func TestScenarioChecks(t *testing.T) {
 	}
 	want := []string{
 		"always: test.jc:5:1: always T.exit!=killed(SIGKILL) is false",
-		"final: test.jc:6:1: final T.exit=none is false in outcome: T.state=Z T.exit=killed(SIGKILL) T.ran=no T.tracer=none T.pending=SIGKILL,SIGSTOP T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0",
+		"final: test.jc:6:1: final T.exit=none is false in outcome: T.state=Z T.exit=killed(SIGKILL) T.ran=no T.tracer=none T.pending=SIGKILL,SIGSTOP T.sigpnd=none T.shdpnd=SIGKILL,SIGSTOP T.wchan=0 T.freezer=THAWED A.done=yes A#1=0 B.done=yes B#1=0",
 		"sometimes: test.jc:7:1: sometimes T.state=T: no final outcome has it",
 	}
 	sort.Strings(got) // the order among scenario checks is not specified
@@ -212,7 +212,7 @@ func TestDeterminism(t *testing.T) {
 // "incomplete", says why, and does not evaluate final/sometimes checks
 // (which need every terminal state).
 func TestLimits(t *testing.T) {
-	src := srcStopCont + "sometimes T.state=X\n" // false in every complete search
+	src := srcStopCont + "sometimes T.state=Z\n" // false in every complete search
 	m := machine(t, "", src)
 	if r := check(t, m, checker.Options{}); r.Verdict != checker.Violation {
 		t.Fatalf("complete search: %s", r.Verdict)

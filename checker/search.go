@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sort"
@@ -119,6 +120,10 @@ type cand struct {
 const moveEscape = 0xff
 
 // Check explores m from its initial state.
+//
+// A prelude that does not reach its start state under m's design is the
+// violation Prelude (with no trace: it happens before the exploration),
+// not an error.
 func Check(m *model.Machine, opt Options) (*Result, error) {
 	var cov *model.Coverage
 	if opt.Coverage {
@@ -128,6 +133,11 @@ func Check(m *model.Machine, opt Options) (*Result, error) {
 		m = &mc
 	}
 	init, err := m.Initial()
+	var pe *model.PreludeError
+	if errors.As(err, &pe) {
+		return &Result{Verdict: Violation, Exact: opt.Exact, StateBytes: m.P.Layout.Size,
+			Violations: []Found{{Property: Prelude, Message: pe.Error()}}, Coverage: cov}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -44,14 +44,17 @@ type OpSpec struct {
 	// Then is an op the same actor does right after it (unlock after
 	// lock), or OpNone.
 	Then scenario.OpKind
+	// NeedsParent: a thread op only a thread whose process has a parent
+	// actor does (traceme: the real parent becomes the tracer).
+	NeedsParent bool
 }
 
 // Signals the generator sends: a stop, the continue, the two fatal ones
 // (SIGTERM is a default-action kill that a tracer sees first), and an
 // ignored one (which only a tracer ever sees).
 var (
-	sendSigs   = []int{scenario.SIGSTOP, scenario.SIGCONT, scenario.SIGKILL, scenario.SIGTERM, scenario.SIGCHLD}
-	sendWeight = []int{3, 2, 3, 1, 1}
+	sendSigs   = []int{scenario.SIGSTOP, scenario.SIGCONT, scenario.SIGKILL, scenario.SIGTERM, scenario.SIGCHLD, scenario.SIGTSTP}
+	sendWeight = []int{3, 2, 3, 1, 1, 1}
 	resumeSigs = []int{0, scenario.SIGSTOP, scenario.SIGCONT, scenario.SIGTERM}
 	raiseSigs  = []int{scenario.SIGSTOP, scenario.SIGCONT, scenario.SIGTERM, scenario.SIGCHLD}
 	freezers   = []int{scenario.FreezerV1, scenario.FreezerV2}
@@ -59,6 +62,12 @@ var (
 		scenario.WCONTINUED, scenario.WUNTRACED | scenario.WCONTINUED, scenario.WALL | scenario.WUNTRACED}
 	waitidFlags = []int{scenario.WEXITED, scenario.WSTOPPED, scenario.WSTOPPED | scenario.WNOHANG,
 		scenario.WEXITED | scenario.WNOWAIT, scenario.WCONTINUED, scenario.WEXITED | scenario.WSTOPPED | scenario.WCONTINUED | scenario.WNOHANG}
+	seizeOpts = []int{0, 0, scenario.PTRACE_O_TRACEEXIT, scenario.PTRACE_O_EXITKILL, scenario.PTRACE_O_TRACESYSGOOD}
+	setOpts   = []int{scenario.PTRACE_O_TRACEEXIT, scenario.PTRACE_O_EXITKILL, scenario.PTRACE_O_TRACESYSGOOD,
+		scenario.PTRACE_O_TRACEEXIT | scenario.PTRACE_O_EXITKILL}
+	// Signals a tracee sets a disposition for or blocks: the stop,
+	// the continue, a kill, an ignored one, a tty stop.
+	dispSigs = []int{scenario.SIGSTOP, scenario.SIGCONT, scenario.SIGTERM, scenario.SIGUSR1, scenario.SIGCHLD, scenario.SIGTSTP}
 )
 
 // Alphabet is every op the generator uses. It is a table to extend as the
@@ -70,7 +79,7 @@ var Alphabet = []OpSpec{
 	{Kind: scenario.OpFreeze, Target: TargetProc, Flags: freezers, Prelude: true, Weight: 3, Pair: scenario.OpThaw},
 	{Kind: scenario.OpThaw, Target: TargetProc, Flags: freezers, Prelude: true},
 	{Kind: scenario.OpAttach, Target: TargetThread, Prelude: true, Weight: 2},
-	{Kind: scenario.OpSeize, Target: TargetThread, Prelude: true, Weight: 2},
+	{Kind: scenario.OpSeize, Target: TargetThread, Flags: seizeOpts, Prelude: true, Weight: 2},
 	{Kind: scenario.OpInterrupt, Target: TargetThread, Prelude: true, Weight: 2},
 	{Kind: scenario.OpListen, Target: TargetThread, Prelude: true},
 	{Kind: scenario.OpCont, Target: TargetThread, Sigs: resumeSigs, Prelude: true, Weight: 2},
@@ -81,12 +90,20 @@ var Alphabet = []OpSpec{
 	{Kind: scenario.OpWait, Target: TargetThreadAny, Flags: waitFlags, Prelude: true, Weight: 2},
 	{Kind: scenario.OpWaitid, Target: TargetThreadAny, Flags: waitidFlags, Prelude: true},
 	{Kind: scenario.OpObserve, Target: TargetThread},
+	{Kind: scenario.OpGetsiginfo, Target: TargetThread},
+	{Kind: scenario.OpSetoptions, Target: TargetThread, Flags: setOpts, Prelude: true},
 	{Kind: scenario.OpExit, Last: true},
 	{Kind: scenario.OpLock, Target: TargetLock, ModelOnly: true, Then: scenario.OpUnlock},
 	{Kind: scenario.OpRaise, Thread: true, Sigs: raiseSigs, Prelude: true, Weight: 2},
 	{Kind: scenario.OpPause, Thread: true, Last: true, Prelude: true, Weight: 2},
 	{Kind: scenario.OpSyscall, Thread: true, Prelude: true},
 	{Kind: scenario.OpExitGroup, Thread: true, Sigs: []int{0, 3}, Last: true},
+	{Kind: scenario.OpTraceme, Thread: true, Prelude: true, NeedsParent: true},
+	{Kind: scenario.OpIgnore, Thread: true, Sigs: dispSigs, Prelude: true},
+	{Kind: scenario.OpHandle, Thread: true, Sigs: dispSigs, Prelude: true},
+	{Kind: scenario.OpDefault, Thread: true, Sigs: dispSigs, Prelude: true},
+	{Kind: scenario.OpBlock, Thread: true, Sigs: dispSigs, Prelude: true},
+	{Kind: scenario.OpUnblock, Thread: true, Sigs: dispSigs},
 }
 
 // Excluded are the ops of the language the generator does not draw, each
@@ -94,6 +111,7 @@ var Alphabet = []OpSpec{
 var Excluded = map[scenario.OpKind]string{
 	scenario.OpNone:   "not an op",
 	scenario.OpUnlock: "drawn only after its lock (OpSpec.Then)",
+	scenario.OpSettle: "an ordering aid for written scenarios: the interleavings it removes are what a hunt is after",
 }
 
 // Spec returns the alphabet's entry for op kind k.

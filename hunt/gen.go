@@ -37,6 +37,18 @@ func skeleton(threads []int, nActors int) *Spec {
 	return sp
 }
 
+// procOf is the process of thread t.
+func (sp *Spec) procOf(t string) *Proc {
+	for i := range sp.Procs {
+		for _, u := range sp.Procs[i].Threads {
+			if u == t {
+				return &sp.Procs[i]
+			}
+		}
+	}
+	return &Proc{}
+}
+
 // threads lists every tracee thread of sp.
 func (sp *Spec) threads() []string {
 	var out []string
@@ -61,6 +73,9 @@ func Random(r *rand.Rand, b Bounds) *Spec {
 	}
 	if b.ModelOnly && r.IntN(8) == 0 {
 		sp.RT = true
+	}
+	if r.IntN(8) == 0 {
+		sp.Procs[r.IntN(len(sp.Procs))].Orphaned = true
 	}
 	for n := r.IntN(b.Init + 1); n > 0; n-- {
 		sp.Init = appendLine(sp.Init, randomLine(r, sp, b, true))
@@ -105,7 +120,13 @@ func randomLine(r *rand.Rand, sp *Spec, b Bounds, prelude bool) scenario.Op {
 	var specs []OpSpec
 	switch {
 	case len(inside) > 0 && (len(outside) == 0 || r.IntN(4) == 0):
-		who, specs = ths[r.IntN(len(ths))], inside
+		who = ths[r.IntN(len(ths))]
+		parent := sp.procOf(who).Parent != ""
+		for _, s := range inside {
+			if !s.NeedsParent || parent {
+				specs = append(specs, s)
+			}
+		}
 	case len(outside) > 0:
 		who, specs = sp.Actors[r.IntN(len(sp.Actors))], outside
 	default:
@@ -412,7 +433,9 @@ func (sp *Spec) fresh(base string) string {
 // Enumerate calls yield with every scenario within b of 1 to size ops
 // (the prelude's and the scripts'; an unlock counts with its lock), each
 // once in canonical form, smallest first, in a fixed order; it stops when
-// yield returns false. It reports whether it went through them all.
+// yield returns false. It reports whether it went through them all. (Its
+// processes are never orphaned and its kernels never PREEMPT_RT: those
+// the random scenarios vary.)
 func Enumerate(b Bounds, size int, yield func(*Spec) bool) bool {
 	for n := 1; n <= size; n++ {
 		for _, sk := range skeletons(b) {

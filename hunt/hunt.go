@@ -406,6 +406,10 @@ func (h *hunter) one(i int, sp *Spec) {
 		}
 		results = append(results, r)
 	}
+	if allPrelude(results) {
+		h.reject("model: the prelude never completes")
+		return
+	}
 	if kernelModel != nil && len(kernelModel.Outcomes) == 0 {
 		h.reject("model: no terminal state (every interleaving runs for ever)")
 		return
@@ -468,6 +472,17 @@ pool:
 			h.extra = append(h.extra, sp)
 		}
 	}
+}
+
+// allPrelude: under every design the prelude never completes (the
+// checker's "prelude" violation): nothing was explored.
+func allPrelude(rs []*checker.Result) bool {
+	for _, r := range rs {
+		if len(r.Violations) != 1 || r.Violations[0].Property != checker.Prelude {
+			return false
+		}
+	}
+	return len(rs) > 0
 }
 
 func (h *hunter) reject(why string) {

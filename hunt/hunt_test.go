@@ -164,18 +164,18 @@ func TestEnumerate(t *testing.T) {
 	if !all {
 		t.Error("Enumerate stopped early")
 	}
-	// Size 1, per skeleton (one thread or two; parent none or A): one
-	// thread: kill P with 5 signals, or P's sleep, in the prelude or the
-	// script: 12; two threads: kill P or P2 with 5 signals, or the sleep
-	// of P or P2: 24. Twice (parent or not): 72.
+	// Size 1, per skeleton (one thread or two; parent none or A), with s
+	// signals: one thread: kill P with each, or P's sleep, in the prelude
+	// or the script: 2(s+1); two threads: kill P or P2, or the sleep of P
+	// or P2: 2(2s+2). Twice (parent or not): 12(s+1).
 	n1 := 0
 	for _, txt := range texts {
 		if strings.Count(txt, ":") == 1 {
 			n1++
 		}
 	}
-	if n1 != 72 || len(texts) <= n1 {
-		t.Fatalf("%d scenarios of one op (want 72), %d in all", n1, len(texts))
+	if want := 12 * (len(sendSigs) + 1); n1 != want || len(texts) <= n1 {
+		t.Fatalf("%d scenarios of one op (want %d), %d in all", n1, want, len(texts))
 	}
 	var again []string
 	Enumerate(b, 2, func(sp *Spec) bool { again = append(again, sp.Text()); return true })

@@ -89,6 +89,13 @@ func reductions(sp *Spec) []*Spec {
 		c.RT = false
 		out = append(out, c)
 	}
+	for i, p := range sp.Procs {
+		if p.Orphaned {
+			c := sp.Clone()
+			c.Procs[i].Orphaned = false
+			out = append(out, c)
+		}
+	}
 	// One flag bit fewer (a wait's WNOHANG, WUNTRACED, ...), where the
 	// op still has a flag set its alphabet entry draws.
 	for _, list := range []*[]scenario.Op{&sp.Init, &sp.Ops} {

@@ -24,6 +24,9 @@ type Proc struct {
 	Name    string
 	Threads []string // Threads[0] is the leader; a single thread is named as the process
 	Parent  string   // an outside actor, or ""
+	// Orphaned: its process group is orphaned (a tty stop signal does
+	// nothing to it).
+	Orphaned bool
 }
 
 // Clone returns a deep copy.
@@ -31,7 +34,7 @@ func (sp *Spec) Clone() *Spec {
 	c := &Spec{RT: sp.RT}
 	c.Actors = append([]string(nil), sp.Actors...)
 	for _, p := range sp.Procs {
-		c.Procs = append(c.Procs, Proc{Name: p.Name, Threads: append([]string(nil), p.Threads...), Parent: p.Parent})
+		c.Procs = append(c.Procs, Proc{Name: p.Name, Threads: append([]string(nil), p.Threads...), Parent: p.Parent, Orphaned: p.Orphaned})
 	}
 	c.Init = append([]scenario.Op(nil), sp.Init...)
 	c.Ops = append([]scenario.Op(nil), sp.Ops...)
@@ -55,6 +58,9 @@ func (sp *Spec) Text() string {
 		}
 		if p.Parent != "" {
 			b.WriteString(" parent " + p.Parent)
+		}
+		if p.Orphaned {
+			b.WriteString(" orphaned")
 		}
 		b.WriteString("\n")
 	}
@@ -84,11 +90,16 @@ func FromScenario(sc *scenario.Scenario) (*Spec, error) {
 		}
 	}
 	for _, p := range sc.Processes {
-		sp.Procs = append(sp.Procs, Proc{Name: p.Name, Threads: append([]string(nil), p.Threads...), Parent: p.Parent})
+		sp.Procs = append(sp.Procs, Proc{Name: p.Name, Threads: append([]string(nil), p.Threads...), Parent: p.Parent, Orphaned: p.Orphaned})
 	}
 	clean := func(o scenario.Op) (scenario.Op, error) {
 		if _, ok := SpecOf(o.Kind); !ok && o.Kind != scenario.OpUnlock {
 			return o, fmt.Errorf("%s: op %s is not in the alphabet", o.Pos, o.Kind)
+		}
+		if len(o.After) > 0 || len(o.Keys) > 0 {
+			// Ordering across actors and keyed observations name
+			// other actors' ops and tracee keys: not generated.
+			return o, fmt.Errorf("%s: %s: \"after\" and observed keys are not generated", o.Pos, o.Kind)
 		}
 		if o.Kind == scenario.OpFreeze || o.Kind == scenario.OpThaw {
 			o.Flags = sc.FreezerOf(o)
@@ -137,7 +148,7 @@ func (sp *Spec) Canonical() *Spec {
 			n = fmt.Sprintf("P%d_", i)
 		}
 		rename[p.Name] = n
-		np := Proc{Name: n}
+		np := Proc{Name: n, Orphaned: p.Orphaned}
 		for j, t := range p.Threads {
 			tn := n
 			switch {

@@ -14,6 +14,9 @@ func (c *Ctx) actorStep(a int) bool {
 		return false
 	}
 	op := &script[A.PC]
+	if A.Step == 0 && !c.After(op) {
+		return false // "after B#N": B's N-th op has not returned yet
+	}
 	switch op.Kind {
 	case scenario.OpKill, scenario.OpTkill:
 		T := &c.S.Task[op.T]
@@ -26,7 +29,11 @@ func (c *Ctx) actorStep(a int) bool {
 		} else {
 			c.Label = "tgkill: send_signal_locked(PIDTYPE_PID)"
 		}
-		c.K.SendSignalLocked(c, op.Sig, op.T, op.Kind == scenario.OpKill)
+		si := SiTkill
+		if op.Kind == scenario.OpKill {
+			si = SiUser
+		}
+		c.K.SendSignalLocked(c, op.Sig, si, op.T, op.Kind == scenario.OpKill)
 		return c.Done(a, ResOK)
 	case scenario.OpFreeze, scenario.OpThaw:
 		if c.P.Cgroups[op.Cg].V2 {
@@ -39,7 +46,7 @@ func (c *Ctx) actorStep(a int) bool {
 	case scenario.OpAttach, scenario.OpSeize:
 		return c.K.SysPtraceAttach(c, a, op)
 	case scenario.OpInterrupt, scenario.OpPtraceKill, scenario.OpCont, scenario.OpDetach,
-		scenario.OpListen, scenario.OpGetregs, scenario.OpPtraceSyscall:
+		scenario.OpListen, scenario.OpGetregs, scenario.OpPtraceSyscall, scenario.OpGetsiginfo, scenario.OpSetoptions:
 		return c.K.SysPtrace(c, a, op)
 	case scenario.OpWait, scenario.OpWaitid:
 		return c.K.DoWait(c, a, op)
@@ -47,14 +54,8 @@ func (c *Ctx) actorStep(a int) bool {
 		if h := c.S.Holder[LockTasklist]; h != 0 && int(h) != a+1 {
 			return false
 		}
-		// exit_ptrace() under tasklist_lock (write): every tracee is
-		// detached.
 		c.Label = "do_exit: exit_ptrace: __ptrace_detach"
-		for t := range c.P.Tasks {
-			if int(c.S.Task[t].Tracer) == a+1 {
-				c.K.PtraceDetach(c, a, t)
-			}
-		}
+		c.K.ExitPtrace(c, a)
 		return c.Done(a, ResOK)
 	case scenario.OpLock:
 		l := lockIndex(op.Src.Target)
@@ -80,10 +81,46 @@ func (c *Ctx) actorStep(a int) bool {
 		}
 		return c.Done(a, ResOK)
 	case scenario.OpObserve:
-		c.Label = "read /proc/PID/stat"
-		return c.Done(a, ResLetter|Result(c.Letter(op.T)))
+		if len(op.Keys) == 0 {
+			c.Label = "read /proc/PID/stat"
+			return c.Done(a, ResLetter|Result(c.Letter(op.T)))
+		}
+		// One atomic read of every key: the oracle reads them within
+		// a few microseconds of each other.
+		c.Label = "read /proc/PID/task/TID/{stat,status,wchan}, freezer.state"
+		slot := op.Res
+		for _, k := range op.Keys {
+			c.encodeKey(k, op.T, c.S.Res[slot:slot+k.Width()])
+			slot += k.Width()
+		}
+		return c.Done(a, c.S.Res[op.Res])
+	case scenario.OpSettle:
+		if !c.Quiescent() {
+			return false
+		}
+		c.Label = "settle: every tracee thread asleep, in user mode with no signal to handle, or exited"
+		return c.Done(a, ResOK)
 	}
 	return false
+}
+
+// Quiescent reports whether every tracee thread is where only another
+// actor can move it, as the prelude leaves them (Machine.Initial): asleep
+// in the kernel (not on a runqueue), in user mode with no signal work
+// (TIF_SIGPENDING clear), or exited. It is what the oracle waits for in a
+// settle op: every thread's /proc state unchanged for a while, a running
+// one counting in user mode, and a stopped group stopped in all its tasks.
+func (c *Ctx) Quiescent() bool {
+	for t := range c.P.Tasks {
+		T := &c.S.Task[t]
+		switch {
+		case T.ExitState != 0, !T.OnRq:
+		case T.Loc == LocUser && !T.SigPending:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // done finishes the current op of actor a with result r.
@@ -117,6 +154,9 @@ func SysPtraceAttach(c *Ctx, a int, op *Op) bool {
 		if e := c.K.PtraceAttach(c, a, op.T, op.Kind == scenario.OpSeize); e != 0 {
 			return c.Done(a, ResErrno|Result(e))
 		}
+		// PTRACE_SEIZE's options: task->ptrace = PT_PTRACED|PT_SEIZED|
+		// (data << PT_OPT_FLAG_SHIFT), in the same section.
+		c.S.Task[op.T].Ptrace |= uint32(op.Flags) << PT_OPT_FLAG_SHIFT
 		A.Step = 1
 		return true
 	}
@@ -179,6 +219,9 @@ func SysPtrace(c *Ctx, a int, op *Op) bool {
 		if A.Tmp != 0 {
 			return c.Done(a, ResErrno|Result(A.Tmp))
 		}
+		if op.Kind == scenario.OpGetsiginfo {
+			return c.Done(a, Result(A.Aux)<<8|Result(A.Flags))
+		}
 		return c.Done(a, ResOK)
 	}
 }
@@ -201,6 +244,18 @@ func PtraceRequest(c *Ctx, a int, op *Op) bool {
 		A.Hold = 0
 	case scenario.OpGetregs:
 		c.Label = "ptrace_getregs"
+	case scenario.OpGetsiginfo:
+		c.Label = "ptrace_getsiginfo: copy *last_siginfo"
+		r := c.Siginfo(t)
+		if r&resKindMask == ResErrno {
+			errno = int(r &^ resKindMask)
+			break
+		}
+		A.Aux, A.Flags = uint8(r>>8), uint8(r)
+	case scenario.OpSetoptions:
+		// ptrace_setoptions(): the options replace the old ones.
+		c.Label = "ptrace_setoptions"
+		T.Ptrace = T.Ptrace&^PT_OPT_MASK | uint32(op.Flags)<<PT_OPT_FLAG_SHIFT
 	case scenario.OpListen:
 		c.Label = "ptrace_request(PTRACE_LISTEN)"
 		if T.Ptrace&PT_SEIZED == 0 || T.LastSiginfo != SiEventStop {
@@ -224,7 +279,7 @@ func PtraceRequest(c *Ctx, a int, op *Op) bool {
 	case scenario.OpPtraceKill:
 		if c.K.PtraceKillSends {
 			c.Label = "ptrace_request(PTRACE_KILL): send_sig_info(SIGKILL)"
-			c.K.SendSignalLocked(c, SIGKILL, t, false)
+			c.K.SendSignalLocked(c, SIGKILL, SiKernel, t, false)
 		} else {
 			// ≤ v5.18: resume a traced tracee with exit_code = SIGKILL.
 			c.Label = "arch_ptrace(PTRACE_KILL): ptrace_resume(SIGKILL)"

@@ -65,10 +65,25 @@ const (
 	JOBCTL_PENDING_MASK = JOBCTL_STOP_PENDING | JOBCTL_TRAP_MASK
 )
 
-// task->ptrace (include/linux/ptrace.h).
+// task->ptrace (include/linux/ptrace.h): the PTRACE_O_* options are kept
+// shifted by PT_OPT_FLAG_SHIFT.
 const (
-	PT_PTRACED uint32 = 0x1
-	PT_SEIZED  uint32 = 0x10000
+	PT_PTRACED        uint32 = 0x1
+	PT_SEIZED         uint32 = 0x10000
+	PT_OPT_FLAG_SHIFT        = 3
+	PT_TRACESYSGOOD   uint32 = PTRACE_O_TRACESYSGOOD << PT_OPT_FLAG_SHIFT
+	PT_TRACE_EXIT     uint32 = PTRACE_O_TRACEEXIT << PT_OPT_FLAG_SHIFT
+	PT_EXITKILL       uint32 = PTRACE_O_EXITKILL << PT_OPT_FLAG_SHIFT
+	PT_OPT_MASK       uint32 = PTRACE_O_MASK << PT_OPT_FLAG_SHIFT
+)
+
+// The PTRACE_O_* options the model gives meaning to
+// (include/uapi/linux/ptrace.h), the scenario language's values.
+const (
+	PTRACE_O_TRACESYSGOOD = scenario.PTRACE_O_TRACESYSGOOD
+	PTRACE_O_TRACEEXIT    = scenario.PTRACE_O_TRACEEXIT
+	PTRACE_O_EXITKILL     = scenario.PTRACE_O_EXITKILL
+	PTRACE_O_MASK         = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL
 )
 
 // signal->flags (include/linux/sched/signal.h).
@@ -90,6 +105,18 @@ const (
 	// TIF_SYSCALL_TRACE is a thread-info flag, kept in the same byte:
 	// PTRACE_SYSCALL asked for syscall stops.
 	TIF_SYSCALL_TRACE uint8 = 0x8
+	// RESTART_NANOSLEEP stands for current->restart_block.fn =
+	// hrtimer_nanosleep_restart: a nanosleep(2) a signal interrupted
+	// resumes through restart_syscall() (kernel/time/hrtimer.c, v6.18),
+	// which only /proc/PID/wchan tells apart (do_syscall_64 instead of
+	// hrtimer_nanosleep: the restart functions are __sched and the call
+	// is a tail call).
+	RESTART_NANOSLEEP uint8 = 0x10
+	// ERESTART_RESTARTBLOCK: the thread's nanosleep() was interrupted and
+	// returns -ERESTART_RESTARTBLOCK in regs->ax: restarted if no handler
+	// runs, -EINTR (the op ends) if one does
+	// (arch/x86/kernel/signal.c:handle_signal(), v6.18).
+	ERESTART_RESTARTBLOCK uint8 = 0x20
 )
 
 // si_code values for SIGCHLD / waitid.
@@ -101,8 +128,11 @@ const (
 	CLD_CONTINUED = 6
 )
 
-// PTRACE_EVENT_STOP, as the high byte of a ptrace stop code.
-const PTRACE_EVENT_STOP = 128
+// PTRACE_EVENT_*, as the high byte of a ptrace stop code.
+const (
+	PTRACE_EVENT_EXIT = 6
+	PTRACE_EVENT_STOP = 128
+)
 
 // Signals the model gives meaning to (x86-64 numbering).
 const (
@@ -132,8 +162,41 @@ var (
 func sigKernelStopP(sig int) bool   { return sigKernelStop&sigmask(sig) != 0 }
 func sigKernelIgnoreP(sig int) bool { return sigKernelIgnore&sigmask(sig) != 0 }
 
-// sigFatal: the default action terminates (the tracees install no handlers).
-func sigFatal(sig int) bool { return !sigKernelIgnoreP(sig) && !sigKernelStopP(sig) }
+// SYNCHRONOUS_MASK: the signals next_signal() takes first
+// (kernel/signal.c, v6.18): SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS.
+var synchronousMask = sigmask(11) | sigmask(7) | sigmask(4) | sigmask(SIGTRAP) | sigmask(8) | sigmask(31)
+
+// SigFatal is sig_fatal(t, sig) (include/linux/signal.h): the default
+// action terminates and the disposition is SIG_DFL.
+func (c *Ctx) SigFatal(t int, sig int) bool {
+	return !sigKernelIgnoreP(sig) && !sigKernelStopP(sig) && c.SigHandler(t, sig) == SIG_DFL
+}
+
+// Dispositions: sig_handler(t, sig) of the model (sighand->action[sig-1]).
+const (
+	SIG_DFL = iota
+	SIG_IGN
+	SIG_HANDLER // a user handler
+)
+
+// SigHandler is sig_handler(t, sig): the disposition of sig in t's thread
+// group. SIGKILL and SIGSTOP are always SIG_DFL (do_sigaction() refuses
+// them: sig_kernel_only()).
+func (c *Ctx) SigHandler(t int, sig int) int {
+	s := c.Sig(t)
+	switch {
+	case s.Handled&sigmask(sig) != 0:
+		return SIG_HANDLER
+	case s.Ignored&sigmask(sig) != 0:
+		return SIG_IGN
+	}
+	return SIG_DFL
+}
+
+// sigHandlerIgnored is sig_handler_ignored() (kernel/signal.c).
+func sigHandlerIgnored(handler int, sig int) bool {
+	return handler == SIG_IGN || (handler == SIG_DFL && sigKernelIgnoreP(sig))
+}
 
 // Exported names for the double-underscore states (Go does not export an
 // identifier that starts with '_'), for the variants package.

@@ -2,8 +2,9 @@ package model
 
 import (
 	"fmt"
-	"jobctl/scenario"
 	"strings"
+
+	"jobctl/scenario"
 )
 
 // Change is one field a step changed: whose (a thread, a thread group,
@@ -30,6 +31,10 @@ func (m *Machine) Diff(before, after *State) []Change {
 		add(n, "saved_state", StateName(B.Saved), StateName(A.Saved))
 		add(n, "jobctl", JobctlName(B.Jobctl), JobctlName(A.Jobctl))
 		add(n, "pending", sigsetString(B.Pending), sigsetString(A.Pending))
+		add(n, "pending SI_KERNEL", sigsetString(B.PendingKernel), sigsetString(A.PendingKernel))
+		add(n, "pending SI_USER", sigsetString(B.PendingUser), sigsetString(A.PendingUser))
+		add(n, "blocked", sigsetString(B.Blocked), sigsetString(A.Blocked))
+		add(n, "signal frames", framesName(B.Frames), framesName(A.Frames))
 		add(n, "TIF_SIGPENDING", onOff(B.SigPending), onOff(A.SigPending))
 		add(n, "on_rq", onOff(B.OnRq), onOff(A.OnRq))
 		add(n, "where", B.Loc.Step(), A.Loc.Step())
@@ -38,11 +43,12 @@ func (m *Machine) Diff(before, after *State) []Change {
 		add(n, "exit_code", fmt.Sprintf("%#x", B.ExitCode), fmt.Sprintf("%#x", A.ExitCode))
 		add(n, "flags", taskFlagsName(B.Flags), taskFlagsName(A.Flags))
 		add(n, "exit_state", exitStateName(B.ExitState), exitStateName(A.ExitState))
-		add(n, "last_siginfo", siginfoName(B.LastSiginfo), siginfoName(A.LastSiginfo))
+		add(n, "last_siginfo", siginfoName(B.LastSiginfo, B.LastSigno), siginfoName(A.LastSiginfo, A.LastSigno))
 		add(n, "script", fmt.Sprint(B.ScriptPC), fmt.Sprint(A.ScriptPC))
 		// Locals of the kernel function the thread is in.
 		add(n, "returns to", retName(B.Ret), retName(A.Ret))
 		add(n, "signr", fmt.Sprint(B.Sig), fmt.Sprint(A.Sig))
+		add(n, "ksig->info", ksigName(B.SigInfo), ksigName(A.SigInfo))
 		add(n, "why", fmt.Sprint(B.Why), fmt.Sprint(A.Why))
 		add(n, "completed group stop", fmt.Sprint(B.GstopDone), fmt.Sprint(A.GstopDone))
 		add(n, "exit", exitName(B), exitName(A))
@@ -59,6 +65,8 @@ func (m *Machine) Diff(before, after *State) []Change {
 		add(n, "group_exit_code", fmt.Sprint(B.GroupExitCode), fmt.Sprint(A.GroupExitCode))
 		add(n, "exit_group code", fmt.Sprint(B.GroupExitVal), fmt.Sprint(A.GroupExitVal))
 		add(n, "shared_pending", sigsetString(B.Shared), sigsetString(A.Shared))
+		add(n, "SIG_IGN", sigsetString(B.Ignored), sigsetString(A.Ignored))
+		add(n, "handler", sigsetString(B.Handled), sigsetString(A.Handled))
 		add(n, "curr_target", m.P.Tasks[B.CurrTarget].Name, m.P.Tasks[A.CurrTarget].Name)
 		add(n, "CLD_STOPPED sent", fmt.Sprint(B.CldStopped), fmt.Sprint(A.CldStopped))
 		add(n, "CLD_CONTINUED sent", fmt.Sprint(B.CldContinued), fmt.Sprint(A.CldContinued))
@@ -79,7 +87,7 @@ func (m *Machine) Diff(before, after *State) []Change {
 		B, A := &before.Actor[a], &after.Actor[a]
 		add(ad.Name, "op", m.opName(a, B), m.opName(a, A))
 		for i := range ad.Script {
-			add(ad.Name, fmt.Sprintf("#%d %s", i+1, ad.Script[i].Src.String()), m.P.ResultString(before, a, i), m.P.ResultString(after, a, i))
+			add(ad.Name, fmt.Sprintf("#%d %s", i+1, ad.Script[i].Src.String()), m.P.ResultText(before, a, i), m.P.ResultText(after, a, i))
 		}
 	}
 	for l := range before.Holder {
@@ -222,7 +230,15 @@ func ptraceName(p uint32) string {
 	if p&PT_SEIZED != 0 {
 		parts = append(parts, "PT_SEIZED")
 	}
-	if rest := p &^ (PT_PTRACED | PT_SEIZED); rest != 0 {
+	for _, o := range []struct {
+		bit  uint32
+		name string
+	}{{PT_TRACESYSGOOD, "PT_TRACESYSGOOD"}, {PT_TRACE_EXIT, "PT_TRACE_EXIT"}, {PT_EXITKILL, "PT_EXITKILL"}} {
+		if p&o.bit != 0 {
+			parts = append(parts, o.name)
+		}
+	}
+	if rest := p &^ (PT_PTRACED | PT_SEIZED | PT_OPT_MASK); rest != 0 {
 		parts = append(parts, fmt.Sprintf("%#x", rest))
 	}
 	return strings.Join(parts, "|")
@@ -236,7 +252,7 @@ func taskFlagsName(f uint8) string {
 	for _, b := range []struct {
 		bit  uint8
 		name string
-	}{{PF_EXITING, "PF_EXITING"}, {PF_FROZEN, "PF_FROZEN"}, {PF_FREEZER_SKIP, "PF_FREEZER_SKIP"}, {TIF_SYSCALL_TRACE, "TIF_SYSCALL_TRACE"}} {
+	}{{PF_EXITING, "PF_EXITING"}, {PF_FROZEN, "PF_FROZEN"}, {PF_FREEZER_SKIP, "PF_FREEZER_SKIP"}, {TIF_SYSCALL_TRACE, "TIF_SYSCALL_TRACE"}, {RESTART_NANOSLEEP, "restart_block=hrtimer_nanosleep_restart"}, {ERESTART_RESTARTBLOCK, "-ERESTART_RESTARTBLOCK"}} {
 		if f&b.bit != 0 {
 			parts = append(parts, b.name)
 			f &^= b.bit
@@ -260,16 +276,42 @@ func exitStateName(e uint8) string {
 	return fmt.Sprint(e)
 }
 
-func siginfoName(si uint8) string {
-	switch si {
-	case SiNone:
-		return "none"
-	case SiSignal:
-		return "signal"
-	case SiEventStop:
-		return "PTRACE_EVENT_STOP"
+func siginfoName(si, signo uint8) string {
+	if si == SiNone && signo == 0 {
+		return "NULL"
 	}
-	return fmt.Sprint(si)
+	code := fmt.Sprint(si)
+	if si < numSi {
+		code = siCodeNames[si]
+	}
+	return fmt.Sprintf("{%s, %s}", scenario.SigName(int(signo)), code)
+}
+
+// ksigName renders Task.SigInfo: the si_code, and the queue.
+func ksigName(si uint8) string {
+	if si == 0 {
+		return "-"
+	}
+	s := fmt.Sprint(si &^ SigInfoShared)
+	if si&^SigInfoShared < numSi {
+		s = siCodeNames[si&^SigInfoShared]
+	}
+	if si&SigInfoShared != 0 {
+		s += " (shared)"
+	}
+	return s
+}
+
+// framesName renders the signal frames, innermost first.
+func framesName(f uint32) string {
+	if f == 0 {
+		return "none"
+	}
+	var parts []string
+	for ; f != 0; f >>= 5 {
+		parts = append(parts, scenario.SigName(int(f&31)))
+	}
+	return strings.Join(parts, ",")
 }
 
 // SignalFlagsName renders signal->flags by name.

@@ -83,11 +83,28 @@
 //     "lock css_set") are, and every step that takes them waits for them:
 //     the parent notifications, do_wait()'s scan, ptrace requests, the
 //     stops' cgroup_enter_frozen(), the v1 freezer's walk of its tasks.
-//   - The tracees install no signal handlers and block no signals; their
-//     process groups are never orphaned. The actors never ignore SIGCHLD
-//     (no autoreap) and are never interrupted by a signal in do_wait().
-//   - Not modelled: coredumps, PTRACE_EVENT_EXIT, exec, vfork, kthreads,
-//     clone children (exit_signal != SIGCHLD: __WCLONE finds none),
-//     cgroup migration (a task's cgroups are fixed at compile time, see
-//     cgroup.go), the system-wide PM freezer.
+//   - Signal state (sigaction.go): a disposition per signal and process
+//     (SIG_DFL, SIG_IGN, or a handler that does nothing: it returns at
+//     once and rt_sigreturn() restores the mask), a blocked mask per
+//     thread. A handler has no sa_mask, no SA_RESTART, SA_NODEFER or
+//     SA_RESETHAND, no sigaltstack; a thread holds at most 6 handler
+//     frames (one per handled signal). The siginfo of a queued signal is
+//     kept as its si_code only (SI_USER, SI_TKILL, SI_KERNEL).
+//   - A process group is orphaned or not for the whole scenario (the
+//     process's "orphaned" flag): a parent's exit never orphans it (the
+//     oracle's subreaper keeps it in the session), so kill_orphaned_pgrp()
+//     is not modelled.
+//   - PTRACE_TRACEME links the process's parent actor; a reaper that would
+//     become the parent after the actor's exit is not an actor, so a
+//     scenario may not combine the two.
+//   - Of the PTRACE_O_* options: TRACESYSGOOD, TRACEEXIT and EXITKILL.
+//     Only the "syscall" op makes syscall stops under PTRACE_SYSCALL (the
+//     kernel also stops at the entry and exit of the other thread ops,
+//     and of a restarted nanosleep()).
+//   - The actors never ignore SIGCHLD (no autoreap) and are never
+//     interrupted by a signal in do_wait().
+//   - Not modelled: coredumps, exec, vfork, kthreads, clone children
+//     (exit_signal != SIGCHLD: __WCLONE finds none), cgroup migration (a
+//     task's cgroups are fixed at compile time, see cgroup.go), the
+//     system-wide PM freezer, PTRACE_SETSIGINFO and PTRACE_GETEVENTMSG.
 package model

@@ -89,7 +89,7 @@ type Kernel struct {
 	WaitTaskInactive func(c *Ctx, t int, mask uint16) (ok, wait bool) // wait_task_inactive()
 
 	// kernel/signal.c
-	SendSignalLocked         func(c *Ctx, sig int, t int, group bool)                                // send_signal_locked()
+	SendSignalLocked         func(c *Ctx, sig int, si uint8, t int, group bool)                      // send_signal_locked()
 	PrepareSignal            func(c *Ctx, sig int, p int) bool                                       // prepare_signal()
 	SigIgnored               func(c *Ctx, p int, sig int) bool                                       // sig_ignored()
 	CompleteSignal           func(c *Ctx, sig int, p int, group bool)                                // complete_signal()
@@ -104,18 +104,25 @@ type Kernel struct {
 	PtraceStopWake           func(c *Ctx, t int)                                                     // ptrace_stop() after schedule()
 	DoNotifyParentCldstop    func(c *Ctx, t int, forPtracer bool, why uint8)                         // do_notify_parent_cldstop()
 	DoNotifyParent           func(c *Ctx, t int)                                                     // do_notify_parent() for a dead task
+	GetSignalOrphanCheck     func(c *Ctx, t int)                                                     // get_signal(): is_current_pgrp_orphaned(), relock, do_signal_stop()
+	DoSigaction              func(c *Ctx, t int, sig int, handler int)                               // do_sigaction()
+	SetCurrentBlocked        func(c *Ctx, t int, blocked uint32)                                     // __set_current_blocked()
+	HandleSignal             func(c *Ctx, t int)                                                     // handle_signal() (arch)
+	SysRtSigreturn           func(c *Ctx, t int)                                                     // rt_sigreturn() (arch)
 
 	// kernel/exit.c
-	DoExit            func(c *Ctx, t int)                                // do_group_exit() -> do_exit() up to exit_notify()
-	ExitNotify        func(c *Ctx, t int)                                // exit_notify()
-	DoWait            func(c *Ctx, a int, op *Op) bool                   // do_wait() for actor a's wait op, one scan
-	WaitConsiderTask  func(c *Ctx, w *WaitOpts, ptrace bool, t int) bool // wait_consider_task()
-	WaitTaskZombie    func(c *Ctx, w *WaitOpts, t int) bool              // wait_task_zombie()
-	WaitTaskStopped   func(c *Ctx, w *WaitOpts, ptrace bool, t int) bool // wait_task_stopped()
-	WaitTaskContinued func(c *Ctx, w *WaitOpts, t int) bool              // wait_task_continued()
-	DelayGroupLeader  func(c *Ctx, t int) bool                           // delay_group_leader()
-	WakeUpParent      func(c *Ctx, p int, parent int)                    // __wake_up_parent(p, parent actor)
-	ReleaseTask       func(c *Ctx, t int)                                // release_task()
+	DoExit                func(c *Ctx, t int)                                // do_group_exit() -> do_exit() up to ptrace_event(PTRACE_EVENT_EXIT)
+	DoExitSignals         func(c *Ctx, t int)                                // do_exit() from exit_signals() up to exit_notify()
+	IsCurrentPgrpOrphaned func(c *Ctx, t int) bool                           // is_current_pgrp_orphaned()
+	ExitNotify            func(c *Ctx, t int)                                // exit_notify()
+	DoWait                func(c *Ctx, a int, op *Op) bool                   // do_wait() for actor a's wait op, one scan
+	WaitConsiderTask      func(c *Ctx, w *WaitOpts, ptrace bool, t int) bool // wait_consider_task()
+	WaitTaskZombie        func(c *Ctx, w *WaitOpts, t int) bool              // wait_task_zombie()
+	WaitTaskStopped       func(c *Ctx, w *WaitOpts, ptrace bool, t int) bool // wait_task_stopped()
+	WaitTaskContinued     func(c *Ctx, w *WaitOpts, t int) bool              // wait_task_continued()
+	DelayGroupLeader      func(c *Ctx, t int) bool                           // delay_group_leader()
+	WakeUpParent          func(c *Ctx, p int, parent int)                    // __wake_up_parent(p, parent actor)
+	ReleaseTask           func(c *Ctx, t int)                                // release_task()
 
 	// kernel/ptrace.c
 	SysPtraceAttach func(c *Ctx, a int, op *Op) bool           // PTRACE_ATTACH / PTRACE_SEIZE, one step of it
@@ -125,6 +132,8 @@ type Kernel struct {
 	PtraceUnlink    func(c *Ctx, t int)                        // __ptrace_unlink()
 	PtraceDetach    func(c *Ctx, tracer int, t int)            // __ptrace_detach()
 	PtraceResume    func(c *Ctx, t int, data int)              // ptrace_resume()
+	PtraceTraceme   func(c *Ctx, t int)                        // ptrace_traceme()
+	ExitPtrace      func(c *Ctx, a int)                        // exit_ptrace(): a tracer's exit
 
 	// kernel/freezer.c, kernel/cgroup/legacy_freezer.c
 	FreezeTask         func(c *Ctx, t int) bool         // freeze_task()
@@ -199,17 +208,24 @@ func Mainline() *Kernel {
 		PtraceStopWake:           PtraceStopWake,
 		DoNotifyParentCldstop:    DoNotifyParentCldstop,
 		DoNotifyParent:           DoNotifyParent,
+		GetSignalOrphanCheck:     GetSignalOrphanCheck,
+		DoSigaction:              DoSigaction,
+		SetCurrentBlocked:        SetCurrentBlocked,
+		HandleSignal:             HandleSignal,
+		SysRtSigreturn:           SysRtSigreturn,
 
-		DoExit:            DoExit,
-		ExitNotify:        ExitNotify,
-		DoWait:            DoWait,
-		WaitConsiderTask:  WaitConsiderTask,
-		WaitTaskZombie:    WaitTaskZombie,
-		WaitTaskStopped:   WaitTaskStopped,
-		WaitTaskContinued: WaitTaskContinued,
-		DelayGroupLeader:  DelayGroupLeader,
-		WakeUpParent:      WakeUpParent,
-		ReleaseTask:       ReleaseTask,
+		DoExit:                DoExit,
+		DoExitSignals:         DoExitSignals,
+		IsCurrentPgrpOrphaned: IsCurrentPgrpOrphaned,
+		ExitNotify:            ExitNotify,
+		DoWait:                DoWait,
+		WaitConsiderTask:      WaitConsiderTask,
+		WaitTaskZombie:        WaitTaskZombie,
+		WaitTaskStopped:       WaitTaskStopped,
+		WaitTaskContinued:     WaitTaskContinued,
+		DelayGroupLeader:      DelayGroupLeader,
+		WakeUpParent:          WakeUpParent,
+		ReleaseTask:           ReleaseTask,
 
 		SysPtraceAttach: SysPtraceAttach,
 		SysPtrace:       SysPtrace,
@@ -218,6 +234,8 @@ func Mainline() *Kernel {
 		PtraceUnlink:    PtraceUnlink,
 		PtraceDetach:    PtraceDetach,
 		PtraceResume:    PtraceResume,
+		PtraceTraceme:   PtraceTraceme,
+		ExitPtrace:      ExitPtrace,
 
 		FreezeTask:         FreezeTask,
 		Refrigerator:       Refrigerator,

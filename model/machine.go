@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"jobctl/scenario"
 	"strconv"
 	"strings"
 )
@@ -84,6 +85,18 @@ func (m *Machine) Fresh() State {
 	return s
 }
 
+// PreludeError says that a scenario's prelude does not reach its start
+// state under this design: an op never completes, or the threads never
+// settle. It is a property of the design as much as of the scenario (a
+// patch can make a prelude block), so the checker reports it as the
+// violation "prelude", not as bad input.
+type PreludeError struct {
+	Pos scenario.Pos
+	Msg string
+}
+
+func (e *PreludeError) Error() string { return e.Pos.String() + ": " + e.Msg }
+
 // preludeLimit bounds how many steps the prelude may take to settle.
 const preludeLimit = 10000
 
@@ -142,10 +155,10 @@ func (m *Machine) Initial() (State, error) {
 			}
 		}
 		if t < 0 && s.Actor[op.Actor].PC != 1 {
-			return s, fmt.Errorf("%s: the prelude op %q never completes", op.Src.Pos, op.Src.String())
+			return s, &PreludeError{op.Src.Pos, fmt.Sprintf("the prelude op %q never completes", op.Src.String())}
 		}
 		if steps > preludeLimit {
-			return s, fmt.Errorf("%s: the system does not settle after %q", op.Src.Pos, op.Src.String())
+			return s, &PreludeError{op.Src.Pos, fmt.Sprintf("the threads do not settle within %d steps after %q (the prelude's limit)", preludeLimit, op.Src.String())}
 		}
 	}
 	s.Actor = [MaxActors]Actor{}

@@ -1,6 +1,11 @@
 package model
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+
+	"jobctl/scenario"
+)
 
 // TestLetter pins /proc/PID/stat's state letter, task_state_index()
 // (include/linux/sched.h, fs/proc/array.c; SPEC §7.1, Appendix C.7g):
@@ -63,13 +68,25 @@ func TestLetterFrozenStopped(t *testing.T) {
 // scenario checks are written against.
 func TestOutcome(t *testing.T) {
 	m, s := machine(t, kD3(), srcOne+"S: kill T SIGKILL\nW: wait T\n")
-	if got, want := m.Outcome(&s), "T.state=R T.exit=none T.ran=yes T.tracer=none T.pending=none T.freezer=THAWED W.done=no W#1=pending S.done=no S#1=pending P.done=yes F.done=yes"; got != want {
+	if got, want := m.Outcome(&s), "T.state=R T.exit=none T.ran=yes T.tracer=none T.pending=none T.sigpnd=none T.shdpnd=none T.wchan=0 T.freezer=THAWED W.done=no W#1=pending S.done=no S#1=pending P.done=yes F.done=yes"; got != want {
 		t.Errorf("initial outcome\n got %s\nwant %s", got, want)
 	}
 	for _, n := range []string{"S", "T", "W"} {
 		runOut(t, m, &s, n)
 	}
-	if got, want := m.Outcome(&s), "T.state=gone T.exit=killed(SIGKILL) T.ran=no T.tracer=none T.pending=none T.freezer=THAWED W.done=yes W#1=killed(SIGKILL) S.done=yes S#1=0 P.done=yes F.done=yes"; got != want {
+	if got, want := m.Outcome(&s), "T.state=gone T.exit=killed(SIGKILL) T.ran=no T.tracer=none T.pending=none T.sigpnd=none T.shdpnd=none T.wchan=0 T.freezer=THAWED W.done=yes W#1=killed(SIGKILL) S.done=yes S#1=0 P.done=yes F.done=yes"; got != want {
 		t.Errorf("final outcome\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestSiCodes: the si_code names a getsiginfo result prints are the ones
+// the language accepts in an atom.
+func TestSiCodes(t *testing.T) {
+	var got []string
+	for _, n := range siCodeNames {
+		got = append(got, n)
+	}
+	if !reflect.DeepEqual(got, scenario.SiCodes) {
+		t.Errorf("model prints %q, the language accepts %q", got, scenario.SiCodes)
 	}
 }

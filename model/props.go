@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"strings"
+
+	"jobctl/scenario"
 )
 
 // Prop identifies one built-in property (SPEC §5). The checker gets them
@@ -345,7 +347,7 @@ func (m *Machine) Explain(s *State, p Prop) string {
 	for a := 0; a < m.P.NOutside; a++ {
 		ad := &m.P.Actors[a]
 		if p == Stuck && int(s.Actor[a].PC) < len(ad.Script) {
-			parts = append(parts, fmt.Sprintf("%s blocked in %q", ad.Name, ad.Script[s.Actor[a].PC].Src.String()))
+			parts = append(parts, m.whyBlocked(&c, a))
 		}
 	}
 	msg := PropDocs[p]
@@ -353,6 +355,33 @@ func (m *Machine) Explain(s *State, p Prop) string {
 		msg = strings.Join(parts, "; ") + " — " + msg
 	}
 	return msg
+}
+
+// whyBlocked says why outside actor a cannot go on in s.
+func (m *Machine) whyBlocked(c *Ctx, a int) string {
+	ad := &m.P.Actors[a]
+	A := &c.S.Actor[a]
+	op := &ad.Script[A.PC]
+	if A.Step == 0 && !c.After(op) {
+		var waits []string
+		for _, g := range op.After {
+			if c.S.Actor[g.Actor].PC < g.N {
+				waits = append(waits, fmt.Sprintf("%s#%d", m.P.Actors[g.Actor].Name, g.N))
+			}
+		}
+		return fmt.Sprintf("%s never starts %q: it waits for %s, which never returns", ad.Name, op.Src.String(), strings.Join(waits, " and "))
+	}
+	if op.Kind == scenario.OpSettle {
+		var busy []string
+		for t, td := range m.P.Tasks {
+			T := &c.S.Task[t]
+			if T.ExitState == 0 && T.OnRq && (T.Loc != LocUser || T.SigPending) {
+				busy = append(busy, fmt.Sprintf("%s runnable in %s", td.Name, T.Loc))
+			}
+		}
+		return fmt.Sprintf("%s blocked in %q: the tracee threads never settle (%s)", ad.Name, op.Src.String(), strings.Join(busy, ", "))
+	}
+	return fmt.Sprintf("%s blocked in %q", ad.Name, op.Src.String())
 }
 
 // StateString renders a __state value with the kernel's names.

@@ -53,7 +53,7 @@ func PtraceAttach(c *Ctx, a int, t int, seize bool) int {
 	T.Tracer = uint8(a + 1)
 	T.PtraceSeq = uint8(c.ptracedCount(a)) // ptrace_link(): list_add() at the head
 	if !seize {
-		c.K.SendSignalLocked(c, SIGSTOP, t, false) // send_signal_locked(SIGSTOP, SEND_SIG_PRIV, task, PIDTYPE_PID)
+		c.K.SendSignalLocked(c, SIGSTOP, SiKernel, t, false) // send_signal_locked(SIGSTOP, SEND_SIG_PRIV, task, PIDTYPE_PID)
 	}
 	// ptrace_set_stopped(): "If the task is already STOPPED, set
 	// JOBCTL_TRAP_STOP and TRAPPING, and kick it so that it transits to
@@ -124,4 +124,46 @@ func PtraceResume(c *Ctx, t int, data int) {
 	T.ExitCode = uint16(data)
 	T.Jobctl &^= JOBCTL_TRACED
 	c.K.TryToWakeUp(c, t, __TASK_TRACED)
+}
+
+// PtraceTraceme is ptrace_traceme() (kernel/ptrace.c, v6.18) under
+// tasklist_lock (write): a task not yet traced becomes the tracee of its
+// real parent (PT_PTRACED, ptrace_link()); one already traced gets -EPERM
+// and nothing changes. It does not stop: the tracee's next signal makes
+// the first stop.
+func PtraceTraceme(c *Ctx, t int) {
+	T := &c.S.Task[t]
+	if T.Ptrace != 0 {
+		return
+	}
+	T.Ptrace = PT_PTRACED
+	T.Tracer = uint8(c.P.Procs[c.P.Tasks[t].Proc].Parent + 1)
+}
+
+// ExitPtrace is exit_ptrace() (kernel/ptrace.c, v6.18), called by a
+// tracer's exit_notify() under tasklist_lock (write): every tracee with
+// PTRACE_O_EXITKILL gets SIGKILL (send_sig_info(SIGKILL, SEND_SIG_PRIV)),
+// then each is detached (__ptrace_detach() -> __ptrace_unlink()).
+func ExitPtrace(c *Ctx, a int) {
+	for t := range c.P.Tasks {
+		T := &c.S.Task[t]
+		if int(T.Tracer) != a+1 {
+			continue
+		}
+		if T.Ptrace&PT_EXITKILL != 0 {
+			c.K.SendSignalLocked(c, SIGKILL, SiKernel, t, false)
+		}
+		c.K.PtraceDetach(c, a, t)
+	}
+}
+
+// Siginfo is PTRACE_GETSIGINFO's answer: a copy of *last_siginfo
+// (kernel/ptrace.c:ptrace_getsiginfo(), v6.18), or -EINVAL when there is
+// none (a group stop of an ATTACHed tracee: ptrace_stop(..., NULL)).
+func (c *Ctx) Siginfo(t int) Result {
+	T := &c.S.Task[t]
+	if T.LastSiginfo == SiNone {
+		return ResErrno | EINVAL
+	}
+	return ResSiginfo | Result(T.LastSigno&31) | Result(T.LastSiginfo)<<5
 }

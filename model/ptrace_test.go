@@ -17,7 +17,7 @@ func TestPtraceStopEarlyReturn(t *testing.T) {
 	m := NewMachine(kD3(), compile(t, srcOne))
 	s := m.Fresh()
 	s.Task[0].Ptrace, s.Task[0].Tracer = PT_PTRACED, uint8(actor(t, m, "P")+1)
-	m.K.SendSignalLocked(ctxOf(m, &s), SIGKILL, 0, false)
+	m.K.SendSignalLocked(ctxOf(m, &s), SIGKILL, SiTkill, 0, false)
 	before := s
 	if m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetSyscallEntry) || s != before {
 		t.Errorf("ptrace_stop stopped with SIGKILL pending: jobctl %s", JobctlString(s.Task[0].Jobctl))
@@ -40,7 +40,7 @@ func TestPtraceStopLeak(t *testing.T) {
 	s := m.Fresh()
 	T := &s.Task[0]
 	T.Ptrace, T.Tracer = PT_PTRACED, uint8(actor(t, m, "P")+1)
-	m.K.SendSignalLocked(ctxOf(m, &s), SIGKILL, 0, false)
+	m.K.SendSignalLocked(ctxOf(m, &s), SIGKILL, SiTkill, 0, false)
 	// The syscall-exit stop: after it, back to user mode.
 	if !m.K.PtraceStop(ctxOf(m, &s), 0, SIGTRAP, CLD_TRAPPED, SiSignal, RetSyscallExit) {
 		t.Fatal("ptrace_stop did not commit")

@@ -108,6 +108,14 @@ func (c *Ctx) Sig(t int) *Signal { return &c.S.Proc[c.P.Tasks[t].Proc] }
 // threads returns the task indices of t's thread group.
 func (c *Ctx) Threads(t int) []int { return c.P.Procs[c.P.Tasks[t].Proc].Threads }
 
+// FlushPending removes the signals in mask from the private queue
+// (flush_sigqueue_mask()), with their siginfo.
+func (T *Task) FlushPending(mask uint32) {
+	T.Pending &^= mask
+	T.PendingKernel &^= mask
+	T.PendingUser &^= mask
+}
+
 // alive: not yet released by the exit path (the thread is in the group's list).
 func (T *Task) Alive() bool { return T.ExitState == 0 }
 
@@ -121,8 +129,10 @@ func (c *Ctx) PtraceTrapNotify(t int) {
 
 // sendSignal is send_signal_locked() under the target's siglock (one
 // atomic step): prepare_signal(), queueing, complete_signal(). group
-// selects the shared queue (kill) over the private one (tgkill).
-func SendSignalLocked(c *Ctx, sig int, t int, group bool) {
+// selects the shared queue (kill) over the private one (tgkill); si is the
+// siginfo's si_code (SiUser, SiTkill, SiKernel), kept per signal of the
+// private queue for PTRACE_GETSIGINFO.
+func SendSignalLocked(c *Ctx, sig int, si uint8, t int, group bool) {
 	if !c.K.PrepareSignal(c, sig, t) {
 		return
 	}
@@ -136,6 +146,14 @@ func SendSignalLocked(c *Ctx, sig int, t int, group bool) {
 		return
 	}
 	*pend |= sigmask(sig)
+	if !group && sig != SIGKILL { // SIGKILL is never reported: its siginfo is not kept
+		switch si {
+		case SiKernel:
+			T.PendingKernel |= sigmask(sig)
+		case SiUser:
+			T.PendingUser |= sigmask(sig)
+		}
+	}
 	c.K.CompleteSignal(c, sig, t, group)
 }
 
@@ -155,7 +173,7 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 		c.Cover(brPrepareStopFlush)
 		s.Shared &^= sigmask(SIGCONT)
 		for _, t := range c.Threads(p) {
-			c.S.Task[t].Pending &^= sigmask(SIGCONT)
+			c.S.Task[t].FlushPending(sigmask(SIGCONT))
 		}
 	} else if sig == SIGCONT {
 		// SIGCONT flushes stop signals, cancels the group stop and
@@ -166,7 +184,7 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 			if !T.Alive() {
 				continue
 			}
-			T.Pending &^= sigKernelStop
+			T.FlushPending(sigKernelStop)
 			c.TaskClearJobctlPending(t, JOBCTL_STOP_PENDING)
 			if T.Ptrace&PT_SEIZED == 0 {
 				c.Cover(brPrepareContWake)
@@ -200,15 +218,21 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 	return true
 }
 
-// sigIgnored is sig_ignored(): the tracees install no handlers and block
-// nothing, so a signal is ignored when its default action is "ignore" and
-// no tracer wants to see it. (Appendix D.1: an untraced SIGCONT does its
-// work in prepare_signal and is then dropped.)
+// SigIgnored is sig_ignored() with sig_task_ignored() (kernel/signal.c,
+// v6.18): a blocked signal is never ignored ("the signal handler may change
+// by the time it is unblocked"); a traced task's is not either (the tracer
+// may want to see it), SIGKILL aside; else it is when the disposition is
+// SIG_IGN, or SIG_DFL with the default action "ignore" (Appendix D.1: an
+// untraced SIGCONT does its work in prepare_signal and is then dropped).
 func SigIgnored(c *Ctx, p int, sig int) bool {
-	if c.S.Task[p].Ptrace != 0 && sig != SIGKILL {
+	T := &c.S.Task[p]
+	if T.Blocked&sigmask(sig) != 0 {
 		return false
 	}
-	return sigKernelIgnoreP(sig)
+	if T.Ptrace != 0 && sig != SIGKILL {
+		return false
+	}
+	return sigHandlerIgnored(c.SigHandler(p, sig), sig)
 }
 
 // want is wants_signal()'s answer. task_curr() — is the thread on a CPU
@@ -223,13 +247,14 @@ const (
 	wantYes
 )
 
-// wantsSignal is wants_signal() (kernel/signal.c, v6.18): a thread that is
-// exiting, stopped or traced does not want the signal (SIGKILL aside); one
-// without TIF_SIGPENDING does; one with it only if it is running now
-// (task_curr()), which a blocked thread is not.
+// wantsSignal is wants_signal() (kernel/signal.c, v6.18): a thread that
+// blocks the signal, is exiting, stopped or traced does not want it
+// (SIGKILL aside, which cannot be blocked); one without TIF_SIGPENDING
+// does; one with it only if it is running now (task_curr()), which a
+// blocked thread is not.
 func (c *Ctx) WantsSignal(sig int, t int) want {
 	T := &c.S.Task[t]
-	if T.Flags&PF_EXITING != 0 || !T.Alive() {
+	if T.Blocked&sigmask(sig) != 0 || T.Flags&PF_EXITING != 0 || !T.Alive() {
 		return wantNo
 	}
 	if sig == SIGKILL {
@@ -333,7 +358,7 @@ func CompleteSignal(c *Ctx, sig int, p int, group bool) {
 		s.CurrTarget = uint8(t)
 	}
 	P := &c.S.Task[p]
-	if sigFatal(sig) && s.Flags&SIGNAL_GROUP_EXIT == 0 &&
+	if c.SigFatal(p, sig) && s.Flags&SIGNAL_GROUP_EXIT == 0 &&
 		(sig == SIGKILL || P.Ptrace == 0) && sigKernelCoredump&sigmask(sig) == 0 {
 		c.Cover(brCompleteFatal)
 		s.Flags = SIGNAL_GROUP_EXIT
@@ -353,13 +378,13 @@ func CompleteSignal(c *Ctx, sig int, p int, group bool) {
 	c.K.SignalWakeUp(c, t, sig == SIGKILL)
 }
 
-// recalcSigpending is recalc_sigpending() by the current task: TIF_SIGPENDING
-// stays set while there is work, and is never cleared while freezing(current).
+// recalcSigpending is recalc_sigpending() by the current task
+// (kernel/signal.c:recalc_sigpending_tsk(), v6.18): TIF_SIGPENDING stays
+// set while there is work — jobctl traps, or a pending signal it does not
+// block — and is never cleared while freezing(current).
 func (c *Ctx) RecalcSigpending(t int) {
 	T := &c.S.Task[t]
-	// recalc_sigpending_tsk(): JOBCTL_TRAP_FREEZE and cgroup_task_frozen()
-	// (the cgroup v2 freezer) count as work too.
-	if T.Jobctl&(JOBCTL_PENDING_MASK|JOBCTL_TRAP_FREEZE) != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 || T.CgFrozen {
+	if c.SigpendingWork(t) {
 		T.SigPending = true
 		return
 	}
@@ -368,25 +393,65 @@ func (c *Ctx) RecalcSigpending(t int) {
 	}
 }
 
-// dequeueSignal is dequeue_signal(): the lowest-numbered pending signal,
-// private queue first. Dequeuing a stop signal sets JOBCTL_STOP_DEQUEUED.
+// SigpendingWork is recalc_sigpending_tsk()'s test: JOBCTL_PENDING_MASK
+// and JOBCTL_TRAP_FREEZE, PENDING(&t->pending, &t->blocked) ||
+// PENDING(&shared_pending, &t->blocked), and cgroup_task_frozen() (the
+// cgroup v2 freezer).
+func (c *Ctx) SigpendingWork(t int) bool {
+	T := &c.S.Task[t]
+	return T.Jobctl&(JOBCTL_PENDING_MASK|JOBCTL_TRAP_FREEZE) != 0 || (T.Pending|c.Sig(t).Shared)&^T.Blocked != 0 || T.CgFrozen
+}
+
+// nextSignal is next_signal() (kernel/signal.c, v6.18): the lowest
+// unblocked pending signal, a synchronous one (SIGSEGV, SIGBUS, SIGILL,
+// SIGTRAP, SIGFPE, SIGSYS) first.
+func nextSignal(pending, blocked uint32) int {
+	x := pending &^ blocked
+	if x == 0 {
+		return 0
+	}
+	if x&synchronousMask != 0 {
+		x &= synchronousMask
+	}
+	for sig := 1; sig < 32; sig++ {
+		if x&sigmask(sig) != 0 {
+			return sig
+		}
+	}
+	return 0
+}
+
+// dequeueSignal is dequeue_signal(&current->blocked, ...): the next
+// unblocked signal, private queue first; its siginfo's si_code goes to
+// Task.SigInfo (with SigInfoShared for the shared queue: get_signal()'s
+// type). Dequeuing a stop signal sets JOBCTL_STOP_DEQUEUED.
 func DequeueSignal(c *Ctx, t int) int {
 	T := &c.S.Task[t]
-	for _, q := range [2]*uint32{&T.Pending, &c.Sig(t).Shared} {
-		if *q == 0 {
-			continue
+	shared := &c.Sig(t).Shared
+	sig, si := nextSignal(T.Pending, T.Blocked), uint8(0)
+	if sig != 0 {
+		m := sigmask(sig)
+		T.Pending &^= m
+		switch {
+		case T.PendingKernel&m != 0:
+			si = SiKernel
+		case T.PendingUser&m != 0:
+			si = SiUser
+		default:
+			si = SiTkill
 		}
-		for sig := 1; sig < 32; sig++ {
-			if *q&sigmask(sig) != 0 {
-				*q &^= sigmask(sig)
-				if sigKernelStopP(sig) {
-					T.Jobctl |= JOBCTL_STOP_DEQUEUED
-				}
-				c.RecalcSigpending(t)
-				return sig
-			}
+		T.PendingKernel &^= m
+		T.PendingUser &^= m
+	} else if sig = nextSignal(*shared, T.Blocked); sig != 0 {
+		*shared &^= sigmask(sig)
+		si = SiUser | SigInfoShared
+	}
+	if sig != 0 {
+		T.SigInfo = si
+		if sigKernelStopP(sig) {
+			T.Jobctl |= JOBCTL_STOP_DEQUEUED
 		}
 	}
 	c.RecalcSigpending(t)
-	return 0
+	return sig
 }

@@ -99,7 +99,7 @@ func TestPrepareSignalSIGCONT(t *testing.T) {
 		t.Fatalf("prelude: T not stopped: loc %v %s %s flags %#x", T.Loc, StateString(T.State), JobctlString(T.Jobctl), s.Proc[0].Flags)
 	}
 	c := ctxOf(m, &s)
-	c.K.SendSignalLocked(c, SIGCONT, 0, true)
+	c.K.SendSignalLocked(c, SIGCONT, SiUser, 0, true)
 	if T.Jobctl&JOBCTL_STOPPED != 0 || T.State != TASK_RUNNING || !T.OnRq {
 		t.Errorf("T not woken: %s %s on_rq %v", JobctlString(T.Jobctl), StateString(T.State), T.OnRq)
 	}
@@ -133,14 +133,14 @@ func TestPrepareSignalSIGCONT(t *testing.T) {
 func TestPrepareSignalSIGCONTPartial(t *testing.T) {
 	m, s := machine(t, kD3(), srcTwo)
 	c := ctxOf(m, &s)
-	c.K.SendSignalLocked(c, SIGSTOP, 0, true)
+	c.K.SendSignalLocked(c, SIGSTOP, SiUser, 0, true)
 	step(t, m, &s, "T1", "T1") // T1 initiates the group stop and sleeps
 	T1, T2 := &s.Task[0], &s.Task[1]
 	if s.Proc[0].GroupStopCount != 1 || T2.Jobctl&(JOBCTL_STOP_PENDING|JOBCTL_STOP_CONSUME) == 0 || T1.Loc != LocDSSSleep {
 		t.Fatalf("setup: count %d T2 %s T1 at %v", s.Proc[0].GroupStopCount, JobctlString(T2.Jobctl), T1.Loc)
 	}
 	c = ctxOf(m, &s)
-	c.K.SendSignalLocked(c, SIGCONT, 0, true)
+	c.K.SendSignalLocked(c, SIGCONT, SiUser, 0, true)
 	if got, want := s.Proc[0].Flags, SIGNAL_CLD_STOPPED|SIGNAL_STOP_CONTINUED; got != want {
 		t.Errorf("signal->flags %#x, want %#x", got, want)
 	}
@@ -166,15 +166,15 @@ func TestPrepareSignalNoStop(t *testing.T) {
 	m := NewMachine(kD3(), compile(t, srcOne))
 	s := m.Fresh()
 	c := ctxOf(m, &s)
-	c.K.SendSignalLocked(c, SIGCONT, 0, true)
+	c.K.SendSignalLocked(c, SIGCONT, SiUser, 0, true)
 	if s.Proc[0].Flags != 0 || s.Proc[0].Shared != 0 || s.Task[0].SigPending {
 		t.Errorf("SIGCONT to a running process: flags %#x shared %#x sigpending %v", s.Proc[0].Flags, s.Proc[0].Shared, s.Task[0].SigPending)
 	}
-	c.K.SendSignalLocked(c, SIGSTOP, 0, true)
+	c.K.SendSignalLocked(c, SIGSTOP, SiUser, 0, true)
 	if s.Proc[0].Shared != sigmask(SIGSTOP) || !s.Task[0].SigPending {
 		t.Fatalf("SIGSTOP not queued: shared %#x", s.Proc[0].Shared)
 	}
-	c.K.SendSignalLocked(c, SIGCONT, 0, true)
+	c.K.SendSignalLocked(c, SIGCONT, SiUser, 0, true)
 	if s.Proc[0].Shared != 0 {
 		t.Errorf("SIGCONT did not flush the pending SIGSTOP: shared %#x", s.Proc[0].Shared)
 	}
@@ -182,11 +182,11 @@ func TestPrepareSignalNoStop(t *testing.T) {
 	s = m.Fresh()
 	s.Task[0].Ptrace, s.Task[0].Tracer = PT_PTRACED, 3
 	c = ctxOf(m, &s)
-	c.K.SendSignalLocked(c, SIGCONT, 0, true)
+	c.K.SendSignalLocked(c, SIGCONT, SiUser, 0, true)
 	if s.Proc[0].Shared != sigmask(SIGCONT) || !s.Task[0].SigPending {
 		t.Errorf("traced: SIGCONT not queued: shared %#x sigpending %v", s.Proc[0].Shared, s.Task[0].SigPending)
 	}
-	c.K.SendSignalLocked(c, SIGTSTP, 0, true)
+	c.K.SendSignalLocked(c, SIGTSTP, SiUser, 0, true)
 	if s.Proc[0].Shared != sigmask(SIGTSTP) {
 		t.Errorf("traced: SIGTSTP did not flush SIGCONT: shared %#x", s.Proc[0].Shared)
 	}
@@ -208,7 +208,7 @@ func TestPrepareSignalGroupExit(t *testing.T) {
 			m := NewMachine(k, compile(t, srcOne))
 			s := m.Fresh()
 			c := ctxOf(m, &s)
-			c.K.SendSignalLocked(c, SIGKILL, 0, true)
+			c.K.SendSignalLocked(c, SIGKILL, SiUser, 0, true)
 			if s.Proc[0].Flags != SIGNAL_GROUP_EXIT {
 				t.Fatalf("flags %#x after SIGKILL", s.Proc[0].Flags)
 			}
@@ -219,7 +219,7 @@ func TestPrepareSignalGroupExit(t *testing.T) {
 			}
 			before := s
 			c = ctxOf(m, &s)
-			c.K.SendSignalLocked(c, SIGKILL, 0, false) // tgkill
+			c.K.SendSignalLocked(c, SIGKILL, SiTkill, 0, false) // tgkill
 			if got := s.Task[0].Pending&sigmask(SIGKILL) != 0; got != tc.queued {
 				t.Errorf("private SIGKILL queued = %v, want %v", got, tc.queued)
 			}
@@ -228,7 +228,7 @@ func TestPrepareSignalGroupExit(t *testing.T) {
 			}
 			s = before
 			c = ctxOf(m, &s)
-			c.K.SendSignalLocked(c, SIGCONT, 0, true)
+			c.K.SendSignalLocked(c, SIGCONT, SiUser, 0, true)
 			if s != before {
 				t.Error("SIGCONT to a dying group changed the state")
 			}
@@ -250,7 +250,7 @@ func TestCompleteSignalFatal(t *testing.T) {
 		}
 	}
 	c := ctxOf(m, &s)
-	c.K.SendSignalLocked(c, SIGKILL, 0, true)
+	c.K.SendSignalLocked(c, SIGKILL, SiUser, 0, true)
 	sg := &s.Proc[0]
 	if sg.Flags != SIGNAL_GROUP_EXIT || sg.GroupExitCode != SIGKILL || sg.GroupStopCount != 0 {
 		t.Errorf("flags %#x group_exit_code %d group_stop_count %d", sg.Flags, sg.GroupExitCode, sg.GroupStopCount)
@@ -281,7 +281,7 @@ func TestCompleteSignalNoShortcut(t *testing.T) {
 	t.Run("SIGTERM to a stopped group", func(t *testing.T) {
 		m, s := machine(t, kD3(), srcStopped)
 		before := s
-		m.K.SendSignalLocked(ctxOf(m, &s), 15, 0, true)
+		m.K.SendSignalLocked(ctxOf(m, &s), 15, SiUser, 0, true)
 		after := s
 		after.Proc[0].Shared &^= sigmask(15)
 		if s.Proc[0].Shared != sigmask(15) || after != before {
@@ -300,7 +300,7 @@ func TestCompleteSignalNoShortcut(t *testing.T) {
 				s.Task[0].Ptrace, s.Task[0].Tracer = PT_PTRACED, 3
 			}
 			c := ctxOf(m, &s)
-			c.K.SendSignalLocked(c, tc.sig, 0, true)
+			c.K.SendSignalLocked(c, tc.sig, SiUser, 0, true)
 			if s.Proc[0].Flags != 0 || s.Task[0].Pending != 0 {
 				t.Errorf("shortcut taken: flags %#x private %#x", s.Proc[0].Flags, s.Task[0].Pending)
 			}
@@ -321,7 +321,7 @@ func TestCompleteSignalNoShortcut(t *testing.T) {
 func TestDoSignalStopGroup(t *testing.T) {
 	m, s := machine(t, kD3(), srcTwo)
 	T1, T2, sg := &s.Task[0], &s.Task[1], &s.Proc[0]
-	m.K.SendSignalLocked(ctxOf(m, &s), SIGSTOP, 0, true)
+	m.K.SendSignalLocked(ctxOf(m, &s), SIGSTOP, SiUser, 0, true)
 	if !T1.SigPending || T2.SigPending {
 		t.Fatalf("complete_signal should pick the leader: T1 %v T2 %v", T1.SigPending, T2.SigPending)
 	}

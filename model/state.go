@@ -49,7 +49,18 @@ type State struct {
 type Task struct {
 	Jobctl  uint32 // task->jobctl (siglock)
 	Pending uint32 // task->pending.signal: private pending set, bit n = signal n (siglock)
-	Ptrace  uint32 // task->ptrace: PT_PTRACED, PT_SEIZED (tasklist_lock write; siglock for the clear)
+	Ptrace  uint32 // task->ptrace: PT_PTRACED, PT_SEIZED, the PT_* options (tasklist_lock write; siglock for the clear)
+	Blocked uint32 // task->blocked: the signal mask, bit n = signal n (siglock)
+	// PendingKernel and PendingUser say how each signal of the private
+	// queue was sent (its siginfo's si_code): SI_KERNEL (SEND_SIG_PRIV),
+	// SI_USER (a signal requeued by ptrace_signal()), else SI_TKILL. A
+	// signal in the shared queue was sent by kill(): SI_USER.
+	PendingKernel uint32
+	PendingUser   uint32
+	// Frames is the stack of signal frames on the thread's user stack, a
+	// handler running for each (handle_signal() pushed it, rt_sigreturn()
+	// pops it): 5 bits a signal number, the innermost in the low bits.
+	Frames uint32
 
 	State    uint16 // task->__state (pi_lock for special states, the freezer and RT)
 	Saved    uint16 // task->saved_state (pi_lock): RT rtlock waits; v6.7+ also the pre-freeze state
@@ -66,7 +77,9 @@ type Task struct {
 	ExitVal     uint8 // exit code or signal
 	ScriptPC    uint8 // next user-mode op of this thread's script
 	Tracer      uint8 // task->parent when traced: 1+actor index, or 0
-	LastSiginfo uint8 // task->last_siginfo: SiNone, SiSignal, SiEventStop
+	LastSiginfo uint8 // task->last_siginfo: its si_code (SiNone for NULL)
+	LastSigno   uint8 // task->last_siginfo->si_signo
+	SigInfo     uint8 // the si_code of the signal get_signal is handling (ksig->info), with SigInfoShared
 	OnRq        bool  // task->on_rq: runnable (running, or preempted before blocking)
 	SigPending  bool  // TIF_SIGPENDING
 	FrzRet      Loc   // where the task goes when it leaves the refrigerator
@@ -79,17 +92,23 @@ type Task struct {
 	// CgFrozen is task->frozen: the cgroup v2 freezer counts the task
 	// as frozen (cgroup_enter_frozen(), css_set_lock).
 	CgFrozen bool
+	_        [2]uint8
 }
 
 // Signal mirrors struct signal_struct (one per thread group).
 type Signal struct {
-	Shared         uint32 // signal->shared_pending.signal
-	Flags          uint8  // SIGNAL_STOP_STOPPED, ...
-	GroupStopCount uint8  // signal->group_stop_count
-	GroupExitCode  uint8  // signal->group_exit_code
-	CldStopped     uint8  // CLD_STOPPED notifications sent to the real parent (saturates at 3)
-	CldContinued   uint8  // CLD_CONTINUED notifications sent to the real parent (saturates at 3)
-	GroupExitVal   uint8  // exit_group(N): N (the kernel keeps N<<8 in group_exit_code)
+	Shared uint32 // signal->shared_pending.signal
+	// Ignored and Handled are the dispositions in sighand->action[]
+	// (shared by the threads): bit n set = signal n is SIG_IGN, or has a
+	// handler; neither = SIG_DFL.
+	Ignored        uint32
+	Handled        uint32
+	Flags          uint8 // SIGNAL_STOP_STOPPED, ...
+	GroupStopCount uint8 // signal->group_stop_count
+	GroupExitCode  uint8 // signal->group_exit_code
+	CldStopped     uint8 // CLD_STOPPED notifications sent to the real parent (saturates at 3)
+	CldContinued   uint8 // CLD_CONTINUED notifications sent to the real parent (saturates at 3)
+	GroupExitVal   uint8 // exit_group(N): N (the kernel keeps N<<8 in group_exit_code)
 	// CurrTarget is signal->curr_target: the task index where
 	// complete_signal() starts looking for a thread to wake. It starts at
 	// the leader and moves to the thread the search picked.
@@ -122,11 +141,23 @@ const (
 // LockNames are the scenario language's names of the locks.
 var LockNames = [NumLocks]string{"tasklist", "css_set"}
 
-// Task.LastSiginfo values.
+// Task.LastSiginfo values: the si_code of the siginfo a ptrace stop
+// publishes in task->last_siginfo (what PTRACE_GETSIGINFO copies out), and
+// Task.SigInfo's of a dequeued signal. The si_signo is Task.LastSigno.
 const (
-	SiNone      uint8 = iota
-	SiSignal          // a signal-delivery-stop or ptrace_notify stop
-	SiEventStop       // PTRACE_EVENT_STOP (SEIZE group stop, INTERRUPT, notify)
+	SiNone      uint8 = iota // NULL: a group stop of an ATTACHed tracee (PTRACE_GETSIGINFO: EINVAL)
+	SiSignal                 // ptrace_notify(): si_code = exit_code, SIGTRAP (a syscall stop)
+	SiEventStop              // PTRACE_EVENT_STOP: si_code = signr | PTRACE_EVENT_STOP<<8
+	SiUser                   // a signal sent by kill(): SI_USER
+	SiTkill                  // sent by tgkill(): SI_TKILL
+	SiKernel                 // sent by the kernel (SEND_SIG_PRIV): SI_KERNEL
+	SiTrapGood               // ptrace_notify(): si_code = SIGTRAP|0x80 (PTRACE_O_TRACESYSGOOD)
+	SiEventExit              // ptrace_notify(): si_code = SIGTRAP | PTRACE_EVENT_EXIT<<8
+	numSi
+
+	// SigInfoShared, in Task.SigInfo: the signal was dequeued from the
+	// shared queue (get_signal()'s type == PIDTYPE_TGID).
+	SigInfoShared uint8 = 0x80
 )
 
 // Task.ExitKind values.
@@ -164,6 +195,9 @@ const (
 	LocTrapSchedule               // do_freezer_trap(): schedule()
 	LocTrapSleep                  // do_freezer_trap(): blocked (or just woken) in schedule()
 	LocLeaveFrozen                // get_signal(): cgroup_leave_frozen(false) takes css_set_lock
+	LocExitSignals                // do_exit(): after the PTRACE_EVENT_EXIT stop, exit_signals() next
+	LocOrphanCheck                // get_signal(): siglock dropped for is_current_pgrp_orphaned()
+	LocHandleSignal               // get_signal() returned a signal with a handler: handle_signal() next
 	numLocs
 )
 
@@ -176,6 +210,7 @@ var locNames = [...]string{
 	LocSyscallExit:     "syscall_exit_work",
 	LocTrapEnterFrozen: "do_freezer_trap", LocTrapSchedule: "do_freezer_trap", LocTrapSleep: "do_freezer_trap",
 	LocLeaveFrozen: "get_signal",
+	LocExitSignals: "do_exit", LocOrphanCheck: "get_signal", LocHandleSignal: "handle_signal",
 }
 
 func (l Loc) String() string {
@@ -238,10 +273,20 @@ const (
 	ResCldExited    Result = 9 << 12  // CLD_EXITED, value: the exit code
 	ResCldKilled    Result = 10 << 12 // CLD_KILLED, value: the signal
 	ResCldStopped   Result = 11 << 12 // CLD_STOPPED, value: the stop signal
-	ResCldTrapped   Result = 12 << 12 // CLD_TRAPPED, value: exit_code (signal | ResEventStop)
+	ResCldTrapped   Result = 12 << 12 // CLD_TRAPPED, value: exit_code (signal | ResEventStop | ResEventExit)
 	ResCldContinued Result = 13 << 12 // CLD_CONTINUED (si_status SIGCONT)
+	// ResObserved: a key an observe op recorded (ran, tracer, wchan,
+	// freezer, frozen), its value in the low 12 bits; what it means
+	// depends on the key (model/observe.go: encodeKey, formatKey). A
+	// signal set takes two slots of its own encoding.
+	ResObserved Result = 14 << 12
+	ResSiginfo  Result = 15 << 12 // PTRACE_GETSIGINFO, value: si_signo | si_code (Si*) << 5
 
-	ResEventStop = 0x100
+	// With ResStopped and ResCldTrapped, beside the signal (bits 0..4,
+	// and 0x80 for a TRACESYSGOOD syscall stop): the PTRACE_EVENT.
+	ResEventStop = 0x100 // PTRACE_EVENT_STOP
+	ResEventExit = 0x40  // PTRACE_EVENT_EXIT
+	resStopSig   = 0x9f  // the signal, with 0x80
 	// ResChildShift: a report of wait4(-1)/waitid(P_ALL) carries the
 	// task it reports (the pid the call returned) in bits 9..11.
 	ResChildShift = 9

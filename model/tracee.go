@@ -18,13 +18,28 @@ func (c *Ctx) threadStep(t int) bool {
 			c.GetSignalEntry(t)
 			return true
 		}
+		if T.Frames != 0 {
+			c.Label = "handler returns: rt_sigreturn: set_current_blocked(saved mask)"
+			c.K.SysRtSigreturn(c, t)
+			return true
+		}
 		return c.userOp(t)
 	case LocPause:
 		if !T.OnRq {
 			return false
 		}
-		c.Label = "hrtimer_nanosleep: woken; back to user mode"
+		// do_nanosleep() returns -ERESTART_RESTARTBLOCK: get_signal()
+		// runs (if a signal is pending), then either a handler ends
+		// the sleep with -EINTR (the op is over) or the sleep is
+		// restarted: the op runs again (a wakeup without a signal
+		// sleeps again the same way). The model keeps
+		// -ERESTART_RESTARTBLOCK only where a handler can see it.
+		c.Label = "hrtimer_nanosleep: woken: -ERESTART_RESTARTBLOCK; back to user mode"
 		T.Loc = LocUser
+		T.Flags |= RESTART_NANOSLEEP // wchan: the sleep goes on through restart_syscall()
+		if c.P.Procs[c.P.Tasks[t].Proc].Handlers {
+			T.Flags |= ERESTART_RESTARTBLOCK
+		}
 		return true
 	case LocRefrigerator:
 		if !T.OnRq {
@@ -193,7 +208,7 @@ func (c *Ctx) threadStep(t int) bool {
 			if entry {
 				c.Label = "syscall_trace_enter: ptrace_report_syscall_entry: ptrace_notify"
 			}
-			c.K.PtraceStop(c, t, SIGTRAP, CLD_TRAPPED, SiSignal, ret)
+			c.K.PtraceStop(c, t, PtraceSyscallCode(T), CLD_TRAPPED, SiSignal, ret)
 			if T.Loc == next {
 				c.Suffix = ": ptrace_stop returns at once"
 			}
@@ -211,6 +226,20 @@ func (c *Ctx) threadStep(t int) bool {
 	case LocExitNotify:
 		c.Label = "do_exit: exit_notify()"
 		c.K.ExitNotify(c, t)
+		return true
+	case LocExitSignals:
+		c.Label = "do_exit: exit_signals(); exit_code = code"
+		c.K.DoExitSignals(c, t)
+		return true
+	case LocOrphanCheck:
+		if c.S.Holder[LockTasklist] != 0 {
+			return c.Contended(t)
+		}
+		c.K.GetSignalOrphanCheck(c, t)
+		return true
+	case LocHandleSignal:
+		c.Label = "handle_signal: setup_rt_frame; signal_delivered: block the signal"
+		c.K.HandleSignal(c, t)
 		return true
 	}
 	return false
@@ -292,25 +321,52 @@ func (c *Ctx) userOp(t int) bool {
 	if int(T.ScriptPC) >= len(def.Script) {
 		return false
 	}
-	op := def.Script[T.ScriptPC]
+	op := &def.Script[T.ScriptPC]
+	if !c.After(op) {
+		return false // "after B#N": B's N-th op has not returned yet
+	}
 	switch op.Kind {
 	case scenario.OpRaise:
 		c.Label = "tgkill(self): send_signal_locked"
 		T.ScriptPC++
-		c.K.SendSignalLocked(c, op.Sig, t, false)
+		c.K.SendSignalLocked(c, op.Sig, SiTkill, t, false)
+	case scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault:
+		c.Label = "rt_sigaction: do_sigaction"
+		T.ScriptPC++
+		handler := SIG_DFL
+		switch op.Kind {
+		case scenario.OpIgnore:
+			handler = SIG_IGN
+		case scenario.OpHandle:
+			handler = SIG_HANDLER
+		}
+		c.K.DoSigaction(c, t, op.Sig, handler)
+	case scenario.OpBlock, scenario.OpUnblock:
+		c.Label = "rt_sigprocmask: __set_current_blocked"
+		T.ScriptPC++
+		blocked := T.Blocked | sigmask(op.Sig)
+		if op.Kind == scenario.OpUnblock {
+			blocked = T.Blocked &^ sigmask(op.Sig)
+		}
+		c.K.SetCurrentBlocked(c, t, blocked)
+	case scenario.OpTraceme:
+		if c.S.Holder[LockTasklist] != 0 {
+			return c.Contended(t)
+		}
+		c.Label = "ptrace_traceme: ptrace_link(current, real_parent)"
+		T.ScriptPC++
+		c.K.PtraceTraceme(c, t)
 	case scenario.OpPause:
-		// hrtimer_nanosleep() -> do_nanosleep():
-		// set_current_state(TASK_INTERRUPTIBLE|TASK_FREEZABLE); schedule().
-		// Interrupted by a signal, it returns to get_signal and, the
-		// signal being ignored or stopping, restarts: the op never ends.
+		// Interrupted by a signal, nanosleep() returns to get_signal
+		// and, the signal being ignored or stopping, restarts (the op
+		// runs again: restart_syscall, hrtimer_nanosleep_restart());
+		// the op ends only when a handler runs (-EINTR).
 		c.Label = "do_nanosleep: schedule()"
-		T.State = TASK_INTERRUPTIBLE
-		if !c.K.OldFreezer {
-			T.State |= TASK_FREEZABLE
+		if T.Flags&ERESTART_RESTARTBLOCK != 0 {
+			T.Flags &^= ERESTART_RESTARTBLOCK
+			c.Label = "restart_syscall: do_nanosleep: schedule()"
 		}
-		if c.K.Schedule(c, t) {
-			T.Loc = LocPause
-		}
+		c.DoNanosleep(t)
 	case scenario.OpSyscall:
 		c.Label = "syscall: enter the kernel"
 		T.ScriptPC++
@@ -326,6 +382,26 @@ func (c *Ctx) userOp(t int) bool {
 		return false
 	}
 	return true
+}
+
+// DoNanosleep is hrtimer_nanosleep() -> do_nanosleep()
+// (kernel/time/hrtimer.c, v6.18):
+// set_current_state(TASK_INTERRUPTIBLE|TASK_FREEZABLE); schedule(). A
+// signal already pending makes schedule() return at once, and the call
+// -ERESTART_RESTARTBLOCK.
+func (c *Ctx) DoNanosleep(t int) {
+	T := &c.S.Task[t]
+	T.State = TASK_INTERRUPTIBLE
+	if !c.K.OldFreezer {
+		T.State |= TASK_FREEZABLE
+	}
+	if c.K.Schedule(c, t) {
+		T.Loc = LocPause
+		return
+	}
+	if c.P.Procs[c.P.Tasks[t].Proc].Handlers {
+		T.Flags |= ERESTART_RESTARTBLOCK
+	}
 }
 
 // getSignalEntry is the way into get_signal() from exit_to_user_mode_loop():
@@ -411,14 +487,21 @@ func GetSignal(c *Ctx, t int, deliver int) {
 			signr = c.K.DequeueSignal(c, t)
 			if signr == 0 {
 				c.Cover(brGetSignalNone)
+				// Back to user mode; an interrupted nanosleep() is
+				// restarted (arch_do_signal_or_restart(): regs->ax
+				// = __NR_restart_syscall): its op runs again, and a
+				// handler that runs before that no longer ends it.
+				T.Flags &^= ERESTART_RESTARTBLOCK
 				T.Loc = LocUser
 				return
 			}
 			if T.Ptrace != 0 && signr != SIGKILL {
-				// ptrace_signal(): a signal-delivery-stop.
+				// ptrace_signal(): a signal-delivery-stop, with
+				// the dequeued siginfo in last_siginfo.
 				c.Cover(brGetSignalPtrace)
 				T.Jobctl |= JOBCTL_STOP_DEQUEUED
-				if c.K.PtraceStop(c, t, uint16(signr), CLD_TRAPPED, SiSignal, RetPtraceSignal) {
+				T.Sig = uint8(signr)
+				if c.K.PtraceStop(c, t, uint16(signr), CLD_TRAPPED, T.SigInfo&^SigInfoShared, RetPtraceSignal) {
 					return
 				}
 				signr = c.K.PtraceSignal(c, t, signr)
@@ -428,15 +511,35 @@ func GetSignal(c *Ctx, t int, deliver int) {
 				}
 			}
 		}
+		// ka = &sighand->action[signr-1] (kernel/signal.c:get_signal(), v6.18).
+		switch c.SigHandler(t, signr) {
+		case SIG_IGN: // "Do nothing."
+			T.SigInfo = 0
+			continue
+		case SIG_HANDLER:
+			// "Run the handler": get_signal() returns the signal;
+			// handle_signal() runs after siglock is dropped.
+			T.Sig = uint8(signr)
+			T.Loc = LocHandleSignal
+			return
+		}
+		T.SigInfo = 0
 		if sigKernelIgnoreP(signr) {
 			c.Cover(brGetSignalIgnore)
 			continue
 		}
 		if sigKernelStopP(signr) {
 			c.Cover(brGetSignalStopSig)
-			// Not SIGSTOP: the kernel drops siglock to test for an
-			// orphaned process group. The tracees are never orphaned;
-			// the model keeps the section whole.
+			if signr != SIGSTOP {
+				// "The job control signals do nothing in an
+				// orphaned pgrp, but SIGSTOP always works":
+				// siglock is dropped for is_current_pgrp_orphaned()
+				// (lock ordering with tasklist_lock), and
+				// "signals can be posted during this window".
+				T.Sig = uint8(signr)
+				T.Loc = LocOrphanCheck
+				return
+			}
 			if c.K.DoSignalStop(c, t, signr) {
 				return
 			}
@@ -448,6 +551,29 @@ func GetSignal(c *Ctx, t int, deliver int) {
 		c.getSignalFatal(t)
 		return
 	}
+}
+
+// GetSignalOrphanCheck is get_signal()'s step for a job-control stop
+// signal other than SIGSTOP after siglock was dropped (kernel/signal.c,
+// v6.18): is_current_pgrp_orphaned() under tasklist_lock — the signal is
+// dropped ("goto relock") for an orphaned group — else siglock is retaken
+// and do_signal_stop() runs, which finds JOBCTL_STOP_DEQUEUED gone if a
+// SIGCONT came in the window ("continue").
+func GetSignalOrphanCheck(c *Ctx, t int) {
+	T := &c.S.Task[t]
+	signr := int(T.Sig)
+	T.Sig = 0
+	if c.K.IsCurrentPgrpOrphaned(c, t) {
+		c.Label = "get_signal: is_current_pgrp_orphaned(): the stop signal is dropped; relock"
+		T.Loc = LocRelock
+		return
+	}
+	c.Label = "get_signal: is_current_pgrp_orphaned() = 0; relock siglock; do_signal_stop"
+	if c.K.DoSignalStop(c, t, signr) {
+		return
+	}
+	c.Label = "get_signal: is_current_pgrp_orphaned() = 0; relock siglock; do_signal_stop: no stop"
+	c.K.GetSignal(c, t, GetSignalContinue)
 }
 
 // getSignalFatal is get_signal()'s "fatal:" path: unlock, and a task the
@@ -463,17 +589,28 @@ func (c *Ctx) getSignalFatal(t int) {
 	T.Loc = LocExit
 }
 
-// ptraceSignalResult is the tail of ptrace_signal() after the stop: the
-// tracer may have cancelled (0) or changed the signal; a signal that
-// cannot be delivered now (a fatal signal is pending) is requeued.
+// ptraceSignalResult is the tail of ptrace_signal() after the stop
+// (kernel/signal.c, v6.18): the tracer may have cancelled (0) or changed
+// the signal (the siginfo then says SI_USER); a signal that cannot be
+// delivered now — blocked, or a fatal signal is pending — is requeued on
+// the queue it came from. T.Sig is the signal dequeued, T.SigInfo its
+// siginfo.
 func PtraceSignal(c *Ctx, t int, signr int) int {
 	T := &c.S.Task[t]
+	orig, si := int(T.Sig), T.SigInfo
+	T.Sig = 0
 	if signr == 0 {
+		T.SigInfo = 0
 		return 0
 	}
-	if T.SigPending && T.FatalSignalPending() {
+	if signr != orig {
+		si = SiUser | si&SigInfoShared
+		T.SigInfo = si
+	}
+	if T.Blocked&sigmask(signr) != 0 || (T.SigPending && T.FatalSignalPending()) {
 		c.Cover(brPtraceSignalRequeue)
-		c.K.SendSignalLocked(c, signr, t, false)
+		T.SigInfo = 0
+		c.K.SendSignalLocked(c, signr, si&^SigInfoShared, t, si&SigInfoShared != 0)
 		return 0
 	}
 	return signr
@@ -583,7 +720,20 @@ func PtraceStop(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bo
 	}
 	c.K.SetTraced(c, t)
 	T.ExitCode = exitCode
+	if si == SiSignal {
+		// ptrace_notify(): si_code is the exit code.
+		switch {
+		case exitCode>>8 == PTRACE_EVENT_EXIT:
+			si = SiEventExit
+		case exitCode&0x80 != 0:
+			si = SiTrapGood
+		}
+	}
 	T.LastSiginfo = si
+	T.LastSigno = 0
+	if si != SiNone {
+		T.LastSigno = uint8(exitCode & 0x7f)
+	}
 	T.GstopDone = 0
 	if why == CLD_STOPPED && T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.K.TaskParticipateGroupStop(c, t) {
 		c.Cover(brPtraceStopGstop)
@@ -640,11 +790,11 @@ func PtraceStopWake(c *Ctx, t int) {
 		c.K.CgroupLeaveFrozen(c, t, true)
 	}
 	code := T.ExitCode
-	T.LastSiginfo = SiNone
+	T.LastSiginfo, T.LastSigno = SiNone, 0
 	T.ExitCode = 0
 	T.Jobctl &^= c.K.PtraceStopClear
 	// recalc_sigpending_tsk(): may set TIF_SIGPENDING, never clears it.
-	if T.Jobctl&(JOBCTL_PENDING_MASK|JOBCTL_TRAP_FREEZE) != 0 || T.Pending != 0 || c.Sig(t).Shared != 0 || T.CgFrozen {
+	if c.SigpendingWork(t) { // blocked signals do not count
 		T.SigPending = true
 	}
 	ret := T.Ret
@@ -672,7 +822,7 @@ func PtraceStopWake(c *Ctx, t int) {
 			T.Loc = LocUser
 		}
 		if sig := int(code & 0xff); sig > 0 && sig < 32 {
-			c.K.SendSignalLocked(c, sig, t, false)
+			c.K.SendSignalLocked(c, sig, SiKernel, t, false) // send_sig(..., 1): SEND_SIG_PRIV
 		}
 		return
 	}
@@ -714,8 +864,10 @@ func DoNotifyParentCldstop(c *Ctx, t int, forPtracer bool, why uint8) {
 }
 
 // doExit is do_group_exit() and the first part of do_exit(), one step
-// (Appendix D.4): the group exit (zap_other_threads), exit_signals(), and
-// the exit code; exitNotify is the second.
+// (Appendix D.4): the group exit (zap_other_threads), then, for a tracee
+// with PTRACE_O_TRACEEXIT, ptrace_event(PTRACE_EVENT_EXIT) — a ptrace stop
+// before exit_signals() sets PF_EXITING (kernel/exit.c:do_exit(), v6.18;
+// the same place in v5.18) — else DoExitSignals at once.
 func DoExit(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	s := c.Sig(t)
@@ -747,8 +899,26 @@ func DoExit(c *Ctx, t int) {
 			c.K.SignalWakeUp(c, u, true)
 		}
 	}
-	T.Flags |= PF_EXITING
 	T.Sig = 0
+	if T.Ptrace&PT_TRACE_EXIT != 0 {
+		// ptrace_event(PTRACE_EVENT_EXIT, code) -> ptrace_notify():
+		// ptrace_stop() returns at once if a fatal signal is pending
+		// (v5.19+); a SIGKILL that comes during the stop is dropped by
+		// prepare_signal() once the group is exiting (v6.1+), so only
+		// the tracer ends it.
+		c.Label = "do_exit: ptrace_event(PTRACE_EVENT_EXIT): ptrace_notify"
+		if c.K.PtraceStop(c, t, SIGTRAP|PTRACE_EVENT_EXIT<<8, CLD_TRAPPED, SiSignal, LocExitSignals) {
+			return
+		}
+	}
+	c.K.DoExitSignals(c, t)
+}
+
+// DoExitSignals is do_exit() from exit_signals() to exit_notify()
+// (kernel/exit.c, v6.18): PF_EXITING, and the exit code.
+func DoExitSignals(c *Ctx, t int) {
+	T := &c.S.Task[t]
+	T.Flags |= PF_EXITING
 	// cgroup_exit(), later in do_exit(): off the css_set.
 	c.K.CgroupExit(c, t)
 	// do_exit(): "tsk->exit_code = code", long before exit_notify(). A
@@ -763,6 +933,16 @@ func DoExit(c *Ctx, t int) {
 	T.Loc = LocExitNotify
 }
 
+// PtraceSyscallCode is the exit code of a syscall stop
+// (include/linux/ptrace.h:ptrace_report_syscall(), v6.18): SIGTRAP, with
+// 0x80 under PTRACE_O_TRACESYSGOOD.
+func PtraceSyscallCode(T *Task) uint16 {
+	if T.Ptrace&PT_TRACESYSGOOD != 0 {
+		return SIGTRAP | 0x80
+	}
+	return SIGTRAP
+}
+
 // ExitNotify is exit_notify() at the end of do_exit() (kernel/exit.c,
 // v6.18): the task becomes a zombie and its parent (the tracer while
 // traced) is told with do_notify_parent() — a leader only once its group
@@ -770,7 +950,8 @@ func DoExit(c *Ctx, t int) {
 // a thread that is neither a leader nor traced, is released at once.
 func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
-	T.Pending = 0
+	T.FlushPending(^uint32(0))
+	T.Flags &^= ERESTART_RESTARTBLOCK
 	T.SigPending = false
 	T.State = TASK_DEAD
 	T.Saved = TASK_RUNNING

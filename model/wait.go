@@ -286,9 +286,12 @@ func WaitTaskStopped(c *Ctx, w *WaitOpts, ptrace bool, t int) bool {
 	if ptrace {
 		c.ReportedTrap = t + 1
 	}
-	v := Result(code & 0xff)
-	if code>>8 == PTRACE_EVENT_STOP {
+	v := Result(code & resStopSig)
+	switch code >> 8 {
+	case PTRACE_EVENT_STOP:
 		v |= ResEventStop
+	case PTRACE_EVENT_EXIT:
+		v |= ResEventExit
 	}
 	switch {
 	case !w.Waitid:

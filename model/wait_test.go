@@ -74,7 +74,7 @@ func TestWaitBlocks(t *testing.T) {
 	if !blocked(m, &s, w) {
 		t.Fatal("an unwoken waiter stepped")
 	}
-	m.K.SendSignalLocked(ctxOf(m, &s), SIGSTOP, 0, true)
+	m.K.SendSignalLocked(ctxOf(m, &s), SIGSTOP, SiUser, 0, true)
 	runOut(t, m, &s, "T")
 	if s.Actor[w].Flags&ActWoken == 0 || blocked(m, &s, w) {
 		t.Fatal("wait4 not woken by the stop's notification")

@@ -24,15 +24,26 @@ type Options struct {
 
 // Outcome is what one Run observed.
 type Outcome struct {
-	// Obs maps observation keys to values, with the keys of package model:
+	// Obs maps observation keys to values, with the keys of package model
+	// (scenario.ThreadKeys, scenario.ProcessKeys):
 	//
-	//	<thread>.state  /proc/PID/task/TID/stat letter (R S D T t Z X), or "gone"
-	//	<thread>.ran    "yes" if the thread ran user code during the last ~30ms
-	//	<thread>.exit   "none", "exited(N)" or "killed(SIG)"
-	//	<actor>.done    "yes" once the actor's whole script returned, else "no"
-	//	<actor>#<n>     the result of the n-th (1-based) op of the actor's script,
-	//	                "pending" if it had not returned at the end (or never
-	//	                started, being behind one that had not)
+	//	<thread>.state   /proc/PID/task/TID/stat letter (R S D T t Z X), or "gone"
+	//	<thread>.ran     "yes" if the thread ran user code during the last ~30ms
+	//	<thread>.exit    "none", "exited(N)" or "killed(SIG)"
+	//	<thread>.tracer  the actor whose pid is TracerPid, or "none"
+	//	<thread>.pending SigPnd|ShdPnd of .../status as signal names, or "none"
+	//	<thread>.sigpnd  SigPnd alone; <thread>.shdpnd ShdPnd alone
+	//	<thread>.wchan   /proc/PID/task/TID/wchan ("0" when not asleep or gone)
+	//	<cgroup>.freezer a v1 cgroup's freezer.state; <cgroup>.frozen a v2
+	//	                 one's cgroup.events "frozen"
+	//	<actor>.done     "yes" once the actor's whole script returned, else "no"
+	//	<actor>#<n>      the result of the n-th (1-based) op of the actor's script,
+	//	                 "pending" if it had not returned at the end (or never
+	//	                 started, being behind one that had not, or waiting
+	//	                 for another's: "after"); <actor>#<n>.<key> for each
+	//	                 key an observe op recorded
+	//	<actor>#init<n>  the result of the actor's n-th prelude op ("pending"
+	//	                 if it blocked)
 	//
 	// As in package model, .done and #n exist for outside actors only; the
 	// ops of tracee threads are in the Log.

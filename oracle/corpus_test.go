@@ -12,15 +12,19 @@ import (
 )
 
 // wantKeys is the key set package model's Observe produces for sc: per
-// tracee thread .state .exit .ran .tracer .pending; per v1 cgroup (each
+// tracee thread every key of scenario.ThreadKeys; per v1 cgroup (each
 // process's, and a thread's frozen on its own) .freezer; per v2 cgroup
-// .frozen; per outside actor .done and #1..#n.
+// .frozen; per outside actor .done and #1..#n (#n.KEY for the keys an
+// observe op records); #initN (or #initN.KEY) for the prelude ops of
+// outside actors.
 func wantKeys(sc *scenario.Scenario) []string {
 	var keys []string
 	v2 := sc.UsesFreezer(scenario.FreezerV2)
 	for _, p := range sc.Processes {
 		for _, t := range p.Threads {
-			keys = append(keys, t+".state", t+".exit", t+".ran", t+".tracer", t+".pending")
+			for _, k := range scenario.ThreadKeys {
+				keys = append(keys, t+"."+k)
+			}
 			if sc.FrozenAlone(t, scenario.FreezerV1) && len(p.Threads) > 1 {
 				keys = append(keys, t+".freezer")
 			}
@@ -33,13 +37,30 @@ func wantKeys(sc *scenario.Scenario) []string {
 			keys = append(keys, p.Name+".frozen")
 		}
 	}
+	opKeys := func(name string, op scenario.Op) {
+		if len(op.Keys) == 0 {
+			keys = append(keys, name)
+		}
+		for _, k := range op.Keys {
+			keys = append(keys, name+"."+k)
+		}
+	}
+	outside := map[string]bool{}
 	for _, a := range sc.Actors {
 		if a.Thread {
 			continue
 		}
+		outside[a.Name] = true
 		keys = append(keys, a.Name+".done")
-		for i := range a.Script {
-			keys = append(keys, fmt.Sprintf("%s#%d", a.Name, i+1))
+		for i, op := range a.Script {
+			opKeys(fmt.Sprintf("%s#%d", a.Name, i+1), op)
+		}
+	}
+	n := map[string]int{}
+	for _, op := range sc.Prelude {
+		if outside[op.Actor] {
+			n[op.Actor]++
+			opKeys(fmt.Sprintf("%s#init%d", op.Actor, n[op.Actor]), op)
 		}
 	}
 	sort.Strings(keys)

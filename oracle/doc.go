@@ -9,13 +9,32 @@
 // is the main thread, hence the thread-group leader. Each spins in user mode
 // incrementing its counter in a memfd shared with the runner, and polls a
 // command word there, so "did thread X run" is a counter read and commanding
-// a thread (raise, sleep, syscall, exit_group) costs it no system call. Every
+// a thread (raise, sleep, syscall, exit_group, ...) costs it no system
+// call but the op's own. Every
 // signal is SIG_DFL in a tracee, and the Go runtime's own threads keep every
 // signal blocked that the runtime lets them (see execMasked), so that signals
 // go to the named threads as in a process made of those alone. The runtime
 // threads still take part in group stops and freezes, and can still take a
 // group-directed SIGSTOP or one of the signals the runtime keeps unblocked
 // (SIGHUP SIGINT SIGQUIT SIGABRT SIGTERM ...) when no named thread can.
+//
+// A tracee thread's own signal ops are the system calls they name, made
+// from that thread: traceme is ptrace(PTRACE_TRACEME) (the tracer is the
+// actor whose main thread forked the process, its real parent); ignore,
+// handle and default are rt_sigaction() (per process); block and unblock
+// are rt_sigprocmask() on the thread (the runtime's threads keep their
+// masks). The handler of "handle" is a RET in assembly (amd64 only: the
+// oracle skips "handle" elsewhere) with SA_ONSTACK, so that it runs on the
+// signal stack the Go runtime gives every thread, and SA_RESTORER with an
+// rt_sigreturn() stub; it runs on the thread the kernel picks, which is a
+// named thread for every signal the runtime's threads block. So the oracle
+// refuses to handle or block a signal they keep unblocked: a runtime
+// thread, not the named one, could take it. An "orphaned" process is
+// started in a session of its own (setsid()): its parent is then in
+// another session, and its group is orphaned
+// (kernel/exit.c:will_become_orphaned_pgrp(), v6.18); every other process
+// is its own process group in the runner's session, whose parent actor
+// (or %init) is in another group of that session, so it never is.
 //
 // Every outside actor is a helper process in actor mode, driven over a pipe;
 // its ops run on its main thread (ptrace requests must come from the thread
@@ -35,9 +54,14 @@
 //	setup     cgroup D=<root>/jobctl-oracle.<pid>.<start>.<seq>, helpers, tracees
 //	prelude   each "init" op to completion (or until it blocks), then settle
 //	scripts   every actor concurrently, 0..2ms random delays (Options.Seed);
+//	          an op with "after A#N" starts once A's N-th op has returned;
 //	          they end when all are done, or all unfinished ones are blocked
-//	          and nothing changed for 300ms ("pending"), or at the timeout
-//	observe   settle, then per thread: state letter, ran, exit
+//	          (in an op, or waiting for another actor's op) and nothing
+//	          changed for 300ms ("pending"), or at the timeout. Observe ops
+//	          (/proc reads, the freezer files) and settle (until the threads
+//	          are at rest: observe_linux.go) are the runner's own
+//	observe   settle, then per thread every key (state, ran, exit, tracer,
+//	          pending sets, wchan) and per cgroup its freezer file
 //	teardown  thaw, SIGKILL, reap (by %init), rmdir — always
 //
 // A runner killed with SIGKILL cannot tear down; its %init does: it sees

@@ -18,8 +18,11 @@ const (
 	stateGone  = "gone"    // the task has been reaped
 )
 
-// ptraceEventStop is PTRACE_EVENT_STOP (include/uapi/linux/ptrace.h).
-const ptraceEventStop = 128
+// PTRACE_EVENT_STOP and PTRACE_EVENT_EXIT (include/uapi/linux/ptrace.h).
+const (
+	ptraceEventStop = 128
+	ptraceEventExit = 6
+)
 
 // errnoName returns the kernel name of the errno inside err ("ESRCH"), or
 // err's text when it carries none. A nil error is "0".
@@ -67,6 +70,8 @@ func formatStopCode(code int) string {
 	switch {
 	case ev == ptraceEventStop:
 		s += ",EVENT_STOP"
+	case ev == ptraceEventExit:
+		s += ",EVENT_EXIT"
 	case ev != 0:
 		s += fmt.Sprintf(",EVENT_%d", ev)
 	}
@@ -181,4 +186,38 @@ func formatSigset(mask uint64) string {
 		return "none"
 	}
 	return strings.Join(names, ",")
+}
+
+// si_code values a sender leaves in a siginfo (include/uapi/asm-generic/siginfo.h).
+const (
+	siUser   = 0
+	siKernel = 0x80
+	siTkill  = -6
+)
+
+// formatPtraceSiginfo renders a PTRACE_GETSIGINFO result (si_signo,
+// si_code) as package model does: "siginfo(SIGUSR1,SI_TKILL)"; a ptrace
+// stop's own siginfo has the exit code as si_code, spelt SIGTRAP,
+// SIGTRAP|0x80, EVENT_STOP or EVENT_EXIT.
+func formatPtraceSiginfo(signo, code int) string {
+	var c string
+	switch {
+	case code == siUser:
+		c = "SI_USER"
+	case code == siKernel:
+		c = "SI_KERNEL"
+	case code == siTkill:
+		c = "SI_TKILL"
+	case signo == scenario.SIGTRAP && code == scenario.SIGTRAP:
+		c = "SIGTRAP"
+	case signo == scenario.SIGTRAP && code == scenario.SIGTRAP|0x80:
+		c = "SIGTRAP|0x80"
+	case code>>8 == ptraceEventStop && code&0xff == signo:
+		c = "EVENT_STOP"
+	case signo == scenario.SIGTRAP && code == scenario.SIGTRAP|ptraceEventExit<<8:
+		c = "EVENT_EXIT"
+	default:
+		c = fmt.Sprint(code)
+	}
+	return "siginfo(" + scenario.SigName(signo) + "," + c + ")"
 }

@@ -137,6 +137,7 @@ func traceeMain() {
 	}
 	m := &shm{b: b}
 	resetSignals()
+	sigHandler, sigRestorer = sigHandlerAddrs()
 	for j := 1; j < n; j++ {
 		go func() {
 			runtime.LockOSThread() // never unlocked: one OS thread per named thread
@@ -223,6 +224,16 @@ func spin(s *slot) {
 // nanosleepForever is the request of "sleep": ~35000 years.
 var nanosleepForever = unix.Timespec{Sec: 1 << 40}
 
+// sigHandler and sigRestorer are the tracee's do-nothing signal handler and
+// its restorer ("handle"), set before the threads start.
+var sigHandler, sigRestorer uintptr
+
+// rt_sigaction(2) flags (include/uapi/asm-generic/signal.h).
+const (
+	saRestorer = 0x04000000
+	saOnstack  = 0x08000000
+)
+
 // threadOp performs one tracee-thread op with a raw system call and returns
 // the errno. It must stay //go:nosplit and call only //go:nosplit code
 // (syscall.RawSyscall is): see spin.
@@ -246,6 +257,31 @@ func threadOp(op uint32, a0, pid, tid uintptr) syscall.Errno {
 		_, _, e = syscall.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
 	case scenario.OpExitGroup:
 		_, _, e = syscall.RawSyscall(unix.SYS_EXIT_GROUP, a0, 0, 0)
+	case scenario.OpTraceme:
+		// ptrace(PTRACE_TRACEME): the real parent — the actor helper
+		// whose main thread forked this process — becomes the tracer.
+		_, _, e = syscall.RawSyscall(unix.SYS_PTRACE, unix.PTRACE_TRACEME, 0, 0)
+	case scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault:
+		// rt_sigaction(2): dispositions are per process. The handler
+		// runs on the taking thread's signal stack (SA_ONSTACK: the
+		// Go runtime gives every thread one), blocks only its own
+		// signal (no sa_mask, no SA_NODEFER), and returns at once.
+		sa := kernelSigaction{} // SIG_DFL
+		switch scenario.OpKind(op) {
+		case scenario.OpIgnore:
+			sa.handler = 1 // SIG_IGN
+		case scenario.OpHandle:
+			sa = kernelSigaction{handler: sigHandler, flags: saOnstack | saRestorer, restorer: sigRestorer}
+		}
+		_, _, e = syscall.RawSyscall6(unix.SYS_RT_SIGACTION, a0, uintptr(unsafe.Pointer(&sa)), 0, 8, 0, 0)
+	case scenario.OpBlock, scenario.OpUnblock:
+		// rt_sigprocmask(2) on this thread.
+		how := uintptr(unix.SIG_BLOCK)
+		if scenario.OpKind(op) == scenario.OpUnblock {
+			how = unix.SIG_UNBLOCK
+		}
+		set := uint64(1) << (a0 - 1)
+		_, _, e = syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, how, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0)
 	default:
 		e = unix.ENOSYS
 	}
@@ -274,6 +310,7 @@ type request struct {
 	Fds        []int    `json:"fds,omitempty"`
 	CloseAfter []int    `json:"close_after,omitempty"`
 	Setpgid    bool     `json:"setpgid,omitempty"`
+	Setsid     bool     `json:"setsid,omitempty"`
 	Pdeathsig  bool     `json:"pdeathsig,omitempty"`
 }
 
@@ -361,7 +398,7 @@ func actorDo(req request, exe string, devnull int) response {
 		for _, fd := range req.Fds {
 			files = append(files, uintptr(fd))
 		}
-		sys := &syscall.SysProcAttr{Setpgid: req.Setpgid}
+		sys := &syscall.SysProcAttr{Setpgid: req.Setpgid, Setsid: req.Setsid}
 		if req.Pdeathsig {
 			sys.Pdeathsig = syscall.SIGKILL
 		}
@@ -425,7 +462,16 @@ func actorOp(req request) (res, note string) {
 		// (kernel/ptrace.c:ptrace_attach(), v6.18; SPEC R13).
 		return errnoName(ptrace(unix.PTRACE_ATTACH, req.Tid, 0, 0)), ""
 	case scenario.OpSeize:
-		return errnoName(ptrace(unix.PTRACE_SEIZE, req.Tid, 0, 0)), ""
+		return errnoName(ptrace(unix.PTRACE_SEIZE, req.Tid, 0, uintptr(req.Flags))), ""
+	case scenario.OpSetoptions:
+		return errnoName(ptrace(unix.PTRACE_SETOPTIONS, req.Tid, 0, uintptr(req.Flags))), ""
+	case scenario.OpGetsiginfo:
+		var info [128]byte
+		if err := ptrace(unix.PTRACE_GETSIGINFO, req.Tid, 0, uintptr(unsafe.Pointer(&info[0]))); err != nil {
+			return errnoName(err), ""
+		}
+		i32 := func(off int) int { return int(*(*int32)(unsafe.Pointer(&info[off]))) }
+		return formatPtraceSiginfo(i32(0), i32(8)), ""
 	case scenario.OpInterrupt:
 		return errnoName(ptrace(unix.PTRACE_INTERRUPT, req.Tid, 0, 0)), ""
 	case scenario.OpListen:
@@ -446,12 +492,6 @@ func actorOp(req request) (res, note string) {
 		return "", ""
 	case scenario.OpExit:
 		return resOK, ""
-	case scenario.OpObserve:
-		st, err := readTask(req.Pid, req.Tid)
-		if err != nil {
-			return stateGone, ""
-		}
-		return string(st.state), ""
 	}
 	return "ENOSYS", "op " + req.Op.String() + " is not run by actors"
 }

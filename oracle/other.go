@@ -17,3 +17,6 @@ func run(ctx context.Context, sc *scenario.Scenario, opt Options) (Outcome, erro
 }
 
 func cleanup() ([]string, error) { return nil, nil }
+
+// haveSigHandler: no tracee runs off Linux.
+const haveSigHandler = false

@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"fmt"
+	"slices"
 
 	"jobctl/scenario"
 )
@@ -78,7 +79,7 @@ func newPlan(sc *scenario.Scenario) (*plan, error) {
 		return nil, fmt.Errorf("scenario %s has no process", sc.Name)
 	}
 	if len(sc.Processes) > maxProcs {
-		return nil, fmt.Errorf("%d processes: the oracle runs at most %d", len(sc.Processes), maxProcs)
+		return nil, fmt.Errorf("%s: process %s is the %d-th: the oracle's limit is %d processes (its shared memory's layout)", sc.Processes[maxProcs].Pos, sc.Processes[maxProcs].Name, maxProcs+1, maxProcs)
 	}
 	for i, p := range sc.Processes {
 		if p.Name == "" {
@@ -91,7 +92,7 @@ func newPlan(sc *scenario.Scenario) (*plan, error) {
 			return nil, fmt.Errorf("%s: process %s has no thread", p.Pos, p.Name)
 		}
 		if len(p.Threads) > maxThreads {
-			return nil, fmt.Errorf("%s: process %s has %d threads: the oracle runs at most %d", p.Pos, p.Name, len(p.Threads), maxThreads)
+			return nil, fmt.Errorf("%s: process %s has %d threads: the oracle's limit is %d threads per process (its shared memory's layout)", p.Pos, p.Name, len(p.Threads), maxThreads)
 		}
 		pl.byProc[p.Name] = i
 		for j, t := range p.Threads {
@@ -208,7 +209,8 @@ func (pl *plan) checkOp(who string, op scenario.Op) error {
 		return fmt.Errorf("%s: %s: a tracee thread cannot %s", op.Pos, op, op.Kind)
 	}
 	switch op.Kind {
-	case scenario.OpKill, scenario.OpTkill, scenario.OpRaise, scenario.OpCont, scenario.OpDetach, scenario.OpPtraceSyscall:
+	case scenario.OpKill, scenario.OpTkill, scenario.OpRaise, scenario.OpCont, scenario.OpDetach, scenario.OpPtraceSyscall,
+		scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault, scenario.OpBlock, scenario.OpUnblock:
 		if op.Sig < 0 || op.Sig > 64 {
 			return fmt.Errorf("%s: %s: signal %d out of range", op.Pos, op, op.Sig)
 		}
@@ -224,16 +226,31 @@ func (pl *plan) checkOp(who string, op scenario.Op) error {
 		}
 	case scenario.OpTkill, scenario.OpAttach, scenario.OpSeize, scenario.OpInterrupt, scenario.OpListen,
 		scenario.OpCont, scenario.OpDetach, scenario.OpPtraceKill, scenario.OpGetregs, scenario.OpWait, scenario.OpObserve,
-		scenario.OpPtraceSyscall, scenario.OpWaitid:
+		scenario.OpPtraceSyscall, scenario.OpWaitid, scenario.OpGetsiginfo, scenario.OpSetoptions:
 		if (op.Kind == scenario.OpWait || op.Kind == scenario.OpWaitid) && op.Target == scenario.AnyChild {
 			break
 		}
 		if _, err := pl.thread(op.Target); err != nil {
 			return fmt.Errorf("%s: %s: %v", op.Pos, op, err)
 		}
-	case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpSyscall, scenario.OpExitGroup:
+	case scenario.OpExit, scenario.OpRaise, scenario.OpPause, scenario.OpSyscall, scenario.OpExitGroup, scenario.OpSettle,
+		scenario.OpTraceme, scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault, scenario.OpBlock, scenario.OpUnblock:
 	default:
 		return fmt.Errorf("%s: unknown op %s", op.Pos, op.Kind)
+	}
+	for _, k := range op.Keys {
+		if op.Kind != scenario.OpObserve || !slices.Contains(scenario.ObserveKeys, k) {
+			return fmt.Errorf("%s: %s: no observation key %q", op.Pos, op, k)
+		}
+	}
+	for _, g := range op.After {
+		bi, ok := pl.byActor[g.Actor]
+		if !ok || pl.actors[bi].thread {
+			return fmt.Errorf("%s: %s: %s is not an outside actor", g.Pos, op, g.Actor)
+		}
+		if g.N < 1 || g.N > len(pl.actors[bi].script) {
+			return fmt.Errorf("%s: %s: %s has ops 1..%d", g.Pos, op, g.Actor, len(pl.actors[bi].script))
+		}
 	}
 	return nil
 }
@@ -277,4 +294,26 @@ func allOps(sc *scenario.Scenario, f func(op scenario.Op) string) string {
 		}
 	}
 	return ""
+}
+
+// threadCgroup is the index in pl.cgroups of thread t's cgroup in the v1
+// (v2 false) or v2 hierarchy: its own, or its process's; -1 if the run has
+// no such hierarchy.
+func (pl *plan) threadCgroup(t tref, v2 bool) int {
+	own, proc := -1, -1
+	for i, c := range pl.cgroups {
+		if c.v2 != v2 || c.proc != t.p {
+			continue
+		}
+		switch c.thread {
+		case t.t:
+			own = i
+		case -1:
+			proc = i
+		}
+	}
+	if own >= 0 {
+		return own
+	}
+	return proc
 }

@@ -88,13 +88,20 @@ func procStart(pid int) uint64 {
 	return st.start
 }
 
-// readStatus reads TracerPid and the pending sets (SigPnd, the thread's
-// private queue, or'ed with ShdPnd, the group's) from a thread's
-// /proc/PID/task/TID/status (fs/proc/array.c: task_state(), task_sig()).
-func readStatus(pid, tid int) (tracerPid int, pending uint64, err error) {
+// taskStatus is the part of /proc/PID/task/TID/status the oracle uses
+// (fs/proc/array.c: task_state(), task_sig(), v6.18).
+type taskStatus struct {
+	tracerPid int
+	sigPnd    uint64 // SigPnd: the thread's private queue (task->pending)
+	shdPnd    uint64 // ShdPnd: the group's (signal->shared_pending)
+}
+
+// readStatus reads a thread's TracerPid, SigPnd and ShdPnd.
+func readStatus(pid, tid int) (taskStatus, error) {
+	var st taskStatus
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/status", pid, tid))
 	if err != nil {
-		return 0, 0, err
+		return st, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(line, ":")
@@ -104,14 +111,29 @@ func readStatus(pid, tid int) (tracerPid int, pending uint64, err error) {
 		v = strings.TrimSpace(v)
 		switch k {
 		case "TracerPid":
-			tracerPid, _ = strconv.Atoi(v)
+			st.tracerPid, _ = strconv.Atoi(v)
 		case "SigPnd", "ShdPnd":
 			x, perr := strconv.ParseUint(v, 16, 64)
 			if perr != nil {
-				return 0, 0, fmt.Errorf("%s: %q: %v", k, v, perr)
+				return st, fmt.Errorf("%s: %q: %v", k, v, perr)
 			}
-			pending |= x
+			if k == "SigPnd" {
+				st.sigPnd = x
+			} else {
+				st.shdPnd = x
+			}
 		}
 	}
-	return tracerPid, pending, nil
+	return st, nil
+}
+
+// readWchan reads /proc/PID/task/TID/wchan (fs/proc/base.c:proc_pid_wchan(),
+// v6.18): the function the thread sleeps in, or "0" when it is not asleep
+// (or is gone).
+func readWchan(pid, tid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/wchan", pid, tid))
+	if err != nil || len(b) == 0 {
+		return "0"
+	}
+	return strings.TrimSpace(string(b))
 }

@@ -80,6 +80,8 @@ type runner struct {
 	mu    sync.Mutex
 	exits map[int]string // process index -> exit status reported by a wait
 	errs  []error        // helper failures during the scripts
+
+	preludeRes []opResult // by prelude op; zero for one that blocked or is a thread's
 }
 
 // procRT is a running tracee process.
@@ -95,9 +97,28 @@ type actorRun struct {
 	cur      int // op in progress, -1 for none
 	curKind  scenario.OpKind
 	since    time.Time
-	finished bool     // the whole script returned
-	failed   bool     // an op failed (a helper died): the script stopped
-	results  []string // "" for an op that did not return
+	waiting  bool       // the op in progress waits for other actors' ops ("after") or for the threads (settle)
+	local    bool       // the op in progress is the runner's own (observe): busy, not blocked
+	finished bool       // the whole script returned
+	failed   bool       // an op failed (a helper died): the script stopped
+	results  []opResult // zero for an op that did not return
+	// returned[i] is closed once op i has returned: "after A#i+1" waits
+	// for it.
+	returned []chan struct{}
+}
+
+// opResult is what one op returned: its result, or for an observe op
+// that records keys the value of each key (in the op's order).
+type opResult struct {
+	res  string
+	keys []string
+}
+
+func (o opResult) String() string {
+	if o.keys == nil {
+		return o.res
+	}
+	return strings.Join(o.keys, " ")
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -353,7 +374,11 @@ func (r *runner) setup(ctx context.Context) error {
 		resp, err := parent.call(ctx, request{Cmd: "spawn",
 			Env: r.env("tracee", p.name, strings.Join(cg.procs[i], string(filepath.ListSeparator)), n+1,
 				envSlot+"="+strconv.Itoa(i), envThreads+"="+strconv.Itoa(n), "GOGC=off"),
-			Fds: []int{fdShm}, Setpgid: true,
+			// Own process group; an "orphaned" one its own session
+			// (setsid), so that no member has a parent in another
+			// group of its session (kernel/exit.c:
+			// will_become_orphaned_pgrp(), v6.18).
+			Fds: []int{fdShm}, Setpgid: !r.pl.sc.Processes[i].Orphaned, Setsid: r.pl.sc.Processes[i].Orphaned,
 			// A tracee must outlive an actor parent that exits; %init
 			// lives until cleanup.
 			Pdeathsig: parent == r.initp})
@@ -482,11 +507,27 @@ func (r *runner) threadOfTid(tid int) (tref, bool) {
 
 // exec performs op for actor ai and returns its result. errAbandoned: ctx
 // ended first; errBlocked: a prelude op that blocks.
-func (r *runner) exec(ctx context.Context, ai int, op scenario.Op, prelude bool) (string, error) {
+func (r *runner) exec(ctx context.Context, ai int, op scenario.Op, prelude bool) (opResult, error) {
 	a := &r.pl.actors[ai]
-	if a.thread {
-		return r.threadExec(ctx, a.at, op, prelude)
+	switch {
+	case a.thread:
+		res, err := r.threadExec(ctx, a.at, op, prelude)
+		return opResult{res: res}, err
+	case op.Kind == scenario.OpObserve:
+		return r.observeOp(ctx, op)
+	case op.Kind == scenario.OpSettle:
+		if err := r.settleOp(ctx); err != nil {
+			return opResult{}, err
+		}
+		return opResult{res: resOK}, nil
 	}
+	res, err := r.helperExec(ctx, ai, op, prelude)
+	return opResult{res: res}, err
+}
+
+// helperExec has actor ai's helper perform op.
+func (r *runner) helperExec(ctx context.Context, ai int, op scenario.Op, prelude bool) (string, error) {
+	a := &r.pl.actors[ai]
 	c := r.conns[ai]
 	ch, err := c.send(r.opRequest(op))
 	if err != nil {
@@ -629,7 +670,8 @@ func isStopSig(sig int) bool {
 }
 
 func (r *runner) prelude(ctx context.Context) error {
-	for _, op := range r.pl.sc.Prelude {
+	r.preludeRes = make([]opResult, len(r.pl.sc.Prelude))
+	for i, op := range r.pl.sc.Prelude {
 		ai := r.pl.byActor[op.Actor]
 		pctx, cancel := context.WithTimeout(ctx, preludeBound)
 		res, err := r.exec(pctx, ai, op, true)
@@ -643,6 +685,7 @@ func (r *runner) prelude(ctx context.Context) error {
 		case err != nil:
 			return fmt.Errorf("init %s: %s: %w", op.Actor, op, err)
 		default:
+			r.preludeRes[i] = res
 			r.logf("init %s: %s -> %s", op.Actor, op, res)
 		}
 		r.settle(ctx, ai, op)
@@ -817,10 +860,15 @@ func (r *runner) scripts(ctx context.Context) (timedOut bool) {
 	var wg sync.WaitGroup
 	r.runs = make([]*actorRun, len(r.pl.actors))
 	for k, a := range r.pl.actors {
-		ar := &actorRun{cur: -1, results: make([]string, len(a.script))}
+		ar := &actorRun{cur: -1, results: make([]opResult, len(a.script)), returned: make([]chan struct{}, len(a.script))}
+		for i := range ar.returned {
+			ar.returned[i] = make(chan struct{})
+		}
+		ar.finished = len(a.script) == 0
 		r.runs[k] = ar
-		if len(a.script) == 0 {
-			ar.finished = true
+	}
+	for k, ar := range r.runs {
+		if ar.finished {
 			continue
 		}
 		wg.Add(1)
@@ -850,8 +898,9 @@ func (r *runner) scripts(ctx context.Context) (timedOut bool) {
 			ar.mu.Lock()
 			if !ar.finished && !ar.failed {
 				all = false
+				blocked := ar.waiting || !ar.local && r.asleep(k)
 				if ar.cur < 0 || ar.curKind == scenario.OpFreeze || ar.curKind == scenario.OpThaw ||
-					now.Sub(ar.since) < quietPeriod || !r.asleep(k) {
+					now.Sub(ar.since) < quietPeriod || !blocked {
 					stuck = false
 				}
 			}
@@ -893,6 +942,23 @@ func (r *runner) runScript(ctx context.Context, k int, ar *actorRun) {
 	a := &r.pl.actors[k]
 	rng := rand.New(rand.NewPCG(uint64(r.opt.Seed), uint64(k)+1))
 	for i, op := range a.script {
+		if len(op.After) > 0 {
+			// "after B#N": wait until B's N-th op has returned.
+			ar.mu.Lock()
+			ar.cur, ar.curKind, ar.since, ar.waiting = i, op.Kind, time.Now(), true
+			ar.mu.Unlock()
+			for _, g := range op.After {
+				select {
+				case <-r.runs[r.pl.byActor[g.Actor]].returned[g.N-1]:
+				case <-ctx.Done():
+					r.logf("%s#%d %s: pending (never started: waits for %s)", a.name, i+1, op, g)
+					return
+				}
+			}
+			ar.mu.Lock()
+			ar.waiting = false
+			ar.mu.Unlock()
+		}
 		if d := time.Duration(rng.Int64N(int64(maxDelay) + 1)); d > 0 {
 			if sleepCtx(ctx, d) != nil {
 				return
@@ -901,17 +967,21 @@ func (r *runner) runScript(ctx context.Context, k int, ar *actorRun) {
 		start := time.Now()
 		ar.mu.Lock()
 		ar.cur, ar.curKind, ar.since = i, op.Kind, start
+		// The runner's own ops are busy, not blocked: a settle always
+		// ends on a real kernel (the threads cannot spin in the kernel
+		// for ever), so one that does not is a wedge, not "pending".
+		ar.local = op.Kind == scenario.OpSettle || op.Kind == scenario.OpObserve
 		ar.mu.Unlock()
 		res, err := r.exec(ctx, k, op, false)
 		ar.mu.Lock()
+		ar.waiting, ar.local = false, false
 		if errors.Is(err, errAbandoned) {
-			ar.results[i] = resPending
 			ar.mu.Unlock()
 			r.logf("%s#%d %s: pending (since %+.3fs)", a.name, i+1, op, start.Sub(r.t0).Seconds())
 			return
 		}
 		if err != nil {
-			res = "error"
+			res = opResult{res: "error"}
 			ar.failed = true
 			r.mu.Lock()
 			r.errs = append(r.errs, fmt.Errorf("%s#%d %s: %w", a.name, i+1, op, err))
@@ -923,6 +993,7 @@ func (r *runner) runScript(ctx context.Context, k int, ar *actorRun) {
 		if err != nil {
 			return
 		}
+		close(ar.returned[i])
 	}
 	ar.mu.Lock()
 	ar.finished = true
@@ -972,13 +1043,18 @@ func (r *runner) observe() map[string]string {
 	}
 	n := 0
 	for i, p := range r.pl.procs {
-		pr := &r.procs[i]
 		exit := r.procExit(i)
 		for j, t := range p.threads {
-			obs[t+".state"] = taskLetter(pr.pid, pr.tids[j], pr.starts[j])
-			obs[t+".exit"] = exit
-			obs[t+".ran"] = map[bool]string{false: "no", true: "yes"}[ran[n]]
-			obs[t+".tracer"], obs[t+".pending"] = r.taskStatus(pr.pid, pr.tids[j], pr.starts[j])
+			for _, key := range scenario.ThreadKeys {
+				switch key {
+				case "ran":
+					obs[t+".ran"] = map[bool]string{false: scenario.No, true: scenario.Yes}[ran[n]]
+				case "exit":
+					obs[t+".exit"] = exit
+				default:
+					obs[t+"."+key] = r.readKey(key, tref{i, j})
+				}
+			}
 			n++
 		}
 	}
@@ -992,22 +1068,28 @@ func (r *runner) observe() map[string]string {
 		}
 	}
 	// Like package model (Machine.Observe): .done and #n for the outside
-	// actors only, #n for every op of the script, "pending" for one that
-	// did not return or never started. A tracee thread's ops are logged.
+	// actors only, #n (or #n.KEY) for every op of the script, "pending"
+	// for one that did not return or never started; #initN for the
+	// prelude's ops. A tracee thread's ops are logged.
 	for k, a := range r.pl.actors {
 		if a.thread {
 			continue
 		}
 		ar := r.runs[k]
 		ar.mu.Lock()
-		obs[a.name+".done"] = map[bool]string{false: "no", true: "yes"}[ar.finished]
+		obs[a.name+".done"] = map[bool]string{false: scenario.No, true: scenario.Yes}[ar.finished]
 		for i, res := range ar.results {
-			if res == "" {
-				res = resPending
-			}
-			obs[a.name+"#"+strconv.Itoa(i+1)] = res
+			putResult(obs, a.name+"#"+strconv.Itoa(i+1), a.script[i], res)
 		}
 		ar.mu.Unlock()
+	}
+	init := map[string]int{}
+	for i, op := range r.pl.sc.Prelude {
+		if r.pl.actors[r.pl.byActor[op.Actor]].thread || i >= len(r.preludeRes) {
+			continue
+		}
+		init[op.Actor]++
+		putResult(obs, op.Actor+"#init"+strconv.Itoa(init[op.Actor]), op, r.preludeRes[i])
 	}
 	keys := make([]string, 0, len(obs))
 	for k := range obs {
@@ -1151,28 +1233,4 @@ func reapPid(pid int, bound time.Duration) bool {
 		}
 		time.Sleep(time.Millisecond)
 	}
-}
-
-// taskStatus reads a thread's /proc/PID/task/TID/status: its tracer
-// (TracerPid, named after the actor whose helper has that pid, "none" for
-// 0) and its pending signals (SigPnd|ShdPnd as signal names, "none").
-// A reaped thread reads "none" for both, as the model says.
-func (r *runner) taskStatus(pid, tid int, start uint64) (tracer, pending string) {
-	if taskLetter(pid, tid, start) == stateGone {
-		return "none", "none"
-	}
-	tp, pnd, err := readStatus(pid, tid)
-	if err != nil {
-		return "none", "none"
-	}
-	tracer = "none"
-	if tp != 0 {
-		tracer = "pid" + strconv.Itoa(tp)
-		for _, c := range r.conns {
-			if c != nil && c.pid == tp {
-				tracer = c.name
-			}
-		}
-	}
-	return tracer, formatSigset(pnd)
 }

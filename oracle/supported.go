@@ -31,6 +31,21 @@ func Supported(sc *scenario.Scenario) string {
 	if err != nil {
 		return "bad scenario: " + err.Error()
 	}
+	if r := allOps(sc, func(op scenario.Op) string {
+		if op.Kind != scenario.OpHandle && op.Kind != scenario.OpBlock {
+			return ""
+		}
+		if runtimeUnblocked&(1<<uint(op.Sig)) != 0 {
+			return fmt.Sprintf("%s %s: the Go runtime's threads keep %s unblocked, so one of them, not the named thread, may take it",
+				op.Kind, scenario.SigName(op.Sig), scenario.SigName(op.Sig))
+		}
+		if op.Kind == scenario.OpHandle && !haveSigHandler {
+			return "handle: the tracee's signal handler is written for amd64 only"
+		}
+		return ""
+	}); r != "" {
+		return r
+	}
 	if runtime.GOOS != "linux" {
 		return "not Linux"
 	}
@@ -51,6 +66,12 @@ func Supported(sc *scenario.Scenario) string {
 	}
 	return ""
 }
+
+// runtimeUnblocked is the set (bit n = signal n) of the signals the Go
+// runtime keeps unblocked on its own threads (runtime.blockableSig: SIGHUP
+// SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGSEGV SIGTERM
+// SIGSTKFLT SIGCHLD SIGPROF SIGSYS); see execMasked.
+const runtimeUnblocked = 1<<1 | 1<<2 | 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<11 | 1<<15 | 1<<16 | 1<<17 | 1<<27 | 1<<31
 
 // KernelIsRT reports whether the running kernel is PREEMPT_RT: the model
 // to compare with is then the design's RT build.

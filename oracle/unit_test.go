@@ -19,6 +19,7 @@ func TestFormatWaitStatus(t *testing.T) {
 		{0x80137f, "stopped(SIGSTOP,EVENT_STOP)"},
 		{0x857f, "stopped(SIGTRAP|0x80)"},
 		{0x057f, "stopped(SIGTRAP)"},
+		{0x06057f, "stopped(SIGTRAP,EVENT_EXIT)"}, // SIGTRAP | PTRACE_EVENT_EXIT<<8
 		{0xffff, "continued"},
 		{0x0300, "exited(3)"},
 		{0x0009, "killed(SIGKILL)"},
@@ -27,6 +28,28 @@ func TestFormatWaitStatus(t *testing.T) {
 	} {
 		if got := formatWaitStatus(c.ws); got != c.want {
 			t.Errorf("formatWaitStatus(%#x) = %s, want %s", c.ws, got, c.want)
+		}
+	}
+}
+
+// TestFormatPtraceSiginfo: PTRACE_GETSIGINFO's si_signo and si_code,
+// spelt as package model spells them.
+func TestFormatPtraceSiginfo(t *testing.T) {
+	for _, c := range []struct {
+		signo, code int
+		want        string
+	}{
+		{10, 0, "siginfo(SIGUSR1,SI_USER)"},
+		{10, -6, "siginfo(SIGUSR1,SI_TKILL)"},
+		{19, 0x80, "siginfo(SIGSTOP,SI_KERNEL)"},
+		{5, 5, "siginfo(SIGTRAP,SIGTRAP)"},
+		{5, 0x85, "siginfo(SIGTRAP,SIGTRAP|0x80)"},
+		{19, 0x8013, "siginfo(SIGSTOP,EVENT_STOP)"},
+		{5, 0x605, "siginfo(SIGTRAP,EVENT_EXIT)"},
+		{11, 1, "siginfo(SIGSEGV,1)"},
+	} {
+		if got := formatPtraceSiginfo(c.signo, c.code); got != c.want {
+			t.Errorf("formatPtraceSiginfo(%d, %#x) = %s, want %s", c.signo, c.code, got, c.want)
 		}
 	}
 }
@@ -169,5 +192,32 @@ func TestSupportedReasons(t *testing.T) {
 	}
 	if k := pl.cgroupOf(perThread.Actors[0].Script[1]); k != 3 {
 		t.Errorf("thaw T2 v2 acts on cgroup %d, want 3 (T2's own, v2)", k)
+	}
+}
+
+// TestSupportedRuntimeSignals: the oracle refuses to handle or block a
+// signal the Go runtime's threads keep unblocked (one of them could take
+// it), and allows the others.
+func TestSupportedRuntimeSignals(t *testing.T) {
+	for _, c := range []struct {
+		src, want string
+	}{
+		{"process T\nT: handle SIGTERM\n", "handle SIGTERM: the Go runtime's threads keep SIGTERM unblocked"},
+		{"process T\nT: block SIGINT\n", "block SIGINT: the Go runtime's threads keep SIGINT unblocked"},
+	} {
+		sc, err := scenario.Parse("t.jc", []byte(c.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Supported(sc); !strings.Contains(got, c.want) {
+			t.Errorf("Supported(%q) = %q, want %q", c.src, got, c.want)
+		}
+	}
+	sc, err := scenario.Parse("t.jc", []byte("process T\nT: handle SIGUSR1\nT: block SIGUSR2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Supported(sc); strings.Contains(got, "runtime") {
+		t.Errorf("Supported refuses SIGUSR1/SIGUSR2: %q", got)
 	}
 }

@@ -53,7 +53,8 @@ func Effects(m *model.Machine, before, after *model.State, c *model.Ctx) []strin
 		switch {
 		case strings.HasPrefix(ch.Field, "#"):
 			a := actorIndex(m, ch.Who)
-			n, err := strconv.Atoi(ch.Field[1:])
+			num, _, _ := strings.Cut(ch.Field[1:], " ") // "#2 kill T SIGKILL"
+			n, err := strconv.Atoi(num)
 			if a < 0 || err != nil || n < 1 || n > len(m.P.Actors[a].Script) {
 				out = append(out, fmt.Sprintf("%s: %s %s -> %s", ch.Who, ch.Field, ch.From, ch.To))
 				continue

@@ -46,7 +46,11 @@ type Process struct {
 	Name    string
 	Threads []string
 	Parent  string // actor that is the real parent ("" = an init-like parent that never waits)
-	Pos     Pos
+	// Orphaned: the process group is orphaned (kernel/exit.c:
+	// will_become_orphaned_pgrp(): no member has a parent in another
+	// group of the same session). Otherwise it never is.
+	Orphaned bool
+	Pos      Pos
 }
 
 // Actor is a task outside the simulated thread groups (or, with Thread set,
@@ -80,7 +84,7 @@ const (
 	OpExit    // exit                  the actor exits (a tracer: exit_ptrace)
 	OpLock    // lock tasklist|css_set take tasklist_lock for write, or css_set_lock, and hold it (RT lock holder)
 	OpUnlock  // unlock tasklist|css_set
-	OpObserve // observe T             record T's /proc state letter at this point
+	OpObserve // observe T [KEY ...]   record T's /proc state letter, or the named observation keys, at this point
 	// Tracee threads (run from user mode).
 	OpRaise     // raise SIG            tgkill(self, SIG): a signal to this very thread
 	OpPause     // sleep                nanosleep(2): TASK_INTERRUPTIBLE|TASK_FREEZABLE until a signal
@@ -89,6 +93,15 @@ const (
 	OpSyscall       // syscall            (tracee) a system call; under PTRACE_SYSCALL, a syscall-entry stop
 	OpPtraceSyscall // ptrace-syscall T [SIG]  PTRACE_SYSCALL: resume, stopping at the next system call
 	OpWaitid        // waitid T|any FLAGS     waitid(P_PID, pid of T (or P_ALL, 0), &info, FLAGS, NULL)
+	OpSettle        // settle             wait until every tracee thread is quiescent (see doc.go)
+	OpTraceme       // traceme             (tracee) PTRACE_TRACEME: the real parent becomes the tracer
+	OpIgnore        // ignore SIG          (tracee) rt_sigaction(SIG, SIG_IGN)
+	OpHandle        // handle SIG          (tracee) rt_sigaction(SIG, a handler that returns at once)
+	OpDefault       // default SIG         (tracee) rt_sigaction(SIG, SIG_DFL)
+	OpBlock         // block SIG           (tracee) rt_sigprocmask(SIG_BLOCK, {SIG})
+	OpUnblock       // unblock SIG         (tracee) rt_sigprocmask(SIG_UNBLOCK, {SIG})
+	OpGetsiginfo    // getsiginfo T        PTRACE_GETSIGINFO: si_signo and si_code of the stop
+	OpSetoptions    // setoptions T OPTS   PTRACE_SETOPTIONS
 	numOps
 )
 
@@ -98,12 +111,18 @@ var opNames = [...]string{
 	OpCont: "cont", OpDetach: "detach", OpPtraceKill: "ptrace-kill", OpGetregs: "getregs",
 	OpWait: "wait", OpExit: "exit", OpLock: "lock", OpUnlock: "unlock", OpObserve: "observe",
 	OpRaise: "raise", OpPause: "sleep", OpExitGroup: "exit_group",
-	OpSyscall: "syscall", OpPtraceSyscall: "ptrace-syscall", OpWaitid: "waitid",
+	OpSyscall: "syscall", OpPtraceSyscall: "ptrace-syscall", OpWaitid: "waitid", OpSettle: "settle",
+	OpTraceme: "traceme", OpIgnore: "ignore", OpHandle: "handle", OpDefault: "default",
+	OpBlock: "block", OpUnblock: "unblock", OpGetsiginfo: "getsiginfo", OpSetoptions: "setoptions",
 }
 
 // ThreadOp: the op is done by a tracee thread from user mode.
 func (k OpKind) ThreadOp() bool {
-	return k == OpRaise || k == OpPause || k == OpExitGroup || k == OpSyscall
+	switch k {
+	case OpRaise, OpPause, OpExitGroup, OpSyscall, OpTraceme, OpIgnore, OpHandle, OpDefault, OpBlock, OpUnblock:
+		return true
+	}
+	return false
 }
 
 func (k OpKind) String() string {
@@ -123,6 +142,14 @@ const (
 	WNOWAIT    = 0x1000000
 	WALL       = 0x40000000 // __WALL
 	WCLONE     = 0x80000000 // __WCLONE
+)
+
+// PTRACE_O_* options (include/uapi/linux/ptrace.h) that "seize T OPTS" and
+// "setoptions T OPTS" take.
+const (
+	PTRACE_O_TRACESYSGOOD = 0x1
+	PTRACE_O_TRACEEXIT    = 0x40
+	PTRACE_O_EXITKILL     = 0x100000
 )
 
 // Wait4Flags are the flags wait4(2) accepts (kernel/exit.c:kernel_wait4(),
@@ -201,18 +228,45 @@ type Op struct {
 	Kind   OpKind
 	Target string // a process or thread name, or "tasklist" for lock/unlock
 	Sig    int    // signal number (kill, tkill, cont, detach), or exit code (exit_group)
-	Flags  int    // wait flags; for freeze/thaw, which freezer (FreezerV1, FreezerV2, 0: the default)
+	Flags  int    // wait flags; PTRACE_O_* options (seize, setoptions); for freeze/thaw, which freezer (FreezerV1, FreezerV2, 0: the default)
 	Pos    Pos
+	// Keys are the observation keys an observe op records (ObserveKeys),
+	// in the order written; none for "observe T", which records the state
+	// letter as the op's result.
+	Keys []string
+	// After are the ops of other actors this op waits for: it starts only
+	// once each of them has returned ("after A#2").
+	After []OpRef
 }
 
+// OpRef names one op of an outside actor's script: "A#2" is A's second.
+type OpRef struct {
+	Actor string
+	N     int // 1-based
+	Pos   Pos
+}
+
+func (r OpRef) String() string { return fmt.Sprintf("%s#%d", r.Actor, r.N) }
+
 func (o Op) String() string {
-	s := o.Kind.String()
+	s := ""
+	for _, r := range o.After {
+		s += "after " + r.String() + " "
+	}
+	s += o.Kind.String()
 	if o.Target != "" {
 		s += " " + o.Target
 	}
+	for _, k := range o.Keys {
+		s += " " + k
+	}
 	switch o.Kind {
-	case OpKill, OpTkill, OpRaise:
+	case OpKill, OpTkill, OpRaise, OpIgnore, OpHandle, OpDefault, OpBlock, OpUnblock:
 		s += " " + SigName(o.Sig)
+	case OpSeize, OpSetoptions:
+		if f := PtraceOptionsString(o.Flags); f != "" {
+			s += " " + f
+		}
 	case OpCont, OpDetach, OpPtraceSyscall:
 		if o.Sig != 0 {
 			s += " " + SigName(o.Sig)
@@ -258,6 +312,7 @@ type Check struct {
 type Atom struct {
 	Key, Value string
 	Neg        bool
+	Pos        Pos // where the atom is written
 }
 
 // Verdict is what a scenario expects under one variant ("*" for every other one).

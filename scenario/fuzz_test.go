@@ -38,6 +38,14 @@ func FuzzParse(f *testing.F) {
 		"actor W P F\nprocess T threads T T2 parent W\ninit W: kill T SIGSTOP\nP: attach T2\nF: freeze T\nF: thaw T\nT: exit_group 1\n",
 		"actor L\nconfig PREEMPT_RT\nprocess T\nL: lock tasklist\nL: unlock tasklist\n",
 		"title \"x\ny\"\n",
+		// The forms of issue 10: observe with keys, settle, after, the
+		// keys of results and of the prelude, checked values.
+		"actor A B\nprocess T parent A\ninit A: observe T pending\nA: kill T SIGSTOP\nA: wait T WUNTRACED\n" +
+			"B: after A#2 kill T SIGCONT\nB: settle\nB: observe T state exit ran tracer pending sigpnd shdpnd wchan freezer\n" +
+			"final B#3.state=R B#3.wchan=0 A#init1.pending=none B#2=0 A#2=stopped(SIGSTOP) T.sigpnd=none T.shdpnd!=SIGKILL\n",
+		"actor A B\nprocess P threads P1 P2\nA: tkill P2 SIGSTOP\nP1: after A#1 raise SIGUSR1\nB: after A#1 settle\nsometimes P1.wchan=do_signal_stop\n",
+		"actor A B\nprocess T\nA: after B#1 kill T 9\nB: after A#1 kill T 9\n",
+		"actor A\nprocess T\nA: wait T\nfinal A#1=stoped(SIGSTOP) T.pending=SIGSTOP,SIGKILL\n",
 	} {
 		f.Add([]byte(s))
 	}

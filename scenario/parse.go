@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -97,10 +98,20 @@ func (p *parser) parse(src string) error {
 	if err := p.checkSequences(); err != nil {
 		return err
 	}
-	// Atoms must name things that exist.
+	if err := p.checkAfter(); err != nil {
+		return err
+	}
+	if !p.sc.UsesFreezer(FreezerV2) {
+		for _, o := range p.allOps() {
+			if slices.Contains(o.Keys, "frozen") {
+				return &Error{o.Pos, fmt.Sprintf("observe %s frozen: the scenario freezes nothing through cgroup v2 (\"freeze %s v2\"), so there is no cgroup.events to read", o.Target, o.Target)}
+			}
+		}
+	}
+	// Atoms must name things that exist, with values they can have.
 	for _, c := range p.sc.Checks {
 		for _, a := range c.Atoms {
-			if err := p.checkAtom(c.Pos, a); err != nil {
+			if err := p.checkAtom(a); err != nil {
 				return err
 			}
 		}
@@ -264,6 +275,9 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 		if err != nil {
 			return err
 		}
+		if len(op.After) > 0 {
+			return &Error{op.After[0].Pos, "after orders script ops; the prelude runs in the order written"}
+		}
 		p.sc.Prelude = append(p.sc.Prelude, op)
 	case "always", "final", "sometimes":
 		kind := map[string]CheckKind{"always": Always, "final": Final, "sometimes": Sometimes}[head.s]
@@ -276,6 +290,7 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 			if err != nil {
 				return p.errf(t.col, "%v", err)
 			}
+			a.Pos = p.pos(t.col)
 			c.Atoms = append(c.Atoms, a)
 		}
 		p.sc.Checks = append(p.sc.Checks, c)
@@ -355,6 +370,31 @@ func (p *parser) directive(toks []token, threadActors *[]*Actor) error {
 	return nil
 }
 
+// opRef parses "A#N", an op of an actor's script (checked once every
+// script is known: checkAfter).
+func (p *parser) opRef(t token) (OpRef, error) {
+	name, num, ok := strings.Cut(t.s, "#")
+	n, err := strconv.Atoi(num)
+	if !ok || name == "" || err != nil || n < 1 || strconv.Itoa(n) != num {
+		return OpRef{}, p.errf(t.col, "%q is not an op (want ACTOR#N, the N-th op of ACTOR's script, as in \"after A#2\")", t.s)
+	}
+	return OpRef{Actor: name, N: n, Pos: p.pos(t.col)}, nil
+}
+
+// observeKeys parses the keys of "observe THREAD KEY ...".
+func (p *parser) observeKeys(op *Op, keys []token) error {
+	for _, k := range keys {
+		if !slices.Contains(ObserveKeys, k.s) {
+			return p.errf(k.col, "unknown observation key %q (want one or more of: %s)", k.s, strings.Join(ObserveKeys, " "))
+		}
+		if slices.Contains(op.Keys, k.s) {
+			return p.errf(k.col, "observe records %s twice", k.s)
+		}
+		op.Keys = append(op.Keys, k.s)
+	}
+	return nil
+}
+
 func (p *parser) process(head token, args []token, threadActors *[]*Actor) error {
 	if len(args) == 0 {
 		return p.errf(head.col, "process wants a name")
@@ -369,7 +409,7 @@ func (p *parser) process(head token, args []token, threadActors *[]*Actor) error
 		switch args[i].s {
 		case "threads":
 			i++
-			for i < len(args) && args[i].s != "parent" {
+			for i < len(args) && args[i].s != "parent" && args[i].s != "orphaned" {
 				th := args[i]
 				for _, prev := range pr.Threads {
 					if prev == th.s {
@@ -400,8 +440,11 @@ func (p *parser) process(head token, args []token, threadActors *[]*Actor) error
 				return p.errf(args[i+1].col, "parent %q is not a declared actor (declare it with \"actor\" first)", pr.Parent)
 			}
 			i += 2
+		case "orphaned":
+			pr.Orphaned = true
+			i++
 		default:
-			return p.errf(args[i].col, "unexpected %q (want \"threads T1 T2 ...\" or \"parent ACTOR\")", args[i].s)
+			return p.errf(args[i].col, "unexpected %q (want \"threads T1 T2 ...\", \"parent ACTOR\" or \"orphaned\")", args[i].s)
 		}
 	}
 	if len(pr.Threads) == 0 {
@@ -421,6 +464,9 @@ func (p *parser) process(head token, args []token, threadActors *[]*Actor) error
 
 var opKinds = map[string]OpKind{}
 
+// threadOpsUsage lists the ops of a tracee thread, for error messages.
+const threadOpsUsage = "raise SIG, sleep, syscall, exit_group N, traceme, ignore SIG, handle SIG, default SIG, block SIG, unblock SIG"
+
 func init() {
 	for k := OpKind(1); k < numOps; k++ {
 		opKinds[k.String()] = k
@@ -428,17 +474,31 @@ func init() {
 }
 
 func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error) {
+	// "after A#N" prefixes: the op waits for those ops of other actors.
+	var after []OpRef
+	for len(args) > 0 && args[0].s == "after" {
+		if len(args) < 2 {
+			return Op{}, p.errf(args[0].col, "after wants an op of another actor, as in \"after A#2 kill T SIGCONT\"")
+		}
+		ref, err := p.opRef(args[1])
+		if err != nil {
+			return Op{}, err
+		}
+		after = append(after, ref)
+		col = args[1].col + len(args[1].s) + 1
+		args = args[2:]
+	}
 	if len(args) == 0 {
 		return Op{}, p.errf(col, "%s: wants an op", actor)
 	}
 	kind, ok := opKinds[args[0].s]
 	if !ok {
 		if thread {
-			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want raise SIG, sleep, syscall, exit_group N)", args[0].s)
+			return Op{}, p.errf(args[0].col, "unknown op %q for a tracee thread (want %s)", args[0].s, threadOpsUsage)
 		}
-		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, waitid, exit, lock, unlock, observe)", args[0].s)
+		return Op{}, p.errf(args[0].col, "unknown op %q (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, getsiginfo, setoptions, wait, waitid, exit, lock, unlock, observe, settle)", args[0].s)
 	}
-	op := Op{Actor: actor, Kind: kind, Pos: p.pos(args[0].col)}
+	op := Op{Actor: actor, Kind: kind, Pos: p.pos(args[0].col), After: after}
 	a := args[1:]
 	need := func(min, max int, usage string) error {
 		if len(a) < min || len(a) > max {
@@ -495,9 +555,31 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 				}
 			}
 		}
-	case OpAttach, OpSeize, OpInterrupt, OpListen, OpPtraceKill, OpGetregs, OpObserve:
+	case OpAttach, OpInterrupt, OpListen, OpPtraceKill, OpGetregs, OpGetsiginfo:
 		if err = need(1, 1, args[0].s+" THREAD"); err == nil {
 			err = target("thread")
+		}
+	case OpObserve:
+		if err = need(1, 1+len(ObserveKeys), "observe THREAD [KEY ...]"); err == nil {
+			if err = target("thread"); err == nil {
+				err = p.observeKeys(&op, a[1:])
+			}
+		}
+	case OpSettle:
+		err = need(0, 0, "settle")
+	case OpSeize, OpSetoptions:
+		min, usage := 1, "seize THREAD [OPTION,...]"
+		if kind == OpSetoptions {
+			min, usage = 2, "setoptions THREAD OPTION,..."
+		}
+		if err = need(min, 2, usage); err == nil {
+			if err = target("thread"); err == nil && len(a) == 2 {
+				f, ferr := ParsePtraceOptions(a[1].s)
+				if ferr != nil {
+					err = p.errf(a[1].col, "%v", ferr)
+				}
+				op.Flags = f
+			}
 		}
 	case OpCont, OpDetach, OpPtraceSyscall:
 		if err = need(1, 2, args[0].s+" THREAD [SIGNAL]"); err == nil {
@@ -548,10 +630,12 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 			}
 			op.Target = a[0].s
 		}
-	case OpRaise:
-		if err = need(1, 1, "raise SIGNAL"); err == nil {
+	case OpRaise, OpIgnore, OpHandle, OpDefault, OpBlock, OpUnblock:
+		if err = need(1, 1, args[0].s+" SIGNAL"); err == nil {
 			err = sig(a[0])
 		}
+	case OpTraceme:
+		err = need(0, 0, "traceme")
 	case OpPause:
 		err = need(0, 0, "sleep")
 	case OpSyscall:
@@ -570,7 +654,7 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 	}
 	threadOp := kind.ThreadOp()
 	if thread && !threadOp {
-		return Op{}, p.errf(args[0].col, "%s is a tracee thread: it can raise SIG, sleep, syscall or exit_group N, not %s", actor, kind)
+		return Op{}, p.errf(args[0].col, "%s is a tracee thread: it can %s, not %s", actor, threadOpsUsage, kind)
 	}
 	if !thread && threadOp {
 		return Op{}, p.errf(args[0].col, "%s is not a tracee thread; only tracee threads %s", actor, kind)
@@ -620,26 +704,132 @@ func parseAtom(s string) (Atom, error) {
 	return a, nil
 }
 
-// checkAtom validates an atom's key against the declared names.
-func (p *parser) checkAtom(pos Pos, a Atom) error {
-	bad := func(format string, args ...any) error {
-		return &Error{pos, fmt.Sprintf(format, args...)}
+// checkAfter resolves every "after A#N" and rejects an order that can
+// never be met: an op of a tracee thread (it has no result to wait for),
+// an op beyond the script, or a cycle (each op of it waiting, directly or
+// through program order, for itself).
+func (p *parser) checkAfter() error {
+	for _, a := range p.sc.Actors {
+		for _, op := range a.Script {
+			for _, r := range op.After {
+				act, ok := p.actors[r.Actor]
+				switch {
+				case !ok:
+					return &Error{r.Pos, fmt.Sprintf("after %s: %q is not an actor", r, r.Actor)}
+				case act.Thread:
+					return &Error{r.Pos, fmt.Sprintf("after %s: %s is a tracee thread; after names an op of an outside actor, whose return is its result", r, r.Actor)}
+				case r.N > len(act.Script):
+					return &Error{r.Pos, fmt.Sprintf("after %s: %s has ops 1..%d", r, r.Actor, len(act.Script))}
+				}
+			}
+		}
 	}
-	if i := strings.Index(a.Key, "#"); i > 0 {
-		name := a.Key[:i]
-		act, ok := p.actors[name]
-		if !ok || act.Thread {
-			return bad("%q: %q is not an actor", a.Key, name)
+	// Depth-first search over ops: op i of A comes after op i-1 of A
+	// and after each op it names.
+	type node struct {
+		actor string
+		i     int // 0-based
+	}
+	script := func(n node) []Op { return p.actors[n.actor].Script }
+	state := map[node]int{} // 1 on the path, 2 done
+	var path []node
+	var visit func(n node) error
+	visit = func(n node) error {
+		switch state[n] {
+		case 1:
+			// path[k] == n waits for path[k+1], ..., which waits for n.
+			k := slices.Index(path, n)
+			var chain []string
+			at := Pos{}
+			for _, m := range path[k:] {
+				chain = append(chain, fmt.Sprintf("%s#%d", m.actor, m.i+1))
+				if ops := script(m)[m.i].After; len(ops) > 0 && at == (Pos{}) {
+					at = ops[0].Pos
+				}
+			}
+			chain = append(chain, chain[0])
+			return &Error{at, fmt.Sprintf("the order can never be met: %s waits for itself (%s)", chain[0], strings.Join(chain, " after "))}
+		case 2:
+			return nil
 		}
-		n, err := strconv.Atoi(a.Key[i+1:])
-		if err != nil || n < 1 || n > len(act.Script) {
-			return bad("%q: %s has ops 1..%d", a.Key, name, len(act.Script))
+		state[n] = 1
+		path = append(path, n)
+		op := script(n)[n.i]
+		if n.i > 0 {
+			if err := visit(node{n.actor, n.i - 1}); err != nil {
+				return err
+			}
 		}
+		for _, r := range op.After {
+			if err := visit(node{r.Actor, r.N - 1}); err != nil {
+				return err
+			}
+		}
+		path = path[:len(path)-1]
+		state[n] = 2
 		return nil
+	}
+	for _, a := range p.sc.Actors {
+		for i := range a.Script {
+			if err := visit(node{a.Name, i}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// allOps are the prelude's ops, then every script's.
+func (p *parser) allOps() []Op {
+	ops := append([]Op(nil), p.sc.Prelude...)
+	for _, a := range p.sc.Actors {
+		ops = append(ops, a.Script...)
+	}
+	return ops
+}
+
+// threads are the names of the tracee threads.
+func (p *parser) threads() []string {
+	var out []string
+	for _, pr := range p.sc.Processes {
+		out = append(out, pr.Threads...)
+	}
+	return out
+}
+
+// outsideActors are the names of the actors outside the thread groups.
+func (p *parser) outsideActors() []string {
+	var out []string
+	for _, a := range p.sc.Actors {
+		if !a.Thread {
+			out = append(out, a.Name)
+		}
+	}
+	return out
+}
+
+// checkAtom validates an atom: its key names something that exists, and
+// its value is one the key can take.
+func (p *parser) checkAtom(a Atom) error {
+	bad := func(format string, args ...any) error {
+		return &Error{a.Pos, fmt.Sprintf(format, args...)}
+	}
+	value := func(what string, d Domain) error {
+		ok, hint := d.Check(a.Value)
+		if ok {
+			return nil
+		}
+		if hint != "" {
+			hint = fmt.Sprintf("; did you mean %s?", hint)
+		}
+		return bad("%q: %s is one of: %s%s", a.Key+map[bool]string{false: "=", true: "!="}[a.Neg]+a.Value, what, d.Forms, hint)
+	}
+	if name, ref, ok := strings.Cut(a.Key, "#"); ok {
+		return p.checkResultAtom(a, name, ref, value, bad)
 	}
 	i := strings.LastIndex(a.Key, ".")
 	if i <= 0 {
-		return bad("unknown key %q (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, PROCESS.frozen, ACTOR.done or ACTOR#N)", a.Key)
+		return bad("unknown key %q (want THREAD.KEY, PROCESS.freezer, PROCESS.frozen, ACTOR.done, ACTOR#N[.KEY] or ACTOR#initN[.KEY]; a thread's keys: %s)", a.Key, strings.Join(ThreadKeys, " "))
 	}
 	name, field := a.Key[:i], a.Key[i+1:]
 	if field == "freezer" || field == "frozen" {
@@ -651,43 +841,97 @@ func (p *parser) checkAtom(pos Pos, a Atom) error {
 		if p.names[name] != "a process" && !p.sc.FrozenAlone(name, f) {
 			return bad("%q: %s is not a process, nor a thread frozen on its own through cgroup %s (it has no cgroup of its own there)", a.Key, name, map[int]string{FreezerV1: "v1", FreezerV2: "v2"}[f])
 		}
-		if field == "freezer" {
-			switch a.Value {
-			case "THAWED", "FREEZING", "FROZEN":
-				return nil
-			}
-			return bad("%q: freezer.state is THAWED, FREEZING or FROZEN", a.Key+"="+a.Value)
-		}
-		if !p.sc.UsesFreezer(FreezerV2) {
+		if field == "frozen" && !p.sc.UsesFreezer(FreezerV2) {
 			return bad("%q: the scenario freezes nothing through cgroup v2 (\"freeze %s v2\"), so there is no cgroup.events to read", a.Key, name)
 		}
-		if a.Value != "0" && a.Value != "1" {
-			return bad("%q: cgroup.events frozen is 0 or 1", a.Key+"="+a.Value)
-		}
-		return nil
+		d, _ := KeyDomain(field, nil)
+		return value("PROCESS."+field, d)
 	}
 	act, ok := p.actors[name]
 	if !ok {
 		return bad("%q: unknown thread or actor %q", a.Key, name)
 	}
 	if act.Thread {
-		switch field {
-		case "state":
-			switch a.Value {
-			case "R", "S", "D", "T", "t", "Z", "X", "gone":
-			default:
-				return bad("%q: a state is one of R S D T t Z X gone", a.Key+"="+a.Value)
-			}
-		case "exit", "ran", "tracer", "pending":
-		default:
-			return bad("%q: a thread has .state, .exit, .ran, .tracer and .pending", a.Key)
+		if !slices.Contains(ThreadKeys, field) {
+			return bad("%q: a thread has %s", a.Key, keyList(ThreadKeys))
 		}
-		return nil
+		d, _ := KeyDomain(field, p.outsideActors())
+		return value("THREAD."+field, d)
 	}
 	if field != "done" {
 		return bad("%q: an actor has .done and #N", a.Key)
 	}
-	return nil
+	d, _ := KeyDomain(field, nil)
+	return value("ACTOR.done", d)
+}
+
+// checkResultAtom validates ACTOR#N, ACTOR#N.KEY, ACTOR#initN and
+// ACTOR#initN.KEY.
+func (p *parser) checkResultAtom(a Atom, name, ref string, value func(string, Domain) error, bad func(string, ...any) error) error {
+	act, ok := p.actors[name]
+	if !ok || act.Thread {
+		return bad("%q: %q is not an actor", a.Key, name)
+	}
+	ref, key, hasKey := strings.Cut(ref, ".")
+	ops, what := act.Script, "ops"
+	num, init := strings.CutPrefix(ref, "init")
+	if init {
+		ops, what = nil, "init ops"
+		for _, o := range p.sc.Prelude {
+			if o.Actor == name {
+				ops = append(ops, o)
+			}
+		}
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 1 || n > len(ops) || strconv.Itoa(n) != num {
+		if len(ops) == 0 {
+			return bad("%q: %s has no %s", a.Key, name, what)
+		}
+		if init {
+			return bad("%q: %s has init ops #init1..#init%d", a.Key, name, len(ops))
+		}
+		return bad("%q: %s has ops 1..%d", a.Key, name, len(ops))
+	}
+	op := ops[n-1]
+	base := strings.TrimSuffix(a.Key, "."+key)
+	switch {
+	case hasKey && op.Kind != OpObserve:
+		return bad("%q: %s is %q, which records no keys (its result is %s)", a.Key, base, op.String(), base)
+	case hasKey && !slices.Contains(op.Keys, key):
+		if len(op.Keys) == 0 {
+			return bad("%q: %s is %q, which records the state letter only (as %s; observe %s %s records %s)", a.Key, base, op.String(), base, op.Target, key, key)
+		}
+		return bad("%q: %s is %q; it records %s", a.Key, base, op.String(), keyList(op.Keys))
+	case hasKey:
+		d, _ := KeyResultDomain(key, p.outsideActors())
+		return value(fmt.Sprintf("%s (%s)", a.Key, op.String()), d)
+	case op.Kind == OpObserve && len(op.Keys) > 0:
+		return bad("%q: %s is %q; name what it records: %s", a.Key, base, op.String(), keyList(prefixAll(base+".", op.Keys)))
+	}
+	return value(fmt.Sprintf("%s (%s)", a.Key, op.String()), ResultDomain(op, p.threads()))
+}
+
+func keyList(keys []string) string {
+	var parts []string
+	for _, k := range keys {
+		if !strings.Contains(k, ".") {
+			k = "." + k
+		}
+		parts = append(parts, k)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+func prefixAll(prefix string, keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = prefix + k
+	}
+	return out
 }
 
 // checkSequences checks what can be told of each actor's ops in order —

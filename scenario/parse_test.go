@@ -24,7 +24,7 @@ init W: kill T SIGSTOP
 W: wait T WUNTRACED
 S: kill Q SIGKILL   # a trailing comment
 T2: raise SIGSTOP
-always T.state!=X
+always T.state!=Z
 final T.exit=killed(SIGKILL) W#1=stopped(SIGSTOP)
 sometimes T.state=T
 disable I10 stuck
@@ -96,10 +96,10 @@ variant peterz-v2
 		t.Errorf("prelude %+v", sc.Prelude)
 	}
 	wantChecks := []Check{
-		{Kind: Always, Atoms: []Atom{{"T.state", "X", true}}, Text: "T.state!=X", Pos: pos(16, 1)},
-		{Kind: Final, Atoms: []Atom{{"T.exit", "killed(SIGKILL)", false}, {"W#1", "stopped(SIGSTOP)", false}},
+		{Kind: Always, Atoms: []Atom{{Key: "T.state", Value: "Z", Neg: true, Pos: pos(16, 8)}}, Text: "T.state!=Z", Pos: pos(16, 1)},
+		{Kind: Final, Atoms: []Atom{{Key: "T.exit", Value: "killed(SIGKILL)", Pos: pos(17, 7)}, {Key: "W#1", Value: "stopped(SIGSTOP)", Pos: pos(17, 30)}},
 			Text: "T.exit=killed(SIGKILL) W#1=stopped(SIGSTOP)", Pos: pos(17, 1)},
-		{Kind: Sometimes, Atoms: []Atom{{"T.state", "T", false}}, Text: "T.state=T", Pos: pos(18, 1)},
+		{Kind: Sometimes, Atoms: []Atom{{Key: "T.state", Value: "T", Pos: pos(18, 11)}}, Text: "T.state=T", Pos: pos(18, 1)},
 	}
 	if !reflect.DeepEqual(sc.Checks, wantChecks) {
 		t.Errorf("checks\n got %+v\nwant %+v", sc.Checks, wantChecks)
@@ -242,9 +242,9 @@ func TestParseErrors(t *testing.T) {
 		{"unknown actor", head + "Q: kill T SIGKILL\n",
 			`bad.jc:4:1: unknown actor "Q" (declare it with "actor Q", or as a thread with "process")`},
 		{"unknown op", head + "S: frob T\n",
-			`bad.jc:4:4: unknown op "frob" (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, wait, waitid, exit, lock, unlock, observe)`},
+			`bad.jc:4:4: unknown op "frob" (want kill, tkill, freeze, thaw, attach, seize, interrupt, listen, cont, detach, ptrace-kill, ptrace-syscall, getregs, getsiginfo, setoptions, wait, waitid, exit, lock, unlock, observe, settle)`},
 		{"unknown op for a thread", head + "T: frob\n",
-			`bad.jc:4:4: unknown op "frob" for a tracee thread (want raise SIG, sleep, syscall, exit_group N)`},
+			`bad.jc:4:4: unknown op "frob" for a tracee thread (want raise SIG, sleep, syscall, exit_group N, traceme, ignore SIG, handle SIG, default SIG, block SIG, unblock SIG)`},
 		{"missing op", head + "S:\n",
 			`bad.jc:4:4: S: wants an op`},
 		{"unknown signal", head + "S: kill T SIGFOO\n",
@@ -258,7 +258,7 @@ func TestParseErrors(t *testing.T) {
 		{"thread op on an outside actor", head + "S: raise SIGSTOP\n",
 			`bad.jc:4:4: S is not a tracee thread; only tracee threads raise`},
 		{"outside op on a thread", head + "A: kill T SIGKILL\n",
-			`bad.jc:4:4: A is a tracee thread: it can raise SIG, sleep, syscall or exit_group N, not kill`},
+			`bad.jc:4:4: A is a tracee thread: it can raise SIG, sleep, syscall, exit_group N, traceme, ignore SIG, handle SIG, default SIG, block SIG, unblock SIG, not kill`},
 		{"undeclared parent", "process T parent W\n",
 			`bad.jc:1:18: parent "W" is not a declared actor (declare it with "actor" first)`},
 		{"unknown target", head + "S: freeze X\n",
@@ -278,19 +278,19 @@ func TestParseErrors(t *testing.T) {
 		{"unknown lock", head + "S: lock siglock\n",
 			`bad.jc:4:9: unknown lock "siglock" (want tasklist or css_set)`},
 		{"bad atom key", head + "final T.color=red\n",
-			`bad.jc:4:1: "T.color": a thread has .state, .exit, .ran, .tracer and .pending`},
+			`bad.jc:4:7: "T.color": a thread has .state, .exit, .ran, .tracer, .pending, .sigpnd, .shdpnd and .wchan`},
 		{"atom on an unknown name", head + "final X.state=T\n",
-			`bad.jc:4:1: "X.state": unknown thread or actor "X"`},
+			`bad.jc:4:7: "X.state": unknown thread or actor "X"`},
 		{"atom without a dot", head + "always T=R\n",
-			`bad.jc:4:1: unknown key "T" (want THREAD.state, THREAD.exit, THREAD.ran, THREAD.tracer, THREAD.pending, PROCESS.freezer, PROCESS.frozen, ACTOR.done or ACTOR#N)`},
+			`bad.jc:4:8: unknown key "T" (want THREAD.KEY, PROCESS.freezer, PROCESS.frozen, ACTOR.done, ACTOR#N[.KEY] or ACTOR#initN[.KEY]; a thread's keys: state exit ran tracer pending sigpnd shdpnd wchan)`},
 		{"actor field", head + "final S.state=R\n",
-			`bad.jc:4:1: "S.state": an actor has .done and #N`},
+			`bad.jc:4:7: "S.state": an actor has .done and #N`},
 		{"op index out of range", head + "S: kill T SIGKILL\nfinal S#2=0\n",
-			`bad.jc:5:1: "S#2": S has ops 1..1`},
+			`bad.jc:5:7: "S#2": S has ops 1..1`},
 		{"op index of a thread", head + "final T#1=0\n",
-			`bad.jc:4:1: "T#1": "T" is not an actor`},
+			`bad.jc:4:7: "T#1": "T" is not an actor`},
 		{"bad state letter", head + "final T.state=Q\n",
-			`bad.jc:4:1: "T.state=Q": a state is one of R S D T t Z X gone`},
+			`bad.jc:4:7: "T.state=Q": THREAD.state is one of: R, S, D, T, t, Z, gone`},
 		{"not an atom", head + "sometimes T.state\n",
 			`bad.jc:4:11: "T.state" is not an atom (want KEY=VALUE or KEY!=VALUE, e.g. T.state=T)`},
 		{"empty check", head + "final\n",
@@ -328,7 +328,7 @@ func TestParseErrors(t *testing.T) {
 		{"scenario arity", "scenario a b\n",
 			`bad.jc:1:1: scenario takes one name`},
 		{"process option", "process P children 3\n",
-			`bad.jc:1:11: unexpected "children" (want "threads T1 T2 ..." or "parent ACTOR")`},
+			`bad.jc:1:11: unexpected "children" (want "threads T1 T2 ...", "parent ACTOR" or "orphaned")`},
 		{"empty threads", "process P threads\n",
 			`bad.jc:1:11: threads wants one or more thread names`},
 		{"init without an actor", head + "init kill T SIGKILL\n",
@@ -465,5 +465,196 @@ func TestParseProcessAsActor(t *testing.T) {
 	}
 	if err == nil || err.Error() != want {
 		t.Errorf("error\n got %v\nwant %s", err, want)
+	}
+}
+
+// TestParseLanguageForms parses the forms of issue 10: observe with keys,
+// settle, after (on an outside actor's op and a thread's), atoms over an
+// op's keys and the prelude's results, and every key's valid values.
+func TestParseLanguageForms(t *testing.T) {
+	src := `actor A B
+process T parent A
+process P threads P1 P2
+init A: kill T SIGSTOP
+init A: observe T state pending
+init B: wait T WUNTRACED|WNOHANG
+A: observe T state exit ran tracer pending sigpnd shdpnd wchan freezer
+A: settle
+B: after A#2 after A#1 kill T SIGCONT
+P2: after B#1 raise SIGSTOP
+final A#1.state=T A#1.exit=none A#1.ran=no A#1.tracer=B A#1.pending=SIGKILL,SIGSTOP A#1.sigpnd=none A#1.shdpnd=25
+final A#1.wchan=do_signal_stop A#1.freezer=FREEZING A#1.wchan!=pending A#2=0 B#1=ESRCH B#1!=errno(99)
+final A#init1=0 A#init2.state=T A#init2.pending=none B#init1=stopped(SIGTRAP,EVENT_STOP) B#init1!=exited(255)
+final T.state=gone T.exit=killed(SIGKILL) T.exit!=exited(0) T.ran=yes T.tracer=none T.wchan=hrtimer_nanosleep
+final T.sigpnd=SIGUSR1 T.shdpnd=SIGKILL P.freezer=THAWED P1.wchan=0 A.done=no
+`
+	sc, err := Parse("forms.jc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := func(line, col int) Pos { return Pos{"forms.jc", line, col} }
+	script := func(name string) []Op {
+		for _, a := range sc.Actors {
+			if a.Name == name {
+				return a.Script
+			}
+		}
+		return nil
+	}
+	want := []Op{
+		{Actor: "A", Kind: OpObserve, Target: "T", Pos: pos(7, 4), Keys: []string{"state", "exit", "ran", "tracer", "pending", "sigpnd", "shdpnd", "wchan", "freezer"}},
+		{Actor: "A", Kind: OpSettle, Pos: pos(8, 4)},
+	}
+	if got := script("A"); !reflect.DeepEqual(got, want) {
+		t.Errorf("A's script\n got %+v\nwant %+v", got, want)
+	}
+	wantB := []Op{{Actor: "B", Kind: OpKill, Target: "T", Sig: SIGCONT, Pos: pos(9, 24),
+		After: []OpRef{{Actor: "A", N: 2, Pos: pos(9, 10)}, {Actor: "A", N: 1, Pos: pos(9, 20)}}}}
+	if got := script("B"); !reflect.DeepEqual(got, wantB) {
+		t.Errorf("B's script\n got %#v\nwant %#v", got, wantB)
+	}
+	wantP2 := []Op{{Actor: "P2", Kind: OpRaise, Sig: SIGSTOP, Pos: pos(10, 15), After: []OpRef{{Actor: "B", N: 1, Pos: pos(10, 11)}}}}
+	if got := script("P2"); !reflect.DeepEqual(got, wantP2) {
+		t.Errorf("P2's script\n got %+v\nwant %+v", got, wantP2)
+	}
+	if got := sc.Prelude[1]; !reflect.DeepEqual(got.Keys, []string{"state", "pending"}) {
+		t.Errorf("prelude observe %+v", got)
+	}
+	for _, tc := range []struct {
+		op   Op
+		want string
+	}{
+		{wantB[0], "after A#2 after A#1 kill T SIGCONT"},
+		{want[0], "observe T state exit ran tracer pending sigpnd shdpnd wchan freezer"},
+		{want[1], "settle"},
+	} {
+		if got := tc.op.String(); got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+// TestParseLanguageErrors: the errors of the forms of issue 10, pinned.
+func TestParseLanguageErrors(t *testing.T) {
+	const head = "actor A B C R\nprocess T parent A\n" // lines 1-2
+	cases := []struct {
+		name, src, want string
+	}{
+		// after
+		{"after without an op ref", head + "B: after\n",
+			`bad.jc:3:4: after wants an op of another actor, as in "after A#2 kill T SIGCONT"`},
+		{"after a name", head + "B: after A kill T 9\n",
+			`bad.jc:3:10: "A" is not an op (want ACTOR#N, the N-th op of ACTOR's script, as in "after A#2")`},
+		{"after #0", head + "B: after A#0 kill T 9\n",
+			`bad.jc:3:10: "A#0" is not an op (want ACTOR#N, the N-th op of ACTOR's script, as in "after A#2")`},
+		{"after and no op", head + "B: after A#1\n",
+			`bad.jc:3:14: B: wants an op`},
+		{"after a stranger", head + "B: after X#1 kill T 9\n",
+			`bad.jc:3:10: after X#1: "X" is not an actor`},
+		{"after a thread", head + "B: after T#1 kill T 9\nT: raise SIGSTOP\n",
+			`bad.jc:3:10: after T#1: T is a tracee thread; after names an op of an outside actor, whose return is its result`},
+		{"after beyond the script", head + "A: kill T 9\nB: after A#2 kill T 9\n",
+			`bad.jc:4:10: after A#2: A has ops 1..1`},
+		{"after itself", head + "A: after A#1 kill T 9\n",
+			`bad.jc:3:10: the order can never be met: A#1 waits for itself (A#1 after A#1)`},
+		{"after in a cycle", head + "A: after B#1 kill T 9\nB: after A#1 kill T 9\n",
+			`bad.jc:3:10: the order can never be met: A#1 waits for itself (A#1 after B#1 after A#1)`},
+		{"after in a cycle through program order", head + "A: kill T 9\nA: after B#1 kill T 9\nA: kill T 9\nB: after A#3 kill T 9\n",
+			`bad.jc:4:10: the order can never be met: A#2 waits for itself (A#2 after B#1 after A#3 after A#2)`},
+		{"after in the prelude", head + "A: kill T 9\ninit B: after A#1 kill T 9\n",
+			`bad.jc:4:15: after orders script ops; the prelude runs in the order written`},
+		// observe and settle
+		{"unknown observe key", head + "A: observe T color\n",
+			`bad.jc:3:14: unknown observation key "color" (want one or more of: state exit ran tracer pending sigpnd shdpnd wchan freezer frozen)`},
+		{"observe key twice", head + "A: observe T ran ran\n",
+			`bad.jc:3:18: observe records ran twice`},
+		{"settle with an argument", head + "A: settle T\n",
+			`bad.jc:3:4: settle wants "settle"`},
+		{"settle by a thread", head + "T: settle\n",
+			`bad.jc:3:4: T is a tracee thread: it can raise SIG, sleep, syscall, exit_group N, traceme, ignore SIG, handle SIG, default SIG, block SIG, unblock SIG, not settle`},
+		// keys of results
+		{"key of an op without keys", head + "A: kill T 9\nfinal A#1.state=R\n",
+			`bad.jc:4:7: "A#1.state": A#1 is "kill T SIGKILL", which records no keys (its result is A#1)`},
+		{"key of a plain observe", head + "A: observe T\nfinal A#1.wchan=0\n",
+			`bad.jc:4:7: "A#1.wchan": A#1 is "observe T", which records the state letter only (as A#1; observe T wchan records wchan)`},
+		{"key not recorded", head + "A: observe T state pending\nfinal A#1.wchan=0\n",
+			`bad.jc:4:7: "A#1.wchan": A#1 is "observe T state pending"; it records .state and .pending`},
+		{"result of an observe with keys", head + "A: observe T state pending\nfinal A#1=R\n",
+			`bad.jc:4:7: "A#1": A#1 is "observe T state pending"; name what it records: A#1.state and A#1.pending`},
+		{"no init ops", head + "final A#init1=0\n",
+			`bad.jc:3:7: "A#init1": A has no init ops`},
+		{"init op out of range", head + "init A: kill T 9\nfinal A#init2=0\n",
+			`bad.jc:4:7: "A#init2": A has init ops #init1..#init1`},
+		// values: the issue's own example first
+		{"ran=false", head + "R: wait T\nfinal T.ran=false T.tracer=nobody R#1=stoped(SIGSTOP)\n",
+			`bad.jc:4:7: "T.ran=false": THREAD.ran is one of: yes, no`},
+		{"tracer=nobody", head + "final T.tracer=nobody\n",
+			`bad.jc:3:7: "T.tracer=nobody": THREAD.tracer is one of: none, A, B, C, R`},
+		{"stoped", head + "R: wait T\nfinal R#1=stoped(SIGSTOP)\n",
+			`bad.jc:4:7: "R#1=stoped(SIGSTOP)": R#1 (wait T) is one of: stopped(SIG), stopped(SIG,EVENT_STOP), stopped(SIGTRAP,EVENT_EXIT), stopped(SIGTRAP|0x80), continued, exited(N), killed(SIG), none, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending; did you mean stopped(SIGSTOP)?`},
+		{"misspelt value under !=", head + "R: wait T\nfinal R#1!=stopped(STOP)\n",
+			`bad.jc:4:7: "R#1!=stopped(STOP)": R#1 (wait T) is one of: stopped(SIG), stopped(SIG,EVENT_STOP), stopped(SIGTRAP,EVENT_EXIT), stopped(SIGTRAP|0x80), continued, exited(N), killed(SIG), none, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending; did you mean stopped(SIGSTOP)?`},
+		{"a wait result of a kill", head + "A: kill T 9\nfinal A#1=stopped(SIGSTOP)\n",
+			`bad.jc:4:7: "A#1=stopped(SIGSTOP)": A#1 (kill T SIGKILL) is one of: 0, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending`},
+		{"a letter of an observe", head + "A: observe T\nfinal A#1=running\n",
+			`bad.jc:4:7: "A#1=running": A#1 (observe T) is one of: R, S, D, T, t, Z, gone, pending`},
+		{"settle result", head + "A: settle\nfinal A#1=ESRCH\n",
+			`bad.jc:4:7: "A#1=ESRCH": A#1 (settle) is one of: 0, pending`},
+		{"errno by number", head + "A: kill T 9\nfinal A#1=errno(3)\n",
+			`bad.jc:4:7: "A#1=errno(3)": A#1 (kill T SIGKILL) is one of: 0, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending; did you mean ESRCH?`},
+		{"set out of order", head + "final T.pending=SIGSTOP,SIGKILL\n",
+			`bad.jc:3:7: "T.pending=SIGSTOP,SIGKILL": THREAD.pending is one of: none or signal names in numeric order joined by ',' (SIGKILL,SIGSTOP); did you mean SIGKILL,SIGSTOP?`},
+		{"set with a bad name", head + "final T.sigpnd=SIGFOO\n",
+			`bad.jc:3:7: "T.sigpnd=SIGFOO": THREAD.sigpnd is one of: none or signal names in numeric order joined by ',' (SIGKILL,SIGSTOP)`},
+		{"freezer case", head + "final T.freezer=frozen\n",
+			`bad.jc:3:7: "T.freezer=frozen": PROCESS.freezer is one of: THAWED, FREEZING, FROZEN; did you mean FROZEN?`},
+		{"wchan", head + "final T.wchan=do_nanosleep\n",
+			`bad.jc:3:7: "T.wchan=do_nanosleep": THREAD.wchan is one of: 0, hrtimer_nanosleep, __refrigerator, do_signal_stop, ptrace_stop, get_signal, cgroup_enter_frozen, do_syscall_64, cgroup_leave_frozen`},
+		{"exit code", head + "final T.exit=exited(256)\n",
+			`bad.jc:3:7: "T.exit=exited(256)": THREAD.exit is one of: none, exited(N), killed(SIG)`},
+		{"killed by a number", head + "final T.exit=killed(9)\n",
+			`bad.jc:3:7: "T.exit=killed(9)": THREAD.exit is one of: none, exited(N), killed(SIG); did you mean killed(SIGKILL)?`},
+		{"done", head + "final A.done=true\n",
+			`bad.jc:3:7: "A.done=true": ACTOR.done is one of: yes, no`},
+		{"state X", head + "always T.state!=X\n",
+			`bad.jc:3:8: "T.state!=X": THREAD.state is one of: R, S, D, T, t, Z, gone`},
+		{"recorded key's value", head + "A: observe T ran\nfinal A#1.ran=maybe\n",
+			`bad.jc:4:7: "A#1.ran=maybe": A#1.ran (observe T ran) is one of: yes, no, pending`},
+		{"a wait4 result of a waitid", head + "R: waitid T WSTOPPED\nfinal R#1=stopped(SIGSTOP)\n",
+			`bad.jc:4:7: "R#1=stopped(SIGSTOP)": R#1 (waitid T WUNTRACED) is one of: CLD_EXITED(N), CLD_KILLED(SIG), CLD_STOPPED(SIG), CLD_TRAPPED(SIG), CLD_TRAPPED(SIG,EVENT_STOP), CLD_TRAPPED(SIGTRAP,EVENT_EXIT), CLD_TRAPPED(SIGTRAP|0x80), CLD_CONTINUED(SIGCONT), none, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending`},
+		{"a wait for any child without the child", head + "R: wait any\nfinal R#1=stopped(SIGSTOP)\n",
+			`bad.jc:4:7: "R#1=stopped(SIGSTOP)": R#1 (wait any) is one of: THREAD:stopped(SIG), THREAD:stopped(SIG,EVENT_STOP), THREAD:stopped(SIGTRAP,EVENT_EXIT), THREAD:stopped(SIGTRAP|0x80), THREAD:continued, THREAD:exited(N), THREAD:killed(SIG) (THREAD one of T), none, EPERM, ESRCH, EIO, ECHILD, EINVAL, errno(N), pending`},
+		{"observe frozen without v2", head + "A: observe T frozen\n",
+			`bad.jc:3:4: observe T frozen: the scenario freezes nothing through cgroup v2 ("freeze T v2"), so there is no cgroup.events to read`},
+		{"frozen value", head + "A: freeze T v2\nA: observe T frozen\nfinal A#2.frozen=yes\n",
+			`bad.jc:5:7: "A#2.frozen=yes": A#2.frozen (observe T frozen) is one of: 0, 1, pending`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("bad.jc", []byte(tc.src))
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("error\n got %v\nwant %s", err, tc.want)
+			}
+			if _, ok := err.(*Error); err != nil && !ok {
+				t.Errorf("error is a %T", err)
+			}
+		})
+	}
+}
+
+// TestParseWaitResults: the results of waitid and of a wait for any child
+// are checked in their own forms.
+func TestParseWaitResults(t *testing.T) {
+	src := "actor R Q\nprocess P threads T1 T2 parent R\nR: waitid T1 WEXITED|WSTOPPED\nQ: wait any\n" +
+		"final R#1=CLD_TRAPPED(SIGTRAP,EVENT_STOP) R#1!=CLD_CONTINUED(SIGCONT) R#1!=CLD_EXITED(3) R#1!=none\n" +
+		"final Q#1=T2:stopped(SIGSTOP) Q#1!=T1:killed(SIGKILL) Q#1!=ECHILD\n"
+	if _, err := Parse("w.jc", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	for atom, hint := range map[string]string{"Q#1=T3:continued": "", "Q#1=T2:stopped(STOP)": "T2:stopped(SIGSTOP)", "R#1=CLD_KILLED(9)": "CLD_KILLED(SIGKILL)"} {
+		_, err := Parse("w.jc", []byte(strings.SplitAfter(src, "\n")[0]+"process P threads T1 T2 parent R\nR: waitid T1 WEXITED|WSTOPPED\nQ: wait any\nfinal "+atom+"\n"))
+		if err == nil || hint != "" && !strings.Contains(err.Error(), "did you mean "+hint+"?") {
+			t.Errorf("%s: %v, want an error suggesting %q", atom, err, hint)
+		}
 	}
 }

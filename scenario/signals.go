@@ -109,3 +109,44 @@ func WaitFlagsString(f int) string {
 	}
 	return strings.Join(parts, "|")
 }
+
+var ptraceOptionNames = []struct {
+	name string
+	bit  int
+}{
+	{"TRACESYSGOOD", PTRACE_O_TRACESYSGOOD}, {"TRACEEXIT", PTRACE_O_TRACEEXIT}, {"EXITKILL", PTRACE_O_EXITKILL},
+}
+
+// ParsePtraceOptions parses "TRACESYSGOOD,TRACEEXIT" (each name with or
+// without the PTRACE_O_ prefix; '|' separates too).
+func ParsePtraceOptions(s string) (int, error) {
+	f := 0
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '|' }) {
+		p := strings.TrimPrefix(strings.ToUpper(part), "PTRACE_O_")
+		found := false
+		for _, o := range ptraceOptionNames {
+			if o.name == p {
+				f |= o.bit
+				found = true
+			}
+		}
+		if !found {
+			return 0, fmt.Errorf("unknown ptrace option %q (want TRACESYSGOOD, TRACEEXIT or EXITKILL, joined by ',')", part)
+		}
+	}
+	if f == 0 {
+		return 0, fmt.Errorf("no ptrace option in %q (want TRACESYSGOOD, TRACEEXIT or EXITKILL, joined by ',')", s)
+	}
+	return f, nil
+}
+
+// PtraceOptionsString is the inverse of ParsePtraceOptions.
+func PtraceOptionsString(f int) string {
+	var parts []string
+	for _, o := range ptraceOptionNames {
+		if f&o.bit != 0 {
+			parts = append(parts, o.name)
+		}
+	}
+	return strings.Join(parts, ",")
+}

@@ -129,7 +129,7 @@ func Of(m *model.Machine, s *model.State) State {
 			pc = int(s.Actor[a].PC)
 			for i, op := range ad.Script {
 				if i < pc {
-					av.Results = append(av.Results, OpResult{Op: op.Src.String(), Result: m.P.Result(s, a, i).String()})
+					av.Results = append(av.Results, OpResult{Op: op.Src.String(), Result: m.P.ResultText(s, a, i)})
 				}
 			}
 		}

@@ -22,7 +22,9 @@ var cmdCheck = &command{
 	name:    "check",
 	summary: "explore every interleaving of scenarios under kernel designs",
 	usage: `  jobctl check [flags]                   every built-in scenario x every variant
-  jobctl check SCENARIO [flags]          one scenario, with counterexamples drawn`,
+  jobctl check SCENARIO [flags]          one scenario, with counterexamples drawn
+  jobctl check SCENARIO... | DIR [flags] a corpus of your own: several scenarios, or
+                                         every *.jc file of a directory, as the matrix`,
 	help: `
 Explores every interleaving of the actors of a scenario (breadth-first, so
 each counterexample is a shortest one) under a kernel design ("variant"),
@@ -32,7 +34,9 @@ the scenario's verdict lines (its verdict for the variant, else its "*"
 verdict, else pass). An expected violation that lists properties is met
 when any of them is violated; one without properties by any violation.
 
-Without a SCENARIO: a matrix, scenarios down and variants across. Each cell
+Without a SCENARIO, with several, or with a directory (every *.jc file in
+it, in natural order of the names): a matrix, scenarios down and variants
+across, as for the built-in corpus. Each cell
 is "pass" or the properties violated ("I4", "I2,I4", "final"), with a
 trailing "!" when that is not what the scenario expects and "?" when a
 limit stopped the search before the expected violation was found.
@@ -43,7 +47,8 @@ counterexample drawn as a race diagram (one column per CPU/actor, time
 flowing down, each step the kernel function and the state it changed).
 
 Flags:
-  --variant V          check under variant V only (a name or short id; see 'jobctl variants')
+  --variant V[,V...]   check under these variants only, in this order (names or short
+                       ids; see 'jobctl variants'), e.g. --variant v6.1,mainline
   --rt                 force CONFIG_PREEMPT_RT (scenarios with "config PREEMPT_RT" have it anyway)
   --json               one JSON object per line per (scenario, variant) instead of text:
                        scenario, variant, rt, verdict (pass|violation|incomplete|error),
@@ -152,9 +157,6 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	if len(pos) > 1 {
-		return exitUsage, usagef("want at most one SCENARIO, got %d arguments", len(pos))
-	}
 	if f.maxStates < 0 || f.timeout < 0 || maxMiB < 0 || f.workers < 0 {
 		return exitUsage, usagef("--max-states, --timeout, --max-memory and --workers must not be negative")
 	}
@@ -166,29 +168,20 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		f.maxMemory = defaultMaxMemory(4 << 30)
 	}
 
-	var vs []*variants.Variant
-	if f.variant != "" {
-		v, err := getVariant(f.variant)
-		if err != nil {
-			return exitUsage, err
-		}
-		vs = []*variants.Variant{v}
-	} else {
-		vs = variants.All()
+	vs, err := getVariants(f.variant)
+	if err != nil {
+		return exitUsage, err
 	}
+	// One scenario (a file or a built-in name) is shown in detail; none
+	// (the built-in corpus), several or a directory as the matrix.
+	detail := len(pos) == 1 && !isDir(pos[0])
 	var scs []*scenario.Scenario
-	if len(pos) == 1 {
-		sc, err := loadScenario(pos[0])
-		if err != nil {
+	if len(pos) > 0 {
+		if scs, err = loadScenarios(pos); err != nil {
 			return exitUsage, err
 		}
-		scs = []*scenario.Scenario{sc}
-	} else {
-		all, err := builtin()
-		if err != nil {
-			return exitUsage, err
-		}
-		scs = all
+	} else if scs, err = builtin(); err != nil {
+		return exitUsage, err
 	}
 	if f.cexDir != "" {
 		if err := os.MkdirAll(f.cexDir, 0o755); err != nil {
@@ -244,7 +237,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 				if err := writeJSON(stdout, cr); err != nil {
 					return exitInternal, err
 				}
-			} else if len(pos) == 1 && !f.json && shown {
+			} else if detail && !f.json && shown {
 				writeDetail(stdout, cr, !headed, same, style)
 				headed = true
 			}
@@ -259,7 +252,7 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 	}
 	if !f.json {
-		if len(pos) == 1 {
+		if detail {
 			writeDetailSummary(stdout, rows)
 		} else {
 			writeMatrix(stdout, vs, rows, f.onlyDiff, style)
@@ -740,23 +733,25 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult, st o
 	} else {
 		prose("%s", head)
 	}
-	prose("   %d states, %d transitions, depth %d, %d terminal states, %.1f bytes/state stored", r.States, r.Transitions, r.Depth, r.Terminal, r.BytesPerState())
-	if r.Incomplete != "" {
-		prose("   incomplete: %s", r.Incomplete)
-	}
-	prose("   final outcomes:")
-	if len(r.Outcomes) == 0 {
-		prose("     (none: no terminal state reached)")
-	}
-	for _, o := range r.Outcomes {
-		wrapLine(&b, fmt.Sprintf("     %4dx %s", o.Count, o.Text), width, 6)
+	if r.States > 0 { // 0: the prelude never reached a start state
+		prose("   %d states, %d transitions, depth %d, %d terminal states, %.1f bytes/state stored", r.States, r.Transitions, r.Depth, r.Terminal, r.BytesPerState())
+		if r.Incomplete != "" {
+			prose("   incomplete: %s", r.Incomplete)
+		}
+		prose("   final outcomes:")
+		if len(r.Outcomes) == 0 {
+			prose("     (none: no terminal state reached)")
+		}
+		for _, o := range r.Outcomes {
+			wrapLine(&b, fmt.Sprintf("     %4dx %s", o.Count, o.Text), width, 6)
+		}
 	}
 	drawn := map[string]string{} // schedule -> the property drawn with it
 	for _, fd := range r.Violations {
 		b.WriteString("\n")
 		if fd.Trace == nil {
 			prose("   => %s violated: %s", fd.Property, fd.Message)
-			prose("      (a check over all final outcomes: no single interleaving shows it)")
+			prose("      (%s)", fd.NoTrace())
 			continue
 		}
 		sched := scheduleOf(cr.m, fd.Trace)

@@ -162,6 +162,105 @@ func loadScenario(arg string) (*scenario.Scenario, error) {
 	return nil, &inputError{fmt.Errorf("%s: ambiguous scenario name (matches %s)", arg, strings.Join(names, ", "))}
 }
 
+// loadScenarios loads the scenarios named on a command line: scenario
+// files, built-in names (as loadScenario) and directories, of which every
+// *.jc file is loaded, in natural order of the file names. Two scenarios
+// with one name are an error: their results could not be told apart.
+func loadScenarios(args []string) ([]*scenario.Scenario, error) {
+	var out []*scenario.Scenario
+	from := map[string]string{} // scenario name -> where it was loaded from
+	add := func(sc *scenario.Scenario, where string) error {
+		name := scenarioName(sc)
+		if prev, dup := from[name]; dup {
+			return &inputError{fmt.Errorf("%s: scenario %q again (also %s): name each scenario of a corpus once (a \"scenario NAME\" line names one)", where, name, prev)}
+		}
+		from[name] = where
+		out = append(out, sc)
+		return nil
+	}
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil || !st.IsDir() {
+			sc, err := loadScenario(a)
+			if err != nil {
+				return nil, err
+			}
+			if err := add(sc, a); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		files, err := scenarioFiles(a)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			sc, err := loadScenario(f)
+			if err != nil {
+				return nil, err
+			}
+			if err := add(sc, f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// scenarioFiles lists the *.jc files of directory dir, in natural order.
+func scenarioFiles(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, &inputError{fmt.Errorf("%s: %v", dir, err)}
+	}
+	var names []string
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".jc") && !e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		return nil, &inputError{fmt.Errorf("%s: a directory without scenario files (want *.jc files in it)", dir)}
+	}
+	sort.SliceStable(names, func(i, j int) bool { return naturalLess(names[i], names[j]) })
+	for i, n := range names {
+		names[i] = filepath.Join(dir, n)
+	}
+	return names, nil
+}
+
+// isDir reports whether path is a directory.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
+// getVariants resolves --variant: one design, or several separated by
+// commas ("v6.1,mainline"), in the order given; "" is every design.
+func getVariants(list string) ([]*variants.Variant, error) {
+	if list == "" {
+		return variants.All(), nil
+	}
+	var vs []*variants.Variant
+	seen := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return nil, &inputError{fmt.Errorf("jobctl: --variant %q: an empty design name (want NAME[,NAME...])", list)}
+		}
+		v, err := getVariant(name)
+		if err != nil {
+			return nil, err
+		}
+		if seen[v.Name] {
+			return nil, &inputError{fmt.Errorf("jobctl: --variant %q names %s twice", list, v.Name)}
+		}
+		seen[v.Name] = true
+		vs = append(vs, v)
+	}
+	return vs, nil
+}
+
 // getVariant resolves a variant name (or SPEC id) as an inputError.
 func getVariant(name string) (*variants.Variant, error) {
 	v, err := variants.Get(name)

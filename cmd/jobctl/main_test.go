@@ -65,7 +65,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, exitUsage, regexp.MustCompile(`unknown command "frobnicate"`)},
 		{"unknown flag", []string{"check", "--frobnicate"}, exitUsage, regexp.MustCompile(`flag provided but not defined`)},
 		{"bad flag value", []string{"check", "--max-states", "many"}, exitUsage, nil},
-		{"two scenarios", []string{"check", "testdata/pass.jc", "testdata/wrong.jc"}, exitUsage, nil},
+		{"two scenarios", []string{"check", "testdata/pass.jc", "testdata/wrong.jc", "--variant", "mainline"}, exitDiffers, nil},
 		{"help", []string{"help"}, exitOK, nil},
 		{"help check", []string{"help", "check"}, exitOK, nil},
 		{"check --help", []string{"check", "--help"}, exitOK, nil},

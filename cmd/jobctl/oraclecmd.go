@@ -24,7 +24,7 @@ import (
 var cmdOracle = &command{
 	name:    "oracle",
 	summary: "run scenarios on the running kernel and compare with the model",
-	usage: `  jobctl oracle [SCENARIO ...] [--repeat N] [--seed N] [--timeout D] [--variant V] [--json] [-v]
+	usage: `  jobctl oracle [SCENARIO|DIR ...] [--repeat N] [--seed N] [--timeout D] [--variant V[,V...]] [--json] [-v]
   jobctl oracle --kernel IMAGE [SCENARIO ...] [--accel A] [--guest-timeout D] [flags as above]`,
 	help: `
 Runs each scenario with real processes on the running kernel — tracee
@@ -48,9 +48,11 @@ works, else TCG). The design comes from the guest's uname, as above, unless
 --variant names one (the design you wrote for your patch). Ctrl-C, a guest
 that stops answering and SIGKILL of jobctl all leave no QEMU behind.
 
-Without SCENARIO, every built-in scenario; those the machine cannot run are
-skipped with the reason (not root, no freezer, a kernel lock holder, a
-PREEMPT_RT scenario on a non-RT kernel, ...). One line per scenario:
+Without SCENARIO, every built-in scenario; with several, or a directory
+(every *.jc file in it, in natural order), a corpus of your own. Those the
+machine cannot run are skipped with the reason (not root, no freezer, a
+kernel lock holder, a PREEMPT_RT scenario on a non-RT kernel, ...). One
+line per scenario and design:
   match      every outcome the kernel produced is one the model allows
   mismatch   the kernel produced an outcome outside the model's set; the
              differing observations are shown beside the closest model outcome
@@ -71,14 +73,16 @@ Flags:
                  each outcome with its count
   --seed N       seed of the first run's delays (run i uses N+i; default 1)
   --timeout D    wall-clock limit of one run (default 10s)
-  --variant V    compare with design V instead of the detected one
+  --variant V[,V...]
+                 compare with these designs instead of the detected one
+                 (e.g. --variant v6.1,mainline: the same runs held to each)
   --kernel IMAGE run in a QEMU guest booting IMAGE (see above)
   --accel A      with --kernel: auto (default: KVM if it works, else TCG),
                  kvm or tcg
   --guest-timeout D
                  with --kernel: kill a guest that sends nothing, not even its
                  once-a-second heartbeat, for D (default 60s); exit 3
-  --json         one JSON object per line per scenario: scenario, variant,
+  --json         one JSON object per line per scenario and design: scenario, variant,
                  verdict (match, mismatch, skipped, wedged, incomplete),
                  reason, runs, outcomes [{outcome, count, in_model, closest,
                  diff}], model_outcomes, elapsed_ms
@@ -139,28 +143,25 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	if *timeout <= 0 {
 		return exitUsage, usagef("--timeout wants a positive duration, got %s", *timeout)
 	}
-	var v *variants.Variant
+	var vs []*variants.Variant
 	if *variant != "" {
-		if v, err = getVariant(*variant); err != nil {
+		if vs, err = getVariants(*variant); err != nil {
 			return exitUsage, err
 		}
 	} else if *kernel == "" {
-		if v, err = kernelDesign("oracle"); err != nil {
+		v, err := kernelDesign("oracle")
+		if err != nil {
 			return exitUsage, err
 		}
+		vs = []*variants.Variant{v}
 	}
 	var scs []*scenario.Scenario
 	if len(pos) == 0 {
 		if scs, err = builtin(); err != nil {
 			return exitUsage, err
 		}
-	}
-	for _, a := range pos {
-		sc, err := loadScenario(a)
-		if err != nil {
-			return exitUsage, err
-		}
-		scs = append(scs, sc)
+	} else if scs, err = loadScenarios(pos); err != nil {
+		return exitUsage, err
 	}
 	if *kernel != "" {
 		return runOracleKernel(kernelRun{
@@ -208,44 +209,54 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		r := oracleOne(ctx, sc, v, rt, *repeat, *seed, *timeout)
+		reports := oracleOne(ctx, sc, vs, rt, *repeat, *seed, *timeout)
 		if ctx.Err() != nil {
 			break // interrupted: not a result
 		}
-		counts[r.Verdict]++
-		switch r.Verdict {
-		case "mismatch":
-			code = maxCode(code, exitDiffers)
-		case "wedged", "incomplete":
-			code = maxCode(code, exitIncomplete)
-		case "error":
-			code = maxCode(code, exitUsage)
-		}
-		if *asJSON {
-			if r.Outcomes == nil {
-				r.Outcomes = []oracleOutcome{}
+		for _, r := range reports {
+			counts[r.Verdict]++
+			switch r.Verdict {
+			case "mismatch":
+				code = maxCode(code, exitDiffers)
+			case "wedged", "incomplete":
+				code = maxCode(code, exitIncomplete)
+			case "error":
+				code = maxCode(code, exitUsage)
 			}
-			if r.ModelOutcomes == nil {
-				r.ModelOutcomes = []string{}
+			if *asJSON {
+				if r.Outcomes == nil {
+					r.Outcomes = []oracleOutcome{}
+				}
+				if r.ModelOutcomes == nil {
+					r.ModelOutcomes = []string{}
+				}
+				b, _ := json.Marshal(r)
+				fmt.Fprintln(stdout, string(b))
+				continue
 			}
-			b, _ := json.Marshal(r)
-			fmt.Fprintln(stdout, string(b))
-			continue
+			printOracle(stdout, r, *verbose, len(vs) > 1)
 		}
-		printOracle(stdout, r, *verbose)
 	}
 	if ctx.Err() != nil {
 		sig, _ := got.Load().(syscall.Signal)
 		fmt.Fprintf(stderr, "jobctl oracle: interrupted by %s; everything it started was cleaned up\n", signalName(sig))
 		return 128 + int(sig), nil
 	}
-	if !*asJSON && len(scs) > 1 {
-		design := v.Name
+	if !*asJSON && len(scs)*len(vs) > 1 {
+		var names []string
+		for _, v := range vs {
+			names = append(names, v.Name)
+		}
+		design := strings.Join(names, ", ")
 		if rt {
 			design += ", PREEMPT_RT"
 		}
-		fmt.Fprintf(stdout, "\n%d scenarios on %s (compared with %s): %d match, %d mismatch, %d skipped, %d wedged, %d incomplete, %d error\n",
-			len(scs), kernelRelease(), design, counts["match"], counts["mismatch"], counts["skipped"], counts["wedged"], counts["incomplete"], counts["error"])
+		what := plural(len(scs), "scenario")
+		if len(vs) > 1 {
+			what += " x " + plural(len(vs), "design")
+		}
+		fmt.Fprintf(stdout, "\n%s on %s (compared with %s): %d match, %d mismatch, %d skipped, %d wedged, %d incomplete, %d error\n",
+			what, kernelRelease(), design, counts["match"], counts["mismatch"], counts["skipped"], counts["wedged"], counts["incomplete"], counts["error"])
 	}
 	return code, nil
 }
@@ -282,73 +293,106 @@ func kernelRelease() string {
 	return "Linux " + strings.TrimSpace(string(rel))
 }
 
-// oracleOne runs one scenario repeat times and compares with the model.
-func oracleOne(ctx context.Context, sc *scenario.Scenario, v *variants.Variant, rt bool, repeat int, seed int64, timeout time.Duration) oracleReport {
+// oracleOne runs one scenario repeat times and compares what the kernel
+// did with the model under each design of vs (their RT builds if rt): one
+// report per design, from the same runs.
+func oracleOne(ctx context.Context, sc *scenario.Scenario, vs []*variants.Variant, rt bool, repeat int, seed int64, timeout time.Duration) []oracleReport {
 	start := time.Now()
-	r := oracleReport{Scenario: scenarioName(sc), Variant: v.Name}
-	defer func() { r.ElapsedMS = time.Since(start).Milliseconds() }()
-	if !v.Released {
-		r.Verdict, r.Reason = "skipped", v.Name+" never shipped in a kernel"
-		return r
+	reports := make([]oracleReport, len(vs))
+	for i, v := range vs {
+		reports[i] = oracleReport{Scenario: scenarioName(sc), Variant: v.Name}
 	}
-	if why := oracle.Supported(sc); why != "" {
-		r.Verdict, r.Reason = "skipped", why
-		return r
+	defer func() {
+		for i := range reports {
+			reports[i].ElapsedMS = time.Since(start).Milliseconds()
+		}
+	}()
+	// all gives every design's report that has no verdict yet the same one.
+	all := func(verdict, reason string) []oracleReport {
+		for i := range reports {
+			if reports[i].Verdict == "" {
+				reports[i].Verdict, reports[i].Reason = verdict, reason
+			}
+		}
+		return reports
 	}
+	for i, v := range vs {
+		if !v.Released {
+			reports[i].Verdict, reports[i].Reason = "skipped", v.Name+" never shipped in a kernel"
+		}
+	}
+	// The model's limits first: they name the line of the scenario.
 	p, err := model.Compile(sc)
 	if err != nil {
-		r.Verdict, r.Reason = "error", err.Error()
-		return r
+		return all("error", err.Error())
 	}
-	res, err := modelOutcomes(ctx, model.NewMachine(v.Kernel(sc.RT || rt), p))
-	if ctx.Err() != nil {
-		r.Verdict, r.Reason = "incomplete", "interrupted"
-		return r
+	if why := oracle.Supported(sc); why != "" {
+		return all("skipped", why)
 	}
-	if err != nil {
-		r.Verdict, r.Reason = "error", err.Error()
-		return r
+	var keys []string
+	for i, v := range vs {
+		r := &reports[i]
+		if r.Verdict != "" {
+			continue
+		}
+		res, err := modelOutcomes(ctx, model.NewMachine(v.Kernel(sc.RT || rt), p))
+		switch {
+		case ctx.Err() != nil:
+			return all("incomplete", "interrupted")
+		case err != nil:
+			r.Verdict, r.Reason = "error", err.Error()
+			continue
+		case res.Incomplete != "":
+			r.Verdict, r.Reason = "incomplete", "the model's exploration stopped: "+res.Incomplete
+			continue
+		}
+		for _, o := range res.Outcomes {
+			r.ModelOutcomes = append(r.ModelOutcomes, o.Text)
+		}
+		if len(r.ModelOutcomes) == 0 {
+			r.Verdict, r.Reason = "error", "the model has no final outcome (every interleaving runs forever)"
+			continue
+		}
+		keys = oracle.Keys(r.ModelOutcomes[0]) // the same for every design
 	}
-	if res.Incomplete != "" {
-		r.Verdict, r.Reason = "incomplete", "the model's exploration stopped: "+res.Incomplete
-		return r
+	if keys == nil {
+		return reports // nothing to compare with
 	}
-	for _, o := range res.Outcomes {
-		r.ModelOutcomes = append(r.ModelOutcomes, o.Text)
-	}
-	if len(r.ModelOutcomes) == 0 {
-		r.Verdict, r.Reason = "error", "the model has no final outcome (every interleaving runs forever)"
-		return r
-	}
-	keys := oracle.Keys(r.ModelOutcomes[0])
 	var runs []string
 	for i := 0; i < repeat; i++ {
 		out, err := oracle.Run(ctx, sc, oracle.Options{Timeout: timeout, Seed: seed + int64(i)})
 		switch {
 		case ctx.Err() != nil:
-			r.Verdict, r.Reason = "incomplete", "interrupted"
-			return r
+			return all("incomplete", "interrupted")
 		case errors.Is(err, oracle.ErrTimeout):
-			r.Runs = i + 1
-			r.Verdict, r.Reason = "wedged", fmt.Sprintf("run %d (seed %d) did not finish within %s; cleaned up", i+1, seed+int64(i), timeout)
-			return r
+			for j := range reports {
+				reports[j].Runs = i + 1
+			}
+			return all("wedged", fmt.Sprintf("run %d (seed %d) did not finish within %s; cleaned up", i+1, seed+int64(i), timeout))
 		case err != nil:
-			r.Runs = i
-			r.Verdict, r.Reason = "error", err.Error()
-			return r
+			for j := range reports {
+				reports[j].Runs = i
+			}
+			return all("error", err.Error())
 		}
 		runs = append(runs, oracle.Canonical(keys, out.Obs))
 	}
-	r.Runs = repeat
-	r.observed = oracle.Tally(runs, r.ModelOutcomes)
-	r.Verdict = "match"
-	for _, o := range r.observed {
-		r.Outcomes = append(r.Outcomes, oracleOutcome{Outcome: o.Text, Count: o.Count, InModel: o.InModel, Closest: o.Closest, Diff: o.Diff})
-		if !o.InModel {
-			r.Verdict = "mismatch"
+	for i := range reports {
+		r := &reports[i]
+		if r.Verdict != "" {
+			continue
+		}
+		r.Runs = repeat
+		r.observed = oracle.Tally(runs, r.ModelOutcomes)
+		r.Verdict = "match"
+		for _, o := range r.observed {
+			r.Outcomes = append(r.Outcomes, oracleOutcome{Outcome: o.Text, Count: o.Count, InModel: o.InModel, Closest: o.Closest, Diff: o.Diff})
+			if !o.InModel {
+				r.Verdict = "mismatch"
+			}
 		}
 	}
-	return r
+	return reports
 }
 
 // Limits of the model's exploration for the oracle: the outcome set of a
@@ -387,7 +431,9 @@ func modelOutcomes(ctx context.Context, m *model.Machine) (*checker.Result, erro
 	}
 }
 
-func printOracle(w io.Writer, r oracleReport, verbose bool) {
+// printOracle prints one report; several designs say which one each
+// line that does not name it is about.
+func printOracle(w io.Writer, r oracleReport, verbose, designs bool) {
 	switch r.Verdict {
 	case "match":
 		fmt.Fprintf(w, "%-10s %-40s %d run(s), %d kernel outcome(s), %d allowed by %s\n", r.Verdict, r.Scenario, r.Runs, len(r.Outcomes), len(r.ModelOutcomes), r.Variant)
@@ -409,7 +455,11 @@ func printOracle(w io.Writer, r oracleReport, verbose bool) {
 			}
 		}
 	default:
-		fmt.Fprintf(w, "%-10s %-40s %s\n", r.Verdict, r.Scenario, r.Reason)
+		if designs {
+			fmt.Fprintf(w, "%-10s %-40s under %s: %s\n", r.Verdict, r.Scenario, r.Variant, r.Reason)
+		} else {
+			fmt.Fprintf(w, "%-10s %-40s %s\n", r.Verdict, r.Scenario, r.Reason)
+		}
 	}
 	if verbose && (r.Verdict == "match" || r.Verdict == "mismatch") {
 		for _, o := range r.Outcomes {

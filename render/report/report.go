@@ -223,7 +223,7 @@ func writeCell(b *strings.Builder, row *Row, c *Cell) error {
 	for _, fd := range res.Violations {
 		id := ID(row.Name, c.Variant, fd.Property)
 		if fd.Trace == nil {
-			fmt.Fprintf(b, "<div class=\"cex\" id=\"%s\"><h4>%s</h4><div class=\"msg\">%s</div><div class=\"stats\">a check over all final outcomes: no single interleaving shows it</div></div>\n", id, esc(fd.Property), esc(fd.Message))
+			fmt.Fprintf(b, "<div class=\"cex\" id=\"%s\"><h4>%s</h4><div class=\"msg\">%s</div><div class=\"stats\">%s</div></div>\n", id, esc(fd.Property), esc(fd.Message), esc(fd.NoTrace()))
 			continue
 		}
 		ms := fd.Trace
