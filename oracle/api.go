@@ -20,6 +20,11 @@ type Options struct {
 	// Exe is the binary to re-exec for helpers; "" means os.Executable().
 	// It must call HelperMain first thing in main (or TestMain).
 	Exe string
+	// Patience is how long the final observation watches a runnable
+	// thread that has not run user code yet before it counts as not
+	// running (".ran" = "no"; default 1s). An emulated guest on a busy
+	// machine can leave a runnable thread without a CPU for longer.
+	Patience time.Duration
 }
 
 // Outcome is what one Run observed.

@@ -221,3 +221,17 @@ func formatPtraceSiginfo(signo, code int) string {
 	}
 	return "siginfo(" + scenario.SigName(signo) + "," + c + ")"
 }
+
+// kernelSymbol is the source name of a kernel symbol as kallsyms prints it
+// (/proc/PID/wchan is "%ps"): the compiler's clones of a function carry a
+// suffix after a dot (GCC's ptrace_stop.part.0, .isra.0, .constprop.0,
+// .cold; clang's .llvm.NNN), which depends on how the kernel was built,
+// not on where the task sleeps. Debian's 6.1 kernels sleep a tracee in
+// ptrace_stop.part.0, this machine's 6.18 in ptrace_stop. C identifiers
+// have no dot, so everything from the first one on is the clone's.
+func kernelSymbol(s string) string {
+	if i := strings.IndexByte(s, '.'); i > 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -456,3 +456,24 @@ func TestRuntimeThreadsMasked(t *testing.T) {
 		t.Error(l)
 	}
 }
+
+// kill(2) of a thread's pid signals its group, but complete_signal()
+// starts from that thread: here the untraced P2, so SIGUSR1 becomes a
+// group exit at once, although the leader P1 is traced (with P1's pid,
+// p->ptrace would keep it a signal for P1 to report). The model's "kill
+// P2" is that call.
+func TestKillThreadStartsThere(t *testing.T) {
+	sc := &scenario.Scenario{
+		Name:      "kill-thread",
+		Processes: []scenario.Process{process("P", "", "P1", "P2")},
+		Actors: []scenario.Actor{
+			actor("D", waitOp("P1", scenario.WALL)),
+			actor("S", sigOp(scenario.OpKill, "P2", scenario.SIGUSR1)),
+		},
+		Prelude: []scenario.Op{by("D", op(scenario.OpSeize, "P1"))},
+	}
+	sc.Actors[0].Script[0].After = []scenario.OpRef{{Actor: "S", N: 1}}
+	needKernel(t, sc)
+	obs := runOK(t, sc, Options{})
+	expect(t, obs, "S#1=0", "D#1=killed(SIGUSR1)", "P1.exit=killed(SIGUSR1)", "P2.exit=killed(SIGUSR1)")
+}

@@ -129,11 +129,11 @@ func readStatus(pid, tid int) (taskStatus, error) {
 
 // readWchan reads /proc/PID/task/TID/wchan (fs/proc/base.c:proc_pid_wchan(),
 // v6.18): the function the thread sleeps in, or "0" when it is not asleep
-// (or is gone).
+// (or is gone), as the source names it (kernelSymbol).
 func readWchan(pid, tid int) string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/wchan", pid, tid))
 	if err != nil || len(b) == 0 {
 		return "0"
 	}
-	return strings.TrimSpace(string(b))
+	return kernelSymbol(strings.TrimSpace(string(b)))
 }

@@ -37,7 +37,8 @@ var (
 	finalSettle  = 50 * time.Millisecond // before the final observations
 	// "ran": the thread's counter moved within ranWindow (checked every
 	// few ms). A thread that has not moved but is runnable ('R') is
-	// watched up to ranPatience: on a busy machine it may wait for a CPU.
+	// watched up to ranPatience (Options.Patience): on a busy machine it
+	// may wait for a CPU.
 	ranWindow   = 50 * time.Millisecond
 	ranPatience = time.Second
 	maxDelay    = 2 * time.Millisecond // random delay before each script op
@@ -151,6 +152,9 @@ func run(ctx context.Context, sc *scenario.Scenario, opt Options) (out Outcome, 
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = 10 * time.Second
+	}
+	if opt.Patience <= 0 {
+		opt.Patience = ranPatience
 	}
 	exe := opt.Exe
 	if exe == "" {
@@ -472,8 +476,13 @@ func (r *runner) opRequest(op scenario.Op) request {
 	req := request{Cmd: "op", Op: op.Kind, Sig: op.Sig, Flags: op.Flags}
 	switch op.Kind {
 	case scenario.OpKill:
-		p, _ := r.pl.proc(op.Target)
-		req.Pid = r.procs[p].pid
+		// kill(2) of the named thread's pid: the whole group is
+		// signalled, but complete_signal() and prepare_signal() start
+		// from that thread (kill_pid_info_type(): pid_task(pid,
+		// PIDTYPE_PID), kernel/signal.c, v6.18), as the model's kill
+		// does; a process name stands for its leader.
+		t, _ := r.pl.thread(op.Target)
+		_, req.Pid, _ = r.tid(t)
 	case scenario.OpFreeze, scenario.OpThaw:
 		k := r.pl.cgroupOf(op)
 		req.Dir, req.V2 = r.cg.cgs[k], r.pl.cgroups[k].v2
@@ -1037,7 +1046,7 @@ func (r *runner) observe() map[string]string {
 				n++
 			}
 		}
-		if el := time.Since(start); el >= ranPatience || (el >= ranWindow && !runnable) {
+		if el := time.Since(start); el >= r.opt.Patience || (el >= ranWindow && !runnable) {
 			break
 		}
 	}

@@ -221,3 +221,21 @@ func TestSupportedRuntimeSignals(t *testing.T) {
 		t.Errorf("Supported refuses SIGUSR1/SIGUSR2: %q", got)
 	}
 }
+
+// A compiler's clone suffix is not where a task sleeps: Debian's 6.1
+// kernels report a tracee's wchan as ptrace_stop.part.0.
+func TestKernelSymbol(t *testing.T) {
+	for in, want := range map[string]string{
+		"ptrace_stop.part.0":          "ptrace_stop",
+		"do_signal_stop":              "do_signal_stop",
+		"get_signal.cold":             "get_signal",
+		"do_wait.isra.0":              "do_wait",
+		"__refrigerator.constprop.0":  "__refrigerator",
+		"hrtimer_nanosleep.llvm.1234": "hrtimer_nanosleep",
+		"0":                           "0",
+	} {
+		if got := kernelSymbol(in); got != want {
+			t.Errorf("kernelSymbol(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

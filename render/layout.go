@@ -102,7 +102,12 @@ func indented(text string, width, first, cont int) []string {
 	lines := WrapStrict(text, width-first)
 	out = append(out, strings.Repeat(" ", first)+lines[0])
 	if len(lines) > 1 {
-		for _, l := range WrapStrict(strings.Join(lines[1:], " "), width-cont) {
+		// The rest is wrapped again from the text itself, not from the
+		// lines joined with spaces: where the first line ends inside a
+		// cut word, the word goes on, with no space put into it
+		// ("TIF_SIGPE" "NDING", not "TIF_SIGPE NDIN G").
+		rest := strings.TrimPrefix(strings.Join(strings.Fields(text), " "), lines[0])
+		for _, l := range WrapStrict(rest, width-cont) {
 			out = append(out, strings.Repeat(" ", cont)+l)
 		}
 	}

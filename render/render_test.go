@@ -170,6 +170,28 @@ func TestWrapStrict(t *testing.T) {
 	}
 }
 
+// TestIndentedKeepsCutWords: the lines after the first are wrapped from the
+// text, not from the first wrap's lines joined with spaces, which put a
+// space into every word cut there (a 4-CPU race at 75 columns printed
+// "+TIF_SIGPE" "NDIN G" and "group_send_s" "ig_i nfo").
+func TestIndentedKeepsCutWords(t *testing.T) {
+	for _, tt := range []struct {
+		in                 string
+		width, first, cont int
+		want               []string
+	}{
+		{"G1: +TIF_SIGPENDING", 16, 2, 6, []string{"  G1:", "      +TIF_SIGPE", "      NDING"}},
+		{"kill: group_send_sig_info -> send_signal_locked", 16, 0, 4,
+			[]string{"kill:", "    group_send_s", "    ig_info ->", "    send_signal_", "    locked"}},
+		{"aaaa bbbb cccc", 20, 2, 4, []string{"  aaaa bbbb cccc"}},
+	} {
+		got := indented(tt.in, tt.width, tt.first, tt.cont)
+		if strings.Join(got, "/") != strings.Join(tt.want, "/") {
+			t.Errorf("indented(%q, %d, %d, %d) = %q, want %q", tt.in, tt.width, tt.first, tt.cont, got, tt.want)
+		}
+	}
+}
+
 func TestWriteDiagramWrapsLongLabels(t *testing.T) {
 	long := "rtlock_slowlock(tasklist_lock): saved_state = __state; __state = TASK_RTLOCK_WAIT; schedule_rtlock()"
 	r := &Race{Actors: []string{"L", "T"}, Steps: []Step{{Actor: 1, Label: long}, {Actor: 0, Label: "unlock(tasklist_lock)"}}}

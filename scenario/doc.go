@@ -42,7 +42,8 @@
 // as a user would), the same in the model and in the oracle; its result is
 // what that call returns. Ops of an outside actor (Op.Kind):
 //
-//	kill PROC SIG             kill(pid, SIG)
+//	kill PROC|THREAD SIG      kill(pid, SIG); a thread's own pid (its tid): the group is
+//	                          signalled, complete_signal() starting from that thread
 //	tkill THREAD SIG          tgkill(pid, tid, SIG)
 //	freeze PROC|THREAD [v1|v2]  cgroup v1: write "FROZEN" to freezer.state, until it
 //	                          reads FROZEN; v2: write "1" to cgroup.freeze. A thread

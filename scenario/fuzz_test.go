@@ -46,6 +46,9 @@ func FuzzParse(f *testing.F) {
 		"actor A B\nprocess P threads P1 P2\nA: tkill P2 SIGSTOP\nP1: after A#1 raise SIGUSR1\nB: after A#1 settle\nsometimes P1.wchan=do_signal_stop\n",
 		"actor A B\nprocess T\nA: after B#1 kill T 9\nB: after A#1 kill T 9\n",
 		"actor A\nprocess T\nA: wait T\nfinal A#1=stoped(SIGSTOP) T.pending=SIGSTOP,SIGKILL\n",
+		// A prelude op that never completes: the violation "prelude",
+		// with no state explored (the fuzzer found it in seconds).
+		"actor W\nprocess T parent W\ninit W: wait T",
 	} {
 		f.Add([]byte(s))
 	}
@@ -84,6 +87,15 @@ func FuzzParse(f *testing.F) {
 		case checker.Pass, checker.Violation, checker.Incomplete:
 		default:
 			t.Fatalf("verdict %q", res.Verdict)
+		}
+		// A prelude the design keeps from its start state is the
+		// violation "prelude", found before the exploration: no state
+		// explored, and no other violation.
+		if len(res.Violations) > 0 && res.Violations[0].Property == checker.Prelude {
+			if len(res.Violations) != 1 || res.States != 0 || res.Verdict != checker.Violation || !positioned(errors.New(res.Violations[0].Message)) {
+				t.Fatalf("prelude result %+v", res)
+			}
+			return
 		}
 		if res.States < 1 || res.Terminal > res.States || (res.Verdict == checker.Incomplete) != (res.Incomplete != "" && len(res.Violations) == 0) {
 			t.Fatalf("result %+v", res)

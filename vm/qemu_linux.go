@@ -251,7 +251,11 @@ func qemuArgs(cfg Config, accel string) []string {
 		"-name", "jobctl-guest", "-nodefaults", "-no-user-config", "-display", "none",
 		"-no-reboot", "-m", fmt.Sprint(cfg.MemMiB), "-smp", fmt.Sprint(cfg.CPUs),
 		"-kernel", cfg.Kernel, "-initrd", "/proc/self/fd/3",
-		"-append", strings.TrimSpace("console=ttyS0 panic=-1 quiet " + cfg.Append),
+		// panic=-1: a panicking guest reboots, which -no-reboot turns
+		// into QEMU's exit. rcu_expedited: every cgroup.procs write waits
+		// for an RCU grace period (rcu_sync_enter()), slow under TCG;
+		// expedited ones are quick, and RCU's speed is not what is tested.
+		"-append", strings.TrimSpace("console=ttyS0 panic=-1 quiet rcupdate.rcu_expedited=1 " + cfg.Append),
 		"-chardev", "file,id=con,path=/proc/self/fd/4", "-serial", "chardev:con",
 		"-chardev", "file,id=res,path=/proc/self/fd/5", "-serial", "chardev:res",
 	}
@@ -302,6 +306,8 @@ func attempt(ctx context.Context, cfg Config, qemu string, initrd *os.File, acce
 	go func() { defer readers.Done(); io.Copy(qerr, errR); errR.Close() }()
 	records := make(chan record)
 	badRecord := make(chan error, 1)
+	done := make(chan struct{}) // attempt has returned: nobody reads records
+	defer close(done)
 	go func() {
 		defer close(records)
 		defer resR.Close()
@@ -313,7 +319,11 @@ func attempt(ctx context.Context, cfg Config, qemu string, initrd *os.File, acce
 				badRecord <- err
 				return
 			}
-			records <- r
+			select {
+			case records <- r:
+			case <-done:
+				return
+			}
 		}
 	}()
 	finish := func() {
@@ -339,7 +349,10 @@ func attempt(ctx context.Context, cfg Config, qemu string, initrd *os.File, acce
 			return res, err, ""
 		case <-timer.C:
 			finish()
-			if !res.Booted {
+			switch {
+			case exited:
+				return res, nil, "" // it did not power off; QEMU was killed
+			case !res.Booted:
 				return res, nil, fmt.Sprintf("no sign of life from the guest within %v (%s)", limit, accel)
 			}
 			return res, fmt.Errorf("%w: nothing from it for %v; QEMU was killed", ErrWedged, cfg.Silence), ""

@@ -191,7 +191,14 @@ type badRequest struct {
 	step int
 }
 
-func (s *Server) parse(q url.Values, withSchedule bool) (*request, *badRequest) {
+func (s *Server) parse(r *http.Request, withSchedule bool) (*request, *badRequest) {
+	// r.URL.Query() drops what it cannot decode ("schedule=%", a ';'),
+	// which would answer for the initial state instead of the schedule
+	// asked for: a malformed query is an error.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, &badRequest{code: http.StatusBadRequest, err: fmt.Errorf("malformed query: %v", err)}
+	}
 	allowed := map[string]bool{"variant": true, "rt": true}
 	if withSchedule {
 		allowed["schedule"] = true
@@ -303,7 +310,7 @@ type Obs struct {
 }
 
 func (s *Server) apiState(w http.ResponseWriter, r *http.Request) {
-	req, bad := s.parse(r.URL.Query(), true)
+	req, bad := s.parse(r, true)
 	if bad != nil {
 		s.fail(w, r, bad.code, bad.err, bad.step)
 		return
@@ -369,7 +376,7 @@ func (s *Server) state(req *request) (*State, *badRequest) {
 }
 
 func (s *Server) apiRaceSVG(w http.ResponseWriter, r *http.Request) {
-	req, bad := s.parse(r.URL.Query(), true)
+	req, bad := s.parse(r, true)
 	if bad == nil {
 		var race *view.Race
 		race, bad = s.race(req, req.moves)
@@ -415,7 +422,7 @@ type Counterexample struct {
 }
 
 func (s *Server) apiScenario(w http.ResponseWriter, r *http.Request) {
-	req, bad := s.parse(r.URL.Query(), false)
+	req, bad := s.parse(r, false)
 	if bad != nil {
 		s.fail(w, r, bad.code, bad.err, bad.step)
 		return

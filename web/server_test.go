@@ -156,6 +156,12 @@ func TestAPIBadInput(t *testing.T) {
 		{"/api/state?rt=maybe", 400, "want 1 or 0", 0},
 		{"/api/state?state=42", 400, `unknown parameter "state"`, 0},
 		{"/api/state?schedule=F&schedule=S", 400, "given 2 times", 0},
+		// A query url.ParseQuery cannot decode: never the initial state
+		// in place of the schedule asked for.
+		{"/api/state?schedule=F%20F%20S%", 400, "malformed query", 0},
+		{"/api/state?schedule=F;S", 400, "malformed query", 0},
+		{"/api/race.svg?schedule=F%zz", 400, "malformed query", 0},
+		{"/api/scenario?variant=v6.1&%", 400, "malformed query", 0},
 		{"/api/state?schedule=" + strings.Repeat("F%20", 10001), 400, "at most 10000", 0},
 		{"/api/race.svg?schedule=Z", 400, `no actor named "Z"`, 1},
 		{"/api/scenario?schedule=F", 400, `unknown parameter "schedule"`, 0},

@@ -323,8 +323,18 @@ func expectText(v scenario.Verdict) string {
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same
-// directory and a rename: a reader never sees a half-written file.
+// directory and a rename: a reader never sees a half-written file. Only a
+// regular file is replaced: the rename would put the file in place of a
+// device, a named pipe or a socket ("--html /dev/null" as root made
+// /dev/null a regular file for the whole machine), so those are refused.
+// A symbolic link is followed, and the file it names replaced.
 func writeFileAtomic(path string, data []byte) error {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: %s, not a regular file: it is not replaced (give the path of a file to write)", path, notRegular(st.Mode()))
+	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -354,3 +364,20 @@ func writeFileAtomic(path string, data []byte) error {
 // defaultMaxMemory is checker.DefaultMaxMemory: at most upTo, and at most
 // 3/4 of what this process can still use.
 func defaultMaxMemory(upTo int64) int64 { return checker.DefaultMaxMemory(upTo) }
+
+// notRegular names what a file that is not a regular file is.
+func notRegular(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a block device"
+	}
+	return "not a regular file"
+}

@@ -76,6 +76,8 @@ func TestExitCodes(t *testing.T) {
 		{"oracle, unknown variant", []string{"oracle", "--variant", "v9.99"}, exitUsage, regexp.MustCompile(`unknown variant "v9.99"`)},
 		{"oracle, missing file", []string{"oracle", "testdata/nosuch.jc"}, exitUsage, regexp.MustCompile(`testdata/nosuch\.jc: no such file`)},
 		{"oracle, malformed scenario", []string{"oracle", "testdata/malformed.jc"}, exitUsage, regexp.MustCompile(`^testdata/malformed\.jc:\d+:\d+: `)},
+		{"oracle, bad --patience", []string{"oracle", "--patience", "0s"}, exitUsage, regexp.MustCompile(`--patience wants a positive duration`)},
+		{"oracle, --append without --kernel", []string{"oracle", "--append", "nokaslr"}, exitUsage, regexp.MustCompile(`--append needs --kernel`)},
 		{"oracle, --accel without --kernel", []string{"oracle", "--accel", "tcg"}, exitUsage, regexp.MustCompile(`--accel needs --kernel`)},
 		{"oracle, bad --accel", []string{"oracle", "--kernel", "testdata/pass.jc", "--accel", "hvf"}, exitUsage, regexp.MustCompile(`--accel wants auto, kvm or tcg, got "hvf"`)},
 		{"oracle, --kernel that is missing", []string{"oracle", "--kernel", "testdata/no-such-bzImage", "R1"}, exitUsage,

@@ -24,8 +24,8 @@ import (
 var cmdOracle = &command{
 	name:    "oracle",
 	summary: "run scenarios on the running kernel and compare with the model",
-	usage: `  jobctl oracle [SCENARIO|DIR ...] [--repeat N] [--seed N] [--timeout D] [--variant V[,V...]] [--json] [-v]
-  jobctl oracle --kernel IMAGE [SCENARIO ...] [--accel A] [--guest-timeout D] [flags as above]`,
+	usage: `  jobctl oracle [SCENARIO|DIR ...] [--repeat N] [--seed N] [--timeout D] [--patience D] [--variant V[,V...]] [--json] [-v]
+  jobctl oracle --kernel IMAGE [SCENARIO ...] [--accel A] [--guest-timeout D] [--append ARGS] [flags as above]`,
 	help: `
 Runs each scenario with real processes on the running kernel — tracee
 processes in a fresh cgroup, a tracer, signal senders, a waiter and the
@@ -72,7 +72,11 @@ Flags:
                  more of the kernel's interleavings (default 1); -v lists
                  each outcome with its count
   --seed N       seed of the first run's delays (run i uses N+i; default 1)
-  --timeout D    wall-clock limit of one run (default 10s)
+  --timeout D    wall-clock limit of one run (default 10s; 30s with --kernel,
+                 where an emulated guest may be slow)
+  --patience D   how long the end of a run watches a runnable thread that
+                 has not run yet before its .ran is "no" (default 1s; 5s
+                 with --kernel)
   --variant V[,V...]
                  compare with these designs instead of the detected one
                  (e.g. --variant v6.1,mainline: the same runs held to each)
@@ -82,6 +86,7 @@ Flags:
   --guest-timeout D
                  with --kernel: kill a guest that sends nothing, not even its
                  once-a-second heartbeat, for D (default 60s); exit 3
+  --append ARGS  with --kernel: more kernel command line
   --json         one JSON object per line per scenario and design: scenario, variant,
                  verdict (match, mismatch, skipped, wedged, incomplete),
                  reason, runs, outcomes [{outcome, count, in_model, closest,
@@ -122,6 +127,8 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	kernel := fs.String("kernel", "", "")
 	accel := fs.String("accel", "auto", "")
 	guestTimeout := fs.Duration("guest-timeout", 60*time.Second, "")
+	appendArgs := fs.String("append", "", "")
+	patience := fs.Duration("patience", time.Second, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -132,7 +139,7 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	if *kernel == "" {
 		var err error
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "accel" || f.Name == "guest-timeout" {
+			if f.Name == "accel" || f.Name == "guest-timeout" || f.Name == "append" {
 				err = usagef("--%s needs --kernel", f.Name)
 			}
 		})
@@ -142,6 +149,9 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if *timeout <= 0 {
 		return exitUsage, usagef("--timeout wants a positive duration, got %s", *timeout)
+	}
+	if *patience <= 0 {
+		return exitUsage, usagef("--patience wants a positive duration, got %s", *patience)
 	}
 	var vs []*variants.Variant
 	if *variant != "" {
@@ -164,9 +174,19 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, err
 	}
 	if *kernel != "" {
+		timeoutSet := false
+		fs.Visit(func(f *flag.Flag) { timeoutSet = timeoutSet || f.Name == "timeout" })
+		patienceSet := false
+		fs.Visit(func(f *flag.Flag) { patienceSet = patienceSet || f.Name == "patience" })
+		if !timeoutSet {
+			*timeout = guestRunTimeout
+		}
+		if !patienceSet {
+			*patience = guestPatience
+		}
 		return runOracleKernel(kernelRun{
-			image: *kernel, accel: *accel, silence: *guestTimeout, scenarios: pos,
-			repeat: *repeat, seed: *seed, timeout: *timeout, variant: *variant, json: *asJSON, verbose: *verbose,
+			image: *kernel, accel: *accel, silence: *guestTimeout, append: *appendArgs, scenarios: pos,
+			repeat: *repeat, seed: *seed, timeout: *timeout, patience: *patience, variant: *variant, json: *asJSON, verbose: *verbose,
 		}, stdout, stderr)
 	}
 
@@ -209,7 +229,7 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		reports := oracleOne(ctx, sc, vs, rt, *repeat, *seed, *timeout)
+		reports := oracleOne(ctx, sc, vs, rt, *repeat, oracle.Options{Timeout: *timeout, Seed: *seed, Patience: *patience})
 		if ctx.Err() != nil {
 			break // interrupted: not a result
 		}
@@ -295,8 +315,10 @@ func kernelRelease() string {
 
 // oracleOne runs one scenario repeat times and compares what the kernel
 // did with the model under each design of vs (their RT builds if rt): one
-// report per design, from the same runs.
-func oracleOne(ctx context.Context, sc *scenario.Scenario, vs []*variants.Variant, rt bool, repeat int, seed int64, timeout time.Duration) []oracleReport {
+// report per design, from the same runs. base holds the options of every
+// run; run i has seed base.Seed+i.
+func oracleOne(ctx context.Context, sc *scenario.Scenario, vs []*variants.Variant, rt bool, repeat int, base oracle.Options) []oracleReport {
+	seed, timeout := base.Seed, base.Timeout
 	start := time.Now()
 	reports := make([]oracleReport, len(vs))
 	for i, v := range vs {
@@ -360,7 +382,9 @@ func oracleOne(ctx context.Context, sc *scenario.Scenario, vs []*variants.Varian
 	}
 	var runs []string
 	for i := 0; i < repeat; i++ {
-		out, err := oracle.Run(ctx, sc, oracle.Options{Timeout: timeout, Seed: seed + int64(i)})
+		opt := base
+		opt.Seed = seed + int64(i)
+		out, err := oracle.Run(ctx, sc, opt)
 		switch {
 		case ctx.Err() != nil:
 			return all("incomplete", "interrupted")

@@ -17,16 +17,28 @@ import (
 	"jobctl/vm"
 )
 
+// guestRunTimeout is --timeout's default with --kernel: a TCG guest on a
+// busy machine took more than 10s for one run of R4-listen-frozen-sigcont
+// (a run's helpers are each a fresh Go binary, emulated).
+const guestRunTimeout = 30 * time.Second
+
+// guestPatience is --patience's default with --kernel: in the 6.1-rt guest,
+// with a second guest beside it on two CPUs, one of scale-gstop-4t's four
+// spinning threads went more than 1s without a CPU.
+const guestPatience = 5 * time.Second
+
 // kernelRun is "jobctl oracle --kernel IMAGE": the oracle run inside a
 // guest that boots IMAGE.
 type kernelRun struct {
 	image     string
 	accel     string        // auto, kvm, tcg
 	silence   time.Duration // --guest-timeout
+	append    string        // --append: more kernel command line
 	scenarios []string      // as given: built-in names or files
 	repeat    int
 	seed      int64
 	timeout   time.Duration
+	patience  time.Duration
 	variant   string
 	json      bool
 	verbose   bool
@@ -45,7 +57,8 @@ func runOracleKernel(k kernelRun, stdout, stderr io.Writer) (int, error) {
 	if k.silence <= 0 {
 		return exitUsage, usagef("--guest-timeout wants a positive duration, got %s", k.silence)
 	}
-	args := []string{"oracle", "--repeat", strconv.Itoa(k.repeat), "--seed", strconv.FormatInt(k.seed, 10), "--timeout", k.timeout.String()}
+	args := []string{"oracle", "--repeat", strconv.Itoa(k.repeat), "--seed", strconv.FormatInt(k.seed, 10),
+		"--timeout", k.timeout.String(), "--patience", k.patience.String()}
 	if k.variant != "" {
 		args = append(args, "--variant", k.variant)
 	}
@@ -78,7 +91,7 @@ func runOracleKernel(k kernelRun, stdout, stderr io.Writer) (int, error) {
 		}
 	}()
 	res, err := vm.Run(ctx, vm.Config{
-		Kernel: k.image, Args: args, Dir: dir, Files: files, Accel: k.accel, Silence: k.silence,
+		Kernel: k.image, Args: args, Dir: dir, Files: files, Accel: k.accel, Silence: k.silence, Append: k.append,
 		Stdout: stdout, Stderr: stderr,
 		Booted: func(b vm.Boot) { fmt.Fprintln(stderr, bootLine(k.image, b)) },
 	})
@@ -115,7 +128,7 @@ func bootLine(image string, b vm.Boot) string {
 		}
 	}
 	rt := ""
-	if b.Guest.RT {
+	if b.Guest.RT && !strings.Contains(b.Guest.Version, "PREEMPT_RT") {
 		rt = ", PREEMPT_RT"
 	}
 	return fmt.Sprintf("jobctl oracle: Linux %s (%s%s) booted from %s under QEMU with %s, %d CPUs, %d MiB",

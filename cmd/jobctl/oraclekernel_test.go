@@ -191,8 +191,10 @@ func (g *guestRun) nothingLeft(t *testing.T) {
 var bootLineRE = regexp.MustCompile(`^jobctl oracle: Linux 6\.1\.0-\d+-cloud-amd64 \(#1 SMP .*Debian 6\.1\.\d+-\d+ .*\) booted from \S+ under QEMU with (KVM|TCG \(no KVM: [^)]+\)), 2 CPUs, \d+ MiB\n$`)
 
 // TestOracleKernel: the oracle in a 6.1 guest picks the stable design,
-// prints what a host run prints (the skip lines byte for byte), says in
-// one line on stderr what booted how, and leaves nothing behind.
+// runs a scenario file under its own name (a cgroup v2 freeze: the guest
+// mounts cgroup2), prints what a host run prints (a skip line byte for
+// byte), says in one line on stderr what booted how, and leaves nothing
+// behind.
 func TestOracleKernel(t *testing.T) {
 	img := jctest.GuestKernel(t, "cloud")
 	g := startGuest(t, "oracle", "--kernel", img, "R1", "testdata/v2.jc", "R9")

@@ -297,3 +297,57 @@ func TestSmallInputErrors(t *testing.T) {
 		}
 	}
 }
+
+// Every file jobctl writes (--html, graph -o, --counterexample's files)
+// goes through a temporary file and a rename, which would put a regular
+// file in place of whatever is at the path: a named pipe, a socket, a
+// device ("--html /dev/null" as root replaced /dev/null). Those are
+// refused, and left as they are; a symbolic link is followed.
+func TestWriteRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "out.fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.html")
+	if err := os.Symlink(fifo, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"check", "R1", "--variant", "mainline", "--quiet", "--html", fifo},
+		{"check", "R1", "--variant", "mainline", "--quiet", "--html", link},
+		{"graph", "R1", "-o", fifo},
+		{"graph", "R1", "-o", link},
+	} {
+		_, stderr, code := jobctl(t, args...)
+		if code != exitUsage || !strings.Contains(stderr, fifo+": a named pipe, not a regular file") {
+			t.Errorf("jobctl %s: exit %d, stderr %q; want exit 2 and the named pipe refused", strings.Join(args, " "), code, stderr)
+		}
+		for _, p := range []string{fifo, link} {
+			st, err := os.Lstat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (p == fifo) != (st.Mode()&os.ModeNamedPipe != 0) || (p == link) != (st.Mode()&os.ModeSymlink != 0) {
+				t.Errorf("jobctl %s: %s is now %v", strings.Join(args, " "), p, st.Mode())
+			}
+		}
+	}
+	// A link to a regular file: the file is written, the link stays.
+	file := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(file, filepath.Join(dir, "r.html")); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := jobctl(t, "check", "R1", "--variant", "mainline", "--quiet", "--html", filepath.Join(dir, "r.html")); code != exitOK {
+		t.Fatalf("--html through a link: exit %d: %s", code, stderr)
+	}
+	if st, err := os.Lstat(filepath.Join(dir, "r.html")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", st, err)
+	}
+	if b, err := os.ReadFile(file); err != nil || !strings.Contains(string(b), "<html") {
+		t.Errorf("the file the link names was not written (%d bytes, %v)", len(b), err)
+	}
+}
