@@ -524,7 +524,11 @@ func (h *hunter) found(i int, sp *Spec, what string, shows func(*Spec) bool, evi
 			}
 			f.Shape, f.First, f.Original = shape, i, sp.Text()
 			f.Name = findingName(f.Kind, shape)
-			f.File = findingFile(f, h)
+			// The file is the scenario the evidence is of, in its
+			// own names: the canonical shape when that still
+			// showed, else the one minimizing ended with (the
+			// original, for a mismatch not seen again).
+			f.File = findingFile(f, h, min.Text())
 			h.byShape[shape] = f
 			h.rep.Findings = append(h.rep.Findings, f)
 			h.stats.Findings++

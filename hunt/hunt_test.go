@@ -317,6 +317,37 @@ func TestOraclePathWithAFakeKernel(t *testing.T) {
 	if !strings.Contains(f.File, "not seen again") {
 		t.Errorf("the file does not say it was not reproduced:\n%s", f.File)
 	}
+	// Guided from a scenario of other names (a corpus file's T and W):
+	// a finding not seen again keeps them, and its file is that
+	// scenario, whose keys its evidence and its sometimes line name —
+	// not the canonical shape (P, A), where they name nothing.
+	seed, err := scenario.Parse("seed.jc", []byte("actor W\nprocess T threads T T2\ninit W: seize T\nW: kill T SIGCONT\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt = mutationHunt(leaderOnly())
+	opt.Guided, opt.Seeds = true, []*scenario.Scenario{seed}
+	opt.Oracle.run = fakeKernel(t, variant(t, "mainline"), true)
+	r = report(t, opt)
+	named := 0
+	for _, f := range r.Findings {
+		if f.Reproduced {
+			continue
+		}
+		if strings.Contains(f.Original, "process T") {
+			named++
+		}
+		sc, err := scenario.Parse(f.Name+".jc", []byte(f.File))
+		if err == nil {
+			_, err = model.Compile(sc)
+		}
+		if err != nil || strings.Contains(f.File, "does not parse") {
+			t.Errorf("finding %s: its file is not a scenario (%v):\n%s", f.Name, err, f.File)
+		}
+	}
+	if named == 0 {
+		t.Errorf("no finding not seen again of the seed's names among %d", len(r.Findings))
+	}
 }
 
 // TestUnfaithful: the scenarios the oracle cannot hold to the model are

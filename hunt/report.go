@@ -207,7 +207,7 @@ func findingName(kind, shape string) string {
 
 // findingFile is the scenario file of a finding: its story (how it was
 // found, the evidence), the minimized scenario, and what each design does.
-func findingFile(f *Finding, h *hunter) string {
+func findingFile(f *Finding, h *hunter, body string) string {
 	var b strings.Builder
 	c := func(format string, args ...any) {
 		for _, l := range render.WrapText(fmt.Sprintf(format, args...), 74) {
@@ -259,7 +259,7 @@ func findingFile(f *Finding, h *hunter) string {
 	fmt.Fprintf(&b, "title hunt: %s\n", f.Summary)
 	fmt.Fprintf(&b, "source %s\n", how)
 	b.WriteString("\n")
-	b.WriteString(f.Shape)
+	b.WriteString(body)
 	b.WriteString("\n")
 	// An outcome every design reaches, so that the file cannot pass
 	// vacuously: a key=value some final state has under each.
