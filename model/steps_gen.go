@@ -75,6 +75,8 @@ var stepLabels = [...]string{
 	"rt_sigaction: do_sigaction",
 	"rt_sigprocmask: __set_current_blocked",
 	"ptrace_traceme: ptrace_link(current, real_parent)",
+	"nanosleep: enter the kernel",
+	"restart_syscall: enter the kernel",
 	"do_nanosleep: schedule()",
 	"restart_syscall: do_nanosleep: schedule()",
 	"syscall: enter the kernel",

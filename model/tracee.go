@@ -13,6 +13,11 @@ func (c *Ctx) threadStep(t int) bool {
 	T := &c.S.Task[t]
 	switch T.Loc {
 	case LocUser:
+		if T.Flags&NR_NANOSLEEP != 0 {
+			// In the kernel, past the entry stop: the call runs
+			// before any signal is looked at.
+			return c.userOp(t)
+		}
 		if T.SigPending {
 			c.Label = "get_signal: try_to_freeze(); relock"
 			c.GetSignalEntry(t)
@@ -35,11 +40,11 @@ func (c *Ctx) threadStep(t int) bool {
 		// sleeps again the same way). The model keeps
 		// -ERESTART_RESTARTBLOCK only where a handler can see it.
 		c.Label = "hrtimer_nanosleep: woken: -ERESTART_RESTARTBLOCK; back to user mode"
-		T.Loc = LocUser
 		T.Flags |= RESTART_NANOSLEEP // wchan: the sleep goes on through restart_syscall()
 		if c.P.Procs[c.P.Tasks[t].Proc].Handlers {
 			T.Flags |= ERESTART_RESTARTBLOCK
 		}
+		c.NanosleepReturn(t)
 		return true
 	case LocRefrigerator:
 		if !T.OnRq {
@@ -201,6 +206,9 @@ func (c *Ctx) threadStep(t int) bool {
 		next, ret := LocUser, RetSyscallExit
 		if entry {
 			next, ret = LocSyscallExit, RetSyscallEntry
+			if T.Flags&NR_NANOSLEEP != 0 {
+				next = LocUser // the sleep op's call runs next
+			}
 		}
 		T.Loc = next
 		if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
@@ -361,6 +369,20 @@ func (c *Ctx) userOp(t int) bool {
 		// and, the signal being ignored or stopping, restarts (the op
 		// runs again: restart_syscall, hrtimer_nanosleep_restart());
 		// the op ends only when a handler runs (-EINTR).
+		if T.Flags&NR_NANOSLEEP == 0 && T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
+			// Under PTRACE_SYSCALL the call — nanosleep, or the
+			// restart_syscall a restart is (arch_do_signal_or_restart():
+			// regs->ax = __NR_restart_syscall, arch/x86/kernel/signal.c,
+			// v6.18) — first makes a syscall-entry stop
+			// (syscall_trace_enter(), kernel/entry/syscall-common.c).
+			c.Label = "nanosleep: enter the kernel"
+			if T.Flags&RESTART_NANOSLEEP != 0 {
+				c.Label = "restart_syscall: enter the kernel"
+			}
+			T.Flags |= NR_NANOSLEEP
+			T.Loc = LocSyscall
+			return true
+		}
 		c.Label = "do_nanosleep: schedule()"
 		if T.Flags&ERESTART_RESTARTBLOCK != 0 {
 			T.Flags &^= ERESTART_RESTARTBLOCK
@@ -401,6 +423,21 @@ func (c *Ctx) DoNanosleep(t int) {
 	}
 	if c.P.Procs[c.P.Tasks[t].Proc].Handlers {
 		T.Flags |= ERESTART_RESTARTBLOCK
+	}
+	c.NanosleepReturn(t)
+}
+
+// NanosleepReturn is the return of nanosleep() (-ERESTART_RESTARTBLOCK)
+// through syscall_exit_to_user_mode(): syscall_exit_work() makes a
+// syscall-exit stop under PTRACE_SYSCALL before exit_to_user_mode_loop()
+// handles the signal (kernel/entry/syscall-common.c, v6.18). TIF_SYSCALL_TRACE
+// cannot change while the thread runs: PTRACE_SYSCALL needs it stopped.
+func (c *Ctx) NanosleepReturn(t int) {
+	T := &c.S.Task[t]
+	T.Flags &^= NR_NANOSLEEP
+	T.Loc = LocUser
+	if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
+		T.Loc = LocSyscallExit
 	}
 }
 
@@ -818,8 +855,8 @@ func PtraceStopWake(c *Ctx, t int) {
 		// v6.18).
 		c.Cover(brPtraceWakeSys)
 		T.Loc = LocSyscallExit
-		if ret == RetSyscallExit {
-			T.Loc = LocUser
+		if ret == RetSyscallExit || T.Flags&NR_NANOSLEEP != 0 {
+			T.Loc = LocUser // back to user mode, or the sleep op's call
 		}
 		if sig := int(code & 0xff); sig > 0 && sig < 32 {
 			c.K.SendSignalLocked(c, sig, SiKernel, t, false) // send_sig(..., 1): SEND_SIG_PRIV
@@ -951,7 +988,7 @@ func PtraceSyscallCode(T *Task) uint16 {
 func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	T.FlushPending(^uint32(0))
-	T.Flags &^= ERESTART_RESTARTBLOCK
+	T.Flags &^= ERESTART_RESTARTBLOCK | NR_NANOSLEEP
 	T.SigPending = false
 	T.State = TASK_DEAD
 	T.Saved = TASK_RUNNING
