@@ -123,6 +123,14 @@ const (
 	// call itself runs next, and its return goes through
 	// syscall_exit_work() (kernel/entry/syscall-common.c, v6.18).
 	NR_NANOSLEEP uint8 = 0x40
+	// KICKED: TIF_SIGPENDING was set while the thread ran user code with
+	// nothing to handle; kick_process() sends it an IPI, and it notices
+	// the flag on its next way out of the kernel — the IPI's, or the
+	// return of a system call it was already making, which runs first
+	// (kernel/signal.c:signal_wake_up_state(), kernel/sched/core.c:
+	// kick_process(), kernel/entry/common.c:exit_to_user_mode_loop(),
+	// v6.18). Cleared when the thread next steps.
+	KICKED uint8 = 0x80
 )
 
 // si_code values for SIGCHLD / waitid.

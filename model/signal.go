@@ -7,8 +7,20 @@ package model
 // set TIF_SIGPENDING and wake the task if it sleeps in state|INTERRUPTIBLE,
 // else kick_process() (no state change). It never touches jobctl.
 func SignalWakeUpState(c *Ctx, t int, state uint16) {
-	c.S.Task[t].SigPending = true
+	c.SetTIFSigpending(t)
 	c.K.TryToWakeUp(c, t, state|TASK_INTERRUPTIBLE)
+}
+
+// SetTIFSigpending is signal_wake_up_state()'s set_tsk_thread_flag(t,
+// TIF_SIGPENDING), with what its kick_process() means for another thread
+// running user code that had nothing to handle: it may make the system
+// call it was already making before it notices the flag (KICKED).
+func (c *Ctx) SetTIFSigpending(t int) {
+	T := &c.S.Task[t]
+	if !T.SigPending && T.Loc == LocUser && T.Flags&NR_NANOSLEEP == 0 && int(c.Cur) != t+1 {
+		T.Flags |= KICKED
+	}
+	T.SigPending = true
 }
 
 // SignalWakeUp is signal_wake_up() (include/linux/sched/signal.h, v5.19+,

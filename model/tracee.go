@@ -19,16 +19,24 @@ func (c *Ctx) threadStep(t int) bool {
 			return c.userOp(t)
 		}
 		if T.SigPending {
+			kicked := T.Flags&KICKED != 0
+			T.Flags &^= KICKED
+			if kicked && c.syscallReady(t) {
+				// The signal came as the thread was making its
+				// next system call: it may notice it at the IPI,
+				// or at that call's return.
+				c.ChoiceWhat = "a thread kicked in user mode"
+				if c.Choose(2) == 1 {
+					c.ChoiceLabel = "its system call first"
+					return c.userSyscall(t)
+				}
+				c.ChoiceLabel = "get_signal first"
+			}
 			c.Label = "get_signal: try_to_freeze(); relock"
 			c.GetSignalEntry(t)
 			return true
 		}
-		if T.Frames != 0 {
-			c.Label = "handler returns: rt_sigreturn: set_current_blocked(saved mask)"
-			c.K.SysRtSigreturn(c, t)
-			return true
-		}
-		return c.userOp(t)
+		return c.userSyscall(t)
 	case LocPause:
 		if !T.OnRq {
 			return false
@@ -320,6 +328,42 @@ func (c *Ctx) AfterStopSchedule(t int, next Loc) bool {
 	}
 	T.Loc = next
 	return true
+}
+
+// userSyscall is the thread's next system call from user mode: a
+// handler's return (rt_sigreturn) or its script's next op.
+func (c *Ctx) userSyscall(t int) bool {
+	if c.S.Task[t].Frames != 0 {
+		c.Label = "handler returns: rt_sigreturn: set_current_blocked(saved mask)"
+		c.K.SysRtSigreturn(c, t)
+		return true
+	}
+	return c.userOp(t)
+}
+
+// syscallReady: userSyscall would step (it has a call to make that is
+// not waiting for another actor's op or a lock it spins on).
+func (c *Ctx) syscallReady(t int) bool {
+	T := &c.S.Task[t]
+	if T.Frames != 0 {
+		return true
+	}
+	def := &c.P.Tasks[t]
+	if int(T.ScriptPC) >= len(def.Script) {
+		return false
+	}
+	op := &def.Script[T.ScriptPC]
+	switch op.Kind {
+	case scenario.OpRaise, scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault, scenario.OpBlock,
+		scenario.OpUnblock, scenario.OpPause, scenario.OpSyscall, scenario.OpExitGroup:
+	case scenario.OpTraceme:
+		if c.S.Holder[LockTasklist] != 0 && !c.K.RT {
+			return false
+		}
+	default:
+		return false
+	}
+	return c.After(op)
 }
 
 // userOp runs the thread's next user-mode op.
@@ -988,7 +1032,7 @@ func PtraceSyscallCode(T *Task) uint16 {
 func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	T.FlushPending(^uint32(0))
-	T.Flags &^= ERESTART_RESTARTBLOCK | NR_NANOSLEEP
+	T.Flags &^= ERESTART_RESTARTBLOCK | NR_NANOSLEEP | KICKED
 	T.SigPending = false
 	T.State = TASK_DEAD
 	T.Saved = TASK_RUNNING
