@@ -118,7 +118,8 @@ var runtimeTakes = map[int]bool{
 }
 
 // unfaithful says why the oracle cannot run sp as the model sees it, or
-// "": sp sends a group-directed signal that a Go runtime thread of the
+// "": a freeze that never completes, a thread dead in a frozen cgroup
+// (both below), or sp sends a group-directed signal that a Go runtime thread of the
 // oracle's tracee process can take (kernel/signal.c:complete_signal()
 // picks any thread that wants it), and in the model (r, checked with
 // coverage) such a signal finds no thread to take it and stays in
@@ -141,6 +142,28 @@ func unfaithful(sp *Spec, r *checker.Result) string {
 		for _, kv := range strings.Fields(o.Text) {
 			if freezes[kv] {
 				return "a freeze that never completes (the oracle ends its wait with \"timeout\", the model leaves it pending)"
+			}
+		}
+	}
+	// A thread that died while its process's cgroup stays frozen: the
+	// tracee's Go runtime threads, frozen with it, live on until a thaw
+	// (a frozen task dies only once thawed), so the process has not
+	// exited on the kernel ("exit" none) where in the model, which has
+	// no such threads, it has.
+	for _, o := range r.Outcomes {
+		kv := map[string]string{}
+		for _, f := range strings.Fields(o.Text) {
+			k, v, _ := strings.Cut(f, "=")
+			kv[k] = v
+		}
+		for _, p := range sp.Procs {
+			if kv[p.Name+".freezer"] != "FROZEN" && kv[p.Name+".frozen"] != "1" {
+				continue
+			}
+			for _, t := range p.Threads {
+				if st := kv[t+".state"]; st == "Z" || st == "gone" {
+					return "a thread dead in a frozen cgroup (the tracee's Go runtime threads, frozen, keep its process from exiting until a thaw)"
+				}
 			}
 		}
 	}

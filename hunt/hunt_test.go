@@ -351,13 +351,16 @@ func TestOraclePathWithAFakeKernel(t *testing.T) {
 }
 
 // TestUnfaithful: the scenarios the oracle cannot hold to the model are
-// rejected, with the reason: a freeze that never completes, and a group
-// SIGSTOP that no named thread takes.
+// rejected, with the reason: a freeze that never completes, a group
+// SIGSTOP that no named thread takes, and a thread that dies while its
+// process's cgroup stays frozen.
 func TestUnfaithful(t *testing.T) {
 	h := &hunter{opt: Options{Oracle: &Oracle{Design: variant(t, "mainline")}}}
 	for _, c := range []struct{ src, want string }{
 		{"actor A\nprocess P\ninit A: freeze P v1\nA: freeze P v2\n", "a freeze that never completes"},
 		{"actor A\nprocess P\ninit A: attach P\nA: kill P SIGSTOP\n", "group-directed SIGSTOP"},
+		{"actor A B\nprocess P\ninit A: attach P\nA: freeze P v1\nB: kill P SIGKILL\n", "a thread dead in a frozen cgroup"},
+		{"actor A B\nprocess P\ninit A: attach P\ninit A: freeze P v1\nB: kill P SIGKILL\n", ""},
 		{"actor A\nprocess P threads P P2\ninit A: attach P\nA: kill P SIGCONT\n", ""},
 		{"actor A\nprocess P\ninit A: attach P\nA: tkill P SIGSTOP\n", ""},
 	} {

@@ -46,22 +46,27 @@ func mutationHunt(d Design) Options {
 // to a scenario that shows the class — two threads, a group signal while
 // the leader cannot take it, the other thread's state or pending set
 // different from the model's; with mainline the same hunt finds none.
+// A flake of the harness's timing is told apart and logged, under either
+// design (flake): the machine is shared, and a runnable thread may not
+// get a CPU within the oracle's patience.
 func TestOracleHuntFindsLeaderOnly(t *testing.T) {
 	needOracle(t)
 	if _, err := os.Stat("/sys/fs/cgroup/freezer"); err != nil {
 		t.Skip("no cgroup v1 freezer")
 	}
 	bad := report(t, mutationHunt(leaderOnly()))
-	if len(bad.Findings) == 0 {
-		t.Fatalf("the hunt found nothing with the leader-only target (%d scenarios, %d valid, %d oracle runs, %d wedged, %d errors %q)",
-			bad.Scenarios, bad.Valid, bad.OracleRuns, bad.Wedged, bad.Errors, bad.ErrorMessages)
-	}
+	shown := 0
 	for _, f := range bad.Findings {
 		t.Logf("finding %s (scenario %d): %s\n%s  kernel %s\n  model  %s", f.Name, f.First, f.Summary, f.Shape, f.Kernel.Outcome, f.Kernel.Closest)
 		if f.Kind != KindOracle || f.Kernel == nil {
 			t.Errorf("finding %s is not an oracle finding", f.Name)
 			continue
 		}
+		if why := flake(f); why != "" {
+			t.Logf("finding %s: %s, not the class", f.Name, why)
+			continue
+		}
+		shown++
 		if !strings.Contains(f.Shape, "threads P P2") || !strings.Contains(f.Shape, "kill") {
 			t.Errorf("finding %s does not show the signal target (two threads, a kill):\n%s", f.Name, f.Shape)
 		}
@@ -79,13 +84,39 @@ func TestOracleHuntFindsLeaderOnly(t *testing.T) {
 			t.Errorf("finding %s: its file does not parse: %v", f.Name, err)
 		}
 	}
+	if shown == 0 {
+		t.Fatalf("the hunt found nothing that shows the leader-only target (%d findings, %d scenarios, %d valid, %d oracle runs, %d wedged, %d errors %q)",
+			len(bad.Findings), bad.Scenarios, bad.Valid, bad.OracleRuns, bad.Wedged, bad.Errors, bad.ErrorMessages)
+	}
 	good := report(t, mutationHunt(variant(t, "mainline")))
 	if good.Valid != bad.Valid || good.Valid < 35 {
 		t.Errorf("mainline checked %d scenarios, the mutant %d", good.Valid, bad.Valid)
 	}
 	for _, f := range good.Findings {
+		if why := flake(f); why != "" {
+			t.Logf("mainline: finding %s: %s: %s\n%s  kernel %s\n  model  %s", f.Name, why, f.Summary, f.Shape, f.Kernel.Outcome, f.Kernel.Closest)
+			continue
+		}
 		t.Errorf("mainline: finding %s: %s\n%s  kernel %s\n  model  %s", f.Name, f.Summary, f.Shape, f.Kernel.Outcome, f.Kernel.Closest)
 	}
+}
+
+// flake says why an oracle finding is a flake of the harness's timing,
+// or "": the hunt did not see it again (not reproduced), or only ".ran"
+// keys differ (a runnable thread that got no CPU in the oracle's window).
+func flake(f *Finding) string {
+	if f.Kernel == nil {
+		return ""
+	}
+	if !f.Reproduced {
+		return "not reproduced"
+	}
+	for _, d := range f.Kernel.Diff {
+		if k, _, _ := strings.Cut(d, ":"); !strings.HasSuffix(k, ".ran") {
+			return ""
+		}
+	}
+	return "only whether a thread ran differs"
 }
 
 // TestDesignHuntRediscoversPeterzV2: a seeded, coverage-guided

@@ -1083,10 +1083,12 @@ func (r *runner) observe() map[string]string {
 	for end := time.Now().Add(stableBound); time.Now().Before(end); {
 		time.Sleep(2 * time.Millisecond)
 		again := read()
-		if maps.Equal(again, thr) {
+		if maps.Equal(again, thr) && !r.exiting() {
 			break
 		}
-		r.logf("final: the threads' keys changed while read; reading them again")
+		if !maps.Equal(again, thr) {
+			r.logf("final: the threads' keys changed while read; reading them again")
+		}
 		thr = again
 	}
 	maps.Copy(obs, thr)
@@ -1134,6 +1136,26 @@ func (r *runner) observe() map[string]string {
 	}
 	r.logf("final:%s", b.String())
 	return obs
+}
+
+// exiting: a process's leader is a zombie while another of its tasks (a
+// Go runtime thread, say) is still on its way out of do_exit(): its exit
+// status is not there yet, and will be in a moment. (A task frozen in a
+// frozen cgroup stays so until the thaw: the final reads then wait out
+// stableBound.)
+func (r *runner) exiting() bool {
+	for i := range r.procs {
+		pr := &r.procs[i]
+		if l := taskLetter(pr.pid, pr.pid, pr.starts[0]); l != "Z" && l != "X" {
+			continue
+		}
+		for _, tid := range listTasks(pr.pid) {
+			if t, err := readTask(pr.pid, tid); err == nil && t.state != 'Z' && t.state != 'X' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // procExit is the exit status of process p: "none" while it has not exited;
