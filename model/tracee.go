@@ -27,10 +27,10 @@ func (c *Ctx) threadStep(t int) bool {
 				// or at that call's return.
 				c.ChoiceWhat = "a thread kicked in user mode"
 				if c.Choose(2) == 1 {
-					c.ChoiceLabel = "its system call first"
+					c.ChoiceLabel = "syscall"
 					return c.userSyscall(t)
 				}
-				c.ChoiceLabel = "get_signal first"
+				c.ChoiceLabel = "get_signal"
 			}
 			c.Label = "get_signal: try_to_freeze(); relock"
 			c.GetSignalEntry(t)
