@@ -27,6 +27,9 @@ else
 	echo "skipped: the oracle on Debian's 6.1 kernels (and go test's guest tests): ${why#fetch-kernels: }"
 fi
 go vet ./...
+# The checker runs anywhere Go does (the oracle on Linux only): the tests
+# must build elsewhere too.
+GOOS=darwin go vet ./...
 # Every test; without -v, but with a summary of what was skipped and why
 # (not root, no freezer, ...): internal/testsum reads go test -json, prints
 # what go test would (a line per package, the output of every failure) and
