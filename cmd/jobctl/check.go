@@ -183,6 +183,11 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	} else if scs, err = builtin(); err != nil {
 		return exitUsage, err
 	}
+	if f.html != "" {
+		if _, err := outputPath(f.html); err != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl: --html: %v", err)}
+		}
+	}
 	if f.cexDir != "" {
 		if err := os.MkdirAll(f.cexDir, 0o755); err != nil {
 			return exitUsage, &inputError{fmt.Errorf("jobctl: --counterexample: %v", err)}
