@@ -756,7 +756,7 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult, st o
 		b.WriteString("\n")
 		if fd.Trace == nil {
 			prose("   => %s violated: %s", fd.Property, fd.Message)
-			prose("      (%s)", fd.NoTrace())
+			prose("       (%s)", fd.NoTrace()) // under the message it explains
 			continue
 		}
 		sched := scheduleOf(cr.m, fd.Trace)
