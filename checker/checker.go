@@ -45,6 +45,9 @@ type Options struct {
 	OnProgress    func(Progress)
 	ProgressEvery time.Duration // 0: one second
 	Props         model.PropSet // built-in properties to check (0: all)
+	// Coverage collects the model's coverage points that the prelude and
+	// the exploration reach (Result.Coverage). Off, it costs nothing.
+	Coverage bool
 }
 
 // Progress is where a running search is.
@@ -100,6 +103,8 @@ type Result struct {
 	// the end (the whole table, empty slots too, and the node arrays):
 	// StoredBytes/States is the cost of one stored state.
 	StoredBytes int64
+	// Coverage is what the check reached, with Options.Coverage; else nil.
+	Coverage *model.Coverage
 }
 
 // BytesPerState is StoredBytes per stored state.

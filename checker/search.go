@@ -125,16 +125,27 @@ const moveEscape = 0xff
 // violation Prelude (with no trace: it happens before the exploration),
 // not an error.
 func Check(m *model.Machine, opt Options) (*Result, error) {
+	var cov *model.Coverage
+	if opt.Coverage {
+		cov = model.NewCoverage(m.P)
+		mc := *m
+		mc.Cov = cov
+		m = &mc
+	}
 	init, err := m.Initial()
 	var pe *model.PreludeError
 	if errors.As(err, &pe) {
 		return &Result{Verdict: Violation, Exact: opt.Exact, StateBytes: m.P.Layout.Size,
-			Violations: []Found{{Property: Prelude, Message: pe.Error()}}}, nil
+			Violations: []Found{{Property: Prelude, Message: pe.Error()}}, Coverage: cov}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return explore(m, init, opt)
+	res, err := explore(m, init, opt)
+	if res != nil {
+		res.Coverage = cov
+	}
+	return res, err
 }
 
 func explore(m *model.Machine, init model.State, opt Options) (*Result, error) {
