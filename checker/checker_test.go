@@ -44,8 +44,8 @@ const (
 	srcKill = "actor S\nprocess T\nS: kill T SIGKILL\n"
 
 	// diamond: two SIGCONTs to a running, untraced task. prepare_signal()
-	// finds no stop to cancel and drops the ignored SIGCONT (Appendix
-	// D.1), so only the actors' progress changes:
+	// finds no stop to cancel and drops the ignored SIGCONT (it ends with
+	// "return !sig_ignored(...)"), so only the actors' progress changes:
 	//   s0 -A-> sA -B-> sAB,  s0 -B-> sB -A-> sAB
 	// 4 states (sAB reached twice), 4 transitions, 1 terminal, depth 2.
 	srcDiamond = "actor A B\nprocess T\nA: kill T SIGCONT\nB: kill T SIGCONT\n"
@@ -300,7 +300,7 @@ func scaleSrc(n int) string {
 		"S: kill G SIGSTOP\nS: kill G SIGCONT\nF: freeze G\nF: thaw G\n"
 }
 
-// r1Inline is SPEC R1 as a fixed inline scenario (the corpus file grows
+// r1Inline is R1 (docs/SCENARIOS.md) as a fixed inline scenario (the corpus file grows
 // with observations; the acceptance test in r1_test.go reads it).
 const r1Inline = `actor W F S
 process T parent W

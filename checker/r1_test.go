@@ -1,7 +1,7 @@
 package checker_test
 
 // The R1 acceptance test: SIGKILL to a frozen, job-control-stopped task
-// (SPEC §6 R1, scenario/corpus/R1-kill-frozen-stopped.jc). The checker
+// (docs/SCENARIOS.md, R1; scenario/corpus/R1-kill-frozen-stopped.jc). The checker
 // must find Peter Zijlstra's lost wakeup when the only change to a correct
 // design is his hunk, and must find nothing in the correct designs.
 //
@@ -147,7 +147,8 @@ func TestR1BrokenD2(t *testing.T) {
 // TestR1BrokenD3: the same broken signal_wake_up() on mainline (d3) does
 // not lose the wakeup: since v6.7 __set_task_frozen() keeps TASK_STOPPED
 // in saved_state, so the kill's ttwu() matches saved_state and reports
-// success (SPEC R1 step 2, d3), and the conditional clear happens anyway.
+// success (try_to_wake_up()'s saved_state match, kernel/sched/core.c,
+// v6.8+), and the conditional clear happens anyway.
 // The hunk is wrong, but d3's saved_state hides it in R1.
 func TestR1BrokenD3(t *testing.T) {
 	m := r1Machine(t, brokenDesign(t, "mainline"))

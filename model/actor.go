@@ -263,7 +263,7 @@ func PtraceRequest(c *Ctx, a int, op *Op) bool {
 			break
 		}
 		T.Jobctl |= JOBCTL_LISTENING
-		A.Hold = 0 // the request no longer touches the tracee (SPEC R15)
+		A.Hold = 0 // the request no longer touches the tracee (docs/SCENARIOS.md, R15)
 		if T.Jobctl&JOBCTL_TRAP_NOTIFY != 0 {
 			c.K.PtraceSignalWakeUp(c, t, true)
 		}

@@ -176,6 +176,29 @@ var (
 func sigKernelStopP(sig int) bool   { return sigKernelStop&sigmask(sig) != 0 }
 func sigKernelIgnoreP(sig int) bool { return sigKernelIgnore&sigmask(sig) != 0 }
 
+// The sigmask helpers of include/linux/signal.h, exported for designs
+// that replace a signal function (complete_signal(), prepare_signal(),
+// do_signal_stop(), ...) from variants/.
+
+// Sigmask is sigmask(sig): sig's bit in a sigset word (Task.Pending,
+// Task.Blocked, Signal.Shared).
+func Sigmask(sig int) uint32 { return sigmask(sig) }
+
+// SigKernelStop is sig_kernel_stop(sig): SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU.
+func SigKernelStop(sig int) bool { return sigKernelStopP(sig) }
+
+// SigKernelIgnore is sig_kernel_ignore(sig): ignored by default (SIGCONT,
+// SIGCHLD, SIGURG, SIGWINCH).
+func SigKernelIgnore(sig int) bool { return sigKernelIgnoreP(sig) }
+
+// SigKernelOnly is sig_kernel_only(sig): SIGKILL and SIGSTOP, which no
+// handler or mask changes.
+func SigKernelOnly(sig int) bool { return sigKernelOnly&sigmask(sig) != 0 }
+
+// SigKernelCoredump is sig_kernel_coredump(sig): the default action dumps
+// core; complete_signal()'s group-kill shortcut skips these.
+func SigKernelCoredump(sig int) bool { return sigKernelCoredump&sigmask(sig) != 0 }
+
 // SYNCHRONOUS_MASK: the signals next_signal() takes first
 // (kernel/signal.c, v6.18): SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS.
 var synchronousMask = sigmask(11) | sigmask(7) | sigmask(4) | sigmask(SIGTRAP) | sigmask(8) | sigmask(31)

@@ -142,7 +142,9 @@ func (m *Machine) opName(a int, A *Actor) string {
 		return s
 	}
 	if A.Tmp != 0 || A.Flags != 0 || A.Aux != 0 {
-		s += fmt.Sprintf(" [%d %d %d]", A.Tmp, A.Flags, A.Aux)
+		// The op's scratch registers (model/actor.go), named: two states
+		// that differ only there are different states.
+		s += fmt.Sprintf(" (tmp %d, flags %#x, aux %d)", A.Tmp, A.Flags, A.Aux)
 	}
 	return s
 }

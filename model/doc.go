@@ -52,8 +52,9 @@
 //
 // # Designs
 //
-// Kernel holds the constants and functions in which the designs of SPEC §4
-// differ. Mainline() is today's kernel (d3, checked against v6.18);
+// Kernel holds the constants and functions in which the designs
+// (docs/DESIGNS.md) differ. Mainline() is today's kernel (d3, checked
+// against v6.18);
 // package variants derives every other design from it.
 //
 // # What the model leaves open on purpose

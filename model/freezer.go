@@ -1,6 +1,6 @@
 package model
 
-// The freezer (SPEC §3.10): freeze_task(), __set_task_frozen(), the
+// The freezer: freeze_task(), __set_task_frozen(), the
 // refrigerator and __thaw_task(), after kernel/freezer.c (v6.18 for the
 // mainline design; variants replace SetTaskFrozen and ThawTask).
 
@@ -145,8 +145,14 @@ func ThawTaskOld(c *Ctx, t int) {
 }
 
 // refrigerator is one pass of __refrigerator() by the current task: mark
-// itself frozen and, while freezing(), sleep. (The write of TASK_FROZEN and
-// the freezing() test under freezer_lock are one step, Appendix D.3.)
+// itself frozen and, while freezing(), sleep (kernel/freezer.c, v6.18).
+// The kernel writes TASK_FROZEN (and, since v6.7, saved_state =
+// TASK_RUNNING) under pi_lock, drops it, and then tests freezing() under
+// freezer_lock; the model makes the two sections one step. The only
+// observer of the state between them is a thaw, whose
+// wake_up_state(TASK_FROZEN) leaves the task TASK_RUNNING, which is where
+// the freezing() test that follows leaves it too: no outcome depends on
+// the split (docs/MODEL.md, "Step boundaries").
 func Refrigerator(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	if c.K.OldFreezer {

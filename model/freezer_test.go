@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// The freezer (SPEC §3.10, Appendix C.7), pinned against kernel/freezer.c:
+// The freezer, pinned against kernel/freezer.c:
 // v6.1/v6.6 (d2: f5d39b020809, thaw from jobctl), v6.8/v6.18 (d3:
 // 8f0eed4a78a8 with 23ab79e8e469 and 418146e39891, thaw from saved_state),
 // v5.17/v5.19 (the old PF_FROZEN freezer).

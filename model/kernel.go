@@ -1,7 +1,7 @@
 package model
 
 // Kernel is one kernel design: the constants and functions in which the
-// designs of SPEC §4 differ. Mainline() returns the reference design (d3,
+// designs (docs/DESIGNS.md) differ. Mainline() returns the reference design (d3,
 // v6.7+); package variants derives every other design from it by replacing
 // only what differs, in a file per design.
 //

@@ -14,7 +14,7 @@ package model
 // same mutex), never interleave: for another writer a write is one step.
 // The tasks do interleave with it: css_task_iter_next() takes
 // css_set_lock per task and freeze_task() freezer_lock, so each task is
-// one atomic step (SPEC Appendix D.2).
+// one atomic step (docs/MODEL.md, "Step boundaries").
 
 // Actor.Step of a freeze op: the write, then the read.
 const (

@@ -8,7 +8,7 @@ import (
 )
 
 // TestLetter pins /proc/PID/stat's state letter, task_state_index()
-// (include/linux/sched.h, fs/proc/array.c; SPEC §7.1, Appendix C.7g):
+// (include/linux/sched.h, fs/proc/array.c):
 // fls((__state|exit_state) & TASK_REPORT) into "RSDTtXZPI", with
 // TASK_RTLOCK_WAIT shown as 'D', and TASK_FROZEN as 'D' since
 // f718faf3940e (v6.13, backported) and 'R' in v6.1 (outside TASK_REPORT).
@@ -45,9 +45,9 @@ func TestLetter(t *testing.T) {
 }
 
 // TestLetterFrozenStopped: a stopped task frozen in place reads 'D' on
-// mainline and 'R' on v6.1 (the table of SPEC §7.1, row "stopped task
-// during a system/cgroup freeze"), 'T' with the old freezer, which never
-// touches a PF_FREEZER_SKIP task's __state.
+// mainline (f718faf3940e) and 'R' on v6.1 (TASK_FROZEN is outside
+// TASK_REPORT), 'T' with the old freezer, which never touches a
+// PF_FREEZER_SKIP task's __state.
 func TestLetterFrozenStopped(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -7,7 +7,7 @@ import (
 	"jobctl/scenario"
 )
 
-// Prop identifies one built-in property (SPEC §5). The checker gets them
+// Prop identifies one built-in property (docs/PROPERTIES.md). The checker gets them
 // as a bit set, so that checking a state allocates nothing.
 type Prop uint8
 
@@ -49,7 +49,7 @@ var PropDocs = [...]string{
 	I12:   "cgroup v2 frozen means not running: no task runs user code while its cgroup's cgroup.events says frozen 1",
 	I13:   "cgroup v2 unfreeze: no task is left asleep in do_freezer_trap() once its cgroup no longer freezes",
 	I14:   "cgroup v2 and fatal signals: a task with a fatal signal is never left asleep in do_freezer_trap()",
-	Stuck: "no actor is blocked with its script unfinished, and no thread spins in the kernel forever",
+	Stuck: "progress: every actor finishes its script, and no thread spins in the kernel forever",
 }
 
 func (p Prop) String() string {
@@ -117,7 +117,8 @@ func (m *Machine) CheckState(s *State, want PropSet) PropSet {
 		}
 		// ≤ v5.18 on PREEMPT_RT: task_is_traced() reads __state, so a
 		// TASK_TRACED parked in saved_state by an rtlock wait is not
-		// traced for anyone who asks (SPEC I1, R7).
+		// traced for anyone who asks (docs/PROPERTIES.md, I1;
+		// docs/SCENARIOS.md, R7).
 		if want.Has(I1) && !m.K.JobctlCanonical && T.Loc == LocRTWait && inPS(T.RTRet) && T.State&__TASK_TRACED == 0 {
 			bad |= 1 << I1
 		}
@@ -239,9 +240,10 @@ func (m *Machine) CheckTransition(before, after *State, c *Ctx, want PropSet) Pr
 			bad |= 1 << I11
 		}
 		if want.Has(I7) && c.WTIFailed {
-			// "The tracer's wait_task_inactive must succeed whenever
-			// I1-sound holds and T is blocked" (SPEC I7): the kernel
-			// WARNs here, believing it cannot happen.
+			// wait_task_inactive() failed on a tracee that is in its
+			// ptrace stop (docs/PROPERTIES.md, I7): the kernel WARNs
+			// here, believing it cannot happen ("ptrace: Document that
+			// wait_task_inactive can't fail", v5.19).
 			bad |= 1 << I7
 		}
 		if want.Has(I6) && B.State&TASK_FROZEN != 0 && A.State&TASK_FROZEN == 0 && !c.Thawed[t] && A.Alive() {

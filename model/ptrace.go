@@ -1,6 +1,6 @@
 package model
 
-// ptrace (SPEC §3.9), after kernel/ptrace.c (v6.18).
+// ptrace, after kernel/ptrace.c (v6.18).
 
 // PtraceFreezeTraced is ptrace_freeze_traced() (v5.19+): hold a traced
 // tracee for a request by setting JOBCTL_PTRACE_FROZEN, which makes

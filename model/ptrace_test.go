@@ -2,16 +2,15 @@ package model
 
 import "testing"
 
-// ptrace (SPEC §3.5, §3.9, Appendix C.5e, C.6), pinned against
-// kernel/ptrace.c and kernel/signal.c (v6.1, v6.18; v5.17 for the old
-// ptrace_stop()).
+// ptrace, pinned against kernel/ptrace.c and kernel/signal.c (v6.1,
+// v6.18; v5.17 for the old ptrace_stop()).
 
 // srcTraced: P has attached to a stopped T, which re-trapped into
 // TASK_TRACED (a group-stop trap: exit_code SIGSTOP, no siginfo).
 const srcTraced = srcStopped + "init P: attach T\n"
 
 // TestPtraceStopEarlyReturn pins ptrace_stop()'s early return (v5.19+:
-// 57b6de08b5f6, 2500ad1c7fa4; Appendix C.5e): with SIGKILL pending, or no
+// 57b6de08b5f6, 2500ad1c7fa4): with SIGKILL pending, or no
 // tracer, it does not stop and sets nothing.
 func TestPtraceStopEarlyReturn(t *testing.T) {
 	m := NewMachine(kD3(), compile(t, srcOne))
@@ -29,7 +28,7 @@ func TestPtraceStopEarlyReturn(t *testing.T) {
 	}
 }
 
-// TestPtraceStopLeak is Oleg Nesterov's leak (SPEC R5,
+// TestPtraceStopLeak is Oleg Nesterov's leak (docs/SCENARIOS.md, R5;
 // <20220425174719.GB12412@redhat.com>) in the ptrace_stop() of v5.18 and
 // of the b/c proposals: no early return, TASK_TRACED = 0x108, so with
 // SIGKILL pending ptrace_stop() commits (JOBCTL_TRACED), schedule() does
@@ -63,7 +62,7 @@ func TestPtraceStopLeak(t *testing.T) {
 }
 
 // TestPtraceAttachRetrap pins ptrace_attach() on a stopped task (kernel/
-// ptrace.c ptrace_set_stopped(), v6.18; SPEC R13): the attach queues a
+// ptrace.c ptrace_set_stopped(), v6.18; docs/SCENARIOS.md, R13): the attach queues a
 // private SIGSTOP, sets JOBCTL_TRAP_STOP|JOBCTL_TRAPPING, clears
 // JOBCTL_STOPPED and wakes __TASK_STOPPED; the tracer waits on TRAPPING,
 // which the tracee clears in ptrace_stop() as it re-traps into TASK_TRACED.
@@ -174,7 +173,7 @@ func TestPtraceUnlinkRearm(t *testing.T) {
 
 // TestPtraceFreezeTraced pins ptrace_freeze_traced() and
 // ptrace_unfreeze_traced() (kernel/ptrace.c v5.19+ with Sven Schnelle's
-// fix; Appendix C.6d).
+// fix, <20220706101625.2100298-1-svens@linux.ibm.com>).
 func TestPtraceFreezeTraced(t *testing.T) {
 	setup := func(jobctl uint32, fatal bool) (*Machine, State) {
 		m := NewMachine(kD3(), compile(t, srcOne))

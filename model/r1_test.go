@@ -1,6 +1,6 @@
 package model_test
 
-// R1 (SPEC §6): SIGKILL to a frozen, job-control-stopped task, step by
+// R1 (docs/SCENARIOS.md): SIGKILL to a frozen, job-control-stopped task, step by
 // step under each design, from testdata/r1.txt. Each "run DESIGN:
 // SCHEDULE" block runs the scenario below with that fixed interleaving
 // and prints every step's label and T's state after it; "T*" runs T until

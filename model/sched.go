@@ -1,6 +1,6 @@
 package model
 
-// The scheduler primitives of SPEC §3.0, as the kernel defines them in
+// The scheduler primitives, as the kernel defines them in
 // kernel/sched/core.c and include/linux/sched.h.
 
 // match is __task_state_match() (kernel/sched/core.c, v6.6+; inlined in
@@ -18,12 +18,17 @@ func (c *Ctx) TaskStateMatch(t int, mask uint16) int {
 	return 0
 }
 
-// ttwu is try_to_wake_up() / wake_up_state() (kernel/sched/core.c),
-// treated as one atomic step under pi_lock (SPEC §3.0.4). It reports
-// "success" when __state or saved_state matched. A saved_state match only
-// records the wakeup (saved_state = TASK_RUNNING): the task is blocked on
-// an rtlock (or frozen, v6.7+) and runs when that ends, so no wakeup is
-// lost.
+// ttwu is try_to_wake_up() / wake_up_state() (kernel/sched/core.c,
+// v6.18), one atomic step. The kernel makes it one: the waker holds the
+// task's pi_lock from the test of __state to the end of the wakeup, so
+// other wakers, set_special_state() and the freezer's __set_task_frozen()
+// (which take pi_lock too) never see half of it, and it is "atomic
+// against schedule() which would dequeue the task" (its comment). A task
+// waking itself takes no lock: IRQs are off, which serializes it against
+// set_special_state(). It reports "success" when __state or saved_state
+// matched. A saved_state match only records the wakeup (saved_state =
+// TASK_RUNNING): the task is blocked on an rtlock (or frozen, v6.7+) and
+// runs when that ends, so no wakeup is lost.
 func TryToWakeUp(c *Ctx, t int, mask uint16) bool {
 	c.Woke[t] |= mask
 	T := &c.S.Task[t]
@@ -84,7 +89,9 @@ func signalPendingState(state uint16, T *Task) bool {
 	return state&TASK_INTERRUPTIBLE != 0 || T.FatalSignalPending()
 }
 
-// schedule is a voluntary __schedule() by task t (SPEC §3.0.5). It
+// schedule is a voluntary __schedule() by task t (kernel/sched/core.c,
+// v6.18): under the rq lock, a task whose __state is not TASK_RUNNING is
+// dequeued, unless signal_pending_state() says it must not sleep. It
 // reports whether the task blocked (was dequeued).
 func Schedule(c *Ctx, t int) bool {
 	T := &c.S.Task[t]

@@ -2,8 +2,8 @@ package model
 
 import "testing"
 
-// The scheduler primitives (SPEC §3.0, Appendix C.3), pinned against
-// kernel/sched/core.c and include/linux/sched/signal.h.
+// The scheduler primitives, pinned against kernel/sched/core.c and
+// include/linux/sched/signal.h.
 
 // TestTryToWakeUp pins __task_state_match() and try_to_wake_up()
 // (kernel/sched/core.c: ttwu_state_match() inline up to v6.1,
@@ -89,7 +89,7 @@ func TestTryToWakeUpExited(t *testing.T) {
 
 // TestSignalPendingState pins signal_pending_state()
 // (include/linux/sched/signal.h, identical in v5.17, v5.19, v6.1 and
-// v6.18; Appendix C.2d): schedule() does not block when it is true.
+// v6.18): schedule() does not block when it is true.
 func TestSignalPendingState(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -156,7 +156,7 @@ func TestScheduleRunning(t *testing.T) {
 // ptrace_check_attach() uses it (kernel/sched/core.c): exact equality up
 // to v6.0, a mask test on __state in v6.1 (9204a97f7ae8), and from v6.6
 // (2bc8ed6efa50) __task_state_match(), where a saved_state match counts
-// as "queued": the tracer sleeps a tick and retries (Appendix C.3c).
+// as "queued": the tracer sleeps a tick and retries.
 // match_state 0 means any state (Eric's [PATCH 7/9]).
 func TestWaitTaskInactive(t *testing.T) {
 	cases := []struct {
@@ -203,7 +203,8 @@ func TestWaitTaskInactive(t *testing.T) {
 }
 
 // TestTaskIsStoppedTraced pins task_is_stopped()/task_is_traced(): on
-// __state up to v5.18, on jobctl since v5.19 (Appendix C.2a).
+// __state up to v5.18, on jobctl since v5.19 (include/linux/sched.h;
+// 31cae1eaae4f).
 func TestTaskIsStoppedTraced(t *testing.T) {
 	cases := []struct {
 		name            string

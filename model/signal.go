@@ -1,7 +1,7 @@
 package model
 
-// Signal generation and delivery, job-control group stop (SPEC §3.1–3.6),
-// after kernel/signal.c and include/linux/sched/signal.h (v6.18).
+// Signal generation and delivery, job-control group stop, after
+// kernel/signal.c and include/linux/sched/signal.h (v6.18).
 
 // SignalWakeUpState is signal_wake_up_state() (kernel/signal.c, v5.19+):
 // set TIF_SIGPENDING and wake the task if it sleeps in state|INTERRUPTIBLE,
@@ -27,8 +27,10 @@ func (c *Ctx) SetTIFSigpending(t int) {
 // 31cae1eaae4f). A fatal wakeup ends a stop: JOBCTL_STOPPED and
 // JOBCTL_TRACED are cleared here, whatever the wakeup's outcome, unless a
 // ptrace request holds the task (JOBCTL_PTRACE_FROZEN). This is Eric
-// Biederman's point in the seed: if __state is TASK_FROZEN (or parked in
-// saved_state) the wakeup fails, and only jobctl remembers the decision.
+// Biederman's point in his reply to Peter Zijlstra's v2 1/5 (LKML,
+// 2022-04-26, <87fslzfmha.fsf@email.froward.int.ebiederm.org>): if
+// __state is TASK_FROZEN (or parked in saved_state) the wakeup fails, and
+// only jobctl remembers the decision.
 func SignalWakeUp(c *Ctx, t int, fatal bool) {
 	T := &c.S.Task[t]
 	var state uint16
@@ -234,8 +236,10 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 // v6.18): a blocked signal is never ignored ("the signal handler may change
 // by the time it is unblocked"); a traced task's is not either (the tracer
 // may want to see it), SIGKILL aside; else it is when the disposition is
-// SIG_IGN, or SIG_DFL with the default action "ignore" (Appendix D.1: an
-// untraced SIGCONT does its work in prepare_signal and is then dropped).
+// SIG_IGN, or SIG_DFL with the default action "ignore". prepare_signal()
+// ends with "return !sig_ignored(...)", so an untraced SIGCONT (ignored by
+// default) does all its work in prepare_signal() and is then dropped:
+// never queued, no complete_signal(), no TIF_SIGPENDING.
 func SigIgnored(c *Ctx, p int, sig int) bool {
 	T := &c.S.Task[p]
 	if T.Blocked&sigmask(sig) != 0 {
@@ -247,52 +251,52 @@ func SigIgnored(c *Ctx, p int, sig int) bool {
 	return sigHandlerIgnored(c.SigHandler(p, sig), sig)
 }
 
-// want is wants_signal()'s answer. task_curr() — is the thread on a CPU
+// Want is wants_signal()'s answer. task_curr() — is the thread on a CPU
 // at this instant — is the scheduler's business, which the model leaves
 // open: for a runnable thread with TIF_SIGPENDING already set the answer
 // is "maybe", and complete_signal() takes every outcome the kernel can.
-type want uint8
+type Want uint8
 
 const (
-	wantNo want = iota
-	wantMaybe
-	wantYes
+	WantNo Want = iota
+	WantMaybe
+	WantYes
 )
 
-// wantsSignal is wants_signal() (kernel/signal.c, v6.18): a thread that
+// WantsSignal is wants_signal() (kernel/signal.c, v6.18): a thread that
 // blocks the signal, is exiting, stopped or traced does not want it
 // (SIGKILL aside, which cannot be blocked); one without TIF_SIGPENDING
 // does; one with it only if it is running now (task_curr()), which a
 // blocked thread is not.
-func (c *Ctx) WantsSignal(sig int, t int) want {
+func (c *Ctx) WantsSignal(sig int, t int) Want {
 	T := &c.S.Task[t]
 	if T.Blocked&sigmask(sig) != 0 || T.Flags&PF_EXITING != 0 || !T.Alive() {
-		return wantNo
+		return WantNo
 	}
 	if sig == SIGKILL {
-		return wantYes
+		return WantYes
 	}
 	if c.TaskIsStoppedOrTraced(t) {
-		return wantNo
+		return WantNo
 	}
 	if !T.SigPending || int(c.Cur) == t+1 {
-		return wantYes // current (raise: tgkill of itself) is on a CPU
+		return WantYes // current (raise: tgkill of itself) is on a CPU
 	}
 	if T.OnRq {
-		return wantMaybe
+		return WantMaybe
 	}
-	return wantNo
+	return WantNo
 }
 
-// target is one thread complete_signal() can pick: t (-1: none, the
-// signal stays queued for whoever dequeues it), and whether it came from
-// the search that moves signal->curr_target.
-type target struct {
-	t      int8
-	search bool
+// SignalTarget is one thread complete_signal() can pick: Task (-1: none,
+// the signal stays queued for whoever dequeues it), and whether it came
+// from the search that moves signal->curr_target.
+type SignalTarget struct {
+	Task   int8
+	Search bool
 }
 
-// signalTargets lists, in the kernel's search order, every thread that
+// SignalTargets lists, in the kernel's search order, every thread that
 // complete_signal(sig, p, type) can pick (kernel/signal.c, v6.18):
 //
 //	if (wants_signal(sig, p)) t = p;
@@ -301,19 +305,19 @@ type target struct {
 //
 // Each "maybe" thread the search meets is picked if it is the one on a
 // CPU; the first certain one ends the search.
-func (c *Ctx) SignalTargets(sig int, p int, group bool, out *[MaxTasks + 1]target) int {
+func (c *Ctx) SignalTargets(sig int, p int, group bool, out *[MaxTasks + 1]SignalTarget) int {
 	n := 0
 	wp := c.WantsSignal(sig, p)
-	if wp != wantNo {
-		out[n] = target{t: int8(p)}
+	if wp != WantNo {
+		out[n] = SignalTarget{Task: int8(p)}
 		n++
-		if wp == wantYes {
+		if wp == WantYes {
 			return n
 		}
 	}
 	threads := c.Threads(p)
 	if !group || len(threads) == 1 {
-		out[n] = target{t: -1}
+		out[n] = SignalTarget{Task: -1}
 		return n + 1
 	}
 	start := 0
@@ -326,34 +330,37 @@ func (c *Ctx) SignalTargets(sig int, p int, group bool, out *[MaxTasks + 1]targe
 		u := threads[(start+i)%len(threads)]
 		w := c.WantsSignal(sig, u)
 		if u == p {
-			w = wantNo // in this branch p is not on a CPU (or never wanted it)
+			w = WantNo // in this branch p is not on a CPU (or never wanted it)
 		}
-		if w == wantNo {
+		if w == WantNo {
 			continue
 		}
-		out[n] = target{t: int8(u), search: true}
+		out[n] = SignalTarget{Task: int8(u), Search: true}
 		n++
-		if w == wantYes {
+		if w == WantYes {
 			return n
 		}
 	}
-	out[n] = target{t: -1}
+	out[n] = SignalTarget{Task: -1}
 	return n + 1
 }
 
-// completeSignal is complete_signal(): pick a thread to wake (each
-// possible pick is an outcome of the step) and, for a fatal signal, turn
-// it into a group kill at once.
+// CompleteSignal is complete_signal() (kernel/signal.c, v6.18): pick a
+// thread to wake (each possible pick is an outcome of the step) and, for
+// a fatal signal, turn it into a group kill at once. A design replaces it
+// with the exported pieces it is made of: Ctx.SignalTargets (or
+// Ctx.WantsSignal), Ctx.Choose, Ctx.SigFatal, SigKernelCoredump, Sigmask,
+// Ctx.TaskClearJobctlPending and Kernel.SignalWakeUp.
 func CompleteSignal(c *Ctx, sig int, p int, group bool) {
 	s := c.Sig(p)
-	var targets [MaxTasks + 1]target
+	var targets [MaxTasks + 1]SignalTarget
 	n := c.SignalTargets(sig, p, group, &targets)
 	pick := targets[0]
 	if n > 1 {
 		c.ChoiceWhat = "complete_signal picks"
 		pick = targets[c.Choose(n)%n]
 	}
-	if pick.t < 0 {
+	if pick.Task < 0 {
 		c.Cover(brCompleteNone)
 		if group {
 			c.Cover(brCompleteShared)
@@ -361,9 +368,9 @@ func CompleteSignal(c *Ctx, sig int, p int, group bool) {
 		c.ChoiceLabel = "none"
 		return
 	}
-	t := int(pick.t)
+	t := int(pick.Task)
 	c.ChoiceLabel = c.P.Tasks[t].Name
-	if pick.search {
+	if pick.Search {
 		if t != p {
 			c.Cover(brCompleteSearch)
 		}
@@ -371,7 +378,7 @@ func CompleteSignal(c *Ctx, sig int, p int, group bool) {
 	}
 	P := &c.S.Task[p]
 	if c.SigFatal(p, sig) && s.Flags&SIGNAL_GROUP_EXIT == 0 &&
-		(sig == SIGKILL || P.Ptrace == 0) && sigKernelCoredump&sigmask(sig) == 0 {
+		(sig == SIGKILL || P.Ptrace == 0) && !SigKernelCoredump(sig) {
 		c.Cover(brCompleteFatal)
 		s.Flags = SIGNAL_GROUP_EXIT
 		s.GroupExitCode = uint8(sig)

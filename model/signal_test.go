@@ -2,9 +2,9 @@ package model
 
 import "testing"
 
-// Signal wakeups, prepare_signal(), complete_signal() and the group stop
-// (SPEC §3.1–3.4, Appendix C.4, C.5), pinned against kernel/signal.c and
-// include/linux/sched/signal.h (v6.1 and v6.18 where they agree).
+// Signal wakeups, prepare_signal(), complete_signal() and the group stop,
+// pinned against kernel/signal.c and include/linux/sched/signal.h (v6.1
+// and v6.18 where they agree).
 
 // TestSignalWakeUp pins signal_wake_up() and ptrace_signal_wake_up()
 // (include/linux/sched/signal.h, v5.19+, 31cae1eaae4f): a fatal wakeup
@@ -87,7 +87,7 @@ func TestSignalWakeUp(t *testing.T) {
 }
 
 // TestPrepareSignalSIGCONT pins prepare_signal()'s SIGCONT branch
-// (kernel/signal.c, v6.1 and v6.18; Appendix C.5a and D.1) on a completed
+// (kernel/signal.c, v6.1 and v6.18) on a completed
 // group stop: the stop is cancelled and every stopped thread woken at send
 // time, SIGNAL_CLD_CONTINUED|SIGNAL_STOP_CONTINUED replace
 // SIGNAL_STOP_STOPPED, and the SIGCONT itself, ignored by default for an
@@ -128,7 +128,8 @@ func TestPrepareSignalSIGCONT(t *testing.T) {
 
 // TestPrepareSignalSIGCONTPartial: a SIGCONT during a partial group stop
 // yields SIGNAL_CLD_STOPPED ("report stopped, pretend the continue was
-// lost", SPEC I10/R14) and cancels the pending participation of the
+// lost", kernel/signal.c:prepare_signal(), v6.18; docs/SCENARIOS.md,
+// R14) and cancels the pending participation of the
 // threads that have not stopped yet.
 func TestPrepareSignalSIGCONTPartial(t *testing.T) {
 	m, s := machine(t, kD3(), srcTwo)
@@ -195,7 +196,7 @@ func TestPrepareSignalNoStop(t *testing.T) {
 // TestPrepareSignalGroupExit pins the group-exit drop: since 9a95f78eab70
 // (v6.1) prepare_signal() drops every signal to a group with
 // SIGNAL_GROUP_EXIT; up to v6.0 it fell through to !sig_ignored(), so a
-// thread-directed SIGKILL is queued and wakes (Appendix C.5b).
+// thread-directed SIGKILL is queued and wakes.
 func TestPrepareSignalGroupExit(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -311,8 +312,8 @@ func TestCompleteSignalNoShortcut(t *testing.T) {
 	}
 }
 
-// TestDoSignalStopGroup follows do_signal_stop() (kernel/signal.c, SPEC
-// §3.4) through a two-thread group stop: the thread that dequeues SIGSTOP
+// TestDoSignalStopGroup follows do_signal_stop() (kernel/signal.c, v6.18)
+// through a two-thread group stop: the thread that dequeues SIGSTOP
 // initiates it (group_exit_code = SIGSTOP; group_stop_count = one per
 // thread that accepted STOP_PENDING|STOP_CONSUME; the others are woken
 // with signal_wake_up(t, 0)), participates (count 2 -> 1) and stops

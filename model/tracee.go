@@ -272,7 +272,9 @@ func lockFor(l Loc) int {
 
 // contended: the step wants a lock an actor holds. Without PREEMPT_RT the
 // task spins (no step); with it, spinlock_t and rwlock_t are rtlocks and
-// the slow path parks __state in saved_state and blocks (SPEC §3.0.8).
+// the slow path parks __state in saved_state and blocks
+// (kernel/locking/rtmutex.c:rtlock_slowlock_locked(), with
+// current_save_and_set_rtlock_wait_state(), include/linux/sched.h).
 func (c *Ctx) Contended(t int) bool {
 	if !c.K.RT {
 		return false
@@ -487,7 +489,14 @@ func (c *Ctx) NanosleepReturn(t int) {
 
 // getSignalEntry is the way into get_signal() from exit_to_user_mode_loop():
 // try_to_freeze() first (a lock-free freezing() test), then the siglock
-// section at "relock" — one step when the task does not freeze (Appendix D.4).
+// section at "relock" — one step when the task does not freeze. Nothing
+// on the way takes a lock or changes what another task reads; a freeze
+// that starts after the freezing() test is not missed, because
+// freeze_task() sets TIF_SIGPENDING (fake_signal_wake_up()) and
+// recalc_sigpending() does not clear it while freezing(), so the task goes
+// round exit_to_user_mode_loop() once more and freezes then — as if the
+// freeze came after the whole step (kernel/freezer.c, kernel/signal.c,
+// v6.18; docs/MODEL.md, "Step boundaries").
 func (c *Ctx) GetSignalEntry(t int) {
 	if c.Freezing(t) {
 		c.S.Task[t].FrzRet = LocRelock
@@ -505,7 +514,7 @@ func (c *Ctx) GetSignalEntry(t int) {
 const GetSignalContinue = -1
 
 // GetSignal is get_signal() from "relock" on, one siglock section
-// (SPEC §3.6). deliver, when positive, is a signal ptrace_signal() has
+// (kernel/signal.c, v6.18). deliver, when positive, is a signal ptrace_signal() has
 // just let through: it is handled before anything is dequeued;
 // GetSignalContinue enters the loop without the relock's checks.
 func GetSignal(c *Ctx, t int, deliver int) {
@@ -698,7 +707,7 @@ func PtraceSignal(c *Ctx, t int, signr int) int {
 }
 
 // doSignalStop is do_signal_stop() S1, inside get_signal's siglock
-// section (SPEC §3.4). It reports true when the task committed to a stop
+// section (kernel/signal.c, v6.18). It reports true when the task committed to a stop
 // (the caller leaves the section; the next steps are S2–S4).
 func DoSignalStop(c *Ctx, t int, signr int) bool {
 	T := &c.S.Task[t]
@@ -745,7 +754,9 @@ func DoSignalStop(c *Ctx, t int, signr int) bool {
 			c.Cover(brStopNotify)
 			T.Loc = LocDSSNotify
 		} else {
-			// No notification: straight on (Appendix D.4).
+			// No notification: do_signal_stop() skips the
+			// notification under tasklist_lock when notify is 0,
+			// so S2 would be an empty step; straight on.
 			c.Cover(brStopSilent)
 			T.Loc = c.AfterNotify(LocDSSEnterFrozen, LocDSSSchedule)
 		}
@@ -789,7 +800,7 @@ func DoJobctlTrap(c *Ctx, t int) bool {
 	return c.K.PtraceStop(c, t, signr, CLD_STOPPED, SiNone, RetRelock)
 }
 
-// ptraceStop is ptrace_stop() S1 (SPEC §3.5), inside the caller's siglock
+// ptraceStop is ptrace_stop() S1 (kernel/signal.c, v6.18), inside the caller's siglock
 // section. It reports whether the task committed to the stop.
 func PtraceStop(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bool {
 	T := &c.S.Task[t]
@@ -944,11 +955,17 @@ func DoNotifyParentCldstop(c *Ctx, t int, forPtracer bool, why uint8) {
 	c.K.WakeUpParent(c, leader, c.P.Procs[c.P.Tasks[t].Proc].Parent)
 }
 
-// doExit is do_group_exit() and the first part of do_exit(), one step
-// (Appendix D.4): the group exit (zap_other_threads), then, for a tracee
-// with PTRACE_O_TRACEEXIT, ptrace_event(PTRACE_EVENT_EXIT) — a ptrace stop
+// doExit is do_group_exit() and the first part of do_exit(), one step:
+// the group exit (zap_other_threads), then, for a tracee with
+// PTRACE_O_TRACEEXIT, ptrace_event(PTRACE_EVENT_EXIT) — a ptrace stop
 // before exit_signals() sets PF_EXITING (kernel/exit.c:do_exit(), v6.18;
-// the same place in v5.18) — else DoExitSignals at once.
+// the same place in v5.18) — else DoExitSignals at once. The kernel drops
+// siglock after zap_other_threads() and takes it again in do_exit()
+// (synchronize_group_exit()); the model does not split the path there:
+// once SIGNAL_GROUP_EXIT is set, those sections do only the exiting
+// task's own bookkeeping, and the one place on the way where another task
+// can meet it, the PTRACE_EVENT_EXIT stop, is a step of its own
+// (docs/MODEL.md, "Step boundaries").
 func DoExit(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	s := c.Sig(t)

@@ -2,7 +2,7 @@ package model
 
 import "jobctl/scenario"
 
-// wait4() and waitid() (SPEC §3.11), after kernel/exit.c (v6.18):
+// wait4() and waitid(), after kernel/exit.c (v6.18):
 // do_wait() -> __do_wait() -> do_wait_pid() / do_wait_thread() +
 // ptrace_do_wait() -> wait_consider_task() -> wait_task_zombie() /
 // wait_task_stopped() / wait_task_continued().

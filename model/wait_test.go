@@ -6,8 +6,9 @@ import (
 	"jobctl/scenario"
 )
 
-// wait4() (SPEC §3.11, §7.2, Appendix C.8), pinned against kernel/exit.c
-// (v6.18): wait_task_zombie(), wait_task_stopped(), wait_task_continued().
+// wait4(), pinned against kernel/exit.c (v6.18): wait_task_zombie(),
+// wait_task_stopped(), wait_task_continued(), and what wait(2) reports
+// for each (the status word, WIFSTOPPED, WIFCONTINUED).
 
 // TestWait runs each scenario's actors to completion in the order given
 // and compares every op's result of the waiting actor.

@@ -284,7 +284,7 @@ func thawTree(dir string, v2 bool) {
 }
 
 // killTree sends SIGKILL to every process in dir and below, except keep.
-// A v1-frozen task dies only once thawed (SPEC R1), so thaw first.
+// A v1-frozen task dies only once thawed (docs/SCENARIOS.md, R1), so thaw first.
 func killTree(dir string, keep int) {
 	for _, d := range subdirs(dir) {
 		pids, _ := cgroupPids(d)

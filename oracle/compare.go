@@ -12,8 +12,8 @@ import (
 // "KEY=VALUE KEY=VALUE ..." in a fixed key order. A run on the kernel gives
 // one Outcome.Obs. The kernel is consistent with the model when each
 // outcome it produced is one of the model's; an outcome outside that set is
-// a mismatch: either the model (or SPEC.md) is wrong, or the kernel does
-// something the model does not cover.
+// a mismatch: either the model (or our reading of the kernel behind it) is
+// wrong, or the kernel does something the model does not cover.
 
 // Keys returns the observation keys of a model outcome line, in order.
 func Keys(modelOutcome string) []string {

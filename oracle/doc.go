@@ -1,6 +1,8 @@
 // Package oracle runs a scenario on the real kernel and reports what user
 // space observes, with the observation keys of package model, so that the
-// model's outcomes can be compared with the kernel's (SPEC §7).
+// model's outcomes can be compared with the kernel's: /proc/PID/stat's
+// state letter, what wait4() and waitid() report, the result of each
+// system call (model/observe.go).
 //
 // # Processes
 //

@@ -459,7 +459,7 @@ func actorOp(req request) (res, note string) {
 	case scenario.OpAttach:
 		// Blocks in wait_on_bit(JOBCTL_TRAPPING) while a stopped tracee
 		// re-traps, i.e. until the thaw for a frozen one
-		// (kernel/ptrace.c:ptrace_attach(), v6.18; SPEC R13).
+		// (kernel/ptrace.c:ptrace_attach(), v6.18; docs/SCENARIOS.md, R13).
 		return errnoName(ptrace(unix.PTRACE_ATTACH, req.Tid, 0, 0)), ""
 	case scenario.OpSeize:
 		return errnoName(ptrace(unix.PTRACE_SEIZE, req.Tid, 0, uintptr(req.Flags))), ""

@@ -793,6 +793,9 @@ func (r *runner) asleep(k int) bool {
 		if l != "R" && helperIdle(c.pid) {
 			return false // it has answered; the answer is on its way
 		}
+		if l != "R" && notInOp(c.pid) {
+			return false // the Go runtime or an RT lock, not the op
+		}
 	}
 	return l != "R"
 }

@@ -240,7 +240,8 @@ func actor(m *model.Machine, name string) int {
 	return -1
 }
 
-// TestNewR1 replays the seed race under Peter's v2: the freezer turns
+// TestNewR1 replays R1, the race of Eric Biederman's reply to Peter's v2
+// 1/5, under Peter's v2: the freezer turns
 // TASK_STOPPED into TASK_FROZEN, and SIGKILL's wakeup misses it.
 func TestNewR1(t *testing.T) {
 	m := machine(t, r1, "peterz-v2")

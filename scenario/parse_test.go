@@ -15,7 +15,7 @@ func TestParseDirectives(t *testing.T) {
 scenario my-race
 title A "quoted words" title
 source LKML <x@y>
-source SPEC §6 R1
+source kernel/signal.c: complete_signal() (v6.18)
 config PREEMPT_RT
 actor W P S
 process T threads T T2 parent W
@@ -49,7 +49,7 @@ variant peterz-v2
 	if sc.Title != "A quoted words title" {
 		t.Errorf("title %q", sc.Title)
 	}
-	if want := []string{"LKML <x@y>", "SPEC §6 R1"}; !reflect.DeepEqual(sc.Source, want) {
+	if want := []string{"LKML <x@y>", "kernel/signal.c: complete_signal() (v6.18)"}; !reflect.DeepEqual(sc.Source, want) {
 		t.Errorf("source %q", sc.Source)
 	}
 	if !sc.RT {
@@ -555,6 +555,8 @@ func TestParseLanguageErrors(t *testing.T) {
 			`bad.jc:3:10: after T#1: T is a tracee thread; after names an op of an outside actor, whose return is its result`},
 		{"after beyond the script", head + "A: kill T 9\nB: after A#2 kill T 9\n",
 			`bad.jc:4:10: after A#2: A has ops 1..1`},
+		{"after an empty script", head + "B: after A#1 kill T 9\n",
+			`bad.jc:3:10: after A#1: A has no ops (its script is empty)`},
 		{"after itself", head + "A: after A#1 kill T 9\n",
 			`bad.jc:3:10: the order can never be met: A#1 waits for itself (A#1 after A#1)`},
 		{"after in a cycle", head + "A: after B#1 kill T 9\nB: after A#1 kill T 9\n",

@@ -2,8 +2,8 @@ package variants
 
 import "jobctl/model"
 
-// ebiederm (c): Eric W. Biederman's proposal in the seed (reply to
-// Peter's v2 1/5, 2022-04-26, <87fslzfmha.fsf@email.froward.int.ebiederm.org>):
+// ebiederm (c): Eric W. Biederman's proposal in his reply to Peter's v2
+// 1/5 (LKML, 2022-04-26, <87fslzfmha.fsf@email.froward.int.ebiederm.org>):
 // signal_wake_up_state() never touches jobctl; signal_wake_up() and
 // ptrace_signal_wake_up() clear JOBCTL_STOPPED/TRACED when they decide to
 // resume, whatever the wakeup's outcome; the thaw restores plainly from
@@ -16,7 +16,7 @@ import "jobctl/model"
 func init() {
 	register(&Variant{
 		Name: "ebiederm", ID: "c", Base: "peterz-v2",
-		Summary: "Eric's proposal (the seed): clear jobctl bits in signal_wake_up()/ptrace_signal_wake_up() unconditionally",
+		Summary: "Eric's proposal (LKML 2022-04-26): clear jobctl bits in signal_wake_up()/ptrace_signal_wake_up() unconditionally",
 		Source:  "LKML <87fslzfmha.fsf@email.froward.int.ebiederm.org> (2022-04-26); [PATCH 7/9], [PATCH 9/9]",
 		Apply: func(k *model.Kernel) {
 			k.SignalWakeUpState = model.SignalWakeUpState
@@ -31,7 +31,7 @@ func init() {
 	})
 }
 
-// signalWakeUpResume is the seed's signal_wake_up():
+// signalWakeUpResume is the signal_wake_up() of Eric's reply:
 //
 //	if (resume && !(t->jobctl & JOBCTL_DELAY_WAKEKILL)) {
 //		t->jobctl &= ~(JOBCTL_STOPPED | JOBCTL_TRACED);

@@ -2,7 +2,7 @@ package variants
 
 import "jobctl/model"
 
-// ebiederm-fixed (c+): the seed's proposal with the fix for Oleg
+// ebiederm-fixed (c+): Eric Biederman's proposal with the fix for Oleg
 // Nesterov's JOBCTL_TRACED leak (<20220425174719.GB12412@redhat.com>):
 // ptrace_stop() does not stop when a fatal signal is already pending —
 // what mainline did in 2500ad1c7fa4 ("ptrace: Don't change __state").

@@ -8,7 +8,7 @@ import "jobctl/model"
 // the same series (TASK_FROZEN; the thaw restores the special state from
 // jobctl). It adds JOBCTL_STOPPED/JOBCTL_TRACED and clears them in
 // signal_wake_up_state() only when the wakeup succeeded — the hunk Eric
-// Biederman's reply (the seed) shows loses wakeups once __state can be
+// Biederman's reply (<87fslzfmha.fsf@email.froward.int.ebiederm.org>) shows loses wakeups once __state can be
 // TASK_FROZEN. The tracer still rewrites __state (1/5 keeps it).
 func init() {
 	register(&Variant{

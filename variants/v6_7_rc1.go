@@ -10,7 +10,8 @@ import "jobctl/model"
 // that has long left it — the "user thread hung" reports that led to
 // 23ab79e8e469 "Do not restore saved_state of a thawed task" (v6.7-rc5)
 // and 418146e39891 "Clean saved_state when restoring it during thaw" (v6.8).
-// See SPEC §6 R11 and Appendix C.7d.
+// 23ab79e8e469 reached mainline in v6.7-rc5, so only v6.7-rc1 to rc4 have
+// neither fix. See docs/SCENARIOS.md, R11.
 func init() {
 	register(&Variant{
 		Name: "v6.7-rc1", ID: "d3-orig", Base: "mainline", Released: true,

@@ -1,4 +1,4 @@
-// Package variants holds the kernel designs of SPEC §4 side by side. Each
+// Package variants holds the kernel designs (docs/DESIGNS.md) side by side. Each
 // design is one file that derives from another and replaces only the
 // constants and kernel functions that differ (model.Kernel's fields).
 //
@@ -11,7 +11,7 @@
 //	      └─ v5.18 (a)    special state only in __state
 //	         └─ peterz-v2 (b0)       Peter's v2 1/5: clear on wakeup success
 //	            ├─ peterz-v1-thaw (b1) with v1 5/5's fatal-aware thaw
-//	            └─ ebiederm (c)      Eric's proposal in the seed
+//	            └─ ebiederm (c)      Eric's proposal (LKML, 2022-04-26)
 //	               └─ ebiederm-fixed (c+) with ptrace_stop's early return
 //
 // PREEMPT_RT is a switch (model.Kernel.RT) that applies to every design.
@@ -37,7 +37,7 @@ import (
 // Variant is one kernel design.
 type Variant struct {
 	Name    string // the CLI name
-	ID      string // SPEC §0.1's id
+	ID      string // the short id (docs/DESIGNS.md): family letter, generation digit
 	Base    string // the design it derives from ("" for mainline)
 	Summary string // one line
 	Source  string // the patch, commit or LKML message
@@ -93,7 +93,7 @@ func Names() []string {
 	return out
 }
 
-// Get returns the named design; it also accepts SPEC ids ("b0", "d3").
+// Get returns the named design; it also accepts short ids ("b0", "d3").
 func Get(name string) (*Variant, error) {
 	if v, ok := registry[name]; ok {
 		return v, nil
@@ -202,7 +202,8 @@ func ForKernel(release, version string) (*Variant, error) {
 	case ver >= 6007:
 		return Get("mainline")
 	case ver == 6006 && patch >= 102:
-		// 6.6.102 took the v6.7+ freezer (Appendix C.7e).
+		// 6.6.102 took the v6.7+ freezer (8f0eed4a78a8 with
+		// 23ab79e8e469 and 418146e39891, backported).
 		return Get("mainline")
 	case ver == 6006:
 		return Get("v6.6")

@@ -171,7 +171,7 @@ func TestForKernelStable(t *testing.T) {
 	}
 }
 
-// TestGet accepts names and SPEC §0.1 ids.
+// TestGet accepts names and short ids (docs/DESIGNS.md).
 func TestGet(t *testing.T) {
 	for in, want := range map[string]string{"b0": "peterz-v2", "B1": "peterz-v1-thaw", "c+": "ebiederm-fixed", "d3": "mainline", "a": "v5.18", "v6.1": "v6.1"} {
 		if v, err := variants.Get(in); err != nil || v.Name != want {
@@ -213,7 +213,8 @@ func TestDesignFunctions(t *testing.T) {
 		state   uint16
 		onRq    bool
 	}{
-		// b0: the clear depends on the wakeup's success (the seed's hunk).
+		// b0: the clear depends on the wakeup's success (the hunk of
+		// v2 1/5 that Eric Biederman's reply objects to).
 		{"peterz-v2 fatal wakeup of a frozen stopped task keeps STOPPED", "peterz-v2", frozenStopped,
 			func(c *model.Ctx) { c.K.SignalWakeUp(c, 0, true) }, model.JOBCTL_STOPPED, model.TASK_FROZEN, false},
 		{"peterz-v2 fatal wakeup of a stopped task clears STOPPED", "peterz-v2",

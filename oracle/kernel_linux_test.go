@@ -36,7 +36,7 @@ func TestStopCont(t *testing.T) {
 		"T.state=R", "T.ran=yes", "T.exit=none")
 }
 
-// R1 (SPEC §6, §7.3 check 1): SIGKILL to a job-control-stopped task that
+// R1 (docs/SCENARIOS.md): SIGKILL to a job-control-stopped task that
 // is frozen by the cgroup v1 freezer. The kill is held until the thaw: the
 // task stays (shown 'D', frozen: 6.13+ reports TASK_FROZEN as 'D', f718faf3940e),
 // and dies right after the thaw; the real parent W, blocked in wait4 all
