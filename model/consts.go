@@ -117,12 +117,13 @@ const (
 	// runs, -EINTR (the op ends) if one does
 	// (arch/x86/kernel/signal.c:handle_signal(), v6.18).
 	ERESTART_RESTARTBLOCK uint8 = 0x20
-	// NR_NANOSLEEP: the sleep op's system call (nanosleep, or the
-	// restart_syscall that resumes it) has entered the kernel and its
-	// entry was reported to the tracer (syscall_trace_enter()); the
-	// call itself runs next, and its return goes through
-	// syscall_exit_work() (kernel/entry/syscall-common.c, v6.18).
-	NR_NANOSLEEP uint8 = 0x40
+	// SYSCALL_ENTERED: the system call of the thread's next op (nanosleep,
+	// or the restart_syscall that resumes it, tgkill, rt_sigaction, ...)
+	// has entered the kernel and its entry was reported to the tracer
+	// (syscall_trace_enter()); the call itself runs next, and its return
+	// goes through syscall_exit_work() (kernel/entry/syscall-common.c,
+	// v6.18).
+	SYSCALL_ENTERED uint8 = 0x40
 	// KICKED: TIF_SIGPENDING was set while the thread ran user code with
 	// nothing to handle; kick_process() sends it an IPI, and it notices
 	// the flag on its next way out of the kernel — the IPI's, or the

@@ -254,7 +254,7 @@ func taskFlagsName(f uint8) string {
 	for _, b := range []struct {
 		bit  uint8
 		name string
-	}{{PF_EXITING, "PF_EXITING"}, {PF_FROZEN, "PF_FROZEN"}, {PF_FREEZER_SKIP, "PF_FREEZER_SKIP"}, {TIF_SYSCALL_TRACE, "TIF_SYSCALL_TRACE"}, {RESTART_NANOSLEEP, "restart_block=hrtimer_nanosleep_restart"}, {ERESTART_RESTARTBLOCK, "-ERESTART_RESTARTBLOCK"}, {NR_NANOSLEEP, "syscall_get_nr=nanosleep"}, {KICKED, "kick_process"}} {
+	}{{PF_EXITING, "PF_EXITING"}, {PF_FROZEN, "PF_FROZEN"}, {PF_FREEZER_SKIP, "PF_FREEZER_SKIP"}, {TIF_SYSCALL_TRACE, "TIF_SYSCALL_TRACE"}, {RESTART_NANOSLEEP, "restart_block=hrtimer_nanosleep_restart"}, {ERESTART_RESTARTBLOCK, "-ERESTART_RESTARTBLOCK"}, {SYSCALL_ENTERED, "syscall entered"}, {KICKED, "kick_process"}} {
 		if f&b.bit != 0 {
 			parts = append(parts, b.name)
 			f &^= b.bit

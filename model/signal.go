@@ -17,7 +17,7 @@ func SignalWakeUpState(c *Ctx, t int, state uint16) {
 // call it was already making before it notices the flag (KICKED).
 func (c *Ctx) SetTIFSigpending(t int) {
 	T := &c.S.Task[t]
-	if !T.SigPending && T.Loc == LocUser && T.Flags&NR_NANOSLEEP == 0 && int(c.Cur) != t+1 {
+	if !T.SigPending && T.Loc == LocUser && T.Flags&SYSCALL_ENTERED == 0 && int(c.Cur) != t+1 {
 		T.Flags |= KICKED
 	}
 	T.SigPending = true

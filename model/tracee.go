@@ -13,7 +13,7 @@ func (c *Ctx) threadStep(t int) bool {
 	T := &c.S.Task[t]
 	switch T.Loc {
 	case LocUser:
-		if T.Flags&NR_NANOSLEEP != 0 {
+		if T.Flags&SYSCALL_ENTERED != 0 {
 			// In the kernel, past the entry stop: the call runs
 			// before any signal is looked at.
 			return c.userOp(t)
@@ -52,7 +52,7 @@ func (c *Ctx) threadStep(t int) bool {
 		if c.P.Procs[c.P.Tasks[t].Proc].Handlers {
 			T.Flags |= ERESTART_RESTARTBLOCK
 		}
-		c.NanosleepReturn(t)
+		c.SyscallReturn(t)
 		return true
 	case LocRefrigerator:
 		if !T.OnRq {
@@ -214,7 +214,7 @@ func (c *Ctx) threadStep(t int) bool {
 		next, ret := LocUser, RetSyscallExit
 		if entry {
 			next, ret = LocSyscallExit, RetSyscallEntry
-			if T.Flags&NR_NANOSLEEP != 0 {
+			if T.Flags&SYSCALL_ENTERED != 0 {
 				next = LocUser // the sleep op's call runs next
 			}
 		}
@@ -379,11 +379,30 @@ func (c *Ctx) userOp(t int) bool {
 	if !c.After(op) {
 		return false // "after B#N": B's N-th op has not returned yet
 	}
+	if op.Kind != scenario.OpSyscall && T.Flags&SYSCALL_ENTERED == 0 && T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
+		// Under PTRACE_SYSCALL every op's call — nanosleep, or the
+		// restart_syscall a restart is (arch_do_signal_or_restart():
+		// regs->ax = __NR_restart_syscall, arch/x86/kernel/signal.c,
+		// v6.18), tgkill, rt_sigaction, rt_sigprocmask, ptrace,
+		// exit_group — first makes a syscall-entry stop
+		// (syscall_trace_enter(), kernel/entry/syscall-common.c).
+		c.Label = "syscall: enter the kernel"
+		switch {
+		case op.Kind == scenario.OpPause && T.Flags&RESTART_NANOSLEEP != 0:
+			c.Label = "restart_syscall: enter the kernel"
+		case op.Kind == scenario.OpPause:
+			c.Label = "nanosleep: enter the kernel"
+		}
+		T.Flags |= SYSCALL_ENTERED
+		T.Loc = LocSyscall
+		return true
+	}
 	switch op.Kind {
 	case scenario.OpRaise:
 		c.Label = "tgkill(self): send_signal_locked"
 		T.ScriptPC++
 		c.K.SendSignalLocked(c, op.Sig, SiTkill, t, false)
+		c.SyscallReturn(t)
 	case scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault:
 		c.Label = "rt_sigaction: do_sigaction"
 		T.ScriptPC++
@@ -395,6 +414,7 @@ func (c *Ctx) userOp(t int) bool {
 			handler = SIG_HANDLER
 		}
 		c.K.DoSigaction(c, t, op.Sig, handler)
+		c.SyscallReturn(t)
 	case scenario.OpBlock, scenario.OpUnblock:
 		c.Label = "rt_sigprocmask: __set_current_blocked"
 		T.ScriptPC++
@@ -403,6 +423,7 @@ func (c *Ctx) userOp(t int) bool {
 			blocked = T.Blocked &^ sigmask(op.Sig)
 		}
 		c.K.SetCurrentBlocked(c, t, blocked)
+		c.SyscallReturn(t)
 	case scenario.OpTraceme:
 		if c.S.Holder[LockTasklist] != 0 {
 			return c.Contended(t)
@@ -410,25 +431,12 @@ func (c *Ctx) userOp(t int) bool {
 		c.Label = "ptrace_traceme: ptrace_link(current, real_parent)"
 		T.ScriptPC++
 		c.K.PtraceTraceme(c, t)
+		c.SyscallReturn(t)
 	case scenario.OpPause:
 		// Interrupted by a signal, nanosleep() returns to get_signal
 		// and, the signal being ignored or stopping, restarts (the op
 		// runs again: restart_syscall, hrtimer_nanosleep_restart());
 		// the op ends only when a handler runs (-EINTR).
-		if T.Flags&NR_NANOSLEEP == 0 && T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
-			// Under PTRACE_SYSCALL the call — nanosleep, or the
-			// restart_syscall a restart is (arch_do_signal_or_restart():
-			// regs->ax = __NR_restart_syscall, arch/x86/kernel/signal.c,
-			// v6.18) — first makes a syscall-entry stop
-			// (syscall_trace_enter(), kernel/entry/syscall-common.c).
-			c.Label = "nanosleep: enter the kernel"
-			if T.Flags&RESTART_NANOSLEEP != 0 {
-				c.Label = "restart_syscall: enter the kernel"
-			}
-			T.Flags |= NR_NANOSLEEP
-			T.Loc = LocSyscall
-			return true
-		}
 		c.Label = "do_nanosleep: schedule()"
 		if T.Flags&ERESTART_RESTARTBLOCK != 0 {
 			T.Flags &^= ERESTART_RESTARTBLOCK
@@ -442,6 +450,7 @@ func (c *Ctx) userOp(t int) bool {
 	case scenario.OpExitGroup:
 		c.Label = "exit_group"
 		T.ScriptPC++
+		T.Flags &^= SYSCALL_ENTERED // it never returns
 		T.Sig = 0
 		T.ExitVal = uint8(op.Sig)
 		T.ExitKind = ExitExited
@@ -470,17 +479,18 @@ func (c *Ctx) DoNanosleep(t int) {
 	if c.P.Procs[c.P.Tasks[t].Proc].Handlers {
 		T.Flags |= ERESTART_RESTARTBLOCK
 	}
-	c.NanosleepReturn(t)
+	c.SyscallReturn(t)
 }
 
-// NanosleepReturn is the return of nanosleep() (-ERESTART_RESTARTBLOCK)
-// through syscall_exit_to_user_mode(): syscall_exit_work() makes a
-// syscall-exit stop under PTRACE_SYSCALL before exit_to_user_mode_loop()
-// handles the signal (kernel/entry/syscall-common.c, v6.18). TIF_SYSCALL_TRACE
-// cannot change while the thread runs: PTRACE_SYSCALL needs it stopped.
-func (c *Ctx) NanosleepReturn(t int) {
+// SyscallReturn is the return of an op's system call (nanosleep's
+// -ERESTART_RESTARTBLOCK among them) through syscall_exit_to_user_mode():
+// syscall_exit_work() makes a syscall-exit stop under PTRACE_SYSCALL
+// before exit_to_user_mode_loop() handles a signal
+// (kernel/entry/syscall-common.c, v6.18). TIF_SYSCALL_TRACE cannot change
+// while the thread runs: PTRACE_SYSCALL needs it stopped.
+func (c *Ctx) SyscallReturn(t int) {
 	T := &c.S.Task[t]
-	T.Flags &^= NR_NANOSLEEP
+	T.Flags &^= SYSCALL_ENTERED
 	T.Loc = LocUser
 	if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
 		T.Loc = LocSyscallExit
@@ -910,7 +920,7 @@ func PtraceStopWake(c *Ctx, t int) {
 		// v6.18).
 		c.Cover(brPtraceWakeSys)
 		T.Loc = LocSyscallExit
-		if ret == RetSyscallExit || T.Flags&NR_NANOSLEEP != 0 {
+		if ret == RetSyscallExit || T.Flags&SYSCALL_ENTERED != 0 {
 			T.Loc = LocUser // back to user mode, or the sleep op's call
 		}
 		if sig := int(code & 0xff); sig > 0 && sig < 32 {
@@ -1049,7 +1059,7 @@ func PtraceSyscallCode(T *Task) uint16 {
 func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	T.FlushPending(^uint32(0))
-	T.Flags &^= ERESTART_RESTARTBLOCK | NR_NANOSLEEP | KICKED
+	T.Flags &^= ERESTART_RESTARTBLOCK | SYSCALL_ENTERED | KICKED
 	T.SigPending = false
 	T.State = TASK_DEAD
 	T.Saved = TASK_RUNNING
