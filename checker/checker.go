@@ -54,6 +54,9 @@ type Options struct {
 	// check whose terminal states' outcomes tell free threads apart is
 	// run again without it (Result.SymmetryNote says so).
 	Symmetry bool
+	// Coverage collects the model's coverage points that the prelude and
+	// the exploration reach (Result.Coverage). Off, it costs nothing.
+	Coverage bool
 }
 
 // Progress is where a running search is.
@@ -114,6 +117,8 @@ type Result struct {
 	// the end (the whole table, empty slots too, and the node arrays):
 	// StoredBytes/States is the cost of one stored state.
 	StoredBytes int64
+	// Coverage is what the check reached, with Options.Coverage; else nil.
+	Coverage *model.Coverage
 
 	symBroken bool // the reduced search met an outcome that is not symmetric
 }

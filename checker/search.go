@@ -136,15 +136,32 @@ const moveEscape = 0xff
 // violation Prelude (with no trace: it happens before the exploration),
 // not an error.
 func Check(m *model.Machine, opt Options) (*Result, error) {
+	var cov *model.Coverage
+	if opt.Coverage {
+		cov = model.NewCoverage(m.P)
+		mc := *m
+		mc.Cov = cov
+		m = &mc
+	}
 	init, err := m.Initial()
 	var pe *model.PreludeError
 	if errors.As(err, &pe) {
 		return &Result{Verdict: Violation, Exact: opt.Exact, StateBytes: m.P.Layout.Size,
-			Violations: []Found{{Property: Prelude, Message: pe.Error()}}}, nil
+			Violations: []Found{{Property: Prelude, Message: pe.Error()}}, Coverage: cov}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	res, err := checkFrom(m, init, opt)
+	if res != nil {
+		res.Coverage = cov
+	}
+	return res, err
+}
+
+// checkFrom explores m from init, reduced by thread symmetry when
+// opt.Symmetry asks for it and it applies.
+func checkFrom(m *model.Machine, init model.State, opt Options) (*Result, error) {
 	if opt.Symmetry {
 		y := model.NewSymmetry(m.P)
 		if !y.Applies() {

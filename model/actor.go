@@ -139,6 +139,14 @@ func (c *Ctx) Done(a int, r Result) bool {
 func SysPtraceAttach(c *Ctx, a int, op *Op) bool {
 	A := &c.S.Actor[a]
 	if A.Step == 0 {
+		if c.S.Task[op.T].ExitState == EXIT_DEAD {
+			// sys_ptrace(): find_get_task_by_vpid() finds no task for
+			// a reaped thread's pid: -ESRCH before ptrace_attach(),
+			// which says -EPERM only to a zombie (kernel/ptrace.c,
+			// v6.18).
+			c.Label = "ptrace: find_get_task_by_vpid: no such process"
+			return c.Done(a, ResErrno|ESRCH)
+		}
 		if c.S.Holder[LockTasklist] != 0 {
 			return false
 		}

@@ -117,6 +117,21 @@ const (
 	// runs, -EINTR (the op ends) if one does
 	// (arch/x86/kernel/signal.c:handle_signal(), v6.18).
 	ERESTART_RESTARTBLOCK uint8 = 0x20
+	// SYSCALL_ENTERED: the system call of the thread's next op (nanosleep,
+	// or the restart_syscall that resumes it, tgkill, rt_sigaction, ...)
+	// has entered the kernel and its entry was reported to the tracer
+	// (syscall_trace_enter()); the call itself runs next, and its return
+	// goes through syscall_exit_work() (kernel/entry/syscall-common.c,
+	// v6.18).
+	SYSCALL_ENTERED uint8 = 0x40
+	// KICKED: TIF_SIGPENDING was set while the thread ran user code with
+	// nothing to handle; kick_process() sends it an IPI, and it notices
+	// the flag on its next way out of the kernel — the IPI's, or the
+	// return of a system call it was already making, which runs first
+	// (kernel/signal.c:signal_wake_up_state(), kernel/sched/core.c:
+	// kick_process(), kernel/entry/common.c:exit_to_user_mode_loop(),
+	// v6.18). Cleared when the thread next steps.
+	KICKED uint8 = 0x80
 )
 
 // si_code values for SIGCHLD / waitid.

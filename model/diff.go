@@ -142,7 +142,9 @@ func (m *Machine) opName(a int, A *Actor) string {
 		return s
 	}
 	if A.Tmp != 0 || A.Flags != 0 || A.Aux != 0 {
-		s += fmt.Sprintf(" [%d %d %d]", A.Tmp, A.Flags, A.Aux)
+		// The op's scratch registers (model/actor.go), named: two states
+		// that differ only there are different states.
+		s += fmt.Sprintf(" (tmp %d, flags %#x, aux %d)", A.Tmp, A.Flags, A.Aux)
 	}
 	return s
 }
@@ -252,7 +254,7 @@ func taskFlagsName(f uint8) string {
 	for _, b := range []struct {
 		bit  uint8
 		name string
-	}{{PF_EXITING, "PF_EXITING"}, {PF_FROZEN, "PF_FROZEN"}, {PF_FREEZER_SKIP, "PF_FREEZER_SKIP"}, {TIF_SYSCALL_TRACE, "TIF_SYSCALL_TRACE"}, {RESTART_NANOSLEEP, "restart_block=hrtimer_nanosleep_restart"}, {ERESTART_RESTARTBLOCK, "-ERESTART_RESTARTBLOCK"}} {
+	}{{PF_EXITING, "PF_EXITING"}, {PF_FROZEN, "PF_FROZEN"}, {PF_FREEZER_SKIP, "PF_FREEZER_SKIP"}, {TIF_SYSCALL_TRACE, "TIF_SYSCALL_TRACE"}, {RESTART_NANOSLEEP, "restart_block=hrtimer_nanosleep_restart"}, {ERESTART_RESTARTBLOCK, "-ERESTART_RESTARTBLOCK"}, {SYSCALL_ENTERED, "syscall entered"}, {KICKED, "kick_process"}} {
 		if f&b.bit != 0 {
 			parts = append(parts, b.name)
 			f &^= b.bit

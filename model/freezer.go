@@ -37,19 +37,23 @@ func (c *Ctx) FreezeDone(t int) bool {
 func FreezeTask(c *Ctx, t int) bool {
 	T := &c.S.Task[t]
 	if !c.Freezing(t) || c.Frozen(t) {
+		c.Cover(brFreezeTaskNone)
 		return false
 	}
 	if c.K.OldFreezer {
 		// ≤ v6.0: a task in freezable_schedule() is skipped: it will
 		// freeze itself when it wakes.
 		if T.Flags&PF_FREEZER_SKIP != 0 {
+			c.Cover(brFreezeTaskNone)
 			return false
 		}
 	} else if c.K.SetTaskFrozen(c, t) {
 		// task_call_func(p, __set_task_frozen): frozen in place.
+		c.Cover(brFreezeTaskInPlace)
 		return false
 	}
 	// fake_signal_wake_up(): lock_task_sighand(); signal_wake_up(p, 0).
+	c.Cover(brFreezeTaskKick)
 	c.K.SignalWakeUp(c, t, false)
 	return true
 }
@@ -99,10 +103,12 @@ func ThawTaskRestoreSaved(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	// task_call_func(p, __restore_freezer_state)
 	if T.Saved != TASK_RUNNING {
+		c.Cover(brThawRestore)
 		T.State = T.Saved
 		T.Saved = TASK_RUNNING
 		return
 	}
+	c.Cover(brThawWake)
 	c.K.TryToWakeUp(c, t, TASK_FROZEN)
 }
 
@@ -120,10 +126,12 @@ func ThawTaskRestoreJobctl(c *Ctx, t int) {
 			state = TASK_STOPPED
 		}
 		if state != 0 {
+			c.Cover(brThawRestore)
 			T.State = state
 			return
 		}
 	}
+	c.Cover(brThawWake)
 	c.K.TryToWakeUp(c, t, TASK_FROZEN)
 }
 
@@ -131,6 +139,7 @@ func ThawTaskRestoreJobctl(c *Ctx, t int) {
 // if (frozen(p)) wake_up_process(p).
 func ThawTaskOld(c *Ctx, t int) {
 	if c.Frozen(t) {
+		c.Cover(brThawWake)
 		c.K.TryToWakeUp(c, t, TASK_NORMAL)
 	}
 }
@@ -150,6 +159,7 @@ func Refrigerator(c *Ctx, t int) {
 		// ≤ v6.0: TASK_UNINTERRUPTIBLE and PF_FROZEN.
 		T.State = TASK_UNINTERRUPTIBLE
 		if c.Freezing(t) {
+			c.Cover(brRefrigeratorStay)
 			T.Flags |= PF_FROZEN
 			T.OnRq = false
 			T.Loc = LocRefrigerator
@@ -162,11 +172,13 @@ func Refrigerator(c *Ctx, t int) {
 			T.Saved = TASK_RUNNING // v6.7+, under pi_lock
 		}
 		if c.Freezing(t) {
+			c.Cover(brRefrigeratorStay)
 			T.OnRq = false // TASK_FROZEN always blocks
 			T.Loc = LocRefrigerator
 			return
 		}
 	}
+	c.Cover(brRefrigeratorLeave)
 	T.State = TASK_RUNNING
 	T.Loc = T.FrzRet
 	T.FrzRet = 0

@@ -297,6 +297,8 @@ type Ctx struct {
 	// Prefix and Suffix (see StepLabel) it is only ever assigned constant
 	// strings, so that a step allocates nothing.
 	Label, Prefix, Suffix string
+	// Cov collects coverage (Machine.Cov), or is nil.
+	Cov *Coverage
 }
 
 // choose is a choice point with n possible outcomes: it returns the one

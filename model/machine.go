@@ -12,6 +12,9 @@ import (
 type Machine struct {
 	K *Kernel
 	P *Program
+	// Cov, when set, collects the coverage points the machine's steps
+	// reach (NewCoverage(P)); nil costs nothing.
+	Cov *Coverage
 }
 
 // NewMachine compiles nothing: p is already compiled.
@@ -53,7 +56,7 @@ func (m *Machine) Step(s *State, mv Move) (Ctx, bool) {
 // state it points to) on the stack; reusing one Ctx and one scratch State
 // per worker is what keeps a step free of allocations.
 func (m *Machine) StepInto(c *Ctx, s *State, mv Move) bool {
-	*c = Ctx{K: m.K, P: m.P, S: s, Choice: mv.Choice, NChoice: 1}
+	*c = Ctx{K: m.K, P: m.P, S: s, Choice: mv.Choice, NChoice: 1, Cov: m.Cov}
 	a := int(mv.Actor)
 	var ok bool
 	if a < m.P.NOutside {
@@ -62,7 +65,11 @@ func (m *Machine) StepInto(c *Ctx, s *State, mv Move) bool {
 		c.Cur = int8(a - m.P.NOutside + 1)
 		ok = c.threadStep(a - m.P.NOutside)
 	}
-	return ok && c.Choice < c.NChoice
+	ok = ok && c.Choice < c.NChoice
+	if ok && m.Cov != nil {
+		m.Cov.step(c)
+	}
+	return ok
 }
 
 // Fresh is the state before the prelude: every tracee thread runs in user
@@ -127,7 +134,7 @@ func (m *Machine) Initial() (State, error) {
 			// A thread runs its prelude ops so far, never its script.
 			pp.Tasks[u].Script = m.P.Tasks[u].Script[:ran[u]]
 		}
-		pm := &Machine{K: m.K, P: &pp}
+		pm := &Machine{K: m.K, P: &pp, Cov: m.Cov}
 		s.Actor = [MaxActors]Actor{}
 		steps := 0
 		// step runs actor a on s if that changes the state (a retry

@@ -97,13 +97,24 @@ func (c *Ctx) encodeKey(k ObsKey, t int, dst []Result) {
 	case KeyState:
 		dst[0] = ResLetter | Result(c.Letter(t)) // 'X' (EXIT_DEAD) prints "gone"
 	case KeyExit:
+		// The exit status user space can see is the process's: its
+		// parent's wait reports it once the leader is a zombie and no
+		// thread lives (delay_group_leader(), kernel/exit.c, v6.18).
+		// Before that there is none, not even for a thread already
+		// gone — a leader held in its PTRACE_EVENT_EXIT stop, say.
 		dst[0] = ResNone
-		if T.ExitState != 0 {
-			switch T.ExitKind {
+		threads := c.P.Procs[proc].Threads
+		L := &c.S.Task[threads[0]]
+		exited := L.ExitState != 0
+		for _, u := range threads {
+			exited = exited && c.S.Task[u].ExitState != 0
+		}
+		if exited {
+			switch L.ExitKind {
 			case ExitExited:
-				dst[0] = ResExited | Result(T.ExitVal)
+				dst[0] = ResExited | Result(L.ExitVal)
 			case ExitKilled:
-				dst[0] = ResKilled | Result(T.ExitVal)
+				dst[0] = ResKilled | Result(L.ExitVal)
 			}
 		}
 	case KeyRan:

@@ -49,7 +49,7 @@ var PropDocs = [...]string{
 	I12:   "cgroup v2 frozen means not running: no task runs user code while its cgroup's cgroup.events says frozen 1",
 	I13:   "cgroup v2 unfreeze: no task is left asleep in do_freezer_trap() once its cgroup no longer freezes",
 	I14:   "cgroup v2 and fatal signals: a task with a fatal signal is never left asleep in do_freezer_trap()",
-	Stuck: "no actor is blocked with its script unfinished, and no thread spins in the kernel forever",
+	Stuck: "progress: every actor finishes its script, and no thread spins in the kernel forever",
 }
 
 func (p Prop) String() string {

@@ -10,12 +10,14 @@ package model
 func PtraceFreezeTraced(c *Ctx, t int) bool {
 	T := &c.S.Task[t]
 	if T.Jobctl&JOBCTL_LISTENING != 0 {
+		c.Cover(brFreezeTracedNo)
 		return false
 	}
 	if c.TaskIsTraced(t) && !T.FatalSignalPending() {
 		T.Jobctl |= c.K.PtraceFrozenBit
 		return true
 	}
+	c.Cover(brFreezeTracedNo)
 	return false
 }
 
@@ -30,6 +32,7 @@ func PtraceUnfreezeTraced(c *Ctx, t int) {
 	}
 	T.Jobctl &^= c.K.PtraceFrozenBit
 	if T.FatalSignalPending() {
+		c.Cover(brUnfreezeFatal)
 		T.Jobctl &^= JOBCTL_TRACED
 		c.K.TryToWakeUp(c, t, __TASK_TRACED)
 	}
@@ -39,10 +42,8 @@ func PtraceUnfreezeTraced(c *Ctx, t int) {
 // (write) and the tracee's siglock: it reports the errno, or 0.
 func PtraceAttach(c *Ctx, a int, t int, seize bool) int {
 	T := &c.S.Task[t]
-	if T.ExitState != 0 {
-		return EPERM
-	}
-	if T.Ptrace != 0 {
+	if T.ExitState != 0 || T.Ptrace != 0 {
+		c.Cover(brAttachEPERM)
 		return EPERM
 	}
 	T.Ptrace = PT_PTRACED
@@ -58,6 +59,7 @@ func PtraceAttach(c *Ctx, a int, t int, seize bool) int {
 	// JOBCTL_TRAP_STOP and TRAPPING, and kick it so that it transits to
 	// TRACED."
 	if c.TaskIsStopped(t) && c.TaskSetJobctlPending(t, JOBCTL_TRAP_STOP|JOBCTL_TRAPPING) {
+		c.Cover(brAttachStopped)
 		T.Jobctl &^= JOBCTL_STOPPED
 		c.K.SignalWakeUpState(c, t, __TASK_STOPPED)
 	}
@@ -85,9 +87,11 @@ func PtraceUnlink(c *Ctx, t int) {
 	c.TaskClearJobctlTrapping(t)
 	s := c.Sig(t)
 	if T.Flags&PF_EXITING == 0 && (s.Flags&SIGNAL_STOP_STOPPED != 0 || s.GroupStopCount != 0) {
+		c.Cover(brUnlinkRestop)
 		T.Jobctl |= JOBCTL_STOP_PENDING
 	}
 	if T.Jobctl&JOBCTL_STOP_PENDING != 0 || c.TaskIsTraced(t) {
+		c.Cover(brUnlinkWake)
 		c.K.PtraceSignalWakeUp(c, t, true)
 	}
 }
@@ -103,6 +107,7 @@ func PtraceDetach(c *Ctx, tracer int, t int) {
 	if T.ExitState != EXIT_ZOMBIE {
 		return
 	}
+	c.Cover(brDetachZombie)
 	if !c.P.Tasks[t].Leader {
 		c.K.ReleaseTask(c, t)
 		return

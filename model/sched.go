@@ -33,15 +33,19 @@ func TryToWakeUp(c *Ctx, t int, mask uint16) bool {
 	c.Woke[t] |= mask
 	T := &c.S.Task[t]
 	if T.ExitState != 0 {
+		c.Cover(brTTWUMiss)
 		return false
 	}
 	switch c.TaskStateMatch(t, mask) {
 	case 0:
+		c.Cover(brTTWUMiss)
 		return false
 	case -1:
+		c.Cover(brTTWUSaved)
 		T.Saved = TASK_RUNNING
 		return true
 	}
+	c.Cover(brTTWUState)
 	// ttwu_runnable() when still on_rq (it has not finished schedule()
 	// yet, or was preempted), else a full wakeup; both end RUNNING.
 	T.State = TASK_RUNNING
@@ -95,9 +99,11 @@ func Schedule(c *Ctx, t int) bool {
 		return false
 	}
 	if signalPendingState(T.State, T) {
+		c.Cover(brSchedSignal)
 		T.State = TASK_RUNNING
 		return false
 	}
+	c.Cover(brSchedBlocks)
 	T.OnRq = false
 	return true
 }

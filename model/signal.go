@@ -7,8 +7,20 @@ package model
 // set TIF_SIGPENDING and wake the task if it sleeps in state|INTERRUPTIBLE,
 // else kick_process() (no state change). It never touches jobctl.
 func SignalWakeUpState(c *Ctx, t int, state uint16) {
-	c.S.Task[t].SigPending = true
+	c.SetTIFSigpending(t)
 	c.K.TryToWakeUp(c, t, state|TASK_INTERRUPTIBLE)
+}
+
+// SetTIFSigpending is signal_wake_up_state()'s set_tsk_thread_flag(t,
+// TIF_SIGPENDING), with what its kick_process() means for another thread
+// running user code that had nothing to handle: it may make the system
+// call it was already making before it notices the flag (KICKED).
+func (c *Ctx) SetTIFSigpending(t int) {
+	T := &c.S.Task[t]
+	if !T.SigPending && T.Loc == LocUser && T.Flags&SYSCALL_ENTERED == 0 && int(c.Cur) != t+1 {
+		T.Flags |= KICKED
+	}
+	T.SigPending = true
 }
 
 // SignalWakeUp is signal_wake_up() (include/linux/sched/signal.h, v5.19+,
@@ -22,7 +34,11 @@ func SignalWakeUpState(c *Ctx, t int, state uint16) {
 func SignalWakeUp(c *Ctx, t int, fatal bool) {
 	T := &c.S.Task[t]
 	var state uint16
+	if fatal && T.Jobctl&c.K.PtraceFrozenBit != 0 {
+		c.Cover(brWakeUpDeferred)
+	}
 	if fatal && T.Jobctl&c.K.PtraceFrozenBit == 0 {
+		c.Cover(brWakeUpFatal)
 		T.Jobctl &^= JOBCTL_STOPPED | JOBCTL_TRACED
 		state = TASK_WAKEKILL | __TASK_TRACED
 	}
@@ -88,6 +104,7 @@ func TaskParticipateGroupStop(c *Ctx, t int) bool {
 		sig.GroupStopCount--
 	}
 	if sig.GroupStopCount == 0 && sig.Flags&SIGNAL_STOP_STOPPED == 0 {
+		c.Cover(brParticipateDone)
 		signalSetStopFlags(sig, SIGNAL_STOP_STOPPED)
 		return true
 	}
@@ -139,6 +156,7 @@ func SendSignalLocked(c *Ctx, sig int, si uint8, t int, group bool) {
 		pend = &c.Sig(t).Shared
 	}
 	if *pend&sigmask(sig) != 0 { // legacy_queue(): not queued twice
+		c.Cover(brSendQueued)
 		return
 	}
 	*pend |= sigmask(sig)
@@ -161,10 +179,12 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 		// 9a95f78eab70 (v6.1): a dying group takes no more signals.
 		// Before, the code fell through to !sig_ignored().
 		if c.K.DropAfterGroupExit {
+			c.Cover(brPrepareDropDying)
 			return false
 		}
 	} else if sigKernelStopP(sig) {
 		// A stop signal flushes every pending SIGCONT.
+		c.Cover(brPrepareStopFlush)
 		s.Shared &^= sigmask(SIGCONT)
 		for _, t := range c.Threads(p) {
 			c.S.Task[t].FlushPending(sigmask(SIGCONT))
@@ -181,9 +201,11 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 			T.FlushPending(sigKernelStop)
 			c.TaskClearJobctlPending(t, JOBCTL_STOP_PENDING)
 			if T.Ptrace&PT_SEIZED == 0 {
+				c.Cover(brPrepareContWake)
 				T.Jobctl &^= JOBCTL_STOPPED
 				c.K.TryToWakeUp(c, t, __TASK_STOPPED)
 			} else {
+				c.Cover(brPrepareContNotify)
 				c.PtraceTrapNotify(t)
 			}
 		}
@@ -197,12 +219,17 @@ func PrepareSignal(c *Ctx, sig int, p int) bool {
 			// "The first thread which returns from do_signal_stop()
 			// will take ->siglock, notice SIGNAL_CLD_MASK, and report
 			// to the parent."
+			c.Cover(brPrepareContCLD)
 			signalSetStopFlags(s, why|SIGNAL_STOP_CONTINUED)
 			s.GroupStopCount = 0
 			s.GroupExitCode = 0
 		}
 	}
-	return !c.K.SigIgnored(c, p, sig)
+	if c.K.SigIgnored(c, p, sig) {
+		c.Cover(brPrepareIgnored)
+		return false
+	}
+	return true
 }
 
 // SigIgnored is sig_ignored() with sig_task_ignored() (kernel/signal.c,
@@ -334,17 +361,25 @@ func CompleteSignal(c *Ctx, sig int, p int, group bool) {
 		pick = targets[c.Choose(n)%n]
 	}
 	if pick.Task < 0 {
+		c.Cover(brCompleteNone)
+		if group {
+			c.Cover(brCompleteShared)
+		}
 		c.ChoiceLabel = "none"
 		return
 	}
 	t := int(pick.Task)
 	c.ChoiceLabel = c.P.Tasks[t].Name
 	if pick.Search {
+		if t != p {
+			c.Cover(brCompleteSearch)
+		}
 		s.CurrTarget = uint8(t)
 	}
 	P := &c.S.Task[p]
 	if c.SigFatal(p, sig) && s.Flags&SIGNAL_GROUP_EXIT == 0 &&
 		(sig == SIGKILL || P.Ptrace == 0) && !SigKernelCoredump(sig) {
+		c.Cover(brCompleteFatal)
 		s.Flags = SIGNAL_GROUP_EXIT
 		s.GroupExitCode = uint8(sig)
 		s.GroupStopCount = 0
@@ -358,6 +393,7 @@ func CompleteSignal(c *Ctx, sig int, p int, group bool) {
 		}
 		return
 	}
+	c.Cover(brCompleteWake)
 	c.K.SignalWakeUp(c, t, sig == SIGKILL)
 }
 

@@ -13,17 +13,30 @@ func (c *Ctx) threadStep(t int) bool {
 	T := &c.S.Task[t]
 	switch T.Loc {
 	case LocUser:
+		if T.Flags&SYSCALL_ENTERED != 0 {
+			// In the kernel, past the entry stop: the call runs
+			// before any signal is looked at.
+			return c.userOp(t)
+		}
 		if T.SigPending {
+			kicked := T.Flags&KICKED != 0
+			T.Flags &^= KICKED
+			if kicked && c.syscallReady(t) {
+				// The signal came as the thread was making its
+				// next system call: it may notice it at the IPI,
+				// or at that call's return.
+				c.ChoiceWhat = "a thread kicked in user mode"
+				if c.Choose(2) == 1 {
+					c.ChoiceLabel = "syscall"
+					return c.userSyscall(t)
+				}
+				c.ChoiceLabel = "get_signal"
+			}
 			c.Label = "get_signal: try_to_freeze(); relock"
 			c.GetSignalEntry(t)
 			return true
 		}
-		if T.Frames != 0 {
-			c.Label = "handler returns: rt_sigreturn: set_current_blocked(saved mask)"
-			c.K.SysRtSigreturn(c, t)
-			return true
-		}
-		return c.userOp(t)
+		return c.userSyscall(t)
 	case LocPause:
 		if !T.OnRq {
 			return false
@@ -35,11 +48,11 @@ func (c *Ctx) threadStep(t int) bool {
 		// sleeps again the same way). The model keeps
 		// -ERESTART_RESTARTBLOCK only where a handler can see it.
 		c.Label = "hrtimer_nanosleep: woken: -ERESTART_RESTARTBLOCK; back to user mode"
-		T.Loc = LocUser
 		T.Flags |= RESTART_NANOSLEEP // wchan: the sleep goes on through restart_syscall()
 		if c.P.Procs[c.P.Tasks[t].Proc].Handlers {
 			T.Flags |= ERESTART_RESTARTBLOCK
 		}
+		c.SyscallReturn(t)
 		return true
 	case LocRefrigerator:
 		if !T.OnRq {
@@ -201,6 +214,9 @@ func (c *Ctx) threadStep(t int) bool {
 		next, ret := LocUser, RetSyscallExit
 		if entry {
 			next, ret = LocSyscallExit, RetSyscallEntry
+			if T.Flags&SYSCALL_ENTERED != 0 {
+				next = LocUser // the sleep op's call runs next
+			}
 		}
 		T.Loc = next
 		if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
@@ -316,6 +332,42 @@ func (c *Ctx) AfterStopSchedule(t int, next Loc) bool {
 	return true
 }
 
+// userSyscall is the thread's next system call from user mode: a
+// handler's return (rt_sigreturn) or its script's next op.
+func (c *Ctx) userSyscall(t int) bool {
+	if c.S.Task[t].Frames != 0 {
+		c.Label = "handler returns: rt_sigreturn: set_current_blocked(saved mask)"
+		c.K.SysRtSigreturn(c, t)
+		return true
+	}
+	return c.userOp(t)
+}
+
+// syscallReady: userSyscall would step (it has a call to make that is
+// not waiting for another actor's op or a lock it spins on).
+func (c *Ctx) syscallReady(t int) bool {
+	T := &c.S.Task[t]
+	if T.Frames != 0 {
+		return true
+	}
+	def := &c.P.Tasks[t]
+	if int(T.ScriptPC) >= len(def.Script) {
+		return false
+	}
+	op := &def.Script[T.ScriptPC]
+	switch op.Kind {
+	case scenario.OpRaise, scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault, scenario.OpBlock,
+		scenario.OpUnblock, scenario.OpPause, scenario.OpSyscall, scenario.OpExitGroup:
+	case scenario.OpTraceme:
+		if c.S.Holder[LockTasklist] != 0 && !c.K.RT {
+			return false
+		}
+	default:
+		return false
+	}
+	return c.After(op)
+}
+
 // userOp runs the thread's next user-mode op.
 func (c *Ctx) userOp(t int) bool {
 	T := &c.S.Task[t]
@@ -327,11 +379,30 @@ func (c *Ctx) userOp(t int) bool {
 	if !c.After(op) {
 		return false // "after B#N": B's N-th op has not returned yet
 	}
+	if op.Kind != scenario.OpSyscall && T.Flags&SYSCALL_ENTERED == 0 && T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
+		// Under PTRACE_SYSCALL every op's call — nanosleep, or the
+		// restart_syscall a restart is (arch_do_signal_or_restart():
+		// regs->ax = __NR_restart_syscall, arch/x86/kernel/signal.c,
+		// v6.18), tgkill, rt_sigaction, rt_sigprocmask, ptrace,
+		// exit_group — first makes a syscall-entry stop
+		// (syscall_trace_enter(), kernel/entry/syscall-common.c).
+		c.Label = "syscall: enter the kernel"
+		switch {
+		case op.Kind == scenario.OpPause && T.Flags&RESTART_NANOSLEEP != 0:
+			c.Label = "restart_syscall: enter the kernel"
+		case op.Kind == scenario.OpPause:
+			c.Label = "nanosleep: enter the kernel"
+		}
+		T.Flags |= SYSCALL_ENTERED
+		T.Loc = LocSyscall
+		return true
+	}
 	switch op.Kind {
 	case scenario.OpRaise:
 		c.Label = "tgkill(self): send_signal_locked"
 		T.ScriptPC++
 		c.K.SendSignalLocked(c, op.Sig, SiTkill, t, false)
+		c.SyscallReturn(t)
 	case scenario.OpIgnore, scenario.OpHandle, scenario.OpDefault:
 		c.Label = "rt_sigaction: do_sigaction"
 		T.ScriptPC++
@@ -343,6 +414,7 @@ func (c *Ctx) userOp(t int) bool {
 			handler = SIG_HANDLER
 		}
 		c.K.DoSigaction(c, t, op.Sig, handler)
+		c.SyscallReturn(t)
 	case scenario.OpBlock, scenario.OpUnblock:
 		c.Label = "rt_sigprocmask: __set_current_blocked"
 		T.ScriptPC++
@@ -351,6 +423,7 @@ func (c *Ctx) userOp(t int) bool {
 			blocked = T.Blocked &^ sigmask(op.Sig)
 		}
 		c.K.SetCurrentBlocked(c, t, blocked)
+		c.SyscallReturn(t)
 	case scenario.OpTraceme:
 		if c.S.Holder[LockTasklist] != 0 {
 			return c.Contended(t)
@@ -358,6 +431,7 @@ func (c *Ctx) userOp(t int) bool {
 		c.Label = "ptrace_traceme: ptrace_link(current, real_parent)"
 		T.ScriptPC++
 		c.K.PtraceTraceme(c, t)
+		c.SyscallReturn(t)
 	case scenario.OpPause:
 		// Interrupted by a signal, nanosleep() returns to get_signal
 		// and, the signal being ignored or stopping, restarts (the op
@@ -376,6 +450,7 @@ func (c *Ctx) userOp(t int) bool {
 	case scenario.OpExitGroup:
 		c.Label = "exit_group"
 		T.ScriptPC++
+		T.Flags &^= SYSCALL_ENTERED // it never returns
 		T.Sig = 0
 		T.ExitVal = uint8(op.Sig)
 		T.ExitKind = ExitExited
@@ -403,6 +478,22 @@ func (c *Ctx) DoNanosleep(t int) {
 	}
 	if c.P.Procs[c.P.Tasks[t].Proc].Handlers {
 		T.Flags |= ERESTART_RESTARTBLOCK
+	}
+	c.SyscallReturn(t)
+}
+
+// SyscallReturn is the return of an op's system call (nanosleep's
+// -ERESTART_RESTARTBLOCK among them) through syscall_exit_to_user_mode():
+// syscall_exit_work() makes a syscall-exit stop under PTRACE_SYSCALL
+// before exit_to_user_mode_loop() handles a signal
+// (kernel/entry/syscall-common.c, v6.18). TIF_SYSCALL_TRACE cannot change
+// while the thread runs: PTRACE_SYSCALL needs it stopped.
+func (c *Ctx) SyscallReturn(t int) {
+	T := &c.S.Task[t]
+	T.Flags &^= SYSCALL_ENTERED
+	T.Loc = LocUser
+	if T.Ptrace != 0 && T.Flags&TIF_SYSCALL_TRACE != 0 {
+		T.Loc = LocSyscallExit
 	}
 }
 
@@ -444,6 +535,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 	} else if deliver == 0 && s.Flags&SIGNAL_CLD_MASK != 0 {
 		// "Every stopped thread goes here after wakeup": report the
 		// continue (or the stop that the continue interrupted).
+		c.Cover(brGetSignalCLD)
 		if s.Flags&SIGNAL_CLD_CONTINUED != 0 {
 			T.Why = CLD_CONTINUED
 		} else {
@@ -458,6 +550,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 		deliver = 0
 		if signr == 0 {
 			if s.Flags&SIGNAL_GROUP_EXIT != 0 {
+				c.Cover(brGetSignalGroupExit)
 				T.Pending &^= sigmask(SIGKILL)
 				c.RecalcSigpending(t)
 				T.Sig = SIGKILL
@@ -465,21 +558,26 @@ func GetSignal(c *Ctx, t int, deliver int) {
 				return
 			}
 			if T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.K.DoSignalStop(c, t, 0) {
+				c.Cover(brGetSignalStop)
 				return
 			}
 			if T.Jobctl&JOBCTL_TRAP_MASK != 0 {
+				c.Cover(brGetSignalTrap)
 				if c.K.DoJobctlTrap(c, t) {
 					return
 				}
 				// ptrace_stop() returned at once; "goto relock".
+				c.Cover(brGetSignalTrapBack)
 				continue
 			}
 			if T.Jobctl&JOBCTL_TRAP_FREEZE != 0 {
 				// The cgroup v2 freezer's trap; then "goto relock".
+				c.Cover(brGetSignalFreeze)
 				c.K.DoFreezerTrap(c, t)
 				return
 			}
 			if T.CgFrozen {
+				c.Cover(brGetSignalLeave)
 				// "If the task is leaving the frozen state, let's
 				// update cgroup counters and reset the frozen bit":
 				// unlock, cgroup_leave_frozen(false), goto relock.
@@ -488,6 +586,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 			}
 			signr = c.K.DequeueSignal(c, t)
 			if signr == 0 {
+				c.Cover(brGetSignalNone)
 				// Back to user mode; an interrupted nanosleep() is
 				// restarted (arch_do_signal_or_restart(): regs->ax
 				// = __NR_restart_syscall): its op runs again, and a
@@ -499,6 +598,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 			if T.Ptrace != 0 && signr != SIGKILL {
 				// ptrace_signal(): a signal-delivery-stop, with
 				// the dequeued siginfo in last_siginfo.
+				c.Cover(brGetSignalPtrace)
 				T.Jobctl |= JOBCTL_STOP_DEQUEUED
 				T.Sig = uint8(signr)
 				if c.K.PtraceStop(c, t, uint16(signr), CLD_TRAPPED, T.SigInfo&^SigInfoShared, RetPtraceSignal) {
@@ -506,6 +606,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 				}
 				signr = c.K.PtraceSignal(c, t, signr)
 				if signr == 0 {
+					c.Cover(brGetSignalCancel)
 					continue
 				}
 			}
@@ -524,9 +625,11 @@ func GetSignal(c *Ctx, t int, deliver int) {
 		}
 		T.SigInfo = 0
 		if sigKernelIgnoreP(signr) {
+			c.Cover(brGetSignalIgnore)
 			continue
 		}
 		if sigKernelStopP(signr) {
+			c.Cover(brGetSignalStopSig)
 			if signr != SIGSTOP {
 				// "The job control signals do nothing in an
 				// orphaned pgrp, but SIGSTOP always works":
@@ -543,6 +646,7 @@ func GetSignal(c *Ctx, t int, deliver int) {
 			continue
 		}
 		// Death signal: do_group_exit(signr).
+		c.Cover(brGetSignalDeath)
 		T.Sig = uint8(signr)
 		c.getSignalFatal(t)
 		return
@@ -604,6 +708,7 @@ func PtraceSignal(c *Ctx, t int, signr int) int {
 		T.SigInfo = si
 	}
 	if T.Blocked&sigmask(signr) != 0 || (T.SigPending && T.FatalSignalPending()) {
+		c.Cover(brPtraceSignalRequeue)
 		T.SigInfo = 0
 		c.K.SendSignalLocked(c, signr, si&^SigInfoShared, t, si&SigInfoShared != 0)
 		return 0
@@ -623,6 +728,7 @@ func DoSignalStop(c *Ctx, t int, signr int) bool {
 		if T.Jobctl&JOBCTL_STOP_DEQUEUED == 0 || s.Flags&SIGNAL_GROUP_EXIT != 0 {
 			return false
 		}
+		c.Cover(brStopInitiate)
 		if s.Flags&SIGNAL_STOP_STOPPED == 0 {
 			s.GroupExitCode = uint8(signr)
 		}
@@ -636,6 +742,7 @@ func DoSignalStop(c *Ctx, t int, signr int) bool {
 				continue
 			}
 			if !c.TaskIsStopped(u) && c.TaskSetJobctlPending(u, uint32(signr)|gstop) {
+				c.Cover(brStopOther)
 				s.GroupStopCount++
 				if U.Ptrace&PT_SEIZED == 0 {
 					c.K.SignalWakeUp(c, u, false)
@@ -654,16 +761,19 @@ func DoSignalStop(c *Ctx, t int, signr int) bool {
 		c.Label = "get_signal: do_signal_stop: jobctl |= JOBCTL_STOPPED; set_special_state(TASK_STOPPED)"
 		c.K.SetStopped(c, t)
 		if T.Why != 0 {
+			c.Cover(brStopNotify)
 			T.Loc = LocDSSNotify
 		} else {
 			// No notification: do_signal_stop() skips the
 			// notification under tasklist_lock when notify is 0,
 			// so S2 would be an empty step; straight on.
+			c.Cover(brStopSilent)
 			T.Loc = c.AfterNotify(LocDSSEnterFrozen, LocDSSSchedule)
 		}
 		return true
 	}
 	// Traced: the stop becomes a ptrace trap (do_jobctl_trap).
+	c.Cover(brStopTraced)
 	c.TaskSetJobctlPending(t, JOBCTL_TRAP_STOP)
 	return false
 }
@@ -691,6 +801,7 @@ func DoJobctlTrap(c *Ctx, t int) bool {
 	s := c.Sig(t)
 	signr := uint16(T.Jobctl & JOBCTL_STOP_SIGMASK)
 	if T.Ptrace&PT_SEIZED != 0 {
+		c.Cover(brPtraceStopEvent)
 		if s.GroupStopCount == 0 && s.Flags&SIGNAL_STOP_STOPPED == 0 {
 			signr = SIGTRAP
 		}
@@ -706,6 +817,7 @@ func PtraceStop(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bo
 	if c.K.PtraceStopEarlyReturn && (T.Ptrace == 0 || T.FatalSignalPending()) {
 		// v5.19+: "the tracer is gone or a fatal signal is pending:
 		// do not stop" — this is what keeps JOBCTL_TRACED from leaking (R5).
+		c.Cover(brPtraceStopEarly)
 		return false
 	}
 	c.K.SetTraced(c, t)
@@ -726,6 +838,7 @@ func PtraceStop(c *Ctx, t int, exitCode uint16, why uint8, si uint8, ret Loc) bo
 	}
 	T.GstopDone = 0
 	if why == CLD_STOPPED && T.Jobctl&JOBCTL_STOP_PENDING != 0 && c.K.TaskParticipateGroupStop(c, t) {
+		c.Cover(brPtraceStopGstop)
 		T.GstopDone = 1
 	}
 	c.TaskClearJobctlPending(t, JOBCTL_TRAP_STOP)
@@ -791,6 +904,7 @@ func PtraceStopWake(c *Ctx, t int) {
 	T.Why = 0
 	T.GstopDone = 0
 	if ret == RetPtraceSignal {
+		c.Cover(brPtraceWakeSignal)
 		if signr := c.K.PtraceSignal(c, t, int(code&0xff)); signr != 0 {
 			c.K.GetSignal(c, t, signr)
 			return
@@ -804,9 +918,10 @@ func PtraceStopWake(c *Ctx, t int) {
 		// current, 1)" — the signal the tracer resumed with is
 		// re-sent to the tracee, not dropped (include/linux/ptrace.h,
 		// v6.18).
+		c.Cover(brPtraceWakeSys)
 		T.Loc = LocSyscallExit
-		if ret == RetSyscallExit {
-			T.Loc = LocUser
+		if ret == RetSyscallExit || T.Flags&SYSCALL_ENTERED != 0 {
+			T.Loc = LocUser // back to user mode, or the sleep op's call
 		}
 		if sig := int(code & 0xff); sig > 0 && sig < 32 {
 			c.K.SendSignalLocked(c, sig, SiKernel, t, false) // send_sig(..., 1): SEND_SIG_PRIV
@@ -814,6 +929,7 @@ func PtraceStopWake(c *Ctx, t int) {
 		return
 	}
 	// do_jobctl_trap(): unlock; goto relock.
+	c.Cover(brPtraceWakeTrap)
 	T.Loc = ret
 }
 
@@ -864,6 +980,7 @@ func DoExit(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	s := c.Sig(t)
 	if s.Flags&SIGNAL_GROUP_EXIT != 0 {
+		c.Cover(brExitGroupDying)
 		if s.GroupExitCode != 0 {
 			T.ExitKind, T.ExitVal = ExitKilled, s.GroupExitCode
 		} else {
@@ -880,6 +997,7 @@ func DoExit(c *Ctx, t int) {
 		s.Flags = SIGNAL_GROUP_EXIT
 		s.GroupStopCount = 0
 		// zap_other_threads()
+		c.Cover(brExitZap)
 		for _, u := range c.Threads(t) {
 			if u == t || !c.S.Task[u].Alive() {
 				continue
@@ -941,7 +1059,7 @@ func PtraceSyscallCode(T *Task) uint16 {
 func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
 	T.FlushPending(^uint32(0))
-	T.Flags &^= ERESTART_RESTARTBLOCK
+	T.Flags &^= ERESTART_RESTARTBLOCK | SYSCALL_ENTERED | KICKED
 	T.SigPending = false
 	T.State = TASK_DEAD
 	T.Saved = TASK_RUNNING
@@ -950,13 +1068,18 @@ func ExitNotify(c *Ctx, t int) {
 	T.ExitState = EXIT_ZOMBIE
 	switch {
 	case T.Ptrace != 0:
+		c.Cover(brNotifyTraced)
 		c.K.DoNotifyParent(c, t) // to the tracer
 	case c.P.Tasks[t].Leader:
 		if c.ThreadGroupEmpty(t) {
+			c.Cover(brNotifyLeader)
 			c.K.DoNotifyParent(c, t)
+		} else {
+			c.Cover(brNotifyDelay)
 		}
 	default:
 		// An untraced thread other than the leader: autoreap.
+		c.Cover(brNotifyAutoreap)
 		c.K.ReleaseTask(c, t)
 	}
 }

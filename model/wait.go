@@ -166,6 +166,7 @@ func WaitConsiderTask(c *Ctx, w *WaitOpts, ptrace bool, t int) bool {
 	if !ptrace && T.Ptrace != 0 && !c.PtraceReparented(t) {
 		// "If it is traced by its real parent's group, just pretend
 		// the caller is ptrace_do_wait()."
+		c.Cover(brWaitPtraceChild)
 		ptrace = true
 	}
 	if T.ExitState == EXIT_ZOMBIE {
@@ -174,6 +175,7 @@ func WaitConsiderTask(c *Ctx, w *WaitOpts, ptrace bool, t int) bool {
 		if !c.K.DelayGroupLeader(c, t) && (ptrace || T.Ptrace == 0) {
 			return c.K.WaitTaskZombie(c, w, t)
 		}
+		c.Cover(brWaitZombieDelay)
 		if !ptrace || w.Flags&(scenario.WCONTINUED|scenario.WEXITED) != 0 {
 			w.Notask = false
 		}
@@ -361,6 +363,7 @@ func ReleaseTask(c *Ctx, t int) {
 	}
 	leader := c.Threads(t)[0]
 	if c.S.Task[leader].ExitState == EXIT_ZOMBIE && c.ThreadGroupEmpty(leader) {
+		c.Cover(brReleaseLast)
 		c.K.DoNotifyParent(c, leader)
 	}
 }

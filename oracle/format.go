@@ -235,3 +235,14 @@ func kernelSymbol(s string) string {
 	}
 	return s
 }
+
+// lockSleep: a kernel function that is a sleeping lock's slow path, not a
+// wait.
+func lockSleep(fn string) bool {
+	for _, p := range []string{"rtlock_", "rt_spin_lock", "rt_read_lock", "rt_write_lock", "rwbase_", "rt_mutex_", "__rt_mutex"} {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -29,6 +29,32 @@ func helperIdle(pid int) bool {
 	return err1 == nil && err2 == nil && nr == unix.SYS_READ && fd == fdCmd
 }
 
+// notInOp reports whether an actor helper's main thread, asleep, sleeps
+// somewhere its op does not: in futex(2), where the Go runtime parks a
+// locked thread back from a system call until it gets a P again
+// (runtime.exitsyscall(), stopm()), or on a PREEMPT_RT sleeping lock
+// (spinlock_t and rwlock_t sleep there: kernel/locking/rtmutex.c's
+// rtlock_slowlock_locked(), kernel/locking/rwbase_rt.c), which a loaded
+// guest's release_task() may wait on after its wait4(2) has reaped the
+// child. Neither is the op blocking: the helper is on its way.
+func notInOp(pid int) bool {
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/syscall", pid)); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 2 {
+			if nr, err := strconv.Atoi(f[0]); err == nil && nr == unix.SYS_FUTEX {
+				return true
+			}
+		}
+	}
+	// wchan skips the lock functions (they are __sched): the stack has
+	// them.
+	for _, fn := range strings.Split(kernelStack(pid, pid), " < ") {
+		if lockSleep(kernelSymbol(fn)) {
+			return true
+		}
+	}
+	return false
+}
+
 // wchan is where a sleeping task waits (/proc/PID/wchan), for the log.
 func wchan(pid int) string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))

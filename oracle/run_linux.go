@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -33,8 +34,9 @@ var (
 	preludeBound = 2 * time.Second
 	// freezeBound bounds a freeze op, which then results in "timeout".
 	freezeBound  = 2 * time.Second
-	settleWindow = 30 * time.Millisecond // prelude: states unchanged this long
-	finalSettle  = 50 * time.Millisecond // before the final observations
+	settleWindow = 30 * time.Millisecond  // prelude: states unchanged this long
+	finalSettle  = 50 * time.Millisecond  // before the final observations
+	stableBound  = 500 * time.Millisecond // the final observations read again until they agree
 	// "ran": the thread's counter moved within ranWindow (checked every
 	// few ms). A thread that has not moved but is runnable ('R') is
 	// watched up to ranPatience (Options.Patience): on a busy machine it
@@ -791,6 +793,9 @@ func (r *runner) asleep(k int) bool {
 		if l != "R" && helperIdle(c.pid) {
 			return false // it has answered; the answer is on its way
 		}
+		if l != "R" && notInOp(c.pid) {
+			return false // the Go runtime or an RT lock, not the op
+		}
 	}
 	return l != "R"
 }
@@ -1050,23 +1055,46 @@ func (r *runner) observe() map[string]string {
 			break
 		}
 	}
-	n := 0
-	for i, p := range r.pl.procs {
-		exit := r.procExit(i)
-		for j, t := range p.threads {
-			for _, key := range scenario.ThreadKeys {
-				switch key {
-				case "ran":
-					obs[t+".ran"] = map[bool]string{false: scenario.No, true: scenario.Yes}[ran[n]]
-				case "exit":
-					obs[t+".exit"] = exit
-				default:
-					obs[t+"."+key] = r.readKey(key, tref{i, j})
+	// The keys are read one at a time, not as a snapshot: a process
+	// still exiting when they are read (its leader a zombie by the time
+	// its state is read, but not when its exit status was, a thread
+	// gone in between) would show a state no terminal one of the model
+	// has. So they are read until two reads in a row agree, within
+	// stableBound.
+	read := func() map[string]string {
+		m := map[string]string{}
+		n := 0
+		for i, p := range r.pl.procs {
+			exit := r.procExit(i)
+			for j, t := range p.threads {
+				for _, key := range scenario.ThreadKeys {
+					switch key {
+					case "ran":
+						m[t+".ran"] = map[bool]string{false: scenario.No, true: scenario.Yes}[ran[n]]
+					case "exit":
+						m[t+".exit"] = exit
+					default:
+						m[t+"."+key] = r.readKey(key, tref{i, j})
+					}
 				}
+				n++
 			}
-			n++
 		}
+		return m
 	}
+	thr := read()
+	for end := time.Now().Add(stableBound); time.Now().Before(end); {
+		time.Sleep(2 * time.Millisecond)
+		again := read()
+		if maps.Equal(again, thr) && !r.exiting() {
+			break
+		}
+		if !maps.Equal(again, thr) {
+			r.logf("final: the threads' keys changed while read; reading them again")
+		}
+		thr = again
+	}
+	maps.Copy(obs, thr)
 	// Like package model: freezer.state of each v1 cgroup, cgroup.events
 	// "frozen" of each v2 one, named after its process or thread.
 	for k, c := range r.pl.cgroups {
@@ -1111,6 +1139,26 @@ func (r *runner) observe() map[string]string {
 	}
 	r.logf("final:%s", b.String())
 	return obs
+}
+
+// exiting: a process's leader is a zombie while another of its tasks (a
+// Go runtime thread, say) is still on its way out of do_exit(): its exit
+// status is not there yet, and will be in a moment. (A task frozen in a
+// frozen cgroup stays so until the thaw: the final reads then wait out
+// stableBound.)
+func (r *runner) exiting() bool {
+	for i := range r.procs {
+		pr := &r.procs[i]
+		if l := taskLetter(pr.pid, pr.pid, pr.starts[0]); l != "Z" && l != "X" {
+			continue
+		}
+		for _, tid := range listTasks(pr.pid) {
+			if t, err := readTask(pr.pid, tid); err == nil && t.state != 'Z' && t.state != 'X' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // procExit is the exit status of process p: "none" while it has not exited;

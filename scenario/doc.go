@@ -158,9 +158,12 @@
 //	THREAD.shdpnd  ShdPnd alone: the thread group's shared pending set
 //	THREAD.wchan   /proc/PID/task/TID/wchan: 0 unless asleep, else one of
 //	               hrtimer_nanosleep, do_syscall_64 (a sleep restarted after a
-//	               signal), __refrigerator, get_signal (the cgroup v2 freezer's
-//	               trap), do_signal_stop, ptrace_stop; cgroup_enter_frozen and
-//	               cgroup_leave_frozen for an RT lock wait (values.go: Wchans)
+//	               signal), __refrigerator (frozen while it ran: a task frozen
+//	               in a stop stays asleep where it stopped, TASK_FROZEN in
+//	               do_signal_stop or ptrace_stop), get_signal (the cgroup v2
+//	               freezer's trap), do_signal_stop, ptrace_stop;
+//	               cgroup_enter_frozen and cgroup_leave_frozen for an RT lock
+//	               wait (values.go: Wchans)
 //	PROCESS.freezer THAWED, FREEZING or FROZEN: its cgroup v1 freezer.state
 //	PROCESS.frozen 0 or 1: its cgroup v2 cgroup.events "frozen", in a
 //	               scenario that freezes through v2. A thread frozen on its

@@ -718,6 +718,8 @@ func (p *parser) checkAfter() error {
 					return &Error{r.Pos, fmt.Sprintf("after %s: %q is not an actor", r, r.Actor)}
 				case act.Thread:
 					return &Error{r.Pos, fmt.Sprintf("after %s: %s is a tracee thread; after names an op of an outside actor, whose return is its result", r, r.Actor)}
+				case len(act.Script) == 0:
+					return &Error{r.Pos, fmt.Sprintf("after %s: %s has no ops (its script is empty)", r, r.Actor)}
 				case r.N > len(act.Script):
 					return &Error{r.Pos, fmt.Sprintf("after %s: %s has ops 1..%d", r, r.Actor, len(act.Script))}
 				}

@@ -555,6 +555,8 @@ func TestParseLanguageErrors(t *testing.T) {
 			`bad.jc:3:10: after T#1: T is a tracee thread; after names an op of an outside actor, whose return is its result`},
 		{"after beyond the script", head + "A: kill T 9\nB: after A#2 kill T 9\n",
 			`bad.jc:4:10: after A#2: A has ops 1..1`},
+		{"after an empty script", head + "B: after A#1 kill T 9\n",
+			`bad.jc:3:10: after A#1: A has no ops (its script is empty)`},
 		{"after itself", head + "A: after A#1 kill T 9\n",
 			`bad.jc:3:10: the order can never be met: A#1 waits for itself (A#1 after A#1)`},
 		{"after in a cycle", head + "A: after B#1 kill T 9\nB: after A#1 kill T 9\n",

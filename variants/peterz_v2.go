@@ -41,7 +41,7 @@ func init() {
 // happened to match — and TASK_FROZEN matches nothing.
 func signalWakeUpStateClearOnSuccess(c *model.Ctx, t int, state uint16) {
 	T := c.Task(t)
-	T.SigPending = true
+	c.SetTIFSigpending(t)
 	if c.K.TryToWakeUp(c, t, state|model.TASK_INTERRUPTIBLE) {
 		T.Jobctl &^= model.JOBCTL_STOPPED | model.JOBCTL_TRACED
 	}

@@ -200,6 +200,11 @@ func runCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	} else if scs, err = builtin(); err != nil {
 		return exitUsage, err
 	}
+	if f.html != "" {
+		if _, err := outputPath(f.html); err != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl: --html: %v", err)}
+		}
+	}
 	if f.cexDir != "" {
 		if err := os.MkdirAll(f.cexDir, 0o755); err != nil {
 			return exitUsage, &inputError{fmt.Errorf("jobctl: --counterexample: %v", err)}
@@ -772,7 +777,7 @@ func writeDetail(w io.Writer, cr *cellResult, first bool, same *cellResult, st o
 		b.WriteString("\n")
 		if fd.Trace == nil {
 			prose("   => %s violated: %s", fd.Property, fd.Message)
-			prose("      (%s)", fd.NoTrace())
+			prose("       (%s)", fd.NoTrace()) // under the message it explains
 			continue
 		}
 		sched := scheduleOf(cr.m, fd.Trace)

@@ -329,16 +329,18 @@ func expectText(v scenario.Verdict) string {
 // /dev/null a regular file for the whole machine), so those are refused.
 // A symbolic link is followed, and the file it names replaced.
 func writeFileAtomic(path string, data []byte) error {
-	if p, err := filepath.EvalSymlinks(path); err == nil {
-		path = p
-	}
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return fmt.Errorf("%s: %s, not a regular file: it is not replaced (give the path of a file to write)", path, notRegular(st.Mode()))
+	path, err := outputPath(path)
+	if err != nil {
+		return err
 	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // not the temporary file's name, which the user never gave
+		}
+		return fmt.Errorf("%s: %v", path, err)
 	}
 	tmp := f.Name()
 	if _, err := f.Write(data); err != nil {
@@ -359,6 +361,26 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return nil
+}
+
+// outputPath is the file writeFileAtomic would write for path (a symbolic
+// link followed), or why it cannot: what is there is not a regular file,
+// or its directory does not exist. A command calls it before its work, so
+// that "--html no/such/dir/r.html" is refused at once, not after the check.
+func outputPath(path string) (string, error) {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s: %s, not a regular file: it is not replaced (give the path of a file to write)", path, notRegular(st.Mode()))
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil {
+		return "", fmt.Errorf("%s: no directory %s to write it in", path, dir)
+	} else if !st.IsDir() {
+		return "", fmt.Errorf("%s: %s is not a directory", path, dir)
+	}
+	return path, nil
 }
 
 // defaultMaxMemory is checker.DefaultMaxMemory: at most upTo, and at most

@@ -345,3 +345,29 @@ func TestDocsStandAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverageDoc: docs/SCENARIOS.md lists exactly the coverage points the
+// corpus does not reach under every design, as 'jobctl coverage --variant
+// all' prints them.
+func TestCoverageDoc(t *testing.T) {
+	b, err := os.ReadFile("../../docs/SCENARIOS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	_, sec, ok := strings.Cut(doc, "## What the corpus reaches")
+	if !ok {
+		t.Fatal("docs/SCENARIOS.md has no section \"What the corpus reaches\"")
+	}
+	_, block, _ := strings.Cut(sec, "```\n")
+	block, _, _ = strings.Cut(block, "```")
+	out, _, code := jobctl(t, "coverage", "--variant", "all")
+	if code != exitOK {
+		t.Fatalf("jobctl coverage --variant all: exit %d", code)
+	}
+	_, want, _ := strings.Cut(out, "not covered (")
+	_, want, _ = strings.Cut(want, "\n")
+	if want != block {
+		t.Errorf("docs/SCENARIOS.md's list of what the corpus does not reach is out of date; jobctl coverage --variant all says:\n%s", want)
+	}
+}

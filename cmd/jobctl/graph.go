@@ -61,6 +61,11 @@ func runGraph(args []string, stdout, stderr io.Writer) (int, error) {
 	case maxStates <= 0:
 		return exitUsage, usagef("--max-states must be positive")
 	}
+	if out != "" {
+		if _, err := outputPath(out); err != nil {
+			return exitUsage, &inputError{fmt.Errorf("jobctl graph: -o: %v", err)}
+		}
+	}
 	sc, err := loadScenario(pos[0])
 	if err != nil {
 		return exitUsage, err

@@ -66,7 +66,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{cmdCheck, cmdRun, cmdGraph, cmdExplore, cmdScenarios, cmdVariants, cmdProps, cmdHelp, cmdOracle}
+	commands = []*command{cmdCheck, cmdRun, cmdGraph, cmdExplore, cmdScenarios, cmdVariants, cmdProps, cmdHelp, cmdOracle, cmdHunt, cmdCoverage}
 }
 
 func lookup(name string) *command {

@@ -159,14 +159,9 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 			return exitUsage, err
 		}
 	} else if *kernel == "" {
-		var v *variants.Variant
-		rel, rerr := os.ReadFile("/proc/sys/kernel/osrelease")
-		if rerr != nil {
-			return exitUsage, &inputError{fmt.Errorf("jobctl oracle: cannot tell the running kernel's version (%v); name a design with --variant", rerr)}
-		}
-		ver, _ := os.ReadFile("/proc/sys/kernel/version")
-		if v, err = variants.ForKernel(strings.TrimSpace(string(rel)), strings.TrimSpace(string(ver))); err != nil {
-			return exitUsage, &inputError{fmt.Errorf("jobctl oracle: %v; name a design with --variant", err)}
+		v, err := kernelDesign("oracle")
+		if err != nil {
+			return exitUsage, err
 		}
 		vs = []*variants.Variant{v}
 	}
@@ -284,6 +279,21 @@ func runOracle(args []string, stdout, stderr io.Writer) (int, error) {
 			what, kernelRelease(), design, counts["match"], counts["mismatch"], counts["skipped"], counts["wedged"], counts["incomplete"], counts["error"])
 	}
 	return code, nil
+}
+
+// kernelDesign is the design that matches the running kernel (from
+// uname -r), for command cmd's errors.
+func kernelDesign(cmd string) (*variants.Variant, error) {
+	rel, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return nil, &inputError{fmt.Errorf("jobctl %s: cannot tell the running kernel's version (%v); name a design with --variant", cmd, err)}
+	}
+	ver, _ := os.ReadFile("/proc/sys/kernel/version")
+	v, err := variants.ForKernel(strings.TrimSpace(string(rel)), strings.TrimSpace(string(ver)))
+	if err != nil {
+		return nil, &inputError{fmt.Errorf("jobctl %s: %v; name a design with --variant", cmd, err)}
+	}
+	return v, nil
 }
 
 func maxCode(a, b int) int {

@@ -50,9 +50,19 @@ func TestCheckHTML(t *testing.T) {
 	}
 
 	// A report that cannot be written is bad input, and leaves nothing.
-	_, errs, code = jobctl(t, "check", "R1", "--variant", "mainline", "--html", filepath.Join(dir, "no", "such", "r.html"))
-	if code != exitUsage || !strings.Contains(errs, "--html") {
+	// It is refused before the check, naming the path given (not the
+	// temporary file the page would have gone through).
+	nowhere := filepath.Join(dir, "no", "such", "r.html")
+	out, errs, code = jobctl(t, "check", "R1", "--variant", "mainline", "--html", nowhere)
+	if code != exitUsage || !strings.Contains(errs, "--html: "+nowhere+": no directory") || strings.Contains(errs, ".tmp") {
 		t.Errorf("unwritable --html: exit %d, %q", code, errs)
+	}
+	if out != "" {
+		t.Errorf("unwritable --html: the check ran first: %q", out)
+	}
+	_, errs, code = jobctl(t, "graph", "R1", "-o", nowhere)
+	if code != exitUsage || !strings.Contains(errs, "-o: "+nowhere+": no directory") {
+		t.Errorf("unwritable graph -o: exit %d, %q", code, errs)
 	}
 }
 
