@@ -54,6 +54,7 @@ typedef task_t {
 	byte why;
 	bit offrq;          /* !on_rq: blocked (the zero value is runnable, as every thread starts) */
 	bit sigpending;     /* TIF_SIGPENDING */
+	bit kicked;         /* KICKED: TIF_SIGPENDING set by another while in user mode (kick_process()) */
 }
 task_t t[N];
 
@@ -118,6 +119,14 @@ inline ttwu_frozen(x) {
 	fi
 }
 
+/* signal_wake_up_state()'s set_tsk_thread_flag(TIF_SIGPENDING), as
+ * model.SetTIFSigpending: another task (cur, or none: N) kicks a thread
+ * running user code */
+inline set_tif_sigpending(x, cur) {
+	if :: !t[x].sigpending && t[x].loc == L_USER && x != cur -> t[x].kicked = 1 :: else fi;
+	t[x].sigpending = 1
+}
+
 /* recalc_sigpending() */
 inline recalc_sigpending(x) {
 	if
@@ -158,7 +167,7 @@ inline do_signal_stop(x, sig) {
 				if
 				:: u != x && !t[u].stopped ->
 					t[u].jsig = 1; t[u].stop_pending = 1; t[u].stop_consume = 1; gsc++;
-					t[u].sigpending = 1   /* signal_wake_up(u, 0): no interruptible sleep here */
+					set_tif_sigpending(u, x)   /* signal_wake_up(u, 0): no interruptible sleep here */
 				:: else
 				fi
 			}
@@ -217,6 +226,7 @@ inline refrigerator(x) {
 active [N] proctype thread() {
 	do
 	:: d_step { t[_pid].loc == L_USER && t[_pid].sigpending ->
+		t[_pid].kicked = 0;   /* no system call to make: get_signal() first */
 		if :: cg_freezing -> refrigerator(_pid) :: else -> get_signal(_pid) fi; scrub }
 	:: d_step { t[_pid].loc == L_REFRIG && !t[_pid].offrq -> refrigerator(_pid); scrub }
 	:: d_step { t[_pid].loc == L_RELOCK -> get_signal(_pid); scrub }
@@ -278,7 +288,7 @@ picked:
 			:: tl[k] == N + 1 -> skip
 			:: else ->
 				if :: tl[k] > 0 -> v = tl[k] - 1; curr_target = v :: else -> v = 0 fi;
-				t[v].sigpending = 1   /* signal_wake_up(v, 0) */
+				set_tif_sigpending(v, N)   /* signal_wake_up(v, 0) */
 			fi
 		fi;
 		s_pc = 1;
@@ -307,7 +317,7 @@ inline freeze_task(x) {
 	if
 	:: t[x].state == TS_FROZEN -> skip
 	:: t[x].offrq && t[x].state == TS_STOPPED -> t[x].saved_stopped = 1; t[x].state = TS_FROZEN
-	:: else -> t[x].sigpending = 1   /* fake_signal_wake_up(): no interruptible sleep here */
+	:: else -> set_tif_sigpending(x, N)   /* fake_signal_wake_up(): no interruptible sleep here */
 	fi
 }
 
