@@ -1058,7 +1058,9 @@ func PtraceSyscallCode(T *Task) uint16 {
 // a thread that is neither a leader nor traced, is released at once.
 func ExitNotify(c *Ctx, t int) {
 	T := &c.S.Task[t]
-	T.FlushPending(^uint32(0))
+	if !c.K.ZombieKeepsPending {
+		T.FlushPending(^uint32(0))
+	}
 	T.Flags &^= ERESTART_RESTARTBLOCK | SYSCALL_ENTERED | KICKED
 	T.SigPending = false
 	T.State = TASK_DEAD

@@ -230,3 +230,33 @@ func TestReplaceDoSignalStop(t *testing.T) {
 		t.Errorf("the design differs from mainline in %v, want DoSignalStop only", variants.Diff(main, noWakeOthers))
 	}
 }
+
+// TestZombieKeepsPending: a raise(SIGTERM) that ends the group leaves
+// SIGTERM in the zombie's private set under v6.1 (as 6.1.192 shows it),
+// none under mainline (as 6.18 does).
+func TestZombieKeepsPending(t *testing.T) {
+	sc := builtin(t, "signal-kicked-syscall-first")
+	for _, tc := range []struct {
+		design string
+		want   string
+	}{{"mainline", "none"}, {"v6.1", "SIGTERM"}, {"v6.1.y", "SIGTERM"}} {
+		v, err := variants.Get(tc.design)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _, _ := checkUnder(t, sc, v.Kernel(false), "P.sigpnd")
+		var zombie []string
+		for _, o := range r.Outcomes {
+			if strings.Contains(o.Text, "P.state=Z") {
+				for _, f := range strings.Fields(o.Text) {
+					if s, ok := strings.CutPrefix(f, "P.sigpnd="); ok && !slices.Contains(zombie, s) {
+						zombie = append(zombie, s)
+					}
+				}
+			}
+		}
+		if !slices.Equal(zombie, []string{tc.want}) {
+			t.Errorf("%s: the zombie's P.sigpnd in %v, want only %s", tc.design, zombie, tc.want)
+		}
+	}
+}

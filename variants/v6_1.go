@@ -16,6 +16,7 @@ func init() {
 			k.FrozenLetter = 'R'       // TASK_FROZEN is outside TASK_REPORT before f718faf3940e
 			k.SetTaskFrozen = model.SetTaskFrozenPlain
 			k.ThawTask = model.ThawTaskRestoreJobctl
+			k.ZombieKeepsPending = true // seen on 6.1.192 (signal-kicked-syscall-first); v6.6 inherits it unverified
 		},
 	})
 }

@@ -122,7 +122,7 @@ func TestDiff(t *testing.T) {
 	if got := variants.Diff(eb, eb); len(got) != 0 {
 		t.Errorf("Diff of a design with itself: %q", got)
 	}
-	want = []string{"FrozenLetter", "SavedStateAlways", "SetTaskFrozen", "ThawTask", "WTIMatch"}
+	want = []string{"FrozenLetter", "SavedStateAlways", "SetTaskFrozen", "ThawTask", "WTIMatch", "ZombieKeepsPending"}
 	if got := fieldNames(variants.Diff(get("mainline"), get("v6.1"))); !reflect.DeepEqual(got, want) {
 		t.Errorf("Diff(mainline, v6.1) fields %q, want %q", got, want)
 	}
