@@ -69,13 +69,15 @@ first: the name to pass to --variant, the short id, and a summary. With
 --diff, the kernel functions and constants in which designs A and B differ
 (names or short ids).
 
-'variants new NAME' writes variants/NAME.go in the clone of jobctl around
-the working directory (or --dir ROOT): a design that derives from --base
-(default mainline) and registers itself, with a stub for each kernel
-function named by --hook (a field of model.Kernel: SetStopped,
-CompleteSignal, DoSignalStop, ...; repeat it or separate with commas) that
-calls the base design's own, ready for the patch. 'go run ./cmd/jobctl
-check --variant NAME' then checks it. docs/PATCH.md walks through it.
+'variants new NAME' writes variants/NAME.go (with underscores for NAME's
+dashes and dots: forgets-stopped goes to variants/forgets_stopped.go) in
+the clone of jobctl around the working directory (or --dir ROOT): a design
+that derives from --base (default mainline) and registers itself, with a
+stub for each kernel function named by --hook (a field of model.Kernel:
+SetStopped, CompleteSignal, DoSignalStop, ...; repeat it or separate with
+commas) that calls the base design's own, ready for the patch. 'go run
+./cmd/jobctl check --variant NAME' then checks it. docs/PATCH.md walks
+through it.
 `,
 	run: func(args []string, stdout, stderr io.Writer) (int, error) {
 		if len(args) > 0 && args[0] == "new" {
