@@ -13,6 +13,9 @@ import (
 // contract; the explorer copies the state again only after a step that
 // ran). The explorer panics, with verifySteps, on a step that breaks it.
 func TestBlockedStepsChangeNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped under -short: checks every built-in scenario under every design (./test.sh runs it)")
+	}
 	all, err := scenario.Builtin()
 	if err != nil {
 		t.Fatal(err)

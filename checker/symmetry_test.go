@@ -72,6 +72,9 @@ func checkRealTraces(t *testing.T, name string, m *model.Machine, r *Result) {
 // traces; and it applies (with fewer states) at least to the scaling
 // family.
 func TestSymmetryCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped under -short: checks every built-in scenario under every design (./test.sh runs it)")
+	}
 	all, err := scenario.Builtin()
 	if err != nil {
 		t.Fatal(err)

@@ -53,6 +53,9 @@ func mutationHunt(d Design) Options {
 // design (flake): the machine is shared, and a runnable thread may not
 // get a CPU within the oracle's patience.
 func TestOracleHuntFindsLeaderOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped under -short: 320 runs on the kernel (./test.sh runs it)")
+	}
 	needOracle(t)
 	if _, err := os.Stat("/sys/fs/cgroup/freezer"); err != nil {
 		t.Skip("no cgroup v1 freezer")

@@ -78,12 +78,15 @@ func TestCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("scenario.Builtin: %v", err)
 	}
-	start := time.Now()
+	start, budget := time.Now(), corpusBudget
+	if testing.Short() {
+		budget = corpusBudget / 4
+	}
 	for i, sc := range all {
 		t.Run(sc.Name, func(t *testing.T) {
 			needKernel(t, sc)
-			if time.Since(start) > corpusBudget && os.Getenv("JOBCTL_ORACLE_CORPUS") != "all" {
-				t.Skipf("over the %v budget of TestCorpus (JOBCTL_ORACLE_CORPUS=all runs every scenario)", corpusBudget)
+			if time.Since(start) > budget && os.Getenv("JOBCTL_ORACLE_CORPUS") != "all" {
+				t.Skipf("over the %v budget of TestCorpus (JOBCTL_ORACLE_CORPUS=all runs every scenario)", budget)
 			}
 			for seed := int64(i + 1); seed <= int64(i+1); seed++ {
 				obs := runOK(t, sc, Options{Seed: seed})

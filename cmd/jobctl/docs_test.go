@@ -350,6 +350,9 @@ func TestDocsStandAlone(t *testing.T) {
 // corpus does not reach under every design, as 'jobctl coverage --variant
 // all' prints them.
 func TestCoverageDoc(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped under -short: measures the coverage of the whole corpus (./test.sh runs it)")
+	}
 	b, err := os.ReadFile("../../docs/SCENARIOS.md")
 	if err != nil {
 		t.Fatal(err)

@@ -419,6 +419,9 @@ var timeRE = regexp.MustCompile(` *\b[0-9][0-9.hmsu]*[smh]\b|"elapsed_ms":[0-9]+
 func maskTimes(s string) string { return timeRE.ReplaceAllString(s, " TIME") }
 
 func TestDeterministicAcrossWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped under -short: checks the whole corpus at several --workers (./test.sh runs it)")
+	}
 	for _, args := range [][]string{
 		{"check", "testdata/pass.jc"},
 		{"check", "testdata/pass.jc", "--rt"},

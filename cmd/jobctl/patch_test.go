@@ -203,6 +203,9 @@ func walkthrough(t *testing.T, page string) []walkStep {
 // counterexample file without flags. Every command of the page is run
 // and its output compared with the page's (-update-docs rewrites them).
 func TestPatchWalkthrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped under -short: runs every command of docs/PATCH.md (./test.sh runs it)")
+	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command on PATH: the walkthrough installs jobctl with it")
 	}

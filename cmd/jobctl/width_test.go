@@ -33,6 +33,9 @@ func overWide(out string, width int) []string {
 // race diagram of every counterexample of one or two CPUs — and so does a
 // run of it.
 func TestCounterexamplesFit75(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped under -short: renders every counterexample of the corpus (./test.sh runs it)")
+	}
 	all, err := builtin()
 	if err != nil {
 		t.Fatal(err)

@@ -41,6 +41,9 @@ func Path() (string, error) {
 // not installed.
 func New(t testing.TB, w, h int) context.Context {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("skipped under -short: drives Chromium (./test.sh runs it)")
+	}
 	path, err := Path()
 	if err != nil {
 		t.Skipf("no Chromium to drive (%v): install Debian's chromium (as root: .ci/deps.sh, or apt-get install chromium), or set JOBCTL_CHROMIUM", err)

@@ -26,6 +26,9 @@ func KernelCache() string {
 // saying why, when it or QEMU is missing.
 func GuestKernel(t testing.TB, flavour string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("skipped under -short: boots a QEMU guest (./test.sh runs it)")
+	}
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
 		t.Skip("skipped: no qemu-system-x86_64 (run scripts/fetch-kernels, as root, to install it)")
 	}
