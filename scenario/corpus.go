@@ -64,7 +64,7 @@ func ReadFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %s, not a scenario file (want a regular .jc file)", path, fileKind(st.Mode()))
+		return nil, fmt.Errorf("%s: %s, not a scenario file (want a regular .jc file)", path, FileKind(st.Mode()))
 	}
 	if st.Size() > MaxFileSize {
 		return nil, fmt.Errorf("%s: %d bytes, more than a scenario file may have (%d KiB)", path, st.Size(), MaxFileSize>>10)
@@ -79,8 +79,9 @@ func ReadFile(path string) ([]byte, error) {
 	return src, nil
 }
 
-// fileKind names what a file that is not regular is.
-func fileKind(m fs.FileMode) string {
+// FileKind names what a file that is not regular is ("a directory", "a
+// named pipe", ...), for an error message.
+func FileKind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"

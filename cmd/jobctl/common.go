@@ -372,7 +372,7 @@ func outputPath(path string) (string, error) {
 		path = p
 	}
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return "", fmt.Errorf("%s: %s, not a regular file: it is not replaced (give the path of a file to write)", path, notRegular(st.Mode()))
+		return "", fmt.Errorf("%s: %s, not a regular file: it is not replaced (give the path of a file to write)", path, scenario.FileKind(st.Mode()))
 	}
 	dir := filepath.Dir(path)
 	if st, err := os.Stat(dir); err != nil {
@@ -386,20 +386,3 @@ func outputPath(path string) (string, error) {
 // defaultMaxMemory is checker.DefaultMaxMemory: at most upTo, and at most
 // 3/4 of what this process can still use.
 func defaultMaxMemory(upTo int64) int64 { return checker.DefaultMaxMemory(upTo) }
-
-// notRegular names what a file that is not a regular file is.
-func notRegular(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeCharDevice != 0:
-		return "a character device"
-	case m&os.ModeDevice != 0:
-		return "a block device"
-	}
-	return "not a regular file"
-}
