@@ -369,6 +369,15 @@ func (c *chunked[T]) push(v T) {
 
 func (c *chunked[T]) at(i int) *T { return &c.chunks[i/chunkLen][i%chunkLen] }
 
+// grow makes the array n long: the new elements are zero until written
+// through at (by several goroutines, each its own indices).
+func (c *chunked[T]) grow(n int) {
+	for len(c.chunks)*chunkLen < n {
+		c.chunks = append(c.chunks, make([]T, chunkLen))
+	}
+	c.n = max(c.n, n)
+}
+
 func (c *chunked[T]) bytes() int64 {
 	var z T
 	return int64(len(c.chunks)) * chunkLen * int64(unsafe.Sizeof(z))

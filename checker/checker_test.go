@@ -200,6 +200,22 @@ func TestDeterminism(t *testing.T) {
 					t.Errorf("Workers %d differs from Workers 1:\n%+v\n%+v", w, r, base)
 				}
 			}
+			// The level's end shared out however small the level (as in
+			// a large search), and cut by --max-states mid-level.
+			restore := checker.SplitEverything()
+			for _, w := range []int{2, 3, 8} {
+				if r := check(t, m, checker.Options{Workers: w}); !sameResult(base, r) {
+					t.Errorf("Workers %d, every pass split, differs from Workers 1:\n%+v\n%+v", w, r, base)
+				}
+			}
+			cut := base.States * 2 / 3
+			restore()
+			c1 := check(t, m, checker.Options{Workers: 1, MaxStates: cut})
+			restore = checker.SplitEverything()
+			if c3 := check(t, m, checker.Options{Workers: 3, MaxStates: cut}); !sameResult(c1, c3) {
+				t.Errorf("MaxStates %d: Workers 3, every pass split, differs from Workers 1:\n%+v\n%+v", cut, c3, c1)
+			}
+			restore()
 			ex := check(t, m, checker.Options{Workers: 2, Exact: true})
 			if !ex.Exact || !sameResult(base, ex) {
 				t.Errorf("Exact differs from fingerprints:\n%+v\n%+v", ex, base)

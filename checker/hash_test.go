@@ -2,6 +2,9 @@ package checker
 
 import (
 	"testing"
+
+	"jobctl/model"
+	"jobctl/scenario"
 )
 
 // TestFingerprintSeesEveryByte: flipping any bit of any byte of a packed
@@ -38,4 +41,59 @@ func TestFingerprintAllocs(t *testing.T) {
 		t.Errorf("fingerprint allocates %v times per call", n)
 	}
 	_ = sink
+}
+
+// TestFingerprintPackedIsInPlace: a state's fingerprint is the same
+// whether it is hashed in place (a successor, fpState) or packed (a
+// record, fpPacked), at every state of a group stop under the freezer
+// and for every layout size of the scaling family.
+func TestFingerprintPackedIsInPlace(t *testing.T) {
+	for n := 1; n <= 4; n++ {
+		sc, err := scenario.Parse("scale.jc", []byte(scaleFallback(n)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := model.Compile(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := model.NewMachine(model.Mainline(), p)
+		s, err := m.Initial()
+		if err != nil {
+			t.Fatal(err)
+		}
+		L := &p.Layout
+		buf := make([]byte, L.Size)
+		seen := map[uint64]bool{}
+		queue := []model.State{s}
+		c := new(model.Ctx)
+		for len(queue) > 0 && len(seen) < 3000 {
+			cur := queue[0]
+			queue = queue[1:]
+			L.Pack(buf, &cur)
+			fs, fp := fpState(L, &cur), fpPacked(L, buf)
+			if fs != fp {
+				t.Fatalf("%d threads: fpState %#x, fpPacked %#x", n, fs, fp)
+			}
+			if seen[fs] {
+				continue
+			}
+			seen[fs] = true
+			for a := 0; a < m.NumActors(); a++ {
+				for k := 0; ; k++ {
+					next := cur
+					ok := m.StepInto(c, &next, model.Move{Actor: uint8(a), Choice: uint8(k)})
+					if ok {
+						queue = append(queue, next)
+					}
+					if !ok && k == 0 || k+1 >= int(c.NChoice) {
+						break
+					}
+				}
+			}
+		}
+		if len(seen) < 50 {
+			t.Fatalf("%d threads: only %d states hashed", n, len(seen))
+		}
+	}
 }

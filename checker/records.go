@@ -117,3 +117,13 @@ func (c *recCursor) next(r *recSpace) (uint64, []uint64) {
 }
 
 func (c *recCursor) commit() { c.ch.used++ }
+
+// peek returns the words of the record next would return, or nil when
+// next takes a new chunk.
+func (c *recCursor) peek(r *recSpace) []uint64 {
+	if c.ch == nil || c.ch.used == recChunkLen {
+		return nil
+	}
+	o := c.ch.used * r.words
+	return c.ch.w[o : o+r.words : o+r.words]
+}

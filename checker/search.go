@@ -19,18 +19,21 @@ import (
 //  1. The frontier (the records of one depth, in node order) is expanded
 //     in blocks of blockStates states; in a block, the workers take runs
 //     of runStates states from a shared counter.
-//  2. A worker steps every actor (and every outcome of its step), packs
-//     the successor straight into a free record of its own, hashes it and
-//     inserts it into the shared table. A state new to the table keeps
-//     its record (the table refers to it); a state found at this depth
-//     already has its record's parent link lowered to this generator if
-//     it comes first in breadth-first order (frontier order, then move
-//     order). Nothing else is buffered.
+//  2. A worker steps every actor (and every outcome of its step), hashes
+//     the successor in place (fpState), prefetches its home bucket, and
+//     puts it in its pipe (pipeDepth successors). The oldest successor of
+//     a full pipe is inserted into the shared table, by then with its
+//     bucket in the cache: a state new to the table is packed into a free
+//     record of the worker's and keeps it (the table refers to it); a
+//     state found at this depth already has its record's parent link
+//     lowered to this generator if it comes first in breadth-first order
+//     (frontier order, then move order). Nothing else is buffered.
 //  3. When the level is done, its records are put in node order — sorted
 //     by parent link, which is the order a sequential breadth-first
 //     search would have found them in — and become the next frontier; the
 //     table's references are rewritten into plain keys, and the parent
-//     links are appended to the node arrays (parent index, move).
+//     links are appended to the node arrays (parent index, move). The
+//     workers share these passes.
 //
 // So the states, parent links, counterexamples and outcomes are those of
 // the sequential search, whichever worker found what first. Whatever a
@@ -68,8 +71,8 @@ type search struct {
 	cur, nxt  *recSpace // the frontier's records, and the next depth's
 	perm      []uint32  // perm[i]: record index of frontier state i
 	nextPerm  []uint32
-	counts    []uint32
-	trans     []uint16 // transitions of each frontier state
+	counts    [][]uint32 // the level's end: per worker, records per parent
+	trans     []uint16   // transitions of each frontier state
 	workers   []*worker
 	runs      []run        // the runs of the current block
 	runNext   atomic.Int64 // next run to take
@@ -103,12 +106,31 @@ type run struct{ lo, hi int }
 
 // worker is one expansion goroutine's buffers, allocated once.
 type worker struct {
-	cur, next *model.State
+	cur       *model.State
 	ctx       *model.Ctx
 	cursor    recCursor
 	terms     []term
 	maxBranch int
 	cands     [model.NumProps]cand
+	pk        []byte // a successor packed for a transition violation
+	pipe      [pipeDepth]pending
+	head, n   int // pipe[head] is the oldest of n pending successors
+}
+
+// pipeDepth is how many successors a worker has stepped, packed and
+// hashed but not yet inserted (the last entry is the one being stepped
+// into). A successor's home bucket is loaded when it is hashed and looked
+// up pipeDepth-1 successors later: the table does not fit in the cache,
+// and the misses of several successors overlap instead of each stalling
+// the worker in turn.
+const pipeDepth = 4
+
+// pending is a successor waiting for its insert. It is packed only if it
+// is new (about one successor in five).
+type pending struct {
+	st   model.State
+	fp   uint64
+	link uint64
 }
 
 // term is a terminal state of the frontier: its liveness violations and
@@ -236,7 +258,7 @@ func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetr
 		x.exact = &a
 	}
 	for range opt.Workers {
-		x.workers = append(x.workers, &worker{cur: new(model.State), next: new(model.State), ctx: new(model.Ctx)})
+		x.workers = append(x.workers, &worker{cur: new(model.State), ctx: new(model.Ctx), pk: make([]byte, L.Size)})
 	}
 	res := x.res
 
@@ -247,7 +269,7 @@ func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetr
 	}
 	ri, rw := x.workers[0].cursor.next(x.nxt)
 	L.Pack(pk(rw, x.size), &init)
-	fp := fingerprint(pk(rw, x.size))
+	fp := fpState(L, &init)
 	x.insert(ri, rw, fp, 0)
 	x.workers[0].cursor.commit()
 	x.perm = append(x.perm[:0], uint32(ri))
@@ -520,17 +542,34 @@ func (x *search) resize() {
 		wg.Add(1)
 		go func(lo, hi int) {
 			defer wg.Done()
+			// The keys go to random buckets of the new table: each is
+			// prefetched, and placed rehashAhead keys later.
+			var ring [rehashAhead]struct{ key, v uint64 }
+			n := 0
 			for i := lo; i < hi; i++ {
-				if v := old.slots[i]; v != 0 && v != ovMark {
-					x.rehash(t, v, o)
+				v := old.slots[i]
+				if v == 0 || v == ovMark {
+					continue
 				}
+				key := x.keyOf(v, o)
+				t.touch(key)
+				r := &ring[n%rehashAhead]
+				if n >= rehashAhead {
+					x.rehash(t, r.key, r.v, o)
+				}
+				r.key, r.v = key, v
+				n++
+			}
+			for k := max(n-rehashAhead, 0); k < n; k++ {
+				r := &ring[k%rehashAhead]
+				x.rehash(t, r.key, r.v, o)
 			}
 		}(w*per, min((w+1)*per, len(old.slots)))
 	}
 	wg.Wait()
 	for _, vs := range x.ov {
 		for _, v := range vs {
-			x.rehash(t, v, o)
+			x.rehash(t, x.keyOf(v, o), v, o)
 		}
 	}
 	clear(x.ov)
@@ -538,22 +577,27 @@ func (x *search) resize() {
 	x.tab = t
 }
 
-// rehash places slot value v in table t.
-func (x *search) rehash(t *table, v uint64, o int) {
-	var key uint64
-	var rw []uint64
+// rehashAhead is how many keys a resize has prefetched and not yet
+// placed.
+const rehashAhead = 8
+
+// keyOf is the plain key of slot value v.
+func (x *search) keyOf(v uint64, o int) uint64 {
 	switch {
 	case v&refBit != 0:
-		rw = x.nxt.rec(v & idxMask)
-		key = plainFP(rw[o+rFP])
+		return plainFP(x.nxt.rec(v & idxMask)[o+rFP])
 	case x.exact == nil:
-		key = v
+		return v
 	default:
-		key = plainFP(fingerprint(x.exact.at(int(v&idxMask) - 1)))
+		return plainFP(fpPacked(x.layout, x.exact.at(int(v&idxMask)-1)))
 	}
+}
+
+// rehash places slot value v, of plain key key, in table t.
+func (x *search) rehash(t *table, key, v uint64, o int) {
 	at := t.place(key, v)
-	if rw != nil {
-		rw[o+rSlot] = at
+	if v&refBit != 0 {
+		x.nxt.rec(v & idxMask)[o+rSlot] = at
 	}
 }
 
@@ -583,11 +627,46 @@ func (x *search) work(w *worker, base uint32) {
 	for {
 		k := int(x.runNext.Add(1) - 1)
 		if k >= len(x.runs) {
-			return
+			break
 		}
 		for i := x.runs[k].lo; i < x.runs[k].hi; i++ {
 			x.expand(w, i, base)
 		}
+	}
+	for w.n > 0 {
+		x.settle(w)
+	}
+}
+
+// settle inserts the oldest pending successor. A state new to the table
+// takes a record of the worker's, and its state properties are checked.
+func (x *search) settle(w *worker) {
+	e := &w.pipe[w.head]
+	w.head = (w.head + 1) % pipeDepth
+	w.n--
+	ri, rw := w.cursor.next(x.nxt)
+	if x.exact != nil { // the table compares the packed states
+		x.layout.Pack(pk(rw, x.size), &e.st)
+	}
+	if x.insert(ri, rw, e.fp, e.link) {
+		// The other workers read only the record's fingerprint and link
+		// until the level's end.
+		if x.exact == nil {
+			x.layout.Pack(pk(rw, x.size), &e.st)
+		}
+		w.cursor.commit()
+		// The next record is written the next time a state is new: its
+		// lines were last used two depths ago and are out of the cache.
+		if nrw := w.cursor.peek(x.nxt); nrw != nil {
+			for k := 0; k < len(nrw); k += 8 {
+				prefetch(&nrw[k])
+			}
+		}
+		info := uint64(x.m.CheckState(&e.st, x.want) &^ x.foundMask)
+		if len(x.always) > 0 && !x.holdsAlways(&e.st) {
+			info |= recAlways
+		}
+		rw[x.size/8+rInfo] = info
 	}
 }
 
@@ -596,7 +675,7 @@ func (x *search) work(w *worker, base uint32) {
 // unit of work; nothing is allocated per state.
 func (x *search) expand(w *worker, i int, base uint32) {
 	m, L, want := x.m, x.layout, x.want
-	cur, next, c := w.cur, w.next, w.ctx
+	cur, c := w.cur, w.ctx
 	o := x.size / 8
 	crw := x.cur.rec(uint64(x.perm[i]))
 	cpk := pk(crw, x.size)
@@ -606,15 +685,17 @@ func (x *search) expand(w *worker, i int, base uint32) {
 	trans := 0
 	n := m.NumActors()
 	// A step that cannot run leaves the state as it was (the model's
-	// contract, Machine.StepInto; verifySteps checks it), so next is
-	// copied again only after a step that ran: about half the attempts
-	// are steps that cannot run.
+	// contract, Machine.StepInto; verifySteps checks it), so the entry
+	// stepped into is copied again only after a step that ran: about
+	// half the attempts are steps that cannot run.
+	e := &w.pipe[(w.head+w.n)%pipeDepth]
 	dirty := true
 	for a := 0; a < n; a++ {
 		for k := 0; ; k++ {
 			if dirty {
-				*next = *cur
+				e.st = *cur
 			}
+			next := &e.st
 			mv := model.Move{Actor: uint8(a), Choice: uint8(k)}
 			ok := m.StepInto(c, next, mv)
 			dirty = ok || c.Choice >= c.NChoice
@@ -623,43 +704,33 @@ func (x *search) expand(w *worker, i int, base uint32) {
 			}
 			nch := int(c.NChoice)
 			if ok {
-				ri, rw := w.cursor.next(x.nxt)
-				spk := pk(rw, x.size)
-				L.Pack(spk, next)
-				fp := fingerprint(spk)
-				// Equal states have equal fingerprints: the bytes are
+				fp := fpState(L, next)
+				// Equal states have equal fingerprints: the states are
 				// compared only when the fingerprints are.
-				if fp != cfp || string(spk) != string(cpk) { // else a stutter: a retry that changes nothing
+				if fp != cfp || *next != *cur { // else a stutter: a retry that changes nothing
 					trans++
 					link := g<<16 | uint64(a)<<8 | uint64(k)
 					// A state seen at an earlier depth had its state
 					// properties checked then; only the transition into
 					// it is new. The transition is the real one, before
 					// symmetry swaps threads.
-					var bad model.PropSet
-					if x.sym == nil {
-						// Load the state's home bucket now: the cache
-						// miss overlaps the transition checks.
-						x.tab.touch(fp)
-						bad = m.CheckTransition(cur, next, c, want) &^ x.foundMask
-					} else {
-						bad = m.CheckTransition(cur, next, c, want) &^ x.foundMask
-						if x.sym.Canon(m.P, next) {
-							L.Pack(spk, next)
-							fp = fingerprint(spk)
-						}
+					bad := m.CheckTransition(cur, next, c, want) &^ x.foundMask
+					if x.sym != nil && x.sym.Canon(m.P, next) {
+						fp = fpState(L, next)
 					}
-					if x.insert(ri, rw, fp, link) {
-						w.cursor.commit()
-						info := uint64(m.CheckState(next, want) &^ x.foundMask)
-						if len(x.always) > 0 && !x.holdsAlways(next) {
-							info |= recAlways
-						}
-						rw[o+rInfo] = info
-					}
+					// Load the state's home bucket now: it is looked up
+					// when the pipe is full, and the cache miss overlaps
+					// the steps in between.
+					x.tab.touch(fp)
 					if bad != 0 {
-						w.candidate(bad, link, spk)
+						L.Pack(w.pk, next)
+						w.candidate(bad, link, w.pk)
 					}
+					e.fp, e.link = fp, link
+					if w.n++; w.n == pipeDepth {
+						x.settle(w)
+					}
+					e = &w.pipe[(w.head+w.n)%pipeDepth]
 				}
 			}
 			if !ok && k == 0 || k+1 >= nch {
@@ -703,51 +774,124 @@ func (x *search) holdsAlways(s *model.State) bool {
 	return true
 }
 
+// minParallel is the fewest items a pass of the level's end shares out
+// (tests lower it, so that small searches take the parallel paths).
+var minParallel = 1 << 13
+
+// split cuts [0, n) into one range per worker (bounds b: range w is
+// [b[w], b[w+1])), or below minParallel items into one range.
+func (x *search) split(n int) []int {
+	k := len(x.workers)
+	if n < minParallel {
+		k = 1
+	}
+	b := make([]int, k+1)
+	for w := range b {
+		b[w] = n * w / k
+	}
+	return b
+}
+
+// parallel runs f on each range of b, each in its own goroutine (the
+// first in this one). What f computes must not depend on the split.
+func parallel(b []int, f func(w, lo, hi int)) {
+	var wg sync.WaitGroup
+	for w := 1; w+1 < len(b); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(w, b[w], b[w+1])
+		}()
+	}
+	f(0, b[0], b[1])
+	wg.Wait()
+}
+
 // endLevel turns the records of the depth just expanded (frontier states
 // [0, done)) into nodes, in breadth-first order, and takes what the
 // workers found. It returns the number of new nodes and, when
 // --max-states cut the level, why the search stops.
+//
+// The workers share its passes over the records (as many as the states
+// of the widest depth): the counts and the scatter of a counting sort,
+// each over its own range of chunks, the sort of each parent's records,
+// and the nodes' arrays and table slots, each over its own range of
+// nodes.
 func (x *search) endLevel(base uint32, done int) (int, string) {
 	o := x.size / 8
 	// Counting sort of the records by parent, then by move.
 	F := len(x.perm)
-	x.counts = growTo(x.counts, F+1)
-	clear(x.counts)
 	nch := int(x.nxt.chunks.Load())
-	total := 0
-	for id := 0; id < nch; id++ {
-		ch := x.nxt.chunk(id)
-		for k := 0; k < ch.used; k++ {
-			x.counts[ch.w[k*x.nxt.words+o+rLink]>>16-uint64(base)]++
-		}
-		total += ch.used
+	words := x.nxt.words
+	cb := x.split(nch)
+	nr := len(cb) - 1
+	for len(x.counts) < nr {
+		x.counts = append(x.counts, nil)
 	}
+	totals := make([]int, nr)
+	parallel(cb, func(w, lo, hi int) {
+		c := growTo(x.counts[w], F)
+		clear(c)
+		x.counts[w] = c
+		n := 0
+		for id := lo; id < hi; id++ {
+			ch := x.nxt.chunk(id)
+			for k := 0; k < ch.used; k++ {
+				c[ch.w[k*words+o+rLink]>>16-uint64(base)]++
+			}
+			n += ch.used
+		}
+		totals[w] = n
+	})
+	total := 0
+	for _, n := range totals {
+		total += n
+	}
+	// Parent p's records go to [start(p), start(p+1)), those of the
+	// first range of chunks first.
 	sum := uint32(0)
-	for i := range x.counts {
-		sum, x.counts[i] = sum+x.counts[i], sum
+	for p := 0; p < F; p++ {
+		for w := 0; w < nr; w++ {
+			c := &x.counts[w][p]
+			sum, *c = sum+*c, sum
+		}
 	}
 	x.nextPerm = growTo(x.nextPerm, total)
-	for id := 0; id < nch; id++ {
-		ch := x.nxt.chunk(id)
-		for k := 0; k < ch.used; k++ {
-			p := ch.w[k*x.nxt.words+o+rLink]>>16 - uint64(base)
-			x.nextPerm[x.counts[p]] = uint32(id*recChunkLen + k)
-			x.counts[p]++
-		}
-	}
-	link := func(j int) uint64 { return x.nxt.rec(uint64(x.nextPerm[j]))[o+rLink] }
-	for lo := 0; lo < total; {
-		hi := lo + 1
-		for hi < total && link(hi)>>16 == link(lo)>>16 {
-			hi++
-		}
-		for j := lo + 1; j < hi; j++ { // a state has few children
-			for k := j; k > lo && link(k) < link(k-1); k-- {
-				x.nextPerm[k], x.nextPerm[k-1] = x.nextPerm[k-1], x.nextPerm[k]
+	parallel(cb, func(w, lo, hi int) {
+		c := x.counts[w]
+		for id := lo; id < hi; id++ {
+			ch := x.nxt.chunk(id)
+			for k := 0; k < ch.used; k++ {
+				p := ch.w[k*words+o+rLink]>>16 - uint64(base)
+				x.nextPerm[c[p]] = uint32(id*recChunkLen + k)
+				c[p]++
 			}
 		}
-		lo = hi
+	})
+	link := func(j int) uint64 { return x.nxt.rec(uint64(x.nextPerm[j]))[o+rLink] }
+	// Each parent's records by move, in ranges that start at a parent's
+	// first record.
+	gb := x.split(total)
+	for w := 1; w+1 < len(gb); w++ {
+		gb[w] = max(gb[w], gb[w-1])
+		for gb[w] > 0 && gb[w] < total && link(gb[w])>>16 == link(gb[w]-1)>>16 {
+			gb[w]++
+		}
 	}
+	parallel(gb, func(_, lo, hi int) {
+		for lo < hi {
+			g := lo + 1
+			for g < hi && link(g)>>16 == link(lo)>>16 {
+				g++
+			}
+			for j := lo + 1; j < g; j++ { // a state has few children
+				for k := j; k > lo && link(k) < link(k-1); k-- {
+					x.nextPerm[k], x.nextPerm[k-1] = x.nextPerm[k-1], x.nextPerm[k]
+				}
+			}
+			lo = g
+		}
+	})
 
 	// --max-states: the first K new states in breadth-first order, and
 	// what a sequential search would have seen up to the K-th.
@@ -809,28 +953,66 @@ func (x *search) endLevel(base uint32, done int) (int, string) {
 		}
 	}
 
-	// The new nodes.
+	// The new nodes: their parent links, their table slots rewritten into
+	// plain keys, and what they violate (kept per range, taken in order).
+	n0 := x.parents.n
+	x.parents.grow(n0 + K)
+	x.moves.grow(n0 + K)
+	nb := x.split(K)
+	type found struct {
+		bad     []int // nodes j whose state violates a state property
+		always  int   // the first node j falsifying an "always" check, or -1
+		escapes []int // nodes j whose move does not fit in a byte
+	}
+	fr := make([]found, len(nb)-1)
+	parallel(nb, func(w, lo, hi int) {
+		f := found{always: -1}
+		for j := lo; j < hi; j++ {
+			rw := x.nxt.rec(uint64(x.nextPerm[j]))
+			l := rw[o+rLink]
+			id := n0 + j
+			*x.parents.at(id) = uint32(l >> 16)
+			if a, c := uint8(l>>8), uint8(l); a < 15 && c < 16 {
+				*x.moves.at(id) = a<<4 | c
+			} else {
+				*x.moves.at(id) = moveEscape
+				f.escapes = append(f.escapes, j)
+			}
+			x.tab.slots[rw[o+rSlot]] = x.plainKey(rw, id)
+			info := rw[o+rInfo]
+			if model.PropSet(info) != 0 {
+				f.bad = append(f.bad, j)
+			}
+			if info&recAlways != 0 && f.always < 0 {
+				f.always = j
+			}
+		}
+		fr[w] = f
+	})
 	alwaysAt := -1
-	for j := 0; j < K; j++ {
-		ri := uint64(x.nextPerm[j])
-		rw := x.nxt.rec(ri)
-		l := rw[o+rLink]
-		id := x.parents.n
-		x.pushNode(uint32(l>>16), model.Move{Actor: uint8(l >> 8), Choice: uint8(l)})
-		x.tab.slots[rw[o+rSlot]] = x.plainKey(rw, id)
-		if x.exact != nil {
-			x.exact.push(pk(rw, x.size))
+	for _, f := range fr {
+		for _, j := range f.escapes {
+			l := x.nxt.rec(uint64(x.nextPerm[j]))[o+rLink]
+			x.bigMoves[uint32(n0+j)] = model.Move{Actor: uint8(l >> 8), Choice: uint8(l)}
 		}
-		info := rw[o+rInfo]
-		if bad := model.PropSet(info); bad != 0 {
-			offer(bad, l<<1|1, int(l>>16), l&0xffff, pk(rw, x.size))
+		for _, j := range f.bad {
+			rw := x.nxt.rec(uint64(x.nextPerm[j]))
+			l := rw[o+rLink]
+			offer(model.PropSet(rw[o+rInfo]), l<<1|1, int(l>>16), l&0xffff, pk(rw, x.size))
 		}
-		if info&recAlways != 0 && alwaysAt < 0 {
-			alwaysAt = id
-			x.scratch = model.State{}
-			x.layout.Unpack(&x.scratch, pk(rw, x.size))
-			x.checkAlways(&x.scratch, uint32(id))
+		if f.always >= 0 && alwaysAt < 0 {
+			alwaysAt = f.always
 		}
+	}
+	if x.exact != nil {
+		for j := 0; j < K; j++ {
+			x.exact.push(pk(x.nxt.rec(uint64(x.nextPerm[j])), x.size))
+		}
+	}
+	if alwaysAt >= 0 {
+		x.scratch = model.State{}
+		x.layout.Unpack(&x.scratch, pk(x.nxt.rec(uint64(x.nextPerm[alwaysAt])), x.size))
+		x.checkAlways(&x.scratch, uint32(n0+alwaysAt))
 	}
 	for p := model.Prop(0); p < model.NumProps; p++ {
 		b := &first[p]
@@ -852,16 +1034,6 @@ func (x *search) endLevel(base uint32, done int) (int, string) {
 	x.cur, x.nxt = x.nxt, x.cur
 	x.nxt.reset()
 	return K, stop
-}
-
-func (x *search) pushNode(parent uint32, mv model.Move) {
-	x.parents.push(parent)
-	if mv.Actor < 15 && mv.Choice < 16 {
-		x.moves.push(mv.Actor<<4 | mv.Choice)
-		return
-	}
-	x.bigMoves[uint32(x.moves.n)] = mv
-	x.moves.push(moveEscape)
 }
 
 func (x *search) moveOf(i uint32) model.Move {
@@ -889,7 +1061,10 @@ func (x *search) traceTo(i uint32) []model.Move {
 // memory is what the bound counts: the explorer's tables and records,
 // and the Go runtime's mapped memory beyond the live heap.
 func (x *search) memory() int64 {
-	mem := x.storedBytes() + x.cur.bytes() + x.nxt.bytes() + int64(cap(x.perm)+cap(x.nextPerm)+cap(x.counts))*4 + int64(cap(x.trans))*2
+	mem := x.storedBytes() + x.cur.bytes() + x.nxt.bytes() + int64(cap(x.perm)+cap(x.nextPerm))*4 + int64(cap(x.trans))*2
+	for _, c := range x.counts {
+		mem += int64(cap(c)) * 4
+	}
 	if x.exact != nil {
 		mem += x.exact.bytes()
 	}

@@ -58,7 +58,9 @@ func alignedSlots(nb uint64) []uint64 {
 	for uintptr(unsafe.Pointer(&raw[off]))%64 != 0 {
 		off++
 	}
-	return raw[off : off+int(nb*bucketSlots)]
+	s := raw[off : off+int(nb*bucketSlots)]
+	hugePages(s)
+	return s
 }
 
 // tag is the part of a fingerprint a reference or an --exact key keeps.
@@ -81,13 +83,12 @@ func (t *table) buckets(key uint64) (b1, b2 uint64) {
 	return
 }
 
-// touch loads the first slot of key's home bucket, so that the cache
-// line is on its way while the caller does other work before inserting
-// (Go has no prefetch instruction; an atomic load is not optimized away).
+// touch prefetches key's home bucket, so that the cache line is on its
+// way while the caller does other work before inserting.
 func (t *table) touch(key uint64) {
 	k := plainFP(key)
 	b1, _ := bits.Mul64(k<<1|k>>62, t.nb)
-	atomic.LoadUint64(&t.slots[b1*bucketSlots])
+	prefetch(&t.slots[b1*bucketSlots])
 }
 
 // probe calls visit on the slots of fp's probe sequence, in order, until

@@ -54,6 +54,22 @@ func newLayout(p *Program) Layout {
 	return l
 }
 
+// NumSections is the number of used sections: Pack writes them one
+// after another, SectionLen(i) bytes each.
+func (l *Layout) NumSections() int { return l.nsec }
+
+// SectionLen is the length of used section i.
+func (l *Layout) SectionLen(i int) int { return int(l.sec[i].n) }
+
+// Section is used section i of s, in place: a state can be hashed
+// section by section without packing it. Its capacity runs on to the end
+// of s, so that a reader may load whole words past its end (and mask
+// them).
+func (l *Layout) Section(s *State, i int) []byte {
+	sc := l.sec[i]
+	return stateBytes(s)[sc.off : sc.off+sc.n]
+}
+
 func stateBytes(s *State) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(s)), stateSize)
 }

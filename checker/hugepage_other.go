@@ -1,0 +1,7 @@
+//go:build !linux
+
+package checker
+
+// hugePages is Linux's MADV_HUGEPAGE; elsewhere the slots keep the
+// system's pages.
+func hugePages(s []uint64) {}
