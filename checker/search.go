@@ -779,10 +779,11 @@ func (x *search) holdsAlways(s *model.State) bool {
 var minParallel = 1 << 13
 
 // split cuts [0, n) into one range per worker (bounds b: range w is
-// [b[w], b[w+1])), or below minParallel items into one range.
-func (x *search) split(n int) []int {
+// [b[w], b[w+1])), or below minParallel items into one range; an item is
+// a node, or a chunk of records (per of them).
+func (x *search) split(n, per int) []int {
 	k := len(x.workers)
-	if n < minParallel {
+	if n < max(minParallel/per, 1) {
 		k = 1
 	}
 	b := make([]int, k+1)
@@ -823,7 +824,7 @@ func (x *search) endLevel(base uint32, done int) (int, string) {
 	F := len(x.perm)
 	nch := int(x.nxt.chunks.Load())
 	words := x.nxt.words
-	cb := x.split(nch)
+	cb := x.split(nch, recChunkLen)
 	nr := len(cb) - 1
 	for len(x.counts) < nr {
 		x.counts = append(x.counts, nil)
@@ -871,7 +872,7 @@ func (x *search) endLevel(base uint32, done int) (int, string) {
 	link := func(j int) uint64 { return x.nxt.rec(uint64(x.nextPerm[j]))[o+rLink] }
 	// Each parent's records by move, in ranges that start at a parent's
 	// first record.
-	gb := x.split(total)
+	gb := x.split(total, 1)
 	for w := 1; w+1 < len(gb); w++ {
 		gb[w] = max(gb[w], gb[w-1])
 		for gb[w] > 0 && gb[w] < total && link(gb[w])>>16 == link(gb[w]-1)>>16 {
@@ -958,7 +959,7 @@ func (x *search) endLevel(base uint32, done int) (int, string) {
 	n0 := x.parents.n
 	x.parents.grow(n0 + K)
 	x.moves.grow(n0 + K)
-	nb := x.split(K)
+	nb := x.split(K, 1)
 	type found struct {
 		bad     []int // nodes j whose state violates a state property
 		always  int   // the first node j falsifying an "always" check, or -1
