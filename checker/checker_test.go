@@ -201,19 +201,28 @@ func TestDeterminism(t *testing.T) {
 				}
 			}
 			// The level's end shared out however small the level (as in
-			// a large search), and cut by --max-states mid-level.
+			// a large search), also with --exact, and cut by
+			// --max-states at several places mid-level.
+			var cuts []int
+			var c1 []*checker.Result
+			for _, cut := range []int{1, 2, base.States / 3, base.States * 2 / 3, base.States - 1} {
+				cuts = append(cuts, cut)
+				c1 = append(c1, check(t, m, checker.Options{Workers: 1, MaxStates: cut}))
+			}
 			restore := checker.SplitEverything()
+			defer restore()
 			for _, w := range []int{2, 3, 8} {
 				if r := check(t, m, checker.Options{Workers: w}); !sameResult(base, r) {
 					t.Errorf("Workers %d, every pass split, differs from Workers 1:\n%+v\n%+v", w, r, base)
 				}
 			}
-			cut := base.States * 2 / 3
-			restore()
-			c1 := check(t, m, checker.Options{Workers: 1, MaxStates: cut})
-			restore = checker.SplitEverything()
-			if c3 := check(t, m, checker.Options{Workers: 3, MaxStates: cut}); !sameResult(c1, c3) {
-				t.Errorf("MaxStates %d: Workers 3, every pass split, differs from Workers 1:\n%+v\n%+v", cut, c3, c1)
+			if r := check(t, m, checker.Options{Workers: 3, Exact: true}); !sameResult(base, r) {
+				t.Errorf("Exact, Workers 3, every pass split, differs from Workers 1:\n%+v\n%+v", r, base)
+			}
+			for i, cut := range cuts {
+				if c3 := check(t, m, checker.Options{Workers: 3, MaxStates: cut}); !sameResult(c1[i], c3) {
+					t.Errorf("MaxStates %d: Workers 3, every pass split, differs from Workers 1:\n%+v\n%+v", cut, c3, c1[i])
+				}
 			}
 			restore()
 			ex := check(t, m, checker.Options{Workers: 2, Exact: true})

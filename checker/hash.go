@@ -53,7 +53,8 @@ func fingerprint(b []byte) uint64 {
 }
 
 // absorb takes bytes b into the lanes h, g. Every byte counts, and
-// where it is: the section's length is mixed in with its tail.
+// where it is: a layout's sections have fixed lengths, the seed holds
+// the packed size, and the tail's length (0 to 7) is mixed in with it.
 func absorb(h, g uint64, b []byte) (uint64, uint64) {
 	for len(b) >= 32 {
 		h = mix(binary.LittleEndian.Uint64(b)^s1, binary.LittleEndian.Uint64(b[8:])^h)

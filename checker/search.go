@@ -252,6 +252,7 @@ func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetr
 		sym:      sym,
 	}
 	x.tab = newTable(minSlots)
+	defer func() { dropHugePages(x.tab.slots) }()
 	x.ov = map[uint64][]uint64{}
 	if opt.Exact {
 		a := newArena(L.Size)
@@ -575,6 +576,7 @@ func (x *search) resize() {
 	clear(x.ov)
 	x.ovN.Store(0)
 	x.tab = t
+	dropHugePages(old.slots)
 }
 
 // rehashAhead is how many keys a resize has prefetched and not yet
