@@ -47,6 +47,24 @@ func scaleFallback(n int) string {
 		"S: kill G SIGSTOP\nS: kill G SIGCONT\nF: freeze G\nF: thaw G\n"
 }
 
+// scaleMachine is scale-gstop-Nt under mainline, and its initial state.
+func scaleMachine(tb testing.TB, n int) (*model.Machine, model.State) {
+	sc, err := scenario.Parse("scale.jc", []byte(scaleFallback(n)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := model.Compile(sc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m := model.NewMachine(model.Mainline(), p)
+	s, err := m.Initial()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m, s
+}
+
 // largest returns the n built-in scenarios with the most states under
 // mainline, smallest first, plus the scale-gstop family (inline if the
 // corpus lacks it).
@@ -158,19 +176,7 @@ func BenchmarkCheck(b *testing.B) {
 // benchState is a state in the middle of scale-gstop-4t: the fifth state
 // of a fixed walk from the initial state.
 func benchState(b *testing.B) (*model.Machine, model.State) {
-	sc, err := scenario.Parse("scale.jc", []byte(scaleFallback(4)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := model.Compile(sc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := model.NewMachine(model.Mainline(), p)
-	s, err := m.Initial()
-	if err != nil {
-		b.Fatal(err)
-	}
+	m, s := scaleMachine(b, 4)
 	for i := 0; i < 5; i++ {
 		en := Enabled(m, &s)
 		m.Step(&s, en[i%len(en)])

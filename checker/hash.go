@@ -46,12 +46,6 @@ func fpPacked(L *model.Layout, b []byte) uint64 {
 	return final(h, g)
 }
 
-// fingerprint hashes b as one section.
-func fingerprint(b []byte) uint64 {
-	h, g := absorb(uint64(len(b))^s0, uint64(len(b))^s3, b)
-	return final(h, g)
-}
-
 // absorb takes bytes b into the lanes h, g. Every byte counts, and
 // where it is: a layout's sections have fixed lengths, the seed holds
 // the packed size, and the tail's length (0 to 7) is mixed in with it.

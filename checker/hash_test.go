@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"jobctl/model"
-	"jobctl/scenario"
 )
 
 // TestFingerprintSeesEveryByte: flipping any bit of any byte of a packed
@@ -49,24 +48,11 @@ func TestFingerprintAllocs(t *testing.T) {
 // and for every layout size of the scaling family.
 func TestFingerprintPackedIsInPlace(t *testing.T) {
 	for n := 1; n <= 4; n++ {
-		sc, err := scenario.Parse("scale.jc", []byte(scaleFallback(n)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := model.Compile(sc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := model.NewMachine(model.Mainline(), p)
-		s, err := m.Initial()
-		if err != nil {
-			t.Fatal(err)
-		}
-		L := &p.Layout
+		m, s := scaleMachine(t, n)
+		L := &m.P.Layout
 		buf := make([]byte, L.Size)
 		seen := map[uint64]bool{}
 		queue := []model.State{s}
-		c := new(model.Ctx)
 		for len(queue) > 0 && len(seen) < 3000 {
 			cur := queue[0]
 			queue = queue[1:]
@@ -79,21 +65,20 @@ func TestFingerprintPackedIsInPlace(t *testing.T) {
 				continue
 			}
 			seen[fs] = true
-			for a := 0; a < m.NumActors(); a++ {
-				for k := 0; ; k++ {
-					next := cur
-					ok := m.StepInto(c, &next, model.Move{Actor: uint8(a), Choice: uint8(k)})
-					if ok {
-						queue = append(queue, next)
-					}
-					if !ok && k == 0 || k+1 >= int(c.NChoice) {
-						break
-					}
-				}
+			for _, mv := range Enabled(m, &cur) {
+				next := cur
+				m.Step(&next, mv)
+				queue = append(queue, next)
 			}
 		}
 		if len(seen) < 50 {
 			t.Fatalf("%d threads: only %d states hashed", n, len(seen))
 		}
 	}
+}
+
+// fingerprint hashes b as one section (the hash's own tests).
+func fingerprint(b []byte) uint64 {
+	h, g := absorb(uint64(len(b))^s0, uint64(len(b))^s3, b)
+	return final(h, g)
 }

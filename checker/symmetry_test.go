@@ -179,20 +179,9 @@ always G2.state!=D G3.state!=D
 // is lost and none is added.
 func TestSymmetryQuotient(t *testing.T) {
 	for _, n := range []int{3, 4} {
-		sc, err := scenario.Parse("s.jc", []byte(scaleFallback(n)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := model.Compile(sc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := model.NewMachine(model.Mainline(), p)
+		m, init := scaleMachine(t, n)
+		p := m.P
 		y := model.NewSymmetry(p)
-		init, err := m.Initial()
-		if err != nil {
-			t.Fatal(err)
-		}
 		seen := map[model.State]bool{init: true}
 		canon := map[model.State]bool{}
 		frontier := []model.State{init}
