@@ -184,41 +184,70 @@ func benchState(b *testing.B) (*model.Machine, model.State) {
 	return m, s
 }
 
-// BenchmarkFingerprint hashes one state in place, as the explorer hashes
-// a successor (fpState): no allocation.
+// BenchmarkFingerprint hashes one state whole (fpState), as the explorer
+// hashes the initial state and each state it expands: no allocation.
 func BenchmarkFingerprint(b *testing.B) {
 	m, s := benchState(b)
+	hp := newHashPlan(&m.P.Layout)
 	var sink uint64
 	b.ReportAllocs()
 	b.SetBytes(int64(m.P.Layout.Size))
 	for b.Loop() {
-		sink ^= fpState(&m.P.Layout, &s)
+		sink ^= hp.fpState(&s)
+	}
+	_ = sink
+}
+
+// BenchmarkDelta hashes a successor as the explorer does: by comparing it
+// with its parent group by group and hashing the groups that differ (here
+// one task's jobctl and one result slot).
+func BenchmarkDelta(b *testing.B) {
+	m, s := benchState(b)
+	hp := newHashPlan(&m.P.Layout)
+	var h [maxGroups]uint64
+	sum := hp.groups(&s, &h)
+	next := s
+	next.Task[1].Jobctl ^= 1 << 3
+	next.Res[0] ^= 1
+	var sink uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		d, mask := hp.delta(&next, &s, &h, sum)
+		sink ^= d + mask
 	}
 	_ = sink
 }
 
 // BenchmarkSuccessors is the explorer's inner loop on one state: for
-// every actor, copy the state, step, check the state and transition
-// properties, fingerprint. One op is one state expanded.
+// every actor, step in the worker's buffer, compare and hash by groups,
+// check the transition properties, keep the changed groups and put them
+// back; check the state properties of each successor (as if every one
+// were new). One op is one state expanded.
 func BenchmarkSuccessors(b *testing.B) {
 	m, s := benchState(b)
 	n := m.NumActors()
-	L := &m.P.Layout
+	hp := newHashPlan(&m.P.Layout)
+	var h [maxGroups]uint64
+	var vals [maxGroups][4]uint64
 	var sink uint64
 	next, c := new(model.State), new(model.Ctx) // the worker's buffers, as in expand
-	cpk, pk := make([]byte, L.Size), make([]byte, L.Size)
-	L.Pack(cpk, &s)
+	*next = s
 	b.ReportAllocs()
 	for b.Loop() {
+		sum := hp.groups(&s, &h)
 		for a := 0; a < n; a++ {
 			for k := 0; ; k++ {
-				L.Copy(next, &s)
 				ok := m.StepInto(c, next, model.Move{Actor: uint8(a), Choice: uint8(k)})
+				if !ok && k >= int(c.NChoice) {
+					hp.restore(next, &s, hp.all)
+				}
 				if ok {
-					L.Pack(pk, next)
-					if string(pk) != string(cpk) {
+					d, mask := hp.delta(next, &s, &h, sum)
+					if mask != 0 {
 						bad := m.CheckState(next, model.All) | m.CheckTransition(&s, next, c, model.All)
-						sink ^= fingerprint(pk) + uint64(bad)
+						sink ^= fingerprint(d) + uint64(bad)
+						hp.save(&vals, next, mask)
+						hp.restore(next, &s, mask)
 					}
 				}
 				if !ok && k == 0 || k+1 >= int(c.NChoice) {

@@ -1,85 +1,179 @@
 package checker
 
 import (
-	"encoding/binary"
 	"math/bits"
+	"unsafe"
 
 	"jobctl/model"
 )
 
-// The fingerprint of a state is a hash of its used sections
-// (model.Layout), one after another, with fixed secrets so that runs are
-// reproducible. It can be computed on the state in place (fpState: a
-// successor is hashed without being packed, and packed only if it is
-// new) or on its packed form (fpPacked), with the same result. It
-// allocates nothing.
+// The fingerprint of a state is a sum of group hashes. A layout's used
+// sections (model.Layout) touch some of State's 8-byte words; the plan
+// lists them in order, four to a group, and a group's hash mixes its four
+// words with secrets of their own (wyhash's folded 64×64→128-bit multiply,
+// two independent multiplies a group). The fingerprint is a bijective
+// finalizer of the seed plus every group's hash, modulo 2⁶⁴.
 //
-// The rounds are wyhash's folded 64×64→128-bit multiply. Two lanes
-// take 16 bytes each per round, so that the multiplies of a round do not
-// wait for each other.
+// A sum can be updated: a step changes one or two tasks and a few small
+// fields, so a successor is compared with the state it came from group by
+// group, and only the groups that differ are hashed again (delta). The
+// same comparison says which words to keep for the successor (save) and
+// to put back into the stepping buffer (restore), so that the worker never
+// copies a whole state per step.
+//
+// Words of State outside the used sections are zero in every state of
+// the scenario, so a word that a section only partly covers is hashed
+// whole. Runs are reproducible: the secrets are fixed. Nothing allocates.
+type hashPlan struct {
+	off  [4 * maxGroups]uintptr // byte offset in State of each word of each group
+	key  [4 * maxGroups]uint64  // each word's secret
+	ng   int                    // groups
+	all  uint64                 // the mask of every group
+	seed uint64
+}
+
+// maxGroups is the number of groups a State has at most: the plan's masks
+// have a bit per group.
+const maxGroups = (model.StateSize/8 + 3) / 4
+
+var _ [64 - maxGroups]struct{} // a group mask fits in a uint64
+
 const (
 	s0 = 0xa0761d6478bd642f
 	s1 = 0xe7037ed1a0b428db
-	s2 = 0x8ebc6af09c88c6e3
-	s3 = 0x589965cc75374cc3
 )
 
-// fpState is the fingerprint of s.
-func fpState(L *model.Layout, s *model.State) uint64 {
-	h, g := uint64(L.Size)^s0, uint64(L.Size)^s3
+func newHashPlan(L *model.Layout) *hashPlan {
+	p := &hashPlan{seed: uint64(L.Size) * s0}
+	var words []uintptr
 	for i := 0; i < L.NumSections(); i++ {
-		h, g = absorb(h, g, L.Section(s, i))
-	}
-	return final(h, g)
-}
-
-// fpPacked is the fingerprint of packed state b: fpState of the state
-// it packs.
-func fpPacked(L *model.Layout, b []byte) uint64 {
-	h, g := uint64(L.Size)^s0, uint64(L.Size)^s3
-	o := 0
-	for i := 0; i < L.NumSections(); i++ {
-		n := L.SectionLen(i)
-		h, g = absorb(h, g, b[o:o+n])
-		o += n
-	}
-	return final(h, g)
-}
-
-// absorb takes bytes b into the lanes h, g. Every byte counts, and
-// where it is: a layout's sections have fixed lengths, the seed holds
-// the packed size, and the tail's length (0 to 7) is mixed in with it.
-func absorb(h, g uint64, b []byte) (uint64, uint64) {
-	for len(b) >= 32 {
-		h = mix(binary.LittleEndian.Uint64(b)^s1, binary.LittleEndian.Uint64(b[8:])^h)
-		g = mix(binary.LittleEndian.Uint64(b[16:])^s2, binary.LittleEndian.Uint64(b[24:])^g)
-		b = b[32:]
-	}
-	if len(b) >= 16 {
-		h = mix(binary.LittleEndian.Uint64(b)^s1, binary.LittleEndian.Uint64(b[8:])^h)
-		b = b[16:]
-	}
-	if len(b) >= 8 {
-		g = mix(binary.LittleEndian.Uint64(b)^s2, g^s1)
-		b = b[8:]
-	}
-	// The last 0 to 7 bytes: one load masked to them where the slice's
-	// capacity allows (the bytes after them do not count), else byte by
-	// byte.
-	var t uint64
-	if r := len(b); r > 0 && cap(b) >= 8 {
-		t = binary.LittleEndian.Uint64(b[:8]) & (1<<(8*r) - 1)
-	} else {
-		for i := len(b) - 1; i >= 0; i-- {
-			t = t<<8 | uint64(b[i])
+		lo := L.SectionOffset(i) &^ 7
+		hi := min((L.SectionOffset(i)+uintptr(L.SectionLen(i))+7)&^7, uintptr(model.StateSize))
+		for o := lo; o < hi; o += 8 {
+			if len(words) == 0 || words[len(words)-1] < o { // sections are in order
+				words = append(words, o)
+			}
 		}
 	}
-	h = mix(t^s3, h^uint64(len(b))^s2)
-	return h, g
+	// The last group is filled up with its last word again: hashing or
+	// copying a word twice changes nothing.
+	for len(words)%4 != 0 {
+		words = append(words, words[len(words)-1])
+	}
+	p.ng = len(words) / 4
+	p.all = 1<<p.ng - 1
+	z := uint64(s1)
+	for j, o := range words {
+		p.off[j] = o
+		z += 0x9E3779B97F4A7C15 // splitmix64
+		k := (z ^ z>>30) * 0xBF58476D1CE4E5B9
+		k = (k ^ k>>27) * 0x94D049BB133111EB
+		p.key[j] = k ^ k>>31
+	}
+	return p
 }
 
-func final(h, g uint64) uint64 {
-	return mix(h^s0, g^s1)
+func word(s *model.State, off uintptr) uint64 {
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(s), off))
+}
+
+func setWord(s *model.State, off uintptr, v uint64) {
+	*(*uint64)(unsafe.Add(unsafe.Pointer(s), off)) = v
+}
+
+// group is the hash of group g of s.
+func (p *hashPlan) group(s *model.State, g int) uint64 {
+	o, k := p.off[4*g:4*g+4:4*g+4], p.key[4*g:4*g+4:4*g+4]
+	return mix(word(s, o[0])^k[0], word(s, o[1])^k[1]) + mix(word(s, o[2])^k[2], word(s, o[3])^k[3])
+}
+
+// groups fills h with the hash of every group of s and returns their sum
+// with the seed: fingerprint(sum) is s's fingerprint.
+func (p *hashPlan) groups(s *model.State, h *[maxGroups]uint64) uint64 {
+	sum := p.seed
+	for g := 0; g < p.ng; g++ {
+		h[g] = p.group(s, g)
+		sum += h[g]
+	}
+	return sum
+}
+
+// delta compares next with cur (whose group hashes are h and their sum
+// sum) and returns next's sum and the mask of the groups that differ: 0
+// when next is cur.
+func (p *hashPlan) delta(next, cur *model.State, h *[maxGroups]uint64, sum uint64) (uint64, uint64) {
+	var mask uint64
+	n, c := unsafe.Pointer(next), unsafe.Pointer(cur)
+	for g := 0; g < p.ng && g < maxGroups; g++ {
+		o := (*[4]uintptr)(p.off[4*g:])
+		// (^ and | bind alike in Go: each difference in parentheses.)
+		if (load(n, o[0])^load(c, o[0]))|(load(n, o[1])^load(c, o[1]))|
+			(load(n, o[2])^load(c, o[2]))|(load(n, o[3])^load(c, o[3])) != 0 {
+			mask |= 1 << g
+			sum += p.group(next, g) - h[g]
+		}
+	}
+	return sum, mask
+}
+
+func load(s unsafe.Pointer, off uintptr) uint64 { return *(*uint64)(unsafe.Add(s, off)) }
+
+// save keeps the words of the groups in mask of s in v.
+func (p *hashPlan) save(v *[maxGroups][4]uint64, s *model.State, mask uint64) {
+	for ; mask != 0; mask &= mask - 1 {
+		g := bits.TrailingZeros64(mask)
+		o := p.off[4*g : 4*g+4 : 4*g+4]
+		v[g] = [4]uint64{word(s, o[0]), word(s, o[1]), word(s, o[2]), word(s, o[3])}
+	}
+}
+
+// apply writes the words v keeps for the groups in mask into s.
+func (p *hashPlan) apply(s *model.State, v *[maxGroups][4]uint64, mask uint64) {
+	for ; mask != 0; mask &= mask - 1 {
+		g := bits.TrailingZeros64(mask)
+		o := p.off[4*g : 4*g+4 : 4*g+4]
+		for j := range 4 {
+			setWord(s, o[j], v[g][j])
+		}
+	}
+}
+
+// restore copies the groups in mask from src to dst.
+func (p *hashPlan) restore(dst, src *model.State, mask uint64) {
+	for ; mask != 0; mask &= mask - 1 {
+		g := bits.TrailingZeros64(mask)
+		o := p.off[4*g : 4*g+4 : 4*g+4]
+		for j := range 4 {
+			setWord(dst, o[j], word(src, o[j]))
+		}
+	}
+}
+
+// fpState is the fingerprint of s.
+func (p *hashPlan) fpState(s *model.State) uint64 {
+	var h [maxGroups]uint64
+	return fingerprint(p.groups(s, &h))
+}
+
+// fpPacked is the fingerprint of packed state b (of layout L): fpState of
+// the state it packs.
+func (p *hashPlan) fpPacked(L *model.Layout, b []byte) uint64 {
+	var s model.State
+	L.Unpack(&s, b)
+	return p.fpState(&s)
+}
+
+// fingerprint is the fingerprint of a state whose group hashes sum to
+// sum: murmur3's 64-bit finalizer, a bijection, so that states whose sums
+// differ keep different fingerprints and every bit depends on every bit
+// of the sum.
+func fingerprint(sum uint64) uint64 {
+	sum ^= sum >> 33
+	sum *= 0xff51afd7ed558ccd
+	sum ^= sum >> 33
+	sum *= 0xc4ceb9fe1a85ec53
+	sum ^= sum >> 33
+	return sum
 }
 
 func mix(a, b uint64) uint64 {

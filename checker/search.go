@@ -20,7 +20,7 @@ import (
 //     in blocks of blockStates states; in a block, the workers take runs
 //     of runStates states from a shared counter.
 //  2. A worker steps every actor (and every outcome of its step), hashes
-//     the successor in place (fpState), prefetches its home bucket, and
+//     the successor by the groups of words it changed (hashPlan.delta), prefetches its home bucket, and
 //     puts it in its pipe (pipeDepth successors). The oldest successor of
 //     a full pipe is inserted into the shared table, by then with its
 //     bucket in the cache: a state new to the table is packed into a free
@@ -62,6 +62,7 @@ type search struct {
 	res    *Result
 	start  time.Time
 
+	hp       *hashPlan
 	tab      *table
 	exact    *arena // --exact: every state, by node index
 	parents  chunked[uint32]
@@ -106,7 +107,12 @@ type run struct{ lo, hi int }
 
 // worker is one expansion goroutine's buffers, allocated once.
 type worker struct {
-	cur       *model.State
+	// cur is the state being expanded and next the buffer its successors
+	// are stepped in: between steps next is cur again (hashPlan.restore
+	// puts back the groups a step changed).
+	cur, next *model.State
+	hc        [maxGroups]uint64 // cur's group hashes
+	scratch   *model.State      // a new successor, rebuilt to be packed and checked
 	ctx       *model.Ctx
 	cursor    recCursor
 	terms     []term
@@ -125,12 +131,14 @@ type worker struct {
 // the worker in turn.
 const pipeDepth = 4
 
-// pending is a successor waiting for its insert. It is packed only if it
-// is new (about one successor in five).
+// pending is a successor waiting for its insert: the groups of words in
+// which it differs from its parent (record parent of the frontier). It is
+// rebuilt and packed only if it is new (about one successor in five).
 type pending struct {
-	st   model.State
-	fp   uint64
-	link uint64
+	fp, link uint64
+	parent   uint64
+	mask     uint64
+	vals     [maxGroups][4]uint64
 }
 
 // term is a terminal state of the frontier: its liveness violations and
@@ -251,6 +259,7 @@ func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetr
 		bigMoves: map[uint32]model.Move{},
 		sym:      sym,
 	}
+	x.hp = newHashPlan(L)
 	x.tab = newTable(minSlots)
 	defer func() { dropHugePages(x.tab.slots) }()
 	x.ov = map[uint64][]uint64{}
@@ -259,7 +268,8 @@ func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetr
 		x.exact = &a
 	}
 	for range opt.Workers {
-		x.workers = append(x.workers, &worker{cur: new(model.State), ctx: new(model.Ctx), pk: make([]byte, L.Size)})
+		x.workers = append(x.workers, &worker{cur: new(model.State), next: new(model.State), scratch: new(model.State),
+			ctx: new(model.Ctx), pk: make([]byte, L.Size)})
 	}
 	res := x.res
 
@@ -270,7 +280,7 @@ func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetr
 	}
 	ri, rw := x.workers[0].cursor.next(x.nxt)
 	L.Pack(pk(rw, x.size), &init)
-	fp := fpState(L, &init)
+	fp := x.hp.fpState(&init)
 	x.insert(ri, rw, fp, 0)
 	x.workers[0].cursor.commit()
 	x.perm = append(x.perm[:0], uint32(ri))
@@ -591,7 +601,7 @@ func (x *search) keyOf(v uint64, o int) uint64 {
 	case x.exact == nil:
 		return v
 	default:
-		return plainFP(fpPacked(x.layout, x.exact.at(int(v&idxMask)-1)))
+		return plainFP(x.hp.fpPacked(x.layout, x.exact.at(int(v&idxMask)-1)))
 	}
 }
 
@@ -647,14 +657,17 @@ func (x *search) settle(w *worker) {
 	w.head = (w.head + 1) % pipeDepth
 	w.n--
 	ri, rw := w.cursor.next(x.nxt)
+	st := w.scratch
 	if x.exact != nil { // the table compares the packed states
-		x.layout.Pack(pk(rw, x.size), &e.st)
+		x.rebuild(st, e)
+		x.layout.Pack(pk(rw, x.size), st)
 	}
 	if x.insert(ri, rw, e.fp, e.link) {
 		// The other workers read only the record's fingerprint and link
 		// until the level's end.
 		if x.exact == nil {
-			x.layout.Pack(pk(rw, x.size), &e.st)
+			x.rebuild(st, e)
+			x.layout.Pack(pk(rw, x.size), st)
 		}
 		w.cursor.commit()
 		// The next record is written the next time a state is new: its
@@ -664,52 +677,52 @@ func (x *search) settle(w *worker) {
 				prefetch(&nrw[k])
 			}
 		}
-		info := uint64(x.m.CheckState(&e.st, x.want) &^ x.foundMask)
-		if len(x.always) > 0 && !x.holdsAlways(&e.st) {
+		info := uint64(x.m.CheckState(st, x.want) &^ x.foundMask)
+		if len(x.always) > 0 && !x.holdsAlways(st) {
 			info |= recAlways
 		}
 		rw[x.size/8+rInfo] = info
 	}
 }
 
+// rebuild writes pending successor e into st: its parent with the
+// groups the step changed.
+func (x *search) rebuild(st *model.State, e *pending) {
+	x.layout.Unpack(st, pk(x.cur.rec(e.parent), x.size))
+	x.hp.apply(st, &e.vals, e.mask)
+}
+
 // expand computes the successors of frontier state i (node base+i).
-// Copying, packing and hashing a state at the scenario's size is the
-// unit of work; nothing is allocated per state.
+// Stepping, comparing and hashing at the scenario's size is the unit of
+// work; nothing is copied whole and nothing is allocated per state.
 func (x *search) expand(w *worker, i int, base uint32) {
-	m, L, want := x.m, x.layout, x.want
-	cur, c := w.cur, w.ctx
-	o := x.size / 8
-	crw := x.cur.rec(uint64(x.perm[i]))
-	cpk := pk(crw, x.size)
-	cfp := crw[o+rFP]
+	m, L, hp, want := x.m, x.layout, x.hp, x.want
+	cur, next, c := w.cur, w.next, w.ctx
+	ri := uint64(x.perm[i])
+	cpk := pk(x.cur.rec(ri), x.size)
 	L.Unpack(cur, cpk)
+	hp.restore(next, cur, hp.all)
+	sum := hp.groups(cur, &w.hc)
+	if verifySteps && *next != *cur {
+		panic("checker: the stepping buffer holds bytes outside the layout")
+	}
 	g := uint64(base) + uint64(i)
 	trans := 0
 	n := m.NumActors()
-	// A step that cannot run leaves the state as it was (the model's
-	// contract, Machine.StepInto; verifySteps checks it), so the entry
-	// stepped into is copied again only after a step that ran: about
-	// half the attempts are steps that cannot run.
-	e := &w.pipe[(w.head+w.n)%pipeDepth]
-	dirty := true
 	for a := 0; a < n; a++ {
 		for k := 0; ; k++ {
-			if dirty {
-				e.st = *cur
-			}
-			next := &e.st
 			mv := model.Move{Actor: uint8(a), Choice: uint8(k)}
+			// A step that cannot run leaves the state as it was (the
+			// model's contract, Machine.StepInto; verifySteps checks
+			// it): about half the attempts.
 			ok := m.StepInto(c, next, mv)
-			dirty = ok || c.Choice >= c.NChoice
-			if !dirty && verifySteps && *next != *cur {
-				panic(fmt.Sprintf("checker: %s could not step but changed the state", m.MoveString(cur, mv)))
-			}
 			nch := int(c.NChoice)
+			if !ok && k >= nch { // a choice out of range: discard what it did
+				hp.restore(next, cur, hp.all)
+			}
 			if ok {
-				fp := fpState(L, next)
-				// Equal states have equal fingerprints: the states are
-				// compared only when the fingerprints are.
-				if fp != cfp || *next != *cur { // else a stutter: a retry that changes nothing
+				nsum, mask := hp.delta(next, cur, &w.hc, sum)
+				if mask != 0 { // else a stutter: a retry that changes nothing
 					trans++
 					link := g<<16 | uint64(a)<<8 | uint64(k)
 					// A state seen at an earlier depth had its state
@@ -718,22 +731,28 @@ func (x *search) expand(w *worker, i int, base uint32) {
 					// symmetry swaps threads.
 					bad := m.CheckTransition(cur, next, c, want) &^ x.foundMask
 					if x.sym != nil && x.sym.Canon(m.P, next) {
-						fp = fpState(L, next)
+						nsum, mask = hp.delta(next, cur, &w.hc, sum)
 					}
-					// Load the state's home bucket now: it is looked up
-					// when the pipe is full, and the cache miss overlaps
-					// the steps in between.
-					x.tab.touch(fp)
 					if bad != 0 {
 						L.Pack(w.pk, next)
 						w.candidate(bad, link, w.pk)
 					}
-					e.fp, e.link = fp, link
+					fp := fingerprint(nsum)
+					// Load the state's home bucket now: it is looked up
+					// when the pipe is full, and the cache miss overlaps
+					// the steps in between.
+					x.tab.touch(fp)
+					e := &w.pipe[(w.head+w.n)%pipeDepth]
+					e.fp, e.link, e.parent, e.mask = fp, link, ri, mask
+					hp.save(&e.vals, next, mask)
+					hp.restore(next, cur, mask)
 					if w.n++; w.n == pipeDepth {
 						x.settle(w)
 					}
-					e = &w.pipe[(w.head+w.n)%pipeDepth]
 				}
+			}
+			if verifySteps && *next != *cur {
+				panic(fmt.Sprintf("checker: %s changed the state outside the layout, or could not step and changed it", m.MoveString(cur, mv)))
 			}
 			if !ok && k == 0 || k+1 >= nch {
 				break

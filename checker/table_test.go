@@ -30,7 +30,7 @@ func insertAll(x *search, n int) int {
 				kk := (k*7919 + w*104729) % n // a different order per worker
 				ri, rw := c.next(x.nxt)
 				binary.LittleEndian.PutUint64(pk(rw, 8), uint64(kk))
-				if x.insert(ri, rw, fingerprint(pk(rw, 8)), uint64(kk*len(x.workers)+w)) {
+				if x.insert(ri, rw, fingerprint(uint64(kk)), uint64(kk*len(x.workers)+w)) {
 					c.commit()
 					news[w]++
 				}

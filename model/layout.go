@@ -61,6 +61,12 @@ func (l *Layout) NumSections() int { return l.nsec }
 // SectionLen is the length of used section i.
 func (l *Layout) SectionLen(i int) int { return int(l.sec[i].n) }
 
+// SectionOffset is where used section i starts in a State, in bytes.
+func (l *Layout) SectionOffset(i int) uintptr { return l.sec[i].off }
+
+// StateSize is the size of a State in bytes (a multiple of 8).
+const StateSize = int(stateSize)
+
 // Section is used section i of s, in place: a state can be hashed
 // section by section without packing it. Its capacity runs on to the end
 // of s, so that a reader may load whole words past its end (and mask
