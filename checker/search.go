@@ -3,6 +3,7 @@ package checker
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -120,7 +121,8 @@ type worker struct {
 	cands     [model.NumProps]cand
 	pk        []byte // a successor packed for a transition violation
 	pipe      [pipeDepth]pending
-	head, n   int // pipe[head] is the oldest of n pending successors
+	head, n   int        // pipe[head] is the oldest of n pending successors
+	later     []rehashed // a resize's keys for its second pass
 }
 
 // pipeDepth is how many successors a worker has stepped, packed and
@@ -532,7 +534,18 @@ func (x *search) target(n int64) int {
 }
 
 // resize grows the table to its target size, moving the overflow map
-// in. The workers rehash it in parallel.
+// in. The workers rehash it in parallel, in two passes.
+//
+// The home bucket of a key is monotone in the key (fastrange), so the keys
+// of a range of old buckets have their new homes in the matching range of
+// new buckets, give or take the bucket at each end. In the first pass each
+// worker takes a range of old buckets and places, with plain stores, every
+// key whose new home lies strictly inside its own range and has a free
+// slot (or, when the home is full, whose second bucket lies there too and
+// has one): no other worker writes there. The rest (keys next to a
+// range's end, keys that overflowed to their second bucket in the old
+// table, keys whose buckets are full) are placed after a barrier, with
+// compare-and-swap as an insert does: about one key in twenty.
 func (x *search) resize() {
 	n := x.stored()
 	ns := x.target(n)
@@ -548,39 +561,34 @@ func (x *search) resize() {
 	o := x.size / 8
 	var wg sync.WaitGroup
 	nw := len(x.workers)
-	per := (len(old.slots) + nw - 1) / nw
+	per := (old.nb + uint64(nw) - 1) / uint64(nw)
 	for w := range nw {
 		wg.Add(1)
-		go func(lo, hi int) {
+		go func(wk *worker, blo, bhi uint64) {
 			defer wg.Done()
-			// The keys go to random buckets of the new table: each is
-			// prefetched, and placed rehashAhead keys later.
-			var ring [rehashAhead]struct{ key, v uint64 }
-			n := 0
-			for i := lo; i < hi; i++ {
-				v := old.slots[i]
-				if v == 0 || v == ovMark {
-					continue
+			wk.later = x.rehashRange(t, old, blo, bhi, o, wk.later[:0])
+		}(x.workers[w], min(uint64(w)*per, old.nb), min(uint64(w+1)*per, old.nb))
+	}
+	wg.Wait()
+	for w := range nw {
+		wg.Add(1)
+		go func(later []rehashed) {
+			defer wg.Done()
+			// Most of these keys go to their second bucket: it is
+			// loaded rehashAhead keys ahead.
+			for k, r := range later {
+				if k+rehashAhead < len(later) {
+					_, b2 := t.buckets(later[k+rehashAhead].key)
+					prefetch(&t.slots[b2*bucketSlots])
 				}
-				key := x.keyOf(v, o)
-				t.touch(key)
-				r := &ring[n%rehashAhead]
-				if n >= rehashAhead {
-					x.rehash(t, r.key, r.v, o)
-				}
-				r.key, r.v = key, v
-				n++
+				x.setSlot(r.v, t.place(r.key, r.v), o)
 			}
-			for k := max(n-rehashAhead, 0); k < n; k++ {
-				r := &ring[k%rehashAhead]
-				x.rehash(t, r.key, r.v, o)
-			}
-		}(w*per, min((w+1)*per, len(old.slots)))
+		}(x.workers[w].later)
 	}
 	wg.Wait()
 	for _, vs := range x.ov {
 		for _, v := range vs {
-			x.rehash(t, x.keyOf(v, o), v, o)
+			x.setSlot(v, t.place(x.keyOf(v, o), v), o)
 		}
 	}
 	clear(x.ov)
@@ -589,8 +597,80 @@ func (x *search) resize() {
 	dropHugePages(old.slots)
 }
 
-// rehashAhead is how many keys a resize has prefetched and not yet
-// placed.
+// rehashed is a key whose placement the first pass of a resize left to
+// the second.
+type rehashed struct{ key, v uint64 }
+
+// rehashRange is the first pass of a resize for old buckets [blo, bhi):
+// it places the keys it owns in new table t and returns the others,
+// appended to later. A key goes through two stages of rehashAhead: its
+// record is prefetched (a reference's fingerprint is in the record), then
+// its new home bucket, and it is placed when both have arrived.
+func (x *search) rehashRange(t, old *table, blo, bhi uint64, o int, later []rehashed) []rehashed {
+	// The new buckets only this range's keys can have as home: strictly
+	// inside the image of [blo, bhi).
+	lo, hi := scaleBucket(blo, t.nb, old.nb)+1, scaleBucket(bhi, t.nb, old.nb)
+	var vs [rehashAhead]uint64
+	var ks [rehashAhead]rehashed
+	nv, nk := 0, 0
+	place := func(r rehashed) {
+		b1, b2 := t.buckets(r.key)
+		if b1 >= lo && b1 < hi {
+			at, ok := t.placeHome(b1, r.v)
+			if !ok && b2 >= lo && b2 < hi { // b1 is full for good
+				at, ok = t.placeHome(b2, r.v)
+			}
+			if ok {
+				x.setSlot(r.v, at, o)
+				return
+			}
+		}
+		later = append(later, r)
+	}
+	stage2 := func(v uint64) {
+		key := x.keyOf(v, o)
+		t.touch(key)
+		r := &ks[nk%rehashAhead]
+		if nk >= rehashAhead {
+			place(*r)
+		}
+		*r = rehashed{key, v}
+		nk++
+	}
+	for i := blo * bucketSlots; i < bhi*bucketSlots; i++ {
+		v := old.slots[i]
+		if v == 0 || v == ovMark {
+			continue
+		}
+		if v&refBit != 0 {
+			prefetch(&x.nxt.rec(v & idxMask)[o+rFP])
+		}
+		p := &vs[nv%rehashAhead]
+		if nv >= rehashAhead {
+			stage2(*p)
+		}
+		*p = v
+		nv++
+	}
+	for k := max(nv-rehashAhead, 0); k < nv; k++ {
+		stage2(vs[k%rehashAhead])
+	}
+	for k := max(nk-rehashAhead, 0); k < nk; k++ {
+		place(ks[k%rehashAhead])
+	}
+	return later
+}
+
+// scaleBucket is floor(b*nb/ob): where bucket b of a table of ob buckets
+// starts in a table of nb.
+func scaleBucket(b, nb, ob uint64) uint64 {
+	hi, lo := bits.Mul64(b, nb)
+	q, _ := bits.Div64(hi, lo, ob)
+	return q
+}
+
+// rehashAhead is how many keys each stage of a resize has prefetched and
+// not yet used.
 const rehashAhead = 8
 
 // keyOf is the plain key of slot value v.
@@ -605,9 +685,9 @@ func (x *search) keyOf(v uint64, o int) uint64 {
 	}
 }
 
-// rehash places slot value v, of plain key key, in table t.
-func (x *search) rehash(t *table, key, v uint64, o int) {
-	at := t.place(key, v)
+// setSlot notes, for slot value v placed at slot at, where its record's
+// key now is.
+func (x *search) setSlot(v, at uint64, o int) {
 	if v&refBit != 0 {
 		x.nxt.rec(v & idxMask)[o+rSlot] = at
 	}
@@ -641,7 +721,16 @@ func (x *search) work(w *worker, base uint32) {
 		if k >= len(x.runs) {
 			break
 		}
-		for i := x.runs[k].lo; i < x.runs[k].hi; i++ {
+		lo, hi := x.runs[k].lo, x.runs[k].hi
+		for i := lo; i < hi; i++ {
+			// The frontier's records are in node order by index, not in
+			// memory: the next one is loaded while this one is expanded.
+			if i+1 < hi {
+				nrw := x.cur.rec(uint64(x.perm[i+1]))
+				for k := 0; k < len(nrw); k += 8 {
+					prefetch(&nrw[k])
+				}
+			}
 			x.expand(w, i, base)
 		}
 	}

@@ -78,17 +78,33 @@ func plainFP(fp uint64) uint64 {
 // buckets are a plain key's two buckets (fastrange of two 64-bit mixes
 // of its 63 bits).
 func (t *table) buckets(key uint64) (b1, b2 uint64) {
-	b1, _ = bits.Mul64(key<<1|key>>62, t.nb)
 	b2, _ = bits.Mul64(bits.RotateLeft64(key, 29)*0x9E3779B97F4A7C15, t.nb)
-	return
+	return t.home(key), b2
+}
+
+// home is plain key key's home bucket.
+func (t *table) home(key uint64) uint64 {
+	b1, _ := bits.Mul64(key<<1|key>>62, t.nb)
+	return b1
+}
+
+// placeHome puts v at the first empty slot of bucket b, if it has one,
+// with a plain store: for a resize's first pass, where no other worker
+// writes to b.
+func (t *table) placeHome(b, v uint64) (uint64, bool) {
+	for i := b * bucketSlots; i < b*bucketSlots+bucketSlots; i++ {
+		if t.slots[i] == 0 {
+			t.slots[i] = v
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // touch prefetches key's home bucket, so that the cache line is on its
 // way while the caller does other work before inserting.
 func (t *table) touch(key uint64) {
-	k := plainFP(key)
-	b1, _ := bits.Mul64(k<<1|k>>62, t.nb)
-	prefetch(&t.slots[b1*bucketSlots])
+	prefetch(&t.slots[t.home(plainFP(key))*bucketSlots])
 }
 
 // probe calls visit on the slots of fp's probe sequence, in order, until
