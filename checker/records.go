@@ -10,7 +10,11 @@ import (
 // frontier; they are the only place whole states live (with --exact,
 // every state is also kept, see exactStore).
 //
-// Layout, in 8-byte words: the packed state (Layout.Size/8 words), then
+// A chunk keeps its records' packed states (Layout.Size/8 words each) in
+// one array and their trailers in another, so that what is read of many
+// records at once — an insert's check of a record found at this depth, the
+// level's end — is 32 bytes a record, side by side, not a line of each
+// state. A trailer is, in 8-byte words:
 //
 //	fp    the state's fingerprint
 //	link  parent node index<<16 | move: the first generator in
@@ -32,9 +36,13 @@ const recAlways = 1 << 32
 const recChunkLen = 1 << 10
 
 type recChunk struct {
-	w    []uint64
-	used int // records written (by the worker that owns the chunk)
+	w    []uint64 // packed states
+	t    []uint64 // trailers, recExtra words each
+	used int      // records written (by the worker that owns the chunk)
 }
+
+// trailer is a record's trailer.
+type trailer = *[recExtra]uint64
 
 type recPage [1 << 10]atomic.Pointer[recChunk]
 
@@ -44,13 +52,13 @@ type recPage [1 << 10]atomic.Pointer[recChunk]
 // moves, so readers need no lock; chunks are reused from one use of the
 // space to the next.
 type recSpace struct {
-	words  int // per record
+	words  int // of a packed state
 	pages  [1 << 12]atomic.Pointer[recPage]
 	chunks atomic.Int64 // chunk ids handed out
 	mem    atomic.Int64 // bytes of chunks allocated
 }
 
-func newRecSpace(size int) *recSpace { return &recSpace{words: size/8 + recExtra} }
+func newRecSpace(size int) *recSpace { return &recSpace{words: size / 8} }
 
 // take hands out a fresh chunk id with its (reused or new) chunk.
 func (r *recSpace) take() (int, *recChunk) {
@@ -70,21 +78,31 @@ func (r *recSpace) take() (int, *recChunk) {
 	}
 	ch := p[ci].Load()
 	if ch == nil {
-		ch = &recChunk{w: make([]uint64, recChunkLen*r.words)}
-		r.mem.Add(int64(len(ch.w)) * 8)
+		ch = &recChunk{w: make([]uint64, recChunkLen*r.words), t: make([]uint64, recChunkLen*recExtra)}
+		r.mem.Add(int64(len(ch.w)+len(ch.t)) * 8)
 		p[ci].Store(ch)
 	}
 	ch.used = 0
 	return id, ch
 }
 
-// rec returns the words of record i.
+// rec returns the packed state of record i.
 func (r *recSpace) rec(i uint64) []uint64 {
 	id := i / recChunkLen
 	ch := r.pages[id>>10].Load()[id&(1<<10-1)].Load()
 	o := int(i%recChunkLen) * r.words
 	return ch.w[o : o+r.words : o+r.words]
 }
+
+// trl returns the trailer of record i.
+func (r *recSpace) trl(i uint64) trailer {
+	id := i / recChunkLen
+	ch := r.pages[id>>10].Load()[id&(1<<10-1)].Load()
+	return ch.trl(int(i % recChunkLen))
+}
+
+// trl returns the trailer of the chunk's record k.
+func (ch *recChunk) trl(k int) trailer { return (trailer)(ch.t[k*recExtra:]) }
 
 // chunk returns chunk id's records written.
 func (r *recSpace) chunk(id int) *recChunk { return r.pages[id>>10].Load()[id&(1<<10-1)].Load() }
@@ -105,21 +123,21 @@ type recCursor struct {
 	ch *recChunk
 }
 
-// next returns the index and words of the next free record of the
-// worker's chunk, taking a new chunk when it is full. The record is
-// taken only by commit.
-func (c *recCursor) next(r *recSpace) (uint64, []uint64) {
+// next returns the index, packed state and trailer of the next free
+// record of the worker's chunk, taking a new chunk when it is full. The
+// record is taken only by commit.
+func (c *recCursor) next(r *recSpace) (uint64, []uint64, trailer) {
 	if c.ch == nil || c.ch.used == recChunkLen {
 		c.id, c.ch = r.take()
 	}
 	o := c.ch.used * r.words
-	return uint64(c.id)*recChunkLen + uint64(c.ch.used), c.ch.w[o : o+r.words : o+r.words]
+	return uint64(c.id)*recChunkLen + uint64(c.ch.used), c.ch.w[o : o+r.words : o+r.words], c.ch.trl(c.ch.used)
 }
 
 func (c *recCursor) commit() { c.ch.used++ }
 
-// peek returns the words of the record next would return, or nil when
-// next takes a new chunk.
+// peek returns the packed state of the record next would return, or nil
+// when next takes a new chunk.
 func (c *recCursor) peek(r *recSpace) []uint64 {
 	if c.ch == nil || c.ch.used == recChunkLen {
 		return nil

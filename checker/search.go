@@ -280,13 +280,13 @@ func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetr
 	if sym != nil {
 		sym.Canon(m.P, &init)
 	}
-	ri, rw := x.workers[0].cursor.next(x.nxt)
+	ri, rw, tr := x.workers[0].cursor.next(x.nxt)
 	L.Pack(pk(rw, x.size), &init)
 	fp := x.hp.fpState(&init)
-	x.insert(ri, rw, fp, 0)
+	x.insert(ri, rw, tr, fp, 0)
 	x.workers[0].cursor.commit()
 	x.perm = append(x.perm[:0], uint32(ri))
-	x.tab.slots[rw[x.size/8+rSlot]] = x.plainKey(rw, 0)
+	x.tab.slots[tr[rSlot]] = x.plainKey(tr, 0)
 	if x.exact != nil {
 		x.exact.push(pk(rw, x.size))
 	}
@@ -382,25 +382,25 @@ func (x *search) storedBytes() int64 {
 	return x.tab.bytes() + x.parents.bytes() + x.moves.bytes()
 }
 
-// plainKey is the key the table keeps for record rw once it is node id.
-func (x *search) plainKey(rw []uint64, id int) uint64 {
-	fp := rw[x.size/8+rFP]
+// plainKey is the key the table keeps for the record of trailer tr once
+// it is node id.
+func (x *search) plainKey(tr trailer, id int) uint64 {
+	fp := tr[rFP]
 	if x.exact != nil {
 		return tag(fp)<<tagShift | uint64(id+1)
 	}
 	return plainFP(fp)
 }
 
-// insert adds the state of record ri (rw: packed, fingerprint fp, reached
-// by link) to the table. It reports whether the state is new; if it is,
+// insert adds the state of record ri (rw: packed, tr: its trailer,
+// fingerprint fp, reached by link) to the table. It reports whether the state is new; if it is,
 // the table refers to the record, which the caller must then commit. If
 // the state was found at this depth already, its record keeps the
 // smaller link.
-func (x *search) insert(ri uint64, rw []uint64, fp, link uint64) bool {
+func (x *search) insert(ri uint64, rw []uint64, tr trailer, fp, link uint64) bool {
 	t := x.tab
-	o := x.size / 8
-	rw[o+rFP] = fp
-	rw[o+rLink] = link
+	tr[rFP] = fp
+	tr[rLink] = link
 	key := plainFP(fp)
 	tg := tag(key)
 	ref := refBit | tg<<tagShift | ri
@@ -427,14 +427,14 @@ func (x *search) insert(ri uint64, rw []uint64, fp, link uint64) bool {
 					w = ovMark
 				}
 				if atomic.CompareAndSwapUint64(&t.slots[i], 0, w) && w == ref {
-					rw[o+rSlot] = i
+					tr[rSlot] = i
 					t.n.Add(1)
 					return true
 				}
 				v = atomic.LoadUint64(&t.slots[i])
 			}
 			if v == ovMark {
-				return x.overflow(key, tg, ref, rw, link)
+				return x.overflow(key, tg, ref, rw, tr, link)
 			}
 			if x.match(v, key, tg, rw, link) {
 				return false
@@ -451,7 +451,7 @@ func (x *search) insert(ri uint64, rw []uint64, fp, link uint64) bool {
 }
 
 // overflow is insert past the mark: in the overflow map.
-func (x *search) overflow(key, tg, ref uint64, rw []uint64, link uint64) bool {
+func (x *search) overflow(key, tg, ref uint64, rw []uint64, tr trailer, link uint64) bool {
 	x.ovMu.Lock()
 	defer x.ovMu.Unlock()
 	for _, v := range x.ov[key] {
@@ -460,7 +460,7 @@ func (x *search) overflow(key, tg, ref uint64, rw []uint64, link uint64) bool {
 		}
 	}
 	x.ov[key] = append(x.ov[key], ref)
-	rw[x.size/8+rSlot] = noSlot
+	tr[rSlot] = noSlot
 	x.ovN.Add(1)
 	return true
 }
@@ -475,22 +475,21 @@ const noSlot = ^uint64(0)
 // key key, tag tg); if v refers to a record of this depth, that record's
 // link is lowered to link.
 func (x *search) match(v, key, tg uint64, rw []uint64, link uint64) bool {
-	o := x.size / 8
 	if v&refBit != 0 {
 		if (v>>tagShift)&(1<<tagBits-1) != tg {
 			return false
 		}
-		ow := x.nxt.rec(v & idxMask)
+		ot := x.nxt.trl(v & idxMask)
 		if x.exact != nil {
-			if string(pk(ow, x.size)) != string(pk(rw, x.size)) {
+			if string(pk(x.nxt.rec(v&idxMask), x.size)) != string(pk(rw, x.size)) {
 				return false
 			}
-		} else if plainFP(ow[o+rFP]) != key {
+		} else if plainFP(ot[rFP]) != key {
 			return false
 		}
 		for {
-			l := atomic.LoadUint64(&ow[o+rLink])
-			if link >= l || atomic.CompareAndSwapUint64(&ow[o+rLink], l, link) {
+			l := atomic.LoadUint64(&ot[rLink])
+			if link >= l || atomic.CompareAndSwapUint64(&ot[rLink], l, link) {
 				return true
 			}
 		}
@@ -558,7 +557,6 @@ func (x *search) resize() {
 	old := x.tab
 	t := newTable(ns)
 	t.n.Store(n)
-	o := x.size / 8
 	var wg sync.WaitGroup
 	nw := len(x.workers)
 	per := (old.nb + uint64(nw) - 1) / uint64(nw)
@@ -566,7 +564,7 @@ func (x *search) resize() {
 		wg.Add(1)
 		go func(wk *worker, blo, bhi uint64) {
 			defer wg.Done()
-			wk.later = x.rehashRange(t, old, blo, bhi, o, wk.later[:0])
+			wk.later = x.rehashRange(t, old, blo, bhi, wk.later[:0])
 		}(x.workers[w], min(uint64(w)*per, old.nb), min(uint64(w+1)*per, old.nb))
 	}
 	wg.Wait()
@@ -581,14 +579,14 @@ func (x *search) resize() {
 					_, b2 := t.buckets(later[k+rehashAhead].key)
 					prefetch(&t.slots[b2*bucketSlots])
 				}
-				x.setSlot(r.v, t.place(r.key, r.v), o)
+				x.setSlot(r.v, t.place(r.key, r.v))
 			}
 		}(x.workers[w].later)
 	}
 	wg.Wait()
 	for _, vs := range x.ov {
 		for _, v := range vs {
-			x.setSlot(v, t.place(x.keyOf(v, o), v), o)
+			x.setSlot(v, t.place(x.keyOf(v), v))
 		}
 	}
 	clear(x.ov)
@@ -606,7 +604,7 @@ type rehashed struct{ key, v uint64 }
 // appended to later. A key goes through two stages of rehashAhead: its
 // record is prefetched (a reference's fingerprint is in the record), then
 // its new home bucket, and it is placed when both have arrived.
-func (x *search) rehashRange(t, old *table, blo, bhi uint64, o int, later []rehashed) []rehashed {
+func (x *search) rehashRange(t, old *table, blo, bhi uint64, later []rehashed) []rehashed {
 	// The new buckets only this range's keys can have as home: strictly
 	// inside the image of [blo, bhi).
 	lo, hi := scaleBucket(blo, t.nb, old.nb)+1, scaleBucket(bhi, t.nb, old.nb)
@@ -621,14 +619,14 @@ func (x *search) rehashRange(t, old *table, blo, bhi uint64, o int, later []reha
 				at, ok = t.placeHome(b2, r.v)
 			}
 			if ok {
-				x.setSlot(r.v, at, o)
+				x.setSlot(r.v, at)
 				return
 			}
 		}
 		later = append(later, r)
 	}
 	stage2 := func(v uint64) {
-		key := x.keyOf(v, o)
+		key := x.keyOf(v)
 		t.touch(key)
 		r := &ks[nk%rehashAhead]
 		if nk >= rehashAhead {
@@ -643,7 +641,7 @@ func (x *search) rehashRange(t, old *table, blo, bhi uint64, o int, later []reha
 			continue
 		}
 		if v&refBit != 0 {
-			prefetch(&x.nxt.rec(v & idxMask)[o+rFP])
+			prefetch(&x.nxt.trl(v & idxMask)[rFP])
 		}
 		p := &vs[nv%rehashAhead]
 		if nv >= rehashAhead {
@@ -674,10 +672,10 @@ func scaleBucket(b, nb, ob uint64) uint64 {
 const rehashAhead = 8
 
 // keyOf is the plain key of slot value v.
-func (x *search) keyOf(v uint64, o int) uint64 {
+func (x *search) keyOf(v uint64) uint64 {
 	switch {
 	case v&refBit != 0:
-		return plainFP(x.nxt.rec(v & idxMask)[o+rFP])
+		return plainFP(x.nxt.trl(v & idxMask)[rFP])
 	case x.exact == nil:
 		return v
 	default:
@@ -687,9 +685,9 @@ func (x *search) keyOf(v uint64, o int) uint64 {
 
 // setSlot notes, for slot value v placed at slot at, where its record's
 // key now is.
-func (x *search) setSlot(v, at uint64, o int) {
+func (x *search) setSlot(v, at uint64) {
 	if v&refBit != 0 {
-		x.nxt.rec(v & idxMask)[o+rSlot] = at
+		x.nxt.trl(v & idxMask)[rSlot] = at
 	}
 }
 
@@ -745,13 +743,13 @@ func (x *search) settle(w *worker) {
 	e := &w.pipe[w.head]
 	w.head = (w.head + 1) % pipeDepth
 	w.n--
-	ri, rw := w.cursor.next(x.nxt)
+	ri, rw, tr := w.cursor.next(x.nxt)
 	st := w.scratch
 	if x.exact != nil { // the table compares the packed states
 		x.rebuild(st, e)
 		x.layout.Pack(pk(rw, x.size), st)
 	}
-	if x.insert(ri, rw, e.fp, e.link) {
+	if x.insert(ri, rw, tr, e.fp, e.link) {
 		// The other workers read only the record's fingerprint and link
 		// until the level's end.
 		if x.exact == nil {
@@ -770,7 +768,7 @@ func (x *search) settle(w *worker) {
 		if len(x.always) > 0 && !x.holdsAlways(st) {
 			info |= recAlways
 		}
-		rw[x.size/8+rInfo] = info
+		tr[rInfo] = info
 	}
 }
 
@@ -929,11 +927,9 @@ func parallel(b []int, f func(w, lo, hi int)) {
 // and the nodes' arrays and table slots, each over its own range of
 // nodes.
 func (x *search) endLevel(base uint32, done int) (int, string) {
-	o := x.size / 8
 	// Counting sort of the records by parent, then by move.
 	F := len(x.perm)
 	nch := int(x.nxt.chunks.Load())
-	words := x.nxt.words
 	cb := x.split(nch, recChunkLen)
 	nr := len(cb) - 1
 	for len(x.counts) < nr {
@@ -948,7 +944,7 @@ func (x *search) endLevel(base uint32, done int) (int, string) {
 		for id := lo; id < hi; id++ {
 			ch := x.nxt.chunk(id)
 			for k := 0; k < ch.used; k++ {
-				c[ch.w[k*words+o+rLink]>>16-uint64(base)]++
+				c[ch.t[k*recExtra+rLink]>>16-uint64(base)]++
 			}
 			n += ch.used
 		}
@@ -973,13 +969,13 @@ func (x *search) endLevel(base uint32, done int) (int, string) {
 		for id := lo; id < hi; id++ {
 			ch := x.nxt.chunk(id)
 			for k := 0; k < ch.used; k++ {
-				p := ch.w[k*words+o+rLink]>>16 - uint64(base)
+				p := ch.t[k*recExtra+rLink]>>16 - uint64(base)
 				x.nextPerm[c[p]] = uint32(id*recChunkLen + k)
 				c[p]++
 			}
 		}
 	})
-	link := func(j int) uint64 { return x.nxt.rec(uint64(x.nextPerm[j]))[o+rLink] }
+	link := func(j int) uint64 { return x.nxt.trl(uint64(x.nextPerm[j]))[rLink] }
 	// Each parent's records by move, in ranges that start at a parent's
 	// first record.
 	gb := x.split(total, 1)
@@ -1079,8 +1075,8 @@ func (x *search) endLevel(base uint32, done int) (int, string) {
 	parallel(nb, func(w, lo, hi int) {
 		f := found{always: -1}
 		for j := lo; j < hi; j++ {
-			rw := x.nxt.rec(uint64(x.nextPerm[j]))
-			l := rw[o+rLink]
+			tr := x.nxt.trl(uint64(x.nextPerm[j]))
+			l := tr[rLink]
 			id := n0 + j
 			*x.parents.at(id) = uint32(l >> 16)
 			if a, c := uint8(l>>8), uint8(l); a < 15 && c < 16 {
@@ -1089,8 +1085,8 @@ func (x *search) endLevel(base uint32, done int) (int, string) {
 				*x.moves.at(id) = moveEscape
 				f.escapes = append(f.escapes, j)
 			}
-			x.tab.slots[rw[o+rSlot]] = x.plainKey(rw, id)
-			info := rw[o+rInfo]
+			x.tab.slots[tr[rSlot]] = x.plainKey(tr, id)
+			info := tr[rInfo]
 			if model.PropSet(info) != 0 {
 				f.bad = append(f.bad, j)
 			}
@@ -1103,13 +1099,13 @@ func (x *search) endLevel(base uint32, done int) (int, string) {
 	alwaysAt := -1
 	for _, f := range fr {
 		for _, j := range f.escapes {
-			l := x.nxt.rec(uint64(x.nextPerm[j]))[o+rLink]
+			l := x.nxt.trl(uint64(x.nextPerm[j]))[rLink]
 			x.bigMoves[uint32(n0+j)] = model.Move{Actor: uint8(l >> 8), Choice: uint8(l)}
 		}
 		for _, j := range f.bad {
-			rw := x.nxt.rec(uint64(x.nextPerm[j]))
-			l := rw[o+rLink]
-			offer(model.PropSet(rw[o+rInfo]), l<<1|1, int(l>>16), l&0xffff, pk(rw, x.size))
+			tr := x.nxt.trl(uint64(x.nextPerm[j]))
+			l := tr[rLink]
+			offer(model.PropSet(tr[rInfo]), l<<1|1, int(l>>16), l&0xffff, pk(x.nxt.rec(uint64(x.nextPerm[j])), x.size))
 		}
 		if f.always >= 0 && alwaysAt < 0 {
 			alwaysAt = f.always

@@ -28,9 +28,9 @@ func insertAll(x *search, n int) int {
 			c := &x.workers[w].cursor
 			for k := 0; k < n; k++ {
 				kk := (k*7919 + w*104729) % n // a different order per worker
-				ri, rw := c.next(x.nxt)
+				ri, rw, tr := c.next(x.nxt)
 				binary.LittleEndian.PutUint64(pk(rw, 8), uint64(kk))
-				if x.insert(ri, rw, fingerprint(uint64(kk)), uint64(kk*len(x.workers)+w)) {
+				if x.insert(ri, rw, tr, fingerprint(uint64(kk)), uint64(kk*len(x.workers)+w)) {
 					c.commit()
 					news[w]++
 				}
@@ -66,16 +66,16 @@ func TestTableConcurrentInsert(t *testing.T) {
 		for id := 0; id < int(x.nxt.chunks.Load()); id++ {
 			ch := x.nxt.chunk(id)
 			for k := 0; k < ch.used; k++ {
-				rw := ch.w[k*x.nxt.words : (k+1)*x.nxt.words]
+				rw, tr := ch.w[k*x.nxt.words:(k+1)*x.nxt.words], ch.trl(k)
 				key := binary.LittleEndian.Uint64(pk(rw, 8))
 				if seen[key] {
 					t.Fatalf("%s: key %d has two records", when, key)
 				}
 				seen[key] = true
-				if want := key * workers; rw[1+rLink] != want {
-					t.Errorf("%s: key %d keeps link %d, want the smallest, %d", when, key, rw[1+rLink], want)
+				if want := key * workers; tr[rLink] != want {
+					t.Errorf("%s: key %d keeps link %d, want the smallest, %d", when, key, tr[rLink], want)
 				}
-				if s := rw[1+rSlot]; s != noSlot && x.tab.slots[s]&idxMask != uint64(id*recChunkLen+k) {
+				if s := tr[rSlot]; s != noSlot && x.tab.slots[s]&idxMask != uint64(id*recChunkLen+k) {
 					t.Errorf("%s: key %d: slot %d does not refer to its record", when, key, s)
 				}
 			}
