@@ -86,6 +86,7 @@ type search struct {
 	// mark goes on in the map. The next block boundary grows the table
 	// and moves them in, so that the table's size depends only on the
 	// states found, not on the workers' timing.
+	room atomic.Int64 // slots below the hard limit not yet claimed by a worker, in a block
 	ovMu sync.Mutex
 	ov   map[uint64][]uint64 // plain key -> references
 	ovN  atomic.Int64
@@ -123,6 +124,11 @@ type worker struct {
 	pipe      [pipeDepth]pending
 	head, n   int        // pipe[head] is the oldest of n pending successors
 	later     []rehashed // a resize's keys for its second pass
+	// added is how many states the worker put in the table in this block,
+	// quota how many it has room for (claimed from search.room a few
+	// hundred at a time): a count shared by the workers would move its
+	// cache line between them at every new state.
+	added, quota int64
 }
 
 // pipeDepth is how many successors a worker has stepped, packed and
@@ -283,7 +289,9 @@ func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetr
 	ri, rw, tr := x.workers[0].cursor.next(x.nxt)
 	L.Pack(pk(rw, x.size), &init)
 	fp := x.hp.fpState(&init)
-	x.insert(ri, rw, tr, fp, 0)
+	x.share()
+	x.insert(x.workers[0], ri, rw, tr, fp, 0)
+	x.fold()
 	x.workers[0].cursor.commit()
 	x.perm = append(x.perm[:0], uint32(ri))
 	x.tab.slots[tr[rSlot]] = x.plainKey(tr, 0)
@@ -397,14 +405,13 @@ func (x *search) plainKey(tr trailer, id int) uint64 {
 // the table refers to the record, which the caller must then commit. If
 // the state was found at this depth already, its record keeps the
 // smaller link.
-func (x *search) insert(ri uint64, rw []uint64, tr trailer, fp, link uint64) bool {
+func (x *search) insert(wk *worker, ri uint64, rw []uint64, tr trailer, fp, link uint64) bool {
 	t := x.tab
 	tr[rFP] = fp
 	tr[rLink] = link
 	key := plainFP(fp)
 	tg := tag(key)
 	ref := refBit | tg<<tagShift | ri
-	hard := t.hardLimit()
 	plain := x.exact == nil
 	b1, b := t.buckets(key)
 	for first := true; ; first = false {
@@ -423,12 +430,12 @@ func (x *search) insert(ri uint64, rw []uint64, tr trailer, fp, link uint64) boo
 			}
 			if v == 0 {
 				w := ref
-				if t.n.Load() >= hard {
+				if wk.added >= wk.quota && !x.claim(wk) {
 					w = ovMark
 				}
 				if atomic.CompareAndSwapUint64(&t.slots[i], 0, w) && w == ref {
 					tr[rSlot] = i
-					t.n.Add(1)
+					wk.added++
 					return true
 				}
 				v = atomic.LoadUint64(&t.slots[i])
@@ -465,7 +472,35 @@ func (x *search) overflow(key, tg, ref uint64, rw []uint64, tr trailer, link uin
 	return true
 }
 
-// stored is how many states the visited set holds.
+// share makes the room left below the table's hard limit the block's to
+// claim.
+func (x *search) share() {
+	x.room.Store(x.tab.hardLimit() - x.tab.n.Load())
+	for _, w := range x.workers {
+		w.added, w.quota = 0, 0
+	}
+}
+
+// claim gives worker w room for its next states, if there is any left.
+func (x *search) claim(w *worker) bool {
+	const quantum = 256
+	left := x.room.Add(-quantum) + quantum
+	if left <= 0 {
+		return false
+	}
+	w.quota += min(quantum, left)
+	return true
+}
+
+// fold adds what the workers put in the table to its count.
+func (x *search) fold() {
+	for _, w := range x.workers {
+		x.tab.n.Add(w.added)
+		w.added, w.quota = 0, 0
+	}
+}
+
+// stored is how many states the visited set holds (between blocks).
 func (x *search) stored() int64 { return x.tab.n.Load() + x.ovN.Load() }
 
 // noSlot: the record is in the overflow map.
@@ -548,10 +583,10 @@ func (x *search) target(n int64) int {
 func (x *search) resize() {
 	n := x.stored()
 	ns := x.target(n)
-	if ns == len(x.tab.slots) {
-		if len(x.ov) > 0 {
-			panic("checker: overflow keys in a table below its limit")
-		}
+	// Keys in the overflow map are moved in even when the table keeps its
+	// size (the room a worker claimed and did not use can leave a small
+	// table just below its limit).
+	if ns == len(x.tab.slots) && len(x.ov) == 0 {
 		return
 	}
 	old := x.tab
@@ -699,6 +734,8 @@ func (x *search) expandBlock(lo, hi int, base uint32) {
 		x.runs = append(x.runs, run{a, min(a+runStates, hi)})
 	}
 	x.runNext.Store(0)
+	x.share()
+	defer x.fold()
 	nw := min(len(x.workers), len(x.runs))
 	var wg sync.WaitGroup
 	for w := 1; w < nw; w++ {
@@ -749,7 +786,7 @@ func (x *search) settle(w *worker) {
 		x.rebuild(st, e)
 		x.layout.Pack(pk(rw, x.size), st)
 	}
-	if x.insert(ri, rw, tr, e.fp, e.link) {
+	if x.insert(w, ri, rw, tr, e.fp, e.link) {
 		// The other workers read only the record's fingerprint and link
 		// until the level's end.
 		if x.exact == nil {

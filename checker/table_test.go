@@ -20,6 +20,8 @@ func tableSearch(workers int) *search {
 // and returns how many inserts reported a new state.
 func insertAll(x *search, n int) int {
 	var wg sync.WaitGroup
+	x.share()
+	defer x.fold()
 	news := make([]int, len(x.workers))
 	for w := range x.workers {
 		wg.Add(1)
@@ -30,7 +32,7 @@ func insertAll(x *search, n int) int {
 				kk := (k*7919 + w*104729) % n // a different order per worker
 				ri, rw, tr := c.next(x.nxt)
 				binary.LittleEndian.PutUint64(pk(rw, 8), uint64(kk))
-				if x.insert(ri, rw, tr, fingerprint(uint64(kk)), uint64(kk*len(x.workers)+w)) {
+				if x.insert(x.workers[w], ri, rw, tr, fingerprint(uint64(kk)), uint64(kk*len(x.workers)+w)) {
 					c.commit()
 					news[w]++
 				}
