@@ -308,6 +308,26 @@ type Ctx struct {
 	Cov *Coverage
 }
 
+// reset makes c the context of a new step of m on s, taking choice:
+// Ctx{K: m.K, P: m.P, S: s, Choice: choice, NChoice: 1, Cov: m.Cov}.
+// It assigns field by field, and the pointers only when they change:
+// c lives on the heap (Machine.StepInto), where assigning a whole Ctx,
+// pointers and all, is a typed copy of its 200-odd bytes at every
+// step. TestCtxReset checks that it clears every field.
+func (c *Ctx) reset(m *Machine, s *State, choice uint8) {
+	if c.K != m.K || c.P != m.P || c.S != s || c.Cov != m.Cov {
+		c.K, c.P, c.S, c.Cov = m.K, m.P, s, m.Cov
+	}
+	c.Woke = [MaxTasks]uint16{}
+	c.Thawed = [MaxTasks]bool{}
+	c.WTIFailed, c.ReportedTrap = false, 0
+	c.Choice, c.NChoice = choice, 1
+	c.ChoiceLabel, c.ChoiceWhat = "", ""
+	c.Wait = WaitOpts{}
+	c.Cur = 0
+	c.Label, c.Prefix, c.Suffix = "", "", ""
+}
+
 // choose is a choice point with n possible outcomes: it returns the one
 // this step takes (Ctx.Choice; a choice out of range makes the step
 // invalid, see StepInto) and records n.

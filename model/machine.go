@@ -56,7 +56,7 @@ func (m *Machine) Step(s *State, mv Move) (Ctx, bool) {
 // state it points to) on the stack; reusing one Ctx and one scratch State
 // per worker is what keeps a step free of allocations.
 func (m *Machine) StepInto(c *Ctx, s *State, mv Move) bool {
-	*c = Ctx{K: m.K, P: m.P, S: s, Choice: mv.Choice, NChoice: 1, Cov: m.Cov}
+	c.reset(m, s, mv.Choice)
 	a := int(mv.Actor)
 	var ok bool
 	if a < m.P.NOutside {
