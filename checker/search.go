@@ -611,8 +611,7 @@ func (x *search) resize() {
 			// loaded rehashAhead keys ahead.
 			for k, r := range later {
 				if k+rehashAhead < len(later) {
-					_, b2 := t.buckets(later[k+rehashAhead].key)
-					prefetch(&t.slots[b2*bucketSlots])
+					prefetch(&t.slots[t.second(later[k+rehashAhead].key)*bucketSlots])
 				}
 				x.setSlot(r.v, t.place(r.key, r.v))
 			}
@@ -636,62 +635,59 @@ type rehashed struct{ key, v uint64 }
 
 // rehashRange is the first pass of a resize for old buckets [blo, bhi):
 // it places the keys it owns in new table t and returns the others,
-// appended to later. A key goes through two stages of rehashAhead: its
-// record is prefetched (a reference's fingerprint is in the record), then
-// its new home bucket, and it is placed when both have arrived.
+// appended to later. A plain slot is its key: it is placed at once (its
+// new bucket is close to where the keys before it went, so the table is
+// written nearly in order). A reference's key is in its record's trailer,
+// which is prefetched rehashAhead references before it is read.
 func (x *search) rehashRange(t, old *table, blo, bhi uint64, later []rehashed) []rehashed {
 	// The new buckets only this range's keys can have as home: strictly
 	// inside the image of [blo, bhi).
 	lo, hi := scaleBucket(blo, t.nb, old.nb)+1, scaleBucket(bhi, t.nb, old.nb)
-	var vs [rehashAhead]uint64
-	var ks [rehashAhead]rehashed
-	nv, nk := 0, 0
-	place := func(r rehashed) {
-		b1, b2 := t.buckets(r.key)
-		if b1 >= lo && b1 < hi {
-			at, ok := t.placeHome(b1, r.v)
-			if !ok && b2 >= lo && b2 < hi { // b1 is full for good
-				at, ok = t.placeHome(b2, r.v)
-			}
-			if ok {
-				x.setSlot(r.v, at)
-				return
-			}
-		}
-		later = append(later, r)
-	}
-	stage2 := func(v uint64) {
-		key := x.keyOf(v)
-		t.touch(key)
-		r := &ks[nk%rehashAhead]
-		if nk >= rehashAhead {
-			place(*r)
-		}
-		*r = rehashed{key, v}
-		nk++
-	}
+	var ring [rehashAhead]uint64
+	n := 0
 	for i := blo * bucketSlots; i < bhi*bucketSlots; i++ {
 		v := old.slots[i]
-		if v == 0 || v == ovMark {
-			continue
+		switch {
+		case v == 0 || v == ovMark:
+		case v&refBit == 0 && x.exact == nil:
+			later = x.own(t, lo, hi, v, v, later)
+		default:
+			if v&refBit != 0 {
+				prefetch(&x.nxt.trl(v & idxMask)[rFP])
+			}
+			if n >= rehashAhead {
+				u := ring[n%rehashAhead]
+				later = x.own(t, lo, hi, x.keyOf(u), u, later)
+			}
+			ring[n%rehashAhead] = v
+			n++
 		}
-		if v&refBit != 0 {
-			prefetch(&x.nxt.trl(v & idxMask)[rFP])
-		}
-		p := &vs[nv%rehashAhead]
-		if nv >= rehashAhead {
-			stage2(*p)
-		}
-		*p = v
-		nv++
 	}
-	for k := max(nv-rehashAhead, 0); k < nv; k++ {
-		stage2(vs[k%rehashAhead])
-	}
-	for k := max(nk-rehashAhead, 0); k < nk; k++ {
-		place(ks[k%rehashAhead])
+	for k := max(n-rehashAhead, 0); k < n; k++ {
+		u := ring[k%rehashAhead]
+		later = x.own(t, lo, hi, x.keyOf(u), u, later)
 	}
 	return later
+}
+
+// own places slot value v (plain key key) in new table t with a plain
+// store if its home, or its home being full its second bucket, is one of
+// the new buckets [lo, hi) the caller alone writes and has a free slot;
+// else it appends it to later.
+func (x *search) own(t *table, lo, hi, key, v uint64, later []rehashed) []rehashed {
+	if b1 := t.home(key); b1 >= lo && b1 < hi {
+		at, ok := t.placeHome(b1, v)
+		if !ok { // b1 is full for good
+			if b2 := t.second(key); b2 >= lo && b2 < hi {
+				at, ok = t.placeHome(b2, v)
+			}
+		}
+		if ok {
+			x.setSlot(v, at)
+			return later
+		}
+	}
+	return append(later, rehashed{key, v})
 }
 
 // scaleBucket is floor(b*nb/ob): where bucket b of a table of ob buckets

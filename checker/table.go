@@ -77,9 +77,13 @@ func plainFP(fp uint64) uint64 {
 
 // buckets are a plain key's two buckets (fastrange of two 64-bit mixes
 // of its 63 bits).
-func (t *table) buckets(key uint64) (b1, b2 uint64) {
-	b2, _ = bits.Mul64(bits.RotateLeft64(key, 29)*0x9E3779B97F4A7C15, t.nb)
-	return t.home(key), b2
+func (t *table) buckets(key uint64) (b1, b2 uint64) { return t.home(key), t.second(key) }
+
+// second is plain key key's second bucket, where its probe goes on when
+// the home bucket is full.
+func (t *table) second(key uint64) uint64 {
+	b2, _ := bits.Mul64(bits.RotateLeft64(key, 29)*0x9E3779B97F4A7C15, t.nb)
+	return b2
 }
 
 // home is plain key key's home bucket.
