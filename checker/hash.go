@@ -21,9 +21,10 @@ import (
 // to put back into the stepping buffer (restore), so that the worker never
 // copies a whole state per step.
 //
-// Words of State outside the used sections are zero in every state of
+// Bytes of State outside the used sections are zero in every state of
 // the scenario, so a word that a section only partly covers is hashed
-// whole. Runs are reproducible: the secrets are fixed. Nothing allocates.
+// whole (the explorer checks, with verifySteps, that a step leaves them
+// alone). Runs are reproducible: the secrets are fixed. Nothing allocates.
 type hashPlan struct {
 	off  [4 * maxGroups]uintptr // byte offset in State of each word of each group
 	key  [4 * maxGroups]uint64  // each word's secret

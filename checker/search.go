@@ -81,11 +81,13 @@ type search struct {
 	maxBranch int          // the most steps out of one state so far (over whole blocks)
 	foundMask model.PropSet
 
-	// Past the table's hard limit, a key goes to the overflow map: its
-	// first empty slot is marked (ovMark), and a probe that meets the
-	// mark goes on in the map. The next block boundary grows the table
-	// and moves them in, so that the table's size depends only on the
-	// states found, not on the workers' timing.
+	// Past the table's hard limit, or when the room left below it has
+	// all been claimed by the workers (some of it perhaps unused), a key
+	// goes to the overflow map: its first empty slot is marked (ovMark),
+	// and a probe that meets the mark goes on in the map. The next block
+	// boundary grows the table (or rebuilds it at its size) and moves
+	// them in, so that the table's size depends only on the states found,
+	// not on the workers' timing.
 	room atomic.Int64 // slots below the hard limit not yet claimed by a worker, in a block
 	ovMu sync.Mutex
 	ov   map[uint64][]uint64 // plain key -> references
@@ -131,10 +133,11 @@ type worker struct {
 	added, quota int64
 }
 
-// pipeDepth is how many successors a worker has stepped, packed and
-// hashed but not yet inserted (the last entry is the one being stepped
-// into). A successor's home bucket is loaded when it is hashed and looked
-// up pipeDepth-1 successors later: the table does not fit in the cache,
+// pipeDepth is how many successors a worker has stepped and hashed but
+// not yet inserted (the pipe keeps their changed groups; the worker steps
+// in its own buffer). A successor's home bucket is loaded when it is
+// hashed and looked up when the pipe is full, pipeDepth-1 successors
+// later: the table does not fit in the cache,
 // and the misses of several successors overlap instead of each stalling
 // the worker in turn.
 const pipeDepth = 4
@@ -576,10 +579,11 @@ func (x *search) target(n int64) int {
 // worker takes a range of old buckets and places, with plain stores, every
 // key whose new home lies strictly inside its own range and has a free
 // slot (or, when the home is full, whose second bucket lies there too and
-// has one): no other worker writes there. The rest (keys next to a
-// range's end, keys that overflowed to their second bucket in the old
-// table, keys whose buckets are full) are placed after a barrier, with
-// compare-and-swap as an insert does: about one key in twenty.
+// has one): no other worker writes there. The rest (keys whose new home
+// is outside the range — next to its ends, or keys that sat in their
+// second bucket in the old table — and keys whose buckets are full) are
+// placed after a barrier, with compare-and-swap as an insert does: about
+// one key in twenty.
 func (x *search) resize() {
 	n := x.stored()
 	ns := x.target(n)
@@ -607,11 +611,13 @@ func (x *search) resize() {
 		wg.Add(1)
 		go func(later []rehashed) {
 			defer wg.Done()
-			// Most of these keys go to their second bucket: it is
-			// loaded rehashAhead keys ahead.
+			// These keys go to their home bucket or, that being full,
+			// to their second: both are loaded rehashAhead keys ahead.
 			for k, r := range later {
 				if k+rehashAhead < len(later) {
-					prefetch(&t.slots[t.second(later[k+rehashAhead].key)*bucketSlots])
+					b1, b2 := t.buckets(later[k+rehashAhead].key)
+					prefetch(&t.slots[b1*bucketSlots])
+					prefetch(&t.slots[b2*bucketSlots])
 				}
 				x.setSlot(r.v, t.place(r.key, r.v))
 			}
@@ -761,6 +767,7 @@ func (x *search) work(w *worker, base uint32) {
 				for k := 0; k < len(nrw); k += 8 {
 					prefetch(&nrw[k])
 				}
+				prefetch(&nrw[len(nrw)-1]) // a record need not start a line
 			}
 			x.expand(w, i, base)
 		}
@@ -858,6 +865,14 @@ func (x *search) expand(w *worker, i int, base uint32) {
 						w.candidate(bad, link, w.pk)
 					}
 					fp := fingerprint(nsum)
+					if verifySteps {
+						// Bytes outside the layout are hashed where a word
+						// is partly used, and lost when packed.
+						L.Pack(w.pk, next)
+						if hp.fpPacked(L, w.pk) != fp {
+							panic(fmt.Sprintf("checker: %s wrote outside the layout: the packed state hashes differently", m.MoveString(cur, mv)))
+						}
+					}
 					// Load the state's home bucket now: it is looked up
 					// when the pipe is full, and the cache miss overlaps
 					// the steps in between.

@@ -67,6 +67,10 @@ func (l *Layout) SectionOffset(i int) uintptr { return l.sec[i].off }
 // StateSize is the size of a State in bytes (a multiple of 8).
 const StateSize = int(stateSize)
 
+// The checker reads a State as 8-byte words (checker/hash.go): a State
+// whose size is not a multiple of 8 does not compile.
+var _ [stateSize % 8]struct{} = [0]struct{}{}
+
 // Section is used section i of s, in place: a state can be hashed
 // section by section without packing it. Its capacity runs on to the end
 // of s, so that a reader may load whole words past its end (and mask
