@@ -1,24 +1,11 @@
 package checker
 
-import (
-	"testing"
-
-	"jobctl/model"
-	"jobctl/scenario"
-)
+import "testing"
 
 // BenchmarkCoverage is one check of scale-gstop-3t with and without
 // coverage (Options.Coverage): the price of collecting it, per state.
 func BenchmarkCoverage(b *testing.B) {
-	sc, err := scenario.Parse("scale.jc", []byte(scaleFallback(3)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := model.Compile(sc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := model.NewMachine(model.Mainline(), p)
+	m, _ := scaleMachine(b, 3)
 	for _, cover := range []bool{false, true} {
 		name := "off"
 		if cover {

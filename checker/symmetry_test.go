@@ -220,15 +220,7 @@ func TestSymmetryQuotient(t *testing.T) {
 // TestSymmetryWorkers: with symmetry, the result is the same at any
 // number of workers.
 func TestSymmetryWorkers(t *testing.T) {
-	sc, err := scenario.Parse("s.jc", []byte(scaleFallback(4)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := model.Compile(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := model.NewMachine(model.Mainline(), p)
+	m, _ := scaleMachine(t, 4)
 	var want *Result
 	for _, w := range []int{1, 2, 3} {
 		r, err := Check(m, Options{Symmetry: true, Workers: w})
