@@ -74,6 +74,7 @@ func newHashPlan(L *model.Layout) *hashPlan {
 	return p
 }
 
+// word is the 8-byte word of s at byte offset off; setWord sets it.
 func word(s *model.State, off uintptr) uint64 {
 	return *(*uint64)(unsafe.Add(unsafe.Pointer(s), off))
 }
@@ -82,9 +83,12 @@ func setWord(s *model.State, off uintptr, v uint64) {
 	*(*uint64)(unsafe.Add(unsafe.Pointer(s), off)) = v
 }
 
+// offs is where the words of group g are in a State.
+func (p *hashPlan) offs(g int) *[4]uintptr { return (*[4]uintptr)(p.off[4*g:]) }
+
 // group is the hash of group g of s.
 func (p *hashPlan) group(s *model.State, g int) uint64 {
-	o, k := p.off[4*g:4*g+4:4*g+4], p.key[4*g:4*g+4:4*g+4]
+	o, k := p.offs(g), (*[4]uint64)(p.key[4*g:])
 	return mix(word(s, o[0])^k[0], word(s, o[1])^k[1]) + mix(word(s, o[2])^k[2], word(s, o[3])^k[3])
 }
 
@@ -104,12 +108,11 @@ func (p *hashPlan) groups(s *model.State, h *[maxGroups]uint64) uint64 {
 // when next is cur.
 func (p *hashPlan) delta(next, cur *model.State, h *[maxGroups]uint64, sum uint64) (uint64, uint64) {
 	var mask uint64
-	n, c := unsafe.Pointer(next), unsafe.Pointer(cur)
 	for g := 0; g < p.ng && g < maxGroups; g++ {
-		o := (*[4]uintptr)(p.off[4*g:])
+		o := p.offs(g)
 		// (^ and | bind alike in Go: each difference in parentheses.)
-		if (load(n, o[0])^load(c, o[0]))|(load(n, o[1])^load(c, o[1]))|
-			(load(n, o[2])^load(c, o[2]))|(load(n, o[3])^load(c, o[3])) != 0 {
+		if (word(next, o[0])^word(cur, o[0]))|(word(next, o[1])^word(cur, o[1]))|
+			(word(next, o[2])^word(cur, o[2]))|(word(next, o[3])^word(cur, o[3])) != 0 {
 			mask |= 1 << g
 			sum += p.group(next, g) - h[g]
 		}
@@ -117,13 +120,11 @@ func (p *hashPlan) delta(next, cur *model.State, h *[maxGroups]uint64, sum uint6
 	return sum, mask
 }
 
-func load(s unsafe.Pointer, off uintptr) uint64 { return *(*uint64)(unsafe.Add(s, off)) }
-
 // save keeps the words of the groups in mask of s in v.
 func (p *hashPlan) save(v *[maxGroups][4]uint64, s *model.State, mask uint64) {
 	for ; mask != 0; mask &= mask - 1 {
 		g := bits.TrailingZeros64(mask)
-		o := p.off[4*g : 4*g+4 : 4*g+4]
+		o := p.offs(g)
 		v[g] = [4]uint64{word(s, o[0]), word(s, o[1]), word(s, o[2]), word(s, o[3])}
 	}
 }
@@ -132,7 +133,7 @@ func (p *hashPlan) save(v *[maxGroups][4]uint64, s *model.State, mask uint64) {
 func (p *hashPlan) apply(s *model.State, v *[maxGroups][4]uint64, mask uint64) {
 	for ; mask != 0; mask &= mask - 1 {
 		g := bits.TrailingZeros64(mask)
-		o := p.off[4*g : 4*g+4 : 4*g+4]
+		o := p.offs(g)
 		for j := range 4 {
 			setWord(s, o[j], v[g][j])
 		}
@@ -143,7 +144,7 @@ func (p *hashPlan) apply(s *model.State, v *[maxGroups][4]uint64, mask uint64) {
 func (p *hashPlan) restore(dst, src *model.State, mask uint64) {
 	for ; mask != 0; mask &= mask - 1 {
 		g := bits.TrailingZeros64(mask)
-		o := p.off[4*g : 4*g+4 : 4*g+4]
+		o := p.offs(g)
 		for j := range 4 {
 			setWord(dst, o[j], word(src, o[j]))
 		}

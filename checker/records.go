@@ -88,17 +88,13 @@ func (r *recSpace) take() (int, *recChunk) {
 
 // rec returns the packed state of record i.
 func (r *recSpace) rec(i uint64) []uint64 {
-	id := i / recChunkLen
-	ch := r.pages[id>>10].Load()[id&(1<<10-1)].Load()
 	o := int(i%recChunkLen) * r.words
-	return ch.w[o : o+r.words : o+r.words]
+	return r.chunk(int(i / recChunkLen)).w[o : o+r.words : o+r.words]
 }
 
 // trl returns the trailer of record i.
 func (r *recSpace) trl(i uint64) trailer {
-	id := i / recChunkLen
-	ch := r.pages[id>>10].Load()[id&(1<<10-1)].Load()
-	return ch.trl(int(i % recChunkLen))
+	return r.chunk(int(i / recChunkLen)).trl(int(i % recChunkLen))
 }
 
 // trl returns the trailer of the chunk's record k.

@@ -21,8 +21,9 @@ import (
 //     in blocks of blockStates states; in a block, the workers take runs
 //     of runStates states from a shared counter.
 //  2. A worker steps every actor (and every outcome of its step), hashes
-//     the successor by the groups of words it changed (hashPlan.delta), prefetches its home bucket, and
-//     puts it in its pipe (pipeDepth successors). The oldest successor of
+//     the successor by the groups of words it changed (hashPlan.delta),
+//     prefetches its home bucket, and puts it in its pipe (pipeDepth
+//     successors: their changed groups). The oldest successor of
 //     a full pipe is inserted into the shared table, by then with its
 //     bucket in the cache: a state new to the table is packed into a free
 //     record of the worker's and keeps it (the table refers to it); a
@@ -137,9 +138,8 @@ type worker struct {
 // not yet inserted (the pipe keeps their changed groups; the worker steps
 // in its own buffer). A successor's home bucket is loaded when it is
 // hashed and looked up when the pipe is full, pipeDepth-1 successors
-// later: the table does not fit in the cache,
-// and the misses of several successors overlap instead of each stalling
-// the worker in turn.
+// later: the table does not fit in the cache, and the misses of several
+// successors overlap instead of each stalling the worker in turn.
 const pipeDepth = 4
 
 // pending is a successor waiting for its insert: the groups of words in
@@ -404,10 +404,10 @@ func (x *search) plainKey(tr trailer, id int) uint64 {
 }
 
 // insert adds the state of record ri (rw: packed, tr: its trailer,
-// fingerprint fp, reached by link) to the table. It reports whether the state is new; if it is,
-// the table refers to the record, which the caller must then commit. If
-// the state was found at this depth already, its record keeps the
-// smaller link.
+// fingerprint fp, reached by link) to the table, for worker wk. It
+// reports whether the state is new; if it is, the table refers to the
+// record, which the caller must then commit. If the state was found at
+// this depth already, its record keeps the smaller link.
 func (x *search) insert(wk *worker, ri uint64, rw []uint64, tr trailer, fp, link uint64) bool {
 	t := x.tab
 	tr[rFP] = fp
@@ -704,8 +704,9 @@ func scaleBucket(b, nb, ob uint64) uint64 {
 	return q
 }
 
-// rehashAhead is how many keys each stage of a resize has prefetched and
-// not yet used.
+// rehashAhead is how many references a resize's first pass has
+// prefetched the trailers of and not yet read, and how many keys its
+// second pass has prefetched the buckets of.
 const rehashAhead = 8
 
 // keyOf is the plain key of slot value v.

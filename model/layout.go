@@ -71,15 +71,6 @@ const StateSize = int(stateSize)
 // whose size is not a multiple of 8 does not compile.
 var _ [stateSize % 8]struct{} = [0]struct{}{}
 
-// Section is used section i of s, in place: a state can be hashed
-// section by section without packing it. Its capacity runs on to the end
-// of s, so that a reader may load whole words past its end (and mask
-// them).
-func (l *Layout) Section(s *State, i int) []byte {
-	sc := l.sec[i]
-	return stateBytes(s)[sc.off : sc.off+sc.n]
-}
-
 func stateBytes(s *State) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(s)), stateSize)
 }
@@ -104,15 +95,5 @@ func (l *Layout) Unpack(s *State, src []byte) {
 	for i := 0; i < l.nsec; i++ {
 		sc := l.sec[i]
 		o += copy(b[sc.off:sc.off+sc.n], src[o:])
-	}
-}
-
-// Copy copies the used part of src into dst: *dst = *src for two states of
-// this scenario, at the scenario's size.
-func (l *Layout) Copy(dst, src *State) {
-	d, s := stateBytes(dst), stateBytes(src)
-	for i := 0; i < l.nsec; i++ {
-		sc := l.sec[i]
-		copy(d[sc.off:sc.off+sc.n], s[sc.off:sc.off+sc.n])
 	}
 }
