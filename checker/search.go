@@ -134,6 +134,29 @@ type worker struct {
 	added, quota int64
 }
 
+// workerMem is a worker and the buffers it writes at every step, in one
+// allocation padded at both ends. Allocated one by one, two workers'
+// contexts (reset at every step) sat side by side in one size class and
+// shared a cache line, which moved between the cores at every step.
+type workerMem struct {
+	_                  [cacheLine]byte
+	w                  worker
+	cur, next, scratch model.State
+	ctx                model.Ctx
+	_                  [cacheLine]byte
+}
+
+// cacheLine is the line size of the CPUs the checker is tuned for.
+const cacheLine = 64
+
+func newWorker(size int) *worker {
+	m := new(workerMem)
+	w := &m.w
+	w.cur, w.next, w.scratch, w.ctx = &m.cur, &m.next, &m.scratch, &m.ctx
+	w.pk = make([]byte, size)
+	return w
+}
+
 // pipeDepth is how many successors a worker has stepped and hashed but
 // not yet inserted (the pipe keeps their changed groups; the worker steps
 // in its own buffer). A successor's home bucket is loaded when it is
@@ -279,8 +302,7 @@ func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetr
 		x.exact = &a
 	}
 	for range opt.Workers {
-		x.workers = append(x.workers, &worker{cur: new(model.State), next: new(model.State), scratch: new(model.State),
-			ctx: new(model.Ctx), pk: make([]byte, L.Size)})
+		x.workers = append(x.workers, newWorker(L.Size))
 	}
 	res := x.res
 
