@@ -35,3 +35,33 @@ func adviseHuge(s []uint64, advice int) {
 	}
 	_ = unix.Madvise(unsafe.Slice((*byte)(unsafe.Add(base, lo-p)), hi-lo), advice)
 }
+
+// slab is address space reserved for the table's slots: mapped without
+// reserving memory (MAP_NORESERVE), so that only the pages the table
+// touches are memory, and advised to huge pages.
+type slab struct {
+	mapped []byte   // the whole mapping
+	slots  []uint64 // its part aligned to a huge page
+}
+
+// maxSlab bounds a reservation (address space, not memory).
+const maxSlab = 1 << 40
+
+// reserveSlab reserves bytes for slots, or returns nil where the system
+// refuses (a strict overcommit policy, a small address space): the table
+// then lives in Go memory.
+func reserveSlab(bytes int64) *slab {
+	const huge = 2 << 20
+	size := (min(bytes, maxSlab) + huge - 1) &^ (huge - 1)
+	b, err := unix.Mmap(-1, 0, int(size+huge), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+	if err != nil {
+		return nil
+	}
+	p := uintptr(unsafe.Pointer(&b[0]))
+	off := (p+huge-1)&^(huge-1) - p
+	region := b[off : off+uintptr(size)]
+	_ = unix.Madvise(region, unix.MADV_HUGEPAGE)
+	return &slab{mapped: b, slots: unsafe.Slice((*uint64)(unsafe.Pointer(&region[0])), size/8)}
+}
+
+func (s *slab) release() { _ = unix.Munmap(s.mapped) }

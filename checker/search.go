@@ -126,7 +126,8 @@ type worker struct {
 	pk        []byte // a successor packed for a transition violation
 	pipe      [pipeDepth]pending
 	head, n   int        // pipe[head] is the oldest of n pending successors
-	later     []rehashed // a resize's keys for its second pass
+	later     []rehashed // a resize's keys for its last pass
+	saved     []uint64   // a resize's old buckets, copied out of the way
 	// added is how many states the worker put in the table in this block,
 	// quota how many it has room for (claimed from search.room a few
 	// hundred at a time): a count shared by the workers would move its
@@ -294,8 +295,8 @@ func explore(m *model.Machine, init model.State, opt Options, sym *model.Symmetr
 		sym:      sym,
 	}
 	x.hp = newHashPlan(L)
-	x.tab = newTable(minSlots)
-	defer func() { dropHugePages(x.tab.slots) }()
+	x.tab = newTableIn(minSlots, opt.MaxMemory)
+	defer x.tab.release()
 	x.ov = map[uint64][]uint64{}
 	if opt.Exact {
 		a := newArena(L.Size)
@@ -593,19 +594,28 @@ func (x *search) target(n int64) int {
 }
 
 // resize grows the table to its target size, moving the overflow map
-// in. The workers rehash it in parallel, in two passes.
+// in. The table grows in place, and the workers move its keys in
+// parallel, in three passes.
 //
-// The home bucket of a key is monotone in the key (fastrange), so the keys
-// of a range of old buckets have their new homes in the matching range of
-// new buckets, give or take the bucket at each end. In the first pass each
-// worker takes a range of old buckets and places, with plain stores, every
-// key whose new home lies strictly inside its own range and has a free
-// slot (or, when the home is full, whose second bucket lies there too and
-// has one): no other worker writes there. The rest (keys whose new home
-// is outside the range — next to its ends, or keys that sat in their
-// second bucket in the old table — and keys whose buckets are full) are
-// placed after a barrier, with compare-and-swap as an insert does: about
-// one key in twenty.
+// A key's home bucket is monotone in the key (fastrange) and in the
+// number of buckets, so a key at home in old bucket b has its new home in
+// new bucket b*nb/ob or the next, never below b. Each worker takes a
+// range of old buckets and walks it downwards: every bucket above the one
+// it reads has been read already, and a key placed at its new home never
+// lands on one not yet read. The new homes of a range are the matching
+// range of new buckets, which reaches past the old range's end into the
+// next worker's old buckets: before anything moves, each worker copies
+// out the old buckets of its range that a lower range's new buckets cover
+// (none when the table keeps its size; the whole range when it doubles).
+//
+// Keys whose new home lies strictly inside the worker's new range and has
+// a free slot are placed with plain stores: no other worker writes there.
+// The rest — keys whose home is a boundary bucket two ranges share, keys
+// that sat in a probe bucket and not their home, and keys whose home is
+// full — are placed after a barrier, with compare-and-swap as an insert
+// does, each at the first free slot of its probe: about one key in
+// twenty. Slots are only filled, so a key placed at its home is found
+// before any empty slot, and so is a key placed later.
 func (x *search) resize() {
 	n := x.stored()
 	ns := x.target(n)
@@ -615,37 +625,51 @@ func (x *search) resize() {
 	if ns == len(x.tab.slots) && len(x.ov) == 0 {
 		return
 	}
-	old := x.tab
-	t := newTable(ns)
-	t.n.Store(n)
+	x.rehash(ns)
+}
+
+// rehash is resize to ns slots (at least the table's size).
+func (x *search) rehash(ns int) {
+	n := x.stored()
+	t := x.tab
+	ob := t.nb
+	t.grow(uint64(max(ns/bucketSlots, 2)))
+	nw := uint64(len(x.workers))
+	per := (ob + nw - 1) / nw
+	lo := func(w uint64) uint64 { return min(w*per, ob) }
 	var wg sync.WaitGroup
-	nw := len(x.workers)
-	per := (old.nb + uint64(nw) - 1) / uint64(nw)
-	for w := range nw {
-		wg.Add(1)
-		go func(wk *worker, blo, bhi uint64) {
-			defer wg.Done()
-			wk.later = x.rehashRange(t, old, blo, bhi, wk.later[:0])
-		}(x.workers[w], min(uint64(w)*per, old.nb), min(uint64(w+1)*per, old.nb))
+	each := func(f func(wk *worker, blo, bhi uint64)) {
+		for w := range nw {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				f(x.workers[w], lo(w), lo(w+1))
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
-	for w := range nw {
-		wg.Add(1)
-		go func(later []rehashed) {
-			defer wg.Done()
-			// These keys go to their home bucket or, that being full,
-			// to their second: both are loaded rehashAhead keys ahead.
-			for k, r := range later {
-				if k+rehashAhead < len(later) {
-					b1, b2 := t.buckets(later[k+rehashAhead].key)
-					prefetch(&t.slots[b1*bucketSlots])
-					prefetch(&t.slots[b2*bucketSlots])
-				}
-				x.setSlot(r.v, t.place(r.key, r.v))
+	each(func(wk *worker, blo, bhi uint64) {
+		cover := min(scaleBucket(blo, t.nb, ob), bhi)
+		wk.saved = append(wk.saved[:0], t.slots[blo*bucketSlots:cover*bucketSlots]...)
+		clear(t.slots[blo*bucketSlots : cover*bucketSlots])
+	})
+	each(func(wk *worker, blo, bhi uint64) {
+		wk.later = x.rehashRange(t, ob, blo, bhi, wk.saved, wk.later[:0])
+	})
+	each(func(wk *worker, _, _ uint64) {
+		// These keys go to their home bucket or, that being full, on
+		// along their probe: both buckets are loaded rehashAhead keys
+		// ahead.
+		later := wk.later
+		for k, r := range later {
+			if k+rehashAhead < len(later) {
+				b1, b2 := t.buckets(later[k+rehashAhead].key)
+				prefetch(&t.slots[b1*bucketSlots])
+				prefetch(&t.slots[b2*bucketSlots])
 			}
-		}(x.workers[w].later)
-	}
-	wg.Wait()
+			x.setSlot(r.v, t.place(r.key, r.v))
+		}
+	})
 	for _, vs := range x.ov {
 		for _, v := range vs {
 			x.setSlot(v, t.place(x.keyOf(v), v))
@@ -653,64 +677,76 @@ func (x *search) resize() {
 	}
 	clear(x.ov)
 	x.ovN.Store(0)
-	x.tab = t
-	dropHugePages(old.slots)
+	t.n.Store(n)
 }
 
-// rehashed is a key whose placement the first pass of a resize left to
-// the second.
+// rehashed is a key whose placement a resize's moving pass left to its
+// last.
 type rehashed struct{ key, v uint64 }
 
-// rehashRange is the first pass of a resize for old buckets [blo, bhi):
-// it places the keys it owns in new table t and returns the others,
-// appended to later. A plain slot is its key: it is placed at once (its
-// new bucket is close to where the keys before it went, so the table is
-// written nearly in order). A reference's key is in its record's trailer,
-// which is prefetched rehashAhead references before it is read.
-func (x *search) rehashRange(t, old *table, blo, bhi uint64, later []rehashed) []rehashed {
+// rehashRange moves the keys of old buckets [blo, bhi) of table t (grown
+// from ob buckets), the first of them copied out to saved: it reads the
+// buckets downwards, clearing each, places the keys it owns and returns
+// the others, appended to later. A plain slot is its key. A reference's
+// key is in its record's trailer, which is prefetched rehashAhead
+// references before it is read.
+func (x *search) rehashRange(t *table, ob, blo, bhi uint64, saved []uint64, later []rehashed) []rehashed {
 	// The new buckets only this range's keys can have as home: strictly
-	// inside the image of [blo, bhi).
-	lo, hi := scaleBucket(blo, t.nb, old.nb)+1, scaleBucket(bhi, t.nb, old.nb)
-	var ring [rehashAhead]uint64
+	// inside the image of [blo, bhi), and the image's ends at the
+	// table's.
+	lo, hi := scaleBucket(blo, t.nb, ob)+1, scaleBucket(bhi, t.nb, ob)
+	if blo == 0 {
+		lo = 0
+	}
+	if bhi == ob {
+		hi = t.nb
+	}
+	var ring [rehashAhead]struct{ v, b uint64 }
 	n := 0
-	for i := blo * bucketSlots; i < bhi*bucketSlots; i++ {
-		v := old.slots[i]
-		switch {
-		case v == 0 || v == ovMark:
-		case v&refBit == 0 && x.exact == nil:
-			later = x.own(t, lo, hi, v, v, later)
-		default:
-			if v&refBit != 0 {
-				prefetch(&x.nxt.trl(v & idxMask)[rFP])
+	for b := bhi; b > blo; {
+		b--
+		var src []uint64
+		if i := (b - blo) * bucketSlots; i < uint64(len(saved)) {
+			src = saved[i : i+bucketSlots]
+		} else {
+			src = t.slots[b*bucketSlots : (b+1)*bucketSlots]
+		}
+		vals := [bucketSlots]uint64(src)
+		clear(src)
+		for _, v := range vals {
+			switch {
+			case v == 0 || v == ovMark:
+			case v&refBit == 0 && x.exact == nil:
+				later = x.own(t, b, lo, hi, v, v, later)
+			default:
+				if v&refBit != 0 {
+					prefetch(&x.nxt.trl(v & idxMask)[rFP])
+				}
+				if n >= rehashAhead {
+					u := ring[n%rehashAhead]
+					later = x.own(t, u.b, lo, hi, x.keyOf(u.v), u.v, later)
+				}
+				ring[n%rehashAhead] = struct{ v, b uint64 }{v, b}
+				n++
 			}
-			if n >= rehashAhead {
-				u := ring[n%rehashAhead]
-				later = x.own(t, lo, hi, x.keyOf(u), u, later)
-			}
-			ring[n%rehashAhead] = v
-			n++
 		}
 	}
 	for k := max(n-rehashAhead, 0); k < n; k++ {
 		u := ring[k%rehashAhead]
-		later = x.own(t, lo, hi, x.keyOf(u), u, later)
+		later = x.own(t, u.b, lo, hi, x.keyOf(u.v), u.v, later)
 	}
 	return later
 }
 
-// own places slot value v (plain key key) in new table t with a plain
-// store if its home, or its home being full its second bucket, is one of
-// the new buckets [lo, hi) the caller alone writes and has a free slot;
-// else it appends it to later.
-func (x *search) own(t *table, lo, hi, key, v uint64, later []rehashed) []rehashed {
-	if b1 := t.home(key); b1 >= lo && b1 < hi {
-		at, ok := t.placeHome(b1, v)
-		if !ok { // b1 is full for good
-			if b2 := t.second(key); b2 >= lo && b2 < hi {
-				at, ok = t.placeHome(b2, v)
-			}
-		}
-		if ok {
+// own places slot value v (plain key key), read from old bucket b, with
+// a plain store if its new home is one of the new buckets [lo, hi) the
+// caller alone writes, has been read (it is b or above: a key at home in
+// b always has its new home there; one that sat in a probe bucket, about
+// one in ten, may have it anywhere) and has a free slot; else it appends
+// it to later.
+func (x *search) own(t *table, b, lo, hi, key, v uint64, later []rehashed) []rehashed {
+	if h := t.home(key); h >= max(lo, b) && h < hi {
+		if at, ok := t.placeHome(h, v); ok {
 			x.setSlot(v, at)
 			return later
 		}
@@ -1243,10 +1279,13 @@ func (x *search) memory() int64 {
 	for _, c := range x.counts {
 		mem += int64(cap(c)) * 4
 	}
+	for _, w := range x.workers {
+		mem += int64(cap(w.later))*16 + int64(cap(w.saved))*8
+	}
 	if x.exact != nil {
 		mem += x.exact.bytes()
 	}
-	return max(mem, runtimeMemory())
+	return max(mem, runtimeMemory()+x.tab.mapped())
 }
 
 // limits checks the time and memory bounds after a round. The memory
@@ -1265,7 +1304,7 @@ func (x *search) limits() string {
 	x.res.Memory = max(x.res.Memory, mem)
 	ahead := mem
 	if ns := x.target(x.stored() + int64(blockStates)*int64(max(x.maxBranch, 1))); ns != len(x.tab.slots) {
-		ahead += int64(ns) * 8 // the grown table beside the old one
+		ahead += x.tab.growth(ns)
 	}
 	if ahead >= x.opt.MaxMemory {
 		return fmt.Sprintf("memory bound %d MiB reached", x.opt.MaxMemory>>20)

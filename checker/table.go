@@ -32,10 +32,19 @@ import (
 //     so that a later generator of the same state can lower the link to
 //     the first one in breadth-first order). When the level is done, each
 //     reference is rewritten into its plain key.
+//
+// The table grows in place (see search.resize): its slots are the start
+// of one region reserved at the size the table may reach (mapped, where
+// the system allows, and touched only as far as the table uses it), so
+// that growing rewrites memory already touched and touches the new end,
+// instead of filling a new, larger table each time. Fresh pages are what
+// a growth costs most: a fault each, and on a virtual machine often a
+// fault of the host too.
 type table struct {
-	slots []uint64 // 8 per bucket
+	slots []uint64 // 8 per bucket; slots[len:cap] are zero and never written
 	nb    uint64   // buckets
 	n     atomic.Int64
+	mem   *slab // the reserved region, or nil: the slots are Go memory
 }
 
 const (
@@ -49,6 +58,47 @@ const (
 func newTable(slots int) *table {
 	nb := uint64(max(slots/bucketSlots, 2))
 	return &table{slots: alignedSlots(nb), nb: nb}
+}
+
+// newTableIn is newTable with room reserved to grow in place up to limit
+// bytes (where the system cannot reserve it, the table is newTable's).
+// The caller releases the table.
+func newTableIn(slots int, limit int64) *table {
+	nb := uint64(max(slots/bucketSlots, 2))
+	var m *slab
+	if !raceEnabled {
+		m = reserveSlab(max(limit, int64(nb)*bucketSlots*8))
+	}
+	if m == nil {
+		return newTable(slots)
+	}
+	return &table{slots: m.slots[:nb*bucketSlots], nb: nb, mem: m}
+}
+
+// grow makes the table nb buckets with its keys where they are: in the
+// first buckets, in their old places (the caller moves them). Past the
+// reserved region, the slots are copied to a larger one.
+func (t *table) grow(nb uint64) {
+	n := nb * bucketSlots
+	if n > uint64(cap(t.slots)) {
+		s := alignedSlots(nb)
+		copy(s, t.slots)
+		t.release()
+		t.slots = s[:len(t.slots)]
+	}
+	t.slots = t.slots[:n]
+	t.nb = nb
+}
+
+// release gives back the table's memory: the reserved region, or the huge
+// page advice on Go memory. The table must not be used again.
+func (t *table) release() {
+	if t.mem != nil {
+		t.mem.release()
+		t.mem = nil
+	} else {
+		dropHugePages(t.slots[:cap(t.slots)])
+	}
 }
 
 // alignedSlots allocates nb buckets starting on a 64-byte boundary.
@@ -87,8 +137,11 @@ func (t *table) second(key uint64) uint64 {
 }
 
 // home is plain key key's home bucket.
-func (t *table) home(key uint64) uint64 {
-	b1, _ := bits.Mul64(key<<1|key>>62, t.nb)
+func (t *table) home(key uint64) uint64 { return homeIn(key, t.nb) }
+
+// homeIn is plain key key's home bucket in a table of nb buckets.
+func homeIn(key, nb uint64) uint64 {
+	b1, _ := bits.Mul64(key<<1|key>>62, nb)
 	return b1
 }
 
@@ -154,3 +207,21 @@ const ovMark = ^uint64(0)
 func (t *table) hardLimit() int64 { return int64(len(t.slots)) - int64(len(t.slots))/32 }
 
 func (t *table) bytes() int64 { return int64(len(t.slots)) * 8 }
+
+// mapped is the memory of the table outside the Go heap (its reserved
+// region's used part), which the runtime's figures do not count.
+func (t *table) mapped() int64 {
+	if t.mem == nil {
+		return 0
+	}
+	return t.bytes()
+}
+
+// growth is the memory growing to ns slots adds: the new end in place,
+// or, past the reserved region, a whole new table beside the old one.
+func (t *table) growth(ns int) int64 {
+	if ns <= cap(t.slots) {
+		return int64(ns-len(t.slots)) * 8
+	}
+	return int64(ns) * 8
+}

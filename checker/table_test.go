@@ -119,3 +119,65 @@ func TestTableSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestTableGrowInPlace: growing the table in place, by any ratio (a
+// fifth, doubling, more, or keeping its size to move the overflow map in)
+// and with any number of workers, keeps every key findable and every
+// record's slot pointing at its reference — with keys of earlier depths
+// (plain) and of this one (references) mixed, as at a block boundary.
+func TestTableGrowInPlace(t *testing.T) {
+	for _, workers := range []int{1, 2, 3, 4} {
+		for _, ratio := range []float64{1, 1.2, 2, 3.7} {
+			x := tableSearch(workers)
+			x.tab.release()
+			x.tab = newTableIn(1<<14, 64<<20)
+			const old, cur = 6000, 3000
+			// Plain keys of earlier depths, as a level's end leaves them.
+			for k := range old {
+				key := plainFP(fingerprint(uint64(1e6 + k)))
+				x.tab.slots[x.tab.place(key, key)] = key
+			}
+			x.tab.n.Store(old)
+			if got := insertAll(x, cur); got != cur {
+				t.Fatalf("%d inserts reported new, want %d", got, cur)
+			}
+			ns := int(float64(len(x.tab.slots)) * ratio)
+			x.rehash(ns)
+			if len(x.tab.slots) != ns/bucketSlots*bucketSlots || x.tab.n.Load() != old+cur || len(x.ov) != 0 {
+				t.Fatalf("workers %d, ratio %.1f: %d slots, %d keys, %d overflow", workers, ratio, len(x.tab.slots), x.tab.n.Load(), len(x.ov))
+			}
+			found := 0
+			for k := range old {
+				key := plainFP(fingerprint(uint64(1e6 + k)))
+				x.tab.probe(key, func(i uint64) bool {
+					v := x.tab.slots[i]
+					if v == 0 {
+						t.Fatalf("workers %d, ratio %.1f: plain key %d lost", workers, ratio, k)
+					}
+					if v == key {
+						found++
+						return true
+					}
+					return false
+				})
+			}
+			for id := 0; id < int(x.nxt.chunks.Load()); id++ {
+				ch := x.nxt.chunk(id)
+				for k := 0; k < ch.used; k++ {
+					tr := ch.trl(k)
+					if v := x.tab.slots[tr[rSlot]]; v&refBit == 0 || v&idxMask != uint64(id*recChunkLen+k) {
+						t.Fatalf("workers %d, ratio %.1f: record %d: its slot holds %#x", workers, ratio, id*recChunkLen+k, v)
+					}
+					found++
+				}
+			}
+			if found != old+cur {
+				t.Errorf("workers %d, ratio %.1f: %d keys found, want %d", workers, ratio, found, old+cur)
+			}
+			if got := insertAll(x, cur); got != 0 {
+				t.Errorf("workers %d, ratio %.1f: %d keys of this depth reported new after growing", workers, ratio, got)
+			}
+			x.tab.release()
+		}
+	}
+}
