@@ -711,6 +711,12 @@ func (x *search) rehashRange(t *table, ob, blo, bhi uint64, saved []uint64, late
 		} else {
 			src = t.slots[b*bucketSlots : (b+1)*bucketSlots]
 		}
+		// Both streams run downwards, which the hardware prefetches
+		// late: the old bucket streamAhead below, and its new home.
+		if b >= blo+streamAhead {
+			prefetch(&t.slots[(b-streamAhead)*bucketSlots])
+			prefetch(&t.slots[scaleBucket(b-streamAhead, t.nb, ob)*bucketSlots])
+		}
 		vals := [bucketSlots]uint64(src)
 		clear(src)
 		for _, v := range vals {
@@ -766,6 +772,11 @@ func scaleBucket(b, nb, ob uint64) uint64 {
 // prefetched the trailers of and not yet read, and how many keys its
 // second pass has prefetched the buckets of.
 const rehashAhead = 8
+
+// streamAhead is how many buckets ahead a resize's moving pass prefetches
+// the old buckets it reads and their new homes (48 measured best of 16, 48
+// and 128: about a tenth off the resize at scale-gstop-6t).
+const streamAhead = 48
 
 // keyOf is the plain key of slot value v.
 func (x *search) keyOf(v uint64) uint64 {
