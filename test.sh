@@ -30,6 +30,9 @@ go vet ./...
 # The checker runs anywhere Go does (the oracle on Linux only): the tests
 # must build elsewhere too.
 GOOS=darwin go vet ./...
+# and on 32-bit machines: the wait flags fill a uint32 (__WCLONE is its
+# top bit), the table's reserved region is bounded by the address space.
+GOARCH=386 go vet ./...
 # Every test; without -v, but with a summary of what was skipped and why
 # (not root, no freezer, ...): internal/testsum reads go test -json, prints
 # what go test would (a line per package, the output of every failure) and

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"math"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -44,8 +45,9 @@ type slab struct {
 	slots  []uint64 // its part aligned to a huge page
 }
 
-// maxSlab bounds a reservation (address space, not memory).
-const maxSlab = 1 << 40
+// maxSlab bounds a reservation (address space, not memory): a quarter of
+// a 32-bit address space.
+const maxSlab = min(1<<40, math.MaxInt/4)
 
 // reserveSlab reserves bytes for slots, or returns nil where the system
 // refuses (a strict overcommit policy, a small address space): the table

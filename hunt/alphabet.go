@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,8 +26,8 @@ type OpSpec struct {
 	Kind   scenario.OpKind
 	Thread bool // done by a tracee thread from user mode (else by an outside actor)
 	Target Target
-	Sigs   []int // values of Op.Sig (nil: 0)
-	Flags  []int // values of Op.Flags (nil: 0)
+	Sigs   []int    // values of Op.Sig (nil: 0)
+	Flags  []uint32 // values of Op.Flags (nil: 0)
 	// Weight is how often a random scenario draws it, relative to the
 	// others (0: 1); SigWeights weigh Sigs likewise (nil: evenly).
 	Weight     int
@@ -57,13 +58,13 @@ var (
 	sendWeight = []int{3, 2, 3, 1, 1, 1}
 	resumeSigs = []int{0, scenario.SIGSTOP, scenario.SIGCONT, scenario.SIGTERM}
 	raiseSigs  = []int{scenario.SIGSTOP, scenario.SIGCONT, scenario.SIGTERM, scenario.SIGCHLD}
-	freezers   = []int{scenario.FreezerV1, scenario.FreezerV2}
-	waitFlags  = []int{0, scenario.WUNTRACED, scenario.WNOHANG, scenario.WUNTRACED | scenario.WNOHANG,
+	freezers   = []uint32{scenario.FreezerV1, scenario.FreezerV2}
+	waitFlags  = []uint32{0, scenario.WUNTRACED, scenario.WNOHANG, scenario.WUNTRACED | scenario.WNOHANG,
 		scenario.WCONTINUED, scenario.WUNTRACED | scenario.WCONTINUED, scenario.WALL | scenario.WUNTRACED}
-	waitidFlags = []int{scenario.WEXITED, scenario.WSTOPPED, scenario.WSTOPPED | scenario.WNOHANG,
+	waitidFlags = []uint32{scenario.WEXITED, scenario.WSTOPPED, scenario.WSTOPPED | scenario.WNOHANG,
 		scenario.WEXITED | scenario.WNOWAIT, scenario.WCONTINUED, scenario.WEXITED | scenario.WSTOPPED | scenario.WCONTINUED | scenario.WNOHANG}
-	seizeOpts = []int{0, 0, scenario.PTRACE_O_TRACEEXIT, scenario.PTRACE_O_EXITKILL, scenario.PTRACE_O_TRACESYSGOOD}
-	setOpts   = []int{scenario.PTRACE_O_TRACEEXIT, scenario.PTRACE_O_EXITKILL, scenario.PTRACE_O_TRACESYSGOOD,
+	seizeOpts = []uint32{0, 0, scenario.PTRACE_O_TRACEEXIT, scenario.PTRACE_O_EXITKILL, scenario.PTRACE_O_TRACESYSGOOD}
+	setOpts   = []uint32{scenario.PTRACE_O_TRACEEXIT, scenario.PTRACE_O_EXITKILL, scenario.PTRACE_O_TRACESYSGOOD,
 		scenario.PTRACE_O_TRACEEXIT | scenario.PTRACE_O_EXITKILL}
 	// Signals a tracee sets a disposition for or blocks: the stop,
 	// the continue, a kill, an ignored one, a tty stop.
@@ -252,7 +253,7 @@ func (b Bounds) specs(thread, prelude bool) []OpSpec {
 		if b.Sigs != nil && s.Sigs != nil && s.Kind != scenario.OpExitGroup {
 			var sigs, weights []int
 			for i, x := range s.Sigs {
-				if x == 0 || contains(b.Sigs, x) {
+				if x == 0 || slices.Contains(b.Sigs, x) {
 					sigs = append(sigs, x)
 					if s.SigWeights != nil {
 						weights = append(weights, s.SigWeights[i])

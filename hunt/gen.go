@@ -528,7 +528,7 @@ func lines(b Bounds, sk *Spec, prelude bool) []scenario.Op {
 				sigs = []int{0}
 			}
 			if flags == nil {
-				flags = []int{0}
+				flags = []uint32{0}
 			}
 			for _, t := range targets {
 				for _, sg := range sigs {

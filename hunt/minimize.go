@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"math/bits"
+	"slices"
 
 	"jobctl/scenario"
 )
@@ -106,7 +107,7 @@ func reductions(sp *Spec) []*Spec {
 			}
 			for f := o.Flags; f != 0; f &= f - 1 {
 				nf := o.Flags &^ (f & -f)
-				if !contains(s.Flags, nf) {
+				if !slices.Contains(s.Flags, nf) {
 					continue
 				}
 				c := sp.Clone()
@@ -120,15 +121,6 @@ func reductions(sp *Spec) []*Spec {
 		}
 	}
 	return out
-}
-
-func contains(xs []int, x int) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // withoutOrphanUnlocks drops each unlock whose lock was dropped.

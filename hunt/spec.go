@@ -102,7 +102,7 @@ func FromScenario(sc *scenario.Scenario) (*Spec, error) {
 			return o, fmt.Errorf("%s: %s: \"after\" and observed keys are not generated", o.Pos, o.Kind)
 		}
 		if o.Kind == scenario.OpFreeze || o.Kind == scenario.OpThaw {
-			o.Flags = sc.FreezerOf(o)
+			o.Flags = uint32(sc.FreezerOf(o))
 		}
 		o.Pos = scenario.Pos{}
 		return o, nil

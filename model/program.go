@@ -74,7 +74,7 @@ type Op struct {
 	T     int // target task (the group leader for process targets), or -1
 	Proc  int // target group, or -1
 	Sig   int
-	Flags int
+	Flags uint32
 	// Cg is the cgroup a freeze or thaw op acts on (Program.Cgroups).
 	Cg int
 	// Res is the op's first result slot in State.Res, or -1 for an op

@@ -41,9 +41,9 @@ const (
 // WaitOpts is struct wait_opts: what one do_wait() call looks for, and
 // what its scan found.
 type WaitOpts struct {
-	Actor   int // the waiter
-	T       int // wo_pid's task (PIDTYPE_PID), or -1 for any child (PIDTYPE_MAX)
-	Flags   int // wo_flags
+	Actor   int    // the waiter
+	T       int    // wo_pid's task (PIDTYPE_PID), or -1 for any child (PIDTYPE_MAX)
+	Flags   uint32 // wo_flags
 	Waitid  bool
 	Notask  bool   // notask_error is still -ECHILD: nothing that could ever be reported
 	Res     Result // what the scan reports

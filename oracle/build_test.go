@@ -34,7 +34,7 @@ func sigOp(kind scenario.OpKind, target string, sig int) scenario.Op {
 	return scenario.Op{Kind: kind, Target: target, Sig: sig}
 }
 
-func waitOp(target string, flags int) scenario.Op {
+func waitOp(target string, flags uint32) scenario.Op {
 	return scenario.Op{Kind: scenario.OpWait, Target: target, Flags: flags}
 }
 

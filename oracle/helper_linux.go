@@ -3,6 +3,7 @@ package oracle
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -221,8 +222,9 @@ func spin(s *slot) {
 	}
 }
 
-// nanosleepForever is the request of "sleep": ~35000 years.
-var nanosleepForever = unix.Timespec{Sec: 1 << 40}
+// nanosleepForever is the request of "sleep": 68 years (the largest time
+// a 32-bit time_t holds).
+var nanosleepForever = unix.Timespec{Sec: math.MaxInt32}
 
 // sigHandler and sigRestorer are the tracee's do-nothing signal handler and
 // its restorer ("handle"), set before the threads start.
@@ -300,7 +302,7 @@ type request struct {
 	Pid   int             `json:"pid,omitempty"`
 	Tid   int             `json:"tid,omitempty"`
 	Sig   int             `json:"sig,omitempty"`
-	Flags int             `json:"flags,omitempty"`
+	Flags uint32          `json:"flags,omitempty"`
 	Dir   string          `json:"dir,omitempty"` // freeze/thaw: the cgroup
 	V2    bool            `json:"v2,omitempty"`
 	Bound time.Duration   `json:"bound,omitempty"` // freeze: how long to try
@@ -385,10 +387,10 @@ func actorDo(req request, exe string, devnull int) response {
 	case "op":
 		switch req.Op {
 		case scenario.OpWait:
-			res, pid := doWait(req.Tid, req.Flags)
+			res, pid := doWait(req.Tid, cInt(req.Flags))
 			return response{Res: res, Pid: pid}
 		case scenario.OpWaitid:
-			res, pid := doWaitid(req.Tid, req.Flags)
+			res, pid := doWaitid(req.Tid, cInt(req.Flags))
 			return response{Res: res, Pid: pid}
 		}
 		res, note := actorOp(req)
@@ -499,6 +501,10 @@ func actorOp(req request) (res, note string) {
 // doWait is the "wait" op: wait4(pid, &status, flags, NULL), exactly
 // (kernel/exit.c:kernel_wait4(), v6.18); pid -1 for "wait any". It
 // returns the result and the pid the call returned (0 for none).
+// cInt is wait flags as the kernel's int options: __WCLONE is its sign
+// bit.
+func cInt(f uint32) int { return int(int32(f)) }
+
 func doWait(pid, flags int) (string, int) {
 	for {
 		var ws unix.WaitStatus

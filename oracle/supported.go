@@ -71,7 +71,7 @@ func Supported(sc *scenario.Scenario) string {
 // runtime keeps unblocked on its own threads (runtime.blockableSig: SIGHUP
 // SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGSEGV SIGTERM
 // SIGSTKFLT SIGCHLD SIGPROF SIGSYS); see execMasked.
-const runtimeUnblocked = 1<<1 | 1<<2 | 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<11 | 1<<15 | 1<<16 | 1<<17 | 1<<27 | 1<<31
+const runtimeUnblocked uint64 = 1<<1 | 1<<2 | 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<11 | 1<<15 | 1<<16 | 1<<17 | 1<<27 | 1<<31
 
 // KernelIsRT reports whether the running kernel is PREEMPT_RT: the model
 // to compare with is then the design's RT build.

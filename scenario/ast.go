@@ -176,7 +176,7 @@ const (
 // FreezerV2.
 func (sc *Scenario) FreezerOf(o Op) int {
 	if o.Flags == FreezerV1 || o.Flags == FreezerV2 {
-		return o.Flags
+		return int(o.Flags)
 	}
 	if sc.Oracle.Cgroup == "v2" {
 		return FreezerV2
@@ -228,7 +228,7 @@ type Op struct {
 	Kind   OpKind
 	Target string // a process or thread name, or "tasklist" for lock/unlock
 	Sig    int    // signal number (kill, tkill, cont, detach), or exit code (exit_group)
-	Flags  int    // wait flags; PTRACE_O_* options (seize, setoptions); for freeze/thaw, which freezer (FreezerV1, FreezerV2, 0: the default)
+	Flags  uint32 // wait flags; PTRACE_O_* options (seize, setoptions); for freeze/thaw, which freezer (FreezerV1, FreezerV2, 0: the default)
 	Pos    Pos
 	// Keys are the observation keys an observe op records (ObserveKeys),
 	// in the order written; none for "observe T", which records the state

@@ -589,7 +589,7 @@ func (p *parser) op(actor string, thread bool, args []token, col int) (Op, error
 		}
 	case OpWait, OpWaitid:
 		usage := "wait THREAD|any [WUNTRACED|WCONTINUED|WNOHANG|__WALL|__WCLONE]"
-		min, allowed := 1, Wait4Flags
+		min, allowed := 1, uint32(Wait4Flags)
 		if kind == OpWaitid {
 			usage = "waitid THREAD|any WEXITED|WSTOPPED|WCONTINUED[|WNOWAIT|WNOHANG|__WALL|__WCLONE]"
 			min, allowed = 2, WaitidFlags

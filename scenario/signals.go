@@ -68,15 +68,15 @@ func ParseSig(s string) (int, error) {
 
 var waitFlagNames = []struct {
 	name string
-	bit  int
+	bit  uint32
 }{
 	{"WNOHANG", WNOHANG}, {"WUNTRACED", WUNTRACED}, {"WEXITED", WEXITED},
 	{"WCONTINUED", WCONTINUED}, {"WNOWAIT", WNOWAIT}, {"__WALL", WALL}, {"__WCLONE", WCLONE},
 }
 
 // ParseWaitFlags parses "WUNTRACED|WCONTINUED" (WSTOPPED is an alias of WUNTRACED).
-func ParseWaitFlags(s string) (int, error) {
-	f := 0
+func ParseWaitFlags(s string) (uint32, error) {
+	var f uint32
 	for _, part := range strings.Split(s, "|") {
 		p := strings.ToUpper(part)
 		if p == "WSTOPPED" {
@@ -100,7 +100,7 @@ func ParseWaitFlags(s string) (int, error) {
 }
 
 // WaitFlagsString is the inverse of ParseWaitFlags.
-func WaitFlagsString(f int) string {
+func WaitFlagsString(f uint32) string {
 	var parts []string
 	for _, w := range waitFlagNames {
 		if f&w.bit != 0 {
@@ -112,15 +112,15 @@ func WaitFlagsString(f int) string {
 
 var ptraceOptionNames = []struct {
 	name string
-	bit  int
+	bit  uint32
 }{
 	{"TRACESYSGOOD", PTRACE_O_TRACESYSGOOD}, {"TRACEEXIT", PTRACE_O_TRACEEXIT}, {"EXITKILL", PTRACE_O_EXITKILL},
 }
 
 // ParsePtraceOptions parses "TRACESYSGOOD,TRACEEXIT" (each name with or
 // without the PTRACE_O_ prefix; '|' separates too).
-func ParsePtraceOptions(s string) (int, error) {
-	f := 0
+func ParsePtraceOptions(s string) (uint32, error) {
+	var f uint32
 	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '|' }) {
 		p := strings.TrimPrefix(strings.ToUpper(part), "PTRACE_O_")
 		found := false
@@ -141,7 +141,7 @@ func ParsePtraceOptions(s string) (int, error) {
 }
 
 // PtraceOptionsString is the inverse of ParsePtraceOptions.
-func PtraceOptionsString(f int) string {
+func PtraceOptionsString(f uint32) string {
 	var parts []string
 	for _, o := range ptraceOptionNames {
 		if f&o.bit != 0 {
