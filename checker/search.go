@@ -598,8 +598,8 @@ func (x *search) target(n int64) int {
 // parallel, in three passes.
 //
 // A key's home bucket is monotone in the key (fastrange) and in the
-// number of buckets, so a key at home in old bucket b has its new home in
-// new bucket b*nb/ob or the next, never below b. Each worker takes a
+// number of buckets, so a key at home in old bucket b has its new home
+// between new buckets b*nb/ob and (b+1)*nb/ob, never below b. Each worker takes a
 // range of old buckets and walks it downwards: every bucket above the one
 // it reads has been read already, and a key placed at its new home never
 // lands on one not yet read. The new homes of a range are the matching
@@ -655,6 +655,7 @@ func (x *search) rehash(ns int) {
 	})
 	each(func(wk *worker, blo, bhi uint64) {
 		wk.later = x.rehashRange(t, ob, blo, bhi, wk.saved, wk.later[:0])
+		wk.saved = nil // the next resize's is larger
 	})
 	each(func(wk *worker, _, _ uint64) {
 		// These keys go to their home bucket or, that being full, on
@@ -678,6 +679,24 @@ func (x *search) rehash(ns int) {
 	clear(x.ov)
 	x.ovN.Store(0)
 	t.n.Store(n)
+	// The runtime's limit is the backstop for the Go heap: the table's
+	// region is outside it.
+	if m := t.mapped(); m > 0 {
+		debug.SetMemoryLimit(max(x.opt.MaxMemory-m, x.opt.MaxMemory/16))
+	}
+}
+
+// savedBytes is what a resize from ob to nb buckets copies out of the
+// way: with many workers, most of the old table (see resize).
+func (x *search) savedBytes(ob, nb uint64) int64 {
+	nw := uint64(len(x.workers))
+	per := (ob + nw - 1) / nw
+	var b uint64
+	for w := range nw {
+		blo, bhi := min(w*per, ob), min((w+1)*per, ob)
+		b += min(scaleBucket(blo, nb, ob), bhi) - blo
+	}
+	return int64(b) * bucketSlots * 8
 }
 
 // rehashed is a key whose placement a resize's moving pass left to its
@@ -1315,7 +1334,7 @@ func (x *search) limits() string {
 	x.res.Memory = max(x.res.Memory, mem)
 	ahead := mem
 	if ns := x.target(x.stored() + int64(blockStates)*int64(max(x.maxBranch, 1))); ns != len(x.tab.slots) {
-		ahead += x.tab.growth(ns)
+		ahead += x.tab.growth(ns) + x.savedBytes(x.tab.nb, uint64(max(ns/bucketSlots, 2)))
 	}
 	if ahead >= x.opt.MaxMemory {
 		return fmt.Sprintf("memory bound %d MiB reached", x.opt.MaxMemory>>20)

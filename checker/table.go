@@ -69,6 +69,10 @@ func newTableIn(slots int, limit int64) *table {
 	if !raceEnabled {
 		m = reserveSlab(max(limit, int64(nb)*bucketSlots*8))
 	}
+	if m != nil && !m.commit(m.slots[:nb*bucketSlots]) {
+		m.release()
+		m = nil
+	}
 	if m == nil {
 		return newTable(slots)
 	}
@@ -77,10 +81,11 @@ func newTableIn(slots int, limit int64) *table {
 
 // grow makes the table nb buckets with its keys where they are: in the
 // first buckets, in their old places (the caller moves them). Past the
-// reserved region, the slots are copied to a larger one.
+// reserved region, or where the system will not commit more of it, the
+// slots are copied to Go memory.
 func (t *table) grow(nb uint64) {
 	n := nb * bucketSlots
-	if n > uint64(cap(t.slots)) {
+	if n > uint64(cap(t.slots)) || t.mem != nil && !t.mem.commit(t.slots[len(t.slots):n]) {
 		s := alignedSlots(nb)
 		copy(s, t.slots)
 		t.release()

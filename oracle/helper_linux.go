@@ -498,13 +498,13 @@ func actorOp(req request) (res, note string) {
 	return "ENOSYS", "op " + req.Op.String() + " is not run by actors"
 }
 
-// doWait is the "wait" op: wait4(pid, &status, flags, NULL), exactly
-// (kernel/exit.c:kernel_wait4(), v6.18); pid -1 for "wait any". It
-// returns the result and the pid the call returned (0 for none).
 // cInt is wait flags as the kernel's int options: __WCLONE is its sign
 // bit.
 func cInt(f uint32) int { return int(int32(f)) }
 
+// doWait is the "wait" op: wait4(pid, &status, flags, NULL), exactly
+// (kernel/exit.c:kernel_wait4(), v6.18); pid -1 for "wait any". It
+// returns the result and the pid the call returned (0 for none).
 func doWait(pid, flags int) (string, int) {
 	for {
 		var ws unix.WaitStatus
