@@ -599,8 +599,8 @@ func (x *search) target(n int64) int {
 //
 // A key's home bucket is monotone in the key (fastrange) and in the
 // number of buckets, so a key at home in old bucket b has its new home
-// between new buckets b*nb/ob and (b+1)*nb/ob, never below b. Each worker takes a
-// range of old buckets and walks it downwards: every bucket above the one
+// between new buckets b*nb/ob and (b+1)*nb/ob, never below b. Each worker
+// takes a range of old buckets and walks it downwards: every bucket above the one
 // it reads has been read already, and a key placed at its new home never
 // lands on one not yet read. The new homes of a range are the matching
 // range of new buckets, which reaches past the old range's end into the
@@ -614,8 +614,9 @@ func (x *search) target(n int64) int {
 // that sat in a probe bucket and have their new home in a bucket not yet
 // read, and keys whose home is full — are placed after a barrier, with
 // compare-and-swap as an insert does, each at the first free slot of its
-// probe: about one key in twelve at scale-gstop-6t. Slots are only filled, so a key placed at its home is found
-// before any empty slot, and so is a key placed later.
+// probe: about one key in twelve at scale-gstop-6t. Slots are only
+// filled, so a key placed at its home is found before any empty slot, and
+// so is a key placed later.
 func (x *search) resize() {
 	n := x.stored()
 	ns := x.target(n)
@@ -634,22 +635,20 @@ func (x *search) rehash(ns int) {
 	t := x.tab
 	ob := t.nb
 	t.grow(uint64(max(ns/bucketSlots, 2)))
-	nw := uint64(len(x.workers))
-	per := (ob + nw - 1) / nw
-	lo := func(w uint64) uint64 { return min(w*per, ob) }
 	var wg sync.WaitGroup
 	each := func(f func(wk *worker, blo, bhi uint64)) {
-		for w := range nw {
+		for w := range x.workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				f(x.workers[w], lo(w), lo(w+1))
+				blo, bhi := x.resizeRange(w, ob)
+				f(x.workers[w], blo, bhi)
 			}()
 		}
 		wg.Wait()
 	}
 	each(func(wk *worker, blo, bhi uint64) {
-		cover := min(scaleBucket(blo, t.nb, ob), bhi)
+		cover := covered(blo, bhi, t.nb, ob)
 		wk.saved = append(wk.saved[:0], t.slots[blo*bucketSlots:cover*bucketSlots]...)
 		clear(t.slots[blo*bucketSlots : cover*bucketSlots])
 	})
@@ -689,15 +688,25 @@ func (x *search) rehash(ns int) {
 // savedBytes is what a resize from ob to nb buckets copies out of the
 // way: with many workers, most of the old table (see resize).
 func (x *search) savedBytes(ob, nb uint64) int64 {
-	nw := uint64(len(x.workers))
-	per := (ob + nw - 1) / nw
 	var b uint64
-	for w := range nw {
-		blo, bhi := min(w*per, ob), min((w+1)*per, ob)
-		b += min(scaleBucket(blo, nb, ob), bhi) - blo
+	for w := range x.workers {
+		blo, bhi := x.resizeRange(w, ob)
+		b += covered(blo, bhi, nb, ob) - blo
 	}
 	return int64(b) * bucketSlots * 8
 }
+
+// resizeRange is worker w's range of the ob old buckets in a resize.
+func (x *search) resizeRange(w int, ob uint64) (blo, bhi uint64) {
+	nw := uint64(len(x.workers))
+	per := (ob + nw - 1) / nw
+	return min(uint64(w)*per, ob), min(uint64(w+1)*per, ob)
+}
+
+// covered is where the old buckets of range [blo, bhi) that a lower
+// range's new buckets cover end (growing from ob buckets to nb): they are
+// [blo, covered).
+func covered(blo, bhi, nb, ob uint64) uint64 { return min(scaleBucket(blo, nb, ob), bhi) }
 
 // rehashed is a key whose placement a resize's moving pass left to its
 // last.
@@ -720,7 +729,7 @@ func (x *search) rehashRange(t *table, ob, blo, bhi uint64, saved []uint64, late
 	if bhi == ob {
 		hi = t.nb
 	}
-	var ring [rehashAhead]struct{ v, b uint64 }
+	var ring [rehashAhead]struct{ v, b uint64 } // a reference and its old bucket
 	n := 0
 	for b := bhi; b > blo; {
 		b--
